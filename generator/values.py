@@ -1,0 +1,248 @@
+"""Turning what staff type into typed values.
+
+Each converter works on a whole column: it looks at the distinct values and the value types
+once, so the per-cell work is a dictionary look-up or a type check. A value it cannot read
+is reported by its index with a Chinese reason; the typed value is then None.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+
+from . import contract as K
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+# Excel serial numbers accepted in a date column: 1927-05-18 .. 2119-01-10
+_SERIAL_MIN, _SERIAL_MAX = 10000, 80000
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:时点]\s*(\d{1,2})\s*分?(?:\s*:?\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?$"
+)
+_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_NUMBER_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+
+YES = {"是", "√", "✓", "✔", "Y", "YES", "TRUE", "对"}
+NO = {"否", "×", "✗", "N", "NO", "FALSE"}
+
+
+def nfkc(s: str) -> str:
+    return unicodedata.normalize("NFKC", s)
+
+
+def norm_header(value) -> str:
+    """A header as the contract spells it: NFKC, no spaces, no trailing required mark."""
+    if value is None:
+        return ""
+    s = nfkc(str(value))
+    s = re.sub(r"\s+", "", s)
+    return s.rstrip("*＊")
+
+
+class BadValue(ValueError):
+    """A value that cannot be read; the message is Chinese and names the value."""
+
+
+def parse_datetime_text(text: str) -> datetime:
+    """Parse a date or date-time typed as text. Raises BadValue."""
+    s = nfkc(text).strip()
+    m = _DATE_RE.match(s)
+    if m:
+        y, mo, d, hh, mm, ss = m.groups()
+        try:
+            return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError:
+            raise BadValue(f"“{text}”不是有效的日期") from None
+    m = _COMPACT_RE.match(s)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise BadValue(f"“{text}”不是有效的日期") from None
+    if _NUMBER_RE.match(s):
+        return _from_serial(float(s), text)
+    raise BadValue(f"无法识别的日期“{text}”（请写成 2025-03-05 或 2025年3月5日）")
+
+
+def _from_serial(v: float, shown) -> datetime:
+    if _SERIAL_MIN <= v < _SERIAL_MAX:
+        return _EXCEL_EPOCH + timedelta(days=v)
+    if 19000101 <= v <= 21001231 and v == int(v):
+        return parse_datetime_text(str(int(v)))
+    raise BadValue(f"“{_show(shown)}”不是日期")
+
+
+def _show(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def to_datetime(v) -> datetime:
+    t = type(v)
+    if t is datetime:
+        return v
+    if t is date:
+        return datetime(v.year, v.month, v.day)
+    if t is str:
+        return parse_datetime_text(v)
+    if t is float or t is int:
+        return _from_serial(float(v), v)
+    if t is time:
+        raise BadValue(f"“{v}”只有时间，没有日期")
+    raise BadValue(f"“{v}”不是日期")
+
+
+def to_number(v) -> float:
+    t = type(v)
+    if t is float or t is int:
+        return float(v)
+    if t is str:
+        s = nfkc(v).strip().replace(",", "").replace(" ", "")
+        for unit in ("元", "¥", "￥", "RMB"):
+            s = s.replace(unit, "")
+        if _NUMBER_RE.match(s):
+            return float(s)
+        raise BadValue(f"“{v}”不是数字")
+    if t is bool:
+        raise BadValue(f"“{v}”不是数字")
+    raise BadValue(f"“{v}”不是数字")
+
+
+def to_code(v) -> str:
+    if type(v) is float and v.is_integer():
+        return str(int(v))
+    s = nfkc(str(v)).strip()
+    return re.sub(r"\s+", "", s)
+
+
+# ---------------------------------------------------------------- column converters
+
+def _is_empty(v) -> bool:
+    return v is None or v == "" or (type(v) is str and not v.strip())
+
+
+def _code(v) -> str | None:
+    if type(v) is str and v.isascii():
+        s = v.strip()
+        if " " in s or "\t" in s:
+            s = re.sub(r"\s+", "", s)
+        return s or None
+    return None if _is_empty(v) else (to_code(v) or None)
+
+
+def _text(v) -> str | None:
+    if type(v) is str:
+        return v.strip() or None
+    return None if v is None else _show(v)
+
+
+def _number(v):
+    if _is_empty(v):
+        return None
+    return to_number(v)
+
+
+def _int(v):
+    if _is_empty(v):
+        return None
+    x = to_number(v)
+    if not x.is_integer():
+        raise BadValue(f"“{_show(v)}”不是整数")
+    return int(x)
+
+
+def _date(v):
+    t = type(v)
+    if t is datetime:
+        return v.date()
+    if t is date:
+        return v
+    if _is_empty(v):
+        return None
+    return to_datetime(v).date()
+
+
+def _datetime(v):
+    if type(v) is datetime:
+        return v
+    if _is_empty(v):
+        return None
+    return to_datetime(v)
+
+
+_CONVERTERS = {
+    K.TEXT: _text, K.CODE: _code, K.STAFF: _code, K.CUSTOMER: _code, K.EVENT: _code,
+    K.NUMBER: _number, K.INT: _int, K.DATE: _date, K.DATETIME: _datetime,
+}
+
+
+def convert_column(col: K.Column, raw: list | tuple) -> tuple[list, list[tuple[int, str, object]]]:
+    """Typed values for one column, and (index, reason, raw value) for each unreadable cell.
+
+    Empty cells become None. The reason is a Chinese sentence. Each distinct raw value is
+    converted once; the cells are then filled by look-up.
+    """
+    if col.type == K.ENUM:
+        lookup = _enum_lookup(col)
+        allowed = " / ".join(col.enum)
+
+        def conv(v):
+            if _is_empty(v):
+                return None
+            hit = lookup.get(_enum_key(v))
+            if hit is None:
+                raise BadValue(f"“{_show(v)}”不在可选值之内（{allowed}）")
+            return hit
+    else:
+        conv = _CONVERTERS[col.type]
+    mapping: dict = {}
+    failed = False
+    for u in set(raw):
+        try:
+            mapping[u] = conv(u)
+        except BadValue as e:
+            mapping[u] = e
+            failed = True
+    vals = list(map(mapping.__getitem__, raw))
+    bad: list[tuple[int, str, object]] = []
+    if failed:
+        for i, v in enumerate(vals):
+            if isinstance(v, BadValue):
+                bad.append((i, str(v), raw[i]))
+                vals[i] = None
+    return vals, bad
+
+
+_BAD = object()
+
+
+def _enum_key(v) -> str:
+    if type(v) is bool:
+        return "TRUE" if v else "FALSE"
+    return re.sub(r"\s+", "", nfkc(_show(v))).upper()
+
+
+_LOOKUPS: dict[tuple, dict] = {}
+
+
+def _enum_lookup(col: K.Column) -> dict:
+    got = _LOOKUPS.get(col.enum)
+    if got is None:
+        got = {_enum_key(e): e for e in col.enum}
+        if col.is_yes_no:
+            got.update({k: "是" for k in YES})
+            got.update({k: "否" for k in NO})
+        _LOOKUPS[col.enum] = got
+    return got
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel letters."""
+    s = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s

@@ -143,6 +143,27 @@ def _find_header(rows: list[list], spec: K.Sheet) -> int | None:
 def _fill_table(table: Table, rows: list[list], sinfo: SheetInfo, merged, problems: list[Problem]) -> None:
     spec = table.spec
     table.present = True
+    first_problem = len(problems)
+    try:
+        _fill(table, rows, sinfo, merged, problems)
+    finally:
+        _name_customers(table, problems[first_problem:])
+
+
+def _name_customers(table: Table, problems: list[Problem]) -> None:
+    """Each problem of a data row names the row's 客户编号."""
+    custs = table.cols.get("客户编号")
+    if not custs or not problems:
+        return
+    pos = {r: i for i, r in enumerate(table.rows)}
+    for p in problems:
+        i = pos.get(p.row)
+        if i is not None and p.customer is None:
+            p.customer = custs[i]
+
+
+def _fill(table: Table, rows: list[list], sinfo: SheetInfo, merged, problems: list[Problem]) -> None:
+    spec = table.spec
     h = _find_header(rows, spec)
     if h is None:
         # an empty sheet: no header, no rows

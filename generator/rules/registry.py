@@ -52,11 +52,16 @@ class Param:
     choices: tuple = ()            # allowed values for a text parameter
 
     def show(self, value) -> str:
-        if isinstance(value, float) and self.unit == "%":
+        if self.choices:
+            return {"year": "每年", "quarter": "每季度"}.get(value, str(value))
+        if self.unit == "%":
             return f"{value:g}%"
+        sep = " " if self.unit else ""
         if isinstance(value, (int, float)) and value >= 10000:
-            return f"{value:,.0f}{self.unit}"
-        return f"{value}{self.unit}"
+            return f"{value:,.0f}{sep}{self.unit}"
+        if isinstance(value, float):
+            return f"{value:g}{sep}{self.unit}"
+        return f"{value}{sep}{self.unit}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class Rule:
     params: tuple[Param, ...] = ()
     sheet: str | None = None      # where its findings point
     check: Callable[..., Iterable] | None = field(default=None, compare=False)
+
+    def text(self, values: dict | None = None) -> str:
+        """The explanation with the parameter values in force (defaults when none given)."""
+        shown = {p.key: p.show((values or {}).get(p.key, p.default)) for p in self.params}
+        return self.explain.format(**shown)
 
     def param(self, key: str) -> Param:
         for p in self.params:

@@ -1,0 +1,192 @@
+"""The `huifang` command line. Each command parses its options and calls one module."""
+from __future__ import annotations
+
+import functools
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+class Fail(Exception):
+    """Exit 2 with one Chinese line on standard error."""
+
+
+def _known_errors():
+    from .config import ConfigError
+    from .output import OutputError
+    from .workdays import CalendarError
+    from .xlsxcheck import ReadError
+    return (ReadError, ConfigError, CalendarError, OutputError, Fail)
+
+
+def friendly(fn):
+    """Turn expected failures into one line on stderr and exit status 2; never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except _known_errors() as e:
+            click.echo(f"huifang：{e}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("huifang：已中断，未写出不完整的文件", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+def parse_day(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"“{value}”不是 YYYY-MM-DD 格式的日期") from None
+
+
+DEFAULT_INPUT = "workbooks"
+
+
+def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths given, or the example workbooks folder `workbooks/` when none is given."""
+    if paths:
+        return paths
+    if Path(DEFAULT_INPUT).is_dir():
+        return (DEFAULT_INPUT,)
+    raise Fail("请指定工作簿或文件夹（当前目录下没有 workbooks 文件夹）")
+
+
+def load_settings(config_file: str | None, paths: tuple[str, ...]):
+    from .config import find_config, load_config
+    path = Path(config_file) if config_file else find_config([Path(p) for p in paths])
+    return load_config(path)
+
+
+def period_options(fn):
+    fn = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                      help="规则配置文件（默认：工作簿旁的 huifang.toml，或内置默认值）")(fn)
+    fn = click.option("--since", callback=parse_day, metavar="YYYY-MM-DD",
+                      help="检查期间的第一天（默认：检查日所在年的 1 月 1 日）")(fn)
+    fn = click.option("--as-of", "as_of", callback=parse_day, metavar="YYYY-MM-DD", help="检查日（默认：今天）")(fn)
+    return fn
+
+
+def run_validation(paths, as_of, since, config_file):
+    from .validate import validate_paths
+    paths = input_paths(paths)
+    config = load_settings(config_file, paths)
+    try:
+        return validate_paths(list(paths), config, as_of, since)
+    except ValueError as e:
+        raise Fail(str(e)) from None
+
+
+class ChineseGroup(click.Group):
+    def main(self, *a, **kw):
+        try:
+            return super().main(*a, standalone_mode=False, **kw)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("huifang：已取消", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(2)
+
+
+@click.group(cls=ChineseGroup, help="回访台账：校验客户回访工作簿，生成附件文书，发布合规状态站点。")
+@click.version_option(__version__, prog_name="huifang")
+def main():
+    pass
+
+
+@main.command(help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="覆盖已存在的文件")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="规则配置（决定问卷列）")
+@friendly
+def init(file, force, config_file):
+    from .config import load_config
+    from .contract import build_contract
+    from .init_workbook import init_workbook
+    config = load_config(Path(config_file) if config_file else None)
+    init_workbook(Path(file), force, build_contract(config.banks))
+    click.echo(f"已写出空白工作簿：{file}")
+
+
+@main.command(help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。")
+@click.argument("paths", nargs=-1, type=click.Path())
+@period_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="报告格式")
+@click.option("--output", type=click.Path(dir_okay=False), help="把报告写入文件，而不是标准输出")
+@click.option("--annotate", type=click.Path(file_okay=False), help="把标注了发现的工作簿副本写入此文件夹")
+@friendly
+def validate(paths, as_of, since, config_file, fmt, output, annotate):
+    from .output import check_not_input, write_text
+    from .validate import render_text
+    report = run_validation(paths, as_of, since, config_file)
+    if fmt == "json":
+        text = report.to_json() + "\n"
+    else:
+        text = render_text(report, color=output is None and sys.stdout.isatty())
+    if annotate:
+        from .annotate import annotate as write_annotated
+        check_not_input(Path(annotate), [b.path for b in report.books])
+        written = write_annotated(report, Path(annotate))
+        click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
+    if output:
+        write_text(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(report.exit_code)
+
+
+@main.command(help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。")
+@click.argument("rule_id", required=False)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="显示此配置下生效的参数值")
+@friendly
+def rules(rule_id, config_file):
+    from .catalog import describe_rule, list_rules
+    config = load_settings(config_file, ())
+    if rule_id:
+        click.echo(describe_rule(rule_id.upper(), config))
+    else:
+        click.echo(list_rules(config))
+
+
+@main.command(help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="输出文件夹")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["plan", "record", "report", "lost"]),
+              help="只生成这些种类（可重复）：plan 回访计划、record 回访记录表、report 回访报告、lost 流失客户档案表")
+@click.option("--period", help="只生成该期间的文书：2025、2025-Q3 或 2025-09")
+@click.option("--customer", "customers", multiple=True, help="只生成这些客户的文书（客户编号，可重复）")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="规则配置（决定问卷）")
+@friendly
+def generate(paths, out, kinds, period, customers, pdf, config_file):
+    from .documents import generate as run
+    paths = input_paths(paths)
+    config = load_settings(config_file, paths)
+    summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
+                  config=config, progress=sys.stderr.isatty())
+    click.echo(summary)
+
+
+@main.command(help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。")
+@click.argument("paths", nargs=-1, type=click.Path())
+@period_options
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="站点输出文件夹")
+@friendly
+def site(paths, as_of, since, config_file, out):
+    from .site import build_site
+    report = run_validation(paths, as_of, since, config_file)
+    click.echo(build_site(report, Path(out)))
+
+
+if __name__ == "__main__":
+    main()

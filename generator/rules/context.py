@@ -1,0 +1,134 @@
+"""What every rule check sees: the workbook, the period, the settings and the indexes.
+
+The indexes are built once per workbook (a dictionary per key), so a rule joins records to
+customers, staff and events by look-up, never by scanning.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Iterator
+
+from .. import contract as K
+from ..reader import Table, Workbook
+from ..workdays import WorkCalendar
+
+
+@dataclass(slots=True)
+class Hit:
+    """A finding a check yields: where it is, and what the user reads."""
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+    customer: str | None = None
+
+
+@dataclass(slots=True)
+class Due:
+    """A deadline not yet passed with nothing done: the worklist, not a finding."""
+    sheet: str | None
+    row: int | None
+    customer: str | None
+    due: date
+    callback: str
+    message: str
+
+
+def iso(d: date | datetime | None) -> str:
+    if d is None:
+        return "（空）"
+    if isinstance(d, datetime):
+        return d.strftime("%Y-%m-%d %H:%M") if (d.hour or d.minute) else d.strftime("%Y-%m-%d")
+    return d.isoformat()
+
+
+class Context:
+    def __init__(self, book: Workbook, as_of: date, since: date, cal: WorkCalendar, banks) -> None:
+        self.book = book
+        self.as_of = as_of
+        self.since = since
+        self.cal = cal
+        self.banks = banks
+        self.customers: Table = book["客户"]
+        self.staff: Table = book["人员"]
+        self.events: Table = book["事件"]
+        self.plans: Table = book["回访计划"]
+        self.records: Table = book["回访记录"]
+        self.lost: Table = book["流失客户"]
+        self.follow: Table = book["流失跟踪"]
+
+        self.cust_index = _first_index(self.customers.col("客户编号"))
+        self.staff_index = _first_index(self.staff.col("工号"))
+        self.event_index = _first_index(self.events.col("事件编号"))
+
+        rec = self.records
+        times = rec.col("回访时间")
+        self.rec_time: list[datetime | None] = times
+        self.rec_day: list[date | None] = [t.date() if t is not None else None for t in times]
+        results = rec.col("回访结果")
+        self.rec_completed = [r is not None and r != K.UNREACHABLE for r in results]
+        self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
+        self._by_ct: dict[tuple, list[int]] | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def in_period(self, i: int) -> bool:
+        """A record inside the checked period (since .. as-of)."""
+        d = self.rec_day[i]
+        return d is not None and self.since <= d <= self.as_of
+
+    def period_records(self) -> Iterator[int]:
+        since, as_of = self.since, self.as_of
+        for i, d in enumerate(self.rec_day):
+            if d is not None and since <= d <= as_of:
+                yield i
+
+    def by_customer_type(self) -> dict[tuple, list[int]]:
+        """(客户编号, 回访类型) -> record indexes dated on or before as-of, by time."""
+        if self._by_ct is None:
+            idx: dict[tuple, list[int]] = {}
+            days, as_of = self.rec_day, self.as_of
+            for i, (c, t) in enumerate(zip(self.records.col("客户编号"), self.records.col("回访类型"))):
+                d = days[i]
+                if c is None or t is None or d is None or d > as_of:
+                    continue
+                idx.setdefault((c, t), []).append(i)
+            times = self.rec_time
+            for lst in idx.values():
+                if len(lst) > 1:
+                    lst.sort(key=times.__getitem__)
+            self._by_ct = idx
+        return self._by_ct
+
+    def callbacks(self, customer, kind: str, *, completed: bool, start: date, end: date | None = None) -> list[int]:
+        """Records of the customer and type on or after `start` (and on or before `end`), that count."""
+        out = []
+        days = self.rec_day
+        for i in self.by_customer_type().get((customer, kind), ()):
+            d = days[i]
+            if d < start or (end is not None and d > end) or i in self.void:
+                continue
+            if completed and not self.rec_completed[i]:
+                continue
+            out.append(i)
+        return out
+
+    def staff_role(self, code) -> str | None:
+        i = self.staff_index.get(code)
+        return None if i is None else self.staff.col("岗位")[i]
+
+    def rec_hit(self, i: int, column: str, message: str) -> Hit:
+        return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i])
+
+    def rec_label(self, i: int) -> str:
+        rid = self.records.col("记录编号")[i]
+        return f"记录 {rid}" if rid else f"第 {self.records.rows[i]} 行记录"
+
+
+def _first_index(keys: list) -> dict:
+    """key -> index of its first row (DATA004 reports the later ones)."""
+    out: dict = {}
+    for i, k in enumerate(keys):
+        if k is not None and k not in out:
+            out[k] = i
+    return out

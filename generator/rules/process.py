@@ -1,0 +1,128 @@
+"""Process rules: reporting, supervisor review, plans, lost customers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .context import Context, Hit, iso
+from .registry import ERROR, WARNING, Param, S, rule
+
+
+def _late_date(ctx: Context, i: int, column: str, got, due, what: str):
+    """A date column that must be on or before `due`: missing once due has passed, or late."""
+    if got is None:
+        if due < ctx.as_of:
+            return ctx.rec_hit(i, column, f"回访时间 {iso(ctx.rec_day[i])}，未{what}（应于 {iso(due)} 前）")
+    elif got > due:
+        return ctx.rec_hit(i, column, f"{what}日期 {iso(got)} 晚于 {iso(due)}（回访时间 {iso(ctx.rec_day[i])}）")
+    return None
+
+
+@rule("PRC001", WARNING, "回访情况未及时报告",
+      explain="回访人员应在回访后次日（回访时间 + {days}）前将回访情况汇总报告，填写报告日期。",
+      fix="汇总报告回访情况并填写报告日期。",
+      group="process", sources=[S("000", "4.4(1)1)")],
+      params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"))], sheet="回访记录")
+def prc001(ctx: Context, s):
+    got = ctx.records.col("报告日期")
+    for i in ctx.period_records():
+        hit = _late_date(ctx, i, "报告日期", got[i], ctx.rec_day[i] + timedelta(days=s.days), "报告")
+        if hit:
+            yield hit
+
+
+@rule("PRC002", ERROR, "回访记录未按时提交审核",
+      explain="回访记录应在回访后 {days}内提交部门主管审核；部门主管同意延期的（“延期审批”为“是”），最迟 {extended_days}。",
+      fix="提交部门主管审核并填写提交审核日期；需延期的先取得主管同意。",
+      group="process", sources=[S("000", "4.4(1)2)")],
+      params=[Param("days", "提交时限", 3, unit="天", source=S("000", "4.4(1)2)")),
+              Param("extended_days", "延期后的提交时限", 7, unit="天", source=S("000", "4.4(1)2)"))],
+      sheet="回访记录")
+def prc002(ctx: Context, s):
+    got, ext = ctx.records.col("提交审核日期"), ctx.records.col("延期审批")
+    for i in ctx.period_records():
+        n = s.extended_days if ext[i] == "是" else s.days
+        hit = _late_date(ctx, i, "提交审核日期", got[i], ctx.rec_day[i] + timedelta(days=n), "提交审核")
+        if hit:
+            yield hit
+
+
+@rule("PRC003", ERROR, "提交后未及时审核",
+      explain="回访记录提交后，部门主管应在 {working_days}内审核，填写审核人和审核日期。",
+      fix="部门主管审核回访记录，填写审核人、审核日期和审核意见。",
+      group="process", sources=[S("000", "3.3、4.4(2)")],
+      params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"))], sheet="回访记录")
+def prc003(ctx: Context, s):
+    sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
+    for i in ctx.period_records():
+        if sent[i] is None:
+            continue
+        due = ctx.cal.add_working_days(sent[i], s.working_days)
+        if who[i] is None or when[i] is None:
+            if due < ctx.as_of:
+                column = "审核人" if who[i] is None else "审核日期"
+                yield ctx.rec_hit(i, column, f"{iso(sent[i])} 提交审核，至 {iso(due)} 仍无{column}")
+        elif when[i] > due:
+            yield ctx.rec_hit(i, "审核日期", f"{iso(sent[i])} 提交审核，{iso(when[i])} 才审核，晚于 {iso(due)}")
+
+
+@rule("PLN001", ERROR, "回访计划未执行",
+      explain="计划日期已过的回访计划，须有同一客户、同一回访类型、回访时间不早于计划日期前 {window_days}的回访记录。",
+      fix="执行计划中的回访；计划取消的，在计划表中注明并删除该行。",
+      group="process", sources=[S("000", "4.2、附件一")],
+      params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("000", "4.2"))],
+      sheet="回访计划")
+def pln001(ctx: Context, s):
+    t = ctx.plans
+    custs, kinds, ids = t.col("客户编号"), t.col("回访类型"), t.col("计划编号")
+    for i, d in enumerate(t.col("计划日期")):
+        if d is None or d < ctx.since or d >= ctx.as_of or custs[i] is None:
+            continue
+        start = d - timedelta(days=s.window_days)
+        if not ctx.callbacks(custs[i], kinds[i], completed=False, start=start):
+            yield Hit("回访计划", t.rows[i], "计划日期",
+                      f"计划 {ids[i] or ''} 的{kinds[i]}（计划日期 {iso(d)}）没有对应的回访记录", custs[i])
+
+
+@rule("LST001", ERROR, "流失客户未建档",
+      explain="销户或转出的客户（总资产达到 {min_assets}的；门槛为 0 即全部）须在“流失客户”表建立流失客户档案。",
+      fix="在“流失客户”表中补建档案，写明流失原因，并安排后续跟踪。",
+      group="lost", sources=[S("003", "5.5.3")],
+      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元", source=S("003", "5.5.3"))], sheet="客户")
+def lst001(ctx: Context, s):
+    t = ctx.customers
+    ledger = set(ctx.lost.col("客户编号"))
+    state, closed, assets, custs = t.col("账户状态"), t.col("销户日期"), t.col("总资产"), t.col("客户编号")
+    for i, st in enumerate(state):
+        if st not in ("销户", "转出") or custs[i] in ledger:
+            continue
+        if closed[i] is not None and closed[i] < ctx.since:
+            continue
+        if (assets[i] or 0) >= s.min_assets:
+            yield Hit("客户", t.rows[i], "账户状态",
+                      f"客户已{st}（{iso(closed[i])}），“流失客户”表中没有档案", custs[i])
+
+
+@rule("LST002", WARNING, "流失客户长期未跟踪",
+      explain="建档的流失客户，应定期联系挽留：最近一次跟踪联系（没有则为流失日期）距检查日不超过 {days}（公司实务）。",
+      fix="联系流失客户，在“流失跟踪”表中登记联系时间和交流内容。",
+      group="lost", sources=[S("003", "5.5.3 4"), S("CO", "间隔为公司实务")],
+      params=[Param("days", "跟踪间隔", 90, unit="天", source=S("CO", "公司实务"))], sheet="流失客户")
+def lst002(ctx: Context, s):
+    last: dict = {}
+    f = ctx.follow
+    for c, when in zip(f.col("客户编号"), f.col("联系时间")):
+        if c is not None and when is not None and when.date() <= ctx.as_of:
+            d = when.date()
+            if c not in last or d > last[c]:
+                last[c] = d
+    t = ctx.lost
+    custs = t.col("客户编号")
+    for i, lost_on in enumerate(t.col("流失日期")):
+        c = custs[i]
+        ref = last.get(c) or lost_on
+        if ref is None or ref > ctx.as_of:
+            continue
+        due = ref + timedelta(days=s.days)
+        if due < ctx.as_of:
+            what = f"最近一次跟踪联系在 {iso(ref)}" if c in last else f"流失日期 {iso(ref)} 后没有跟踪联系"
+            yield Hit("流失客户", t.rows[i], "流失日期", f"{what}，已超过 {s.days} 天", c)

@@ -1,0 +1,250 @@
+"""Rules on each callback record: private-fund cooling-off, independence, evidence, outcome."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from .context import Context, iso
+from .registry import ERROR, WARNING, Param, S, rule
+
+PF_KIND = "私募产品回访"
+JUDGED = ("回访通过", "回访不通过")   # results that mean the customer was actually asked
+
+
+# ------------------------------------------------------------------ private fund
+
+def cooling_off(ctx: Context, hours: float) -> dict[int, tuple[str, datetime, datetime]]:
+    """Records of 私募产品回访 inside the cooling-off period: index -> (event id, event time, end).
+
+    The event is the one named in 关联事件, else the customer's latest 私募认购 at or before
+    the callback.
+    """
+    ev = ctx.events
+    kinds, custs, ids, times = ev.col("事件类型"), ev.col("客户编号"), ev.col("事件编号"), ev.col("事件时间")
+    by_cust: dict = {}
+    for j, k in enumerate(kinds):
+        if k == "私募认购" and times[j] is not None:
+            by_cust.setdefault(custs[j], []).append(j)
+    rec = ctx.records
+    rkinds, rcusts, links = rec.col("回访类型"), rec.col("客户编号"), rec.col("关联事件")
+    out = {}
+    span = timedelta(hours=hours)
+    for i, k in enumerate(rkinds):
+        when = ctx.rec_time[i]
+        if k != PF_KIND or when is None:
+            continue
+        j = ctx.event_index.get(links[i]) if links[i] else None
+        if j is None or kinds[j] != "私募认购" or times[j] is None:
+            before = [j for j in by_cust.get(rcusts[i], ()) if times[j] <= when]
+            if not before:
+                continue
+            j = max(before, key=times.__getitem__)
+        end = times[j] + span
+        if when < end:
+            out[i] = (ids[j], times[j], end)
+    return out
+
+
+@rule("PF001", ERROR, "私募产品回访在冷静期内进行",
+      explain="私募基金投资冷静期不少于 {hours}，自合同签署且资金到账（两者较晚者，即“私募认购”事件时间）起算。"
+              "冷静期内进行的回访无效，不计入任何回访要求，须在冷静期满后重新回访。按日期和时间比较。",
+      fix="冷静期满后重新进行私募产品回访，并登记新的回访记录。",
+      group="private",
+      sources=[S("000", "附件三 问题7"), S("PFM", "第二十九条、第三十条")],
+      params=[Param("hours", "冷静期", 24, unit="小时", source=S("PFM", "第二十九条"),
+                    effective=date(2016, 7, 15))],
+      sheet="回访记录")
+def pf001(ctx: Context, s):
+    for i in sorted(ctx.void):
+        eid, start, end = ctx.void_reason[i]
+        yield ctx.rec_hit(i, "回访时间",
+                          f"回访时间 {iso(ctx.rec_time[i])} 在冷静期内（私募认购 {eid or ''} 于 {iso(start)}，"
+                          f"冷静期至 {iso(end)}），本次回访无效")
+
+
+# ------------------------------------------------------------------ independence
+
+IA_KINDS = ("投顾新签约回访", "投顾持续回访")
+
+
+@rule("IND001", ERROR, "回访由营销人员执行",
+      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；投顾新签约回访、投顾持续回访也不得由投资顾问执行。"
+              "私募产品回访由营销人员执行的，也在此报告。",
+      fix="改由回访专员或客户服务人员重新回访，并登记新的回访记录。",
+      group="independence",
+      sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第四条"), S("002", "第七条"), S("PFM", "第三十条")],
+      sheet="回访记录")
+def ind001(ctx: Context, s):
+    staff, kinds = ctx.records.col("回访人员"), ctx.records.col("回访类型")
+    roles = ctx.staff.col("岗位")
+    for i in ctx.period_records():
+        j = ctx.staff_index.get(staff[i])
+        if j is None:
+            continue
+        role = roles[j]
+        if role == "营销人员" or (role == "投资顾问" and kinds[i] in IA_KINDS):
+            yield ctx.rec_hit(i, "回访人员", f"{kinds[i] or '回访'}由{role} {staff[i]} 执行，违反回访独立性要求")
+
+
+@rule("IND002", ERROR, "回访由客户的开发人员执行",
+      explain="回访人员须回避自己开发或服务的客户：回访人员不得是该客户的开发人员。",
+      fix="改由其他回访人员重新回访。", group="independence", sources=[S("002", "第七条")], sheet="回访记录")
+def ind002(ctx: Context, s):
+    staff, custs = ctx.records.col("回访人员"), ctx.records.col("客户编号")
+    dev = ctx.customers.col("开发人员")
+    for i in ctx.period_records():
+        j = ctx.cust_index.get(custs[i])
+        if j is not None and staff[i] is not None and dev[j] == staff[i]:
+            yield ctx.rec_hit(i, "回访人员", f"回访人员 {staff[i]} 是客户 {custs[i]} 的开发人员，应当回避")
+
+
+# ------------------------------------------------------------------ evidence
+
+def _method_records(ctx: Context, method: str, judged_only: bool):
+    methods, results = ctx.records.col("回访方式"), ctx.records.col("回访结果")
+    for i in ctx.period_records():
+        if methods[i] == method and (not judged_only or results[i] in JUDGED):
+            yield i
+
+
+@rule("MTH001", ERROR, "电话回访没有录音编号",
+      explain="电话回访须全程录音，回访记录中填写录音编号（未接通的拨打也要录音留痕）。",
+      fix="在录音系统中找到对应录音，补填录音编号；确实没有录音的，须重新回访。",
+      group="evidence", sources=[S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录")
+def mth001(ctx: Context, s):
+    rec = ctx.records.col("录音编号")
+    for i in _method_records(ctx, "电话", False):
+        if rec[i] is None:
+            yield ctx.rec_hit(i, "录音编号", f"{ctx.rec_label(i)}为电话回访，未填录音编号")
+
+
+@rule("MTH002", ERROR, "面谈回访没有客户签字",
+      explain="面谈回访（回访结果为通过或不通过）须由客户在回访记录上签字确认，“客户签字”填“是”。",
+      fix="请客户补签回访记录；无法补签的，改用电话回访并录音。",
+      group="evidence", sources=[S("001", "第七条")], sheet="回访记录")
+def mth002(ctx: Context, s):
+    sign = ctx.records.col("客户签字")
+    for i in _method_records(ctx, "面谈", True):
+        if sign[i] != "是":
+            yield ctx.rec_hit(i, "客户签字", f"{ctx.rec_label(i)}为面谈回访，客户签字为“{sign[i] or '空'}”")
+
+
+@rule("MTH003", ERROR, "信函回访缺客户签字或回执",
+      explain="信函回访（回访结果为通过或不通过）须有客户签字的回函（“客户签字”为“是”），并归档邮局回执（“回执附件”为“是”）。",
+      fix="归档客户签字的回函和邮局回执；缺失的，改用电话回访并录音。",
+      group="evidence", sources=[S("001", "第七条")], sheet="回访记录")
+def mth003(ctx: Context, s):
+    sign, receipt = ctx.records.col("客户签字"), ctx.records.col("回执附件")
+    for i in _method_records(ctx, "信函", True):
+        missing = [n for n, v in (("客户签字", sign[i]), ("回执附件", receipt[i])) if v != "是"]
+        if missing:
+            yield ctx.rec_hit(i, missing[0], f"{ctx.rec_label(i)}为信函回访，缺{'和'.join(missing)}")
+
+
+@rule("MTH004", WARNING, "电子邮件回访没有归档打印件",
+      explain="电子邮件回访（回访结果为通过或不通过）应将往来邮件打印归档，“回执附件”填“是”。",
+      fix="打印客户回复的邮件并归档，补填“回执附件”。",
+      group="evidence", sources=[S("001", "第七条")], sheet="回访记录")
+def mth004(ctx: Context, s):
+    receipt = ctx.records.col("回执附件")
+    for i in _method_records(ctx, "电子邮件", True):
+        if receipt[i] != "是":
+            yield ctx.rec_hit(i, "回执附件", f"{ctx.rec_label(i)}为电子邮件回访，未归档邮件打印件")
+
+
+# ------------------------------------------------------------------ outcome
+
+@rule("OUT001", ERROR, "回访不可达但拨打次数不足",
+      explain="记为“回访不可达”之前，须至少拨打 {min_attempts}（不同时段）。",
+      fix="继续拨打至规定次数，或改用信函、电子邮件等方式联系。",
+      group="outcome", sources=[S("002", "第十五条(三)")],
+      params=[Param("min_attempts", "最少拨打次数", 3, unit="次", source=S("002", "第十五条(三)"))],
+      sheet="回访记录")
+def out001(ctx: Context, s):
+    results, tries = ctx.records.col("回访结果"), ctx.records.col("拨打次数")
+    for i in ctx.period_records():
+        if results[i] == "回访不可达" and (tries[i] or 0) < s.min_attempts:
+            yield ctx.rec_hit(i, "拨打次数", f"回访不可达，但拨打次数为 {tries[i] or 0} 次，少于 {s.min_attempts} 次")
+
+
+@rule("OUT002", ERROR, "回访发现的问题未上报合规",
+      explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须上报风控合规部门，并填写上报合规日期。",
+      fix="将问题上报合规部门，填写上报日期和处理结果。",
+      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条")], sheet="回访记录")
+def out002(ctx: Context, s):
+    results, found, sent = ctx.records.col("回访结果"), ctx.records.col("发现问题"), ctx.records.col("上报合规日期")
+    for i in ctx.period_records():
+        if sent[i] is None and (results[i] == "回访不通过" or found[i]):
+            why = "回访不通过" if results[i] == "回访不通过" else f"发现问题“{_clip(found[i])}”"
+            yield ctx.rec_hit(i, "上报合规日期", f"{why}，未填上报合规日期")
+
+
+@rule("OUT003", ERROR, "客户投诉没有处理结果",
+      explain="回访中客户提出投诉的（“是否投诉”为“是”），须填写处理结果。",
+      fix="按投诉处理流程办理，并填写处理结果。",
+      group="outcome", sources=[S("002", "第十三条 7")], sheet="回访记录")
+def out003(ctx: Context, s):
+    comp, result = ctx.records.col("是否投诉"), ctx.records.col("处理结果")
+    for i in ctx.period_records():
+        if comp[i] == "是" and not result[i]:
+            yield ctx.rec_hit(i, "处理结果", "客户投诉，未填处理结果")
+
+
+@rule("OUT004", ERROR, "问卷答案异常却记为回访通过",
+      explain="问卷中任一问题的回答与应答不符（如客户表示不是本人购买、未被提示风险），回访结果不能是“回访通过”，"
+              "应记为“回访不通过”并上报。每个不符的答案是一条发现。",
+      fix="将回访结果改为“回访不通过”，上报合规并跟进处理。",
+      group="outcome", sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第四十三条")],
+      sheet="回访记录")
+def out004(ctx: Context, s):
+    rec = ctx.records
+    kinds, results = rec.col("回访类型"), rec.col("回访结果")
+    for kind, bank in ctx.banks.items():
+        cols = [(q, rec.col(q.short)) for q in bank if rec.has(q.short)]
+        for i in ctx.period_records():
+            if kinds[i] != kind or results[i] != "回访通过":
+                continue
+            for q, vals in cols:
+                v = vals[i]
+                if v is not None and v != q.expected:
+                    yield ctx.rec_hit(i, q.short, f"“{q.text}”回答“{v}”（应为“{q.expected}”），回访结果却是回访通过")
+
+
+@rule("OUT005", WARNING, "客户意见未及时处理",
+      explain="客户提出意见或建议的，应在回访后 {working_days}内答复处理，并填写意见处理日期。",
+      fix="答复客户意见，填写意见处理日期。",
+      group="outcome", sources=[S("002", "第十三条")],
+      params=[Param("working_days", "处理时限", 5, unit="个工作日", source=S("002", "第十三条"))],
+      sheet="回访记录")
+def out005(ctx: Context, s):
+    opinion, handled = ctx.records.col("客户意见"), ctx.records.col("意见处理日期")
+    for i in ctx.period_records():
+        if not opinion[i]:
+            continue
+        due = ctx.cal.add_working_days(ctx.rec_day[i], s.working_days)
+        if handled[i] is None and due < ctx.as_of:
+            yield ctx.rec_hit(i, "意见处理日期", f"客户意见“{_clip(opinion[i])}”未处理（应于 {iso(due)} 前）")
+        elif handled[i] is not None and handled[i] > due:
+            yield ctx.rec_hit(i, "意见处理日期", f"客户意见于 {iso(handled[i])} 处理，晚于 {iso(due)}")
+
+
+@rule("OUT006", WARNING, "问卷未答全",
+      explain="私募产品回访、新开户回访、投顾新签约回访有规定的问卷；回访结果为通过或不通过时，每个必答问题都应有“是”或“否”。",
+      fix="补填问卷答案（以录音或签字记录为准）。",
+      group="outcome",
+      sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第十八条"), S("002", "第九条(一)1")],
+      sheet="回访记录")
+def out006(ctx: Context, s):
+    rec = ctx.records
+    kinds, results = rec.col("回访类型"), rec.col("回访结果")
+    for kind, bank in ctx.banks.items():
+        cols = [(q, rec.col(q.short)) for q in bank if q.required]
+        for i in ctx.period_records():
+            if kinds[i] != kind or results[i] not in JUDGED:
+                continue
+            missing = [q.short for q, vals in cols if vals[i] is None]
+            if missing:
+                yield ctx.rec_hit(i, missing[0], f"{kind}问卷缺 {len(missing)} 题：{'、'.join(missing)}")
+
+
+def _clip(text: str, n: int = 20) -> str:
+    return text if len(text) <= n else text[:n] + "…"

@@ -1,0 +1,234 @@
+"""Run the rule catalogue over workbooks and build the report (cli.md, `huifang validate`)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import contract as K
+from .config import Config
+from .reader import Workbook, read_workbook
+from .rules import ORDER, RULES, SEVERITY_LABEL
+from .rules.context import Context, Due, Hit
+from .rules.records import cooling_off
+from .workdays import WorkCalendar
+from .xlsxcheck import ReadError
+
+_SHEET_RANK = {name: i for i, name in enumerate(K.SHEET_ORDER)}
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    customer: str | None
+    message: str
+    cell: str | None = None      # "F12" when the column is known
+
+    @property
+    def title(self) -> str:
+        return RULES[self.rule].title
+
+    @property
+    def where(self) -> str:
+        if self.sheet is None:
+            return "（整体）"
+        if self.cell:
+            return f"{self.sheet}!{self.cell}"
+        if self.row:
+            return f"{self.sheet}!第{self.row}行" + (f"（{self.column}）" if self.column else "")
+        return self.sheet
+
+    def as_json(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "file": self.file, "sheet": self.sheet,
+                "row": self.row, "column": self.column, "customer": self.customer, "message": self.message,
+                "title": self.title, "cell": self.cell}
+
+
+@dataclass
+class Pending:
+    rule: str
+    file: str
+    sheet: str | None
+    row: int | None
+    customer: str | None
+    due: date
+    callback: str
+    message: str
+
+    def as_json(self) -> dict:
+        return {"rule": self.rule, "file": self.file, "sheet": self.sheet, "row": self.row,
+                "customer": self.customer, "due": self.due.isoformat(), "callback": self.callback,
+                "message": self.message}
+
+
+@dataclass
+class BookResult:
+    path: Path
+    book: Workbook
+    ctx: Context
+    findings: list[Finding] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
+
+    @property
+    def unit(self) -> str:
+        return self.book.unit
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+@dataclass
+class Report:
+    as_of: date
+    since: date
+    config: Config
+    books: list[BookResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for b in self.books for f in b.findings]
+
+    @property
+    def pending(self) -> list[Pending]:
+        return [p for b in self.books for p in b.pending]
+
+    def count(self, severity: str) -> int:
+        return sum(b.count(severity) for b in self.books)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count("error") else 0
+
+    def as_json(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "since": self.since.isoformat(),
+            "summary": {"files": len(self.books), "errors": self.count("error"),
+                        "warnings": self.count("warning"), "pending": len(self.pending)},
+            "findings": [f.as_json() for f in self.findings],
+            "pending": [p.as_json() for p in self.pending],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_json(), ensure_ascii=False, indent=2)
+
+
+def collect_paths(paths: list[str | Path]) -> list[Path]:
+    """Files and folders to workbooks: every .xlsx/.xlsm under a folder, skipping `~$` lock files."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir() and p.suffix.lower() not in (".xlsx", ".xlsm"):
+            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in (".xlsx", ".xlsm")
+                           and not f.name.startswith("~$") and f.is_file())
+            if not found:
+                raise ReadError(f"{p}：文件夹中没有 .xlsx 工作簿")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def default_period(as_of: date | None, since: date | None) -> tuple[date, date]:
+    as_of = as_of or date.today()
+    return as_of, since or date(as_of.year, 1, 1)
+
+
+def validate_paths(paths: list[str | Path], config: Config, as_of: date | None = None,
+                   since: date | None = None) -> Report:
+    """Read and check every workbook. Raises ReadError for a file that cannot be read."""
+    as_of, since = default_period(as_of, since)
+    if since > as_of:
+        raise ValueError(f"--since {since} 晚于 --as-of {as_of}")
+    contract = K.build_contract(config.banks)
+    cal = WorkCalendar(config.calendar_years)
+    books = []
+    for path in collect_paths(paths):
+        book = read_workbook(path, contract)
+        books.append(check_book(book, config, as_of, since, cal))
+    return Report(as_of, since, config, books)
+
+
+def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
+    ctx = Context(book, as_of, since, cal, config.banks)
+    pf = config.settings("PF001")
+    ctx.void_reason = cooling_off(ctx, pf.hours) if pf.enabled else {}
+    ctx.void = set(ctx.void_reason)
+    result = BookResult(book.path, book, ctx)
+    file = str(book.path)
+    for rid in ORDER:
+        s = config.settings(rid)
+        if not s.enabled:
+            continue
+        for hit in RULES[rid].check(ctx, s):
+            if isinstance(hit, Due):
+                result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
+                                              hit.callback, hit.message))
+            else:
+                result.findings.append(_finding(book, rid, s.severity, file, hit))
+    result.findings.sort(key=_order(book))
+    result.pending.sort(key=lambda p: (p.due, p.customer or "", p.rule))
+    return result
+
+
+def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit) -> Finding:
+    cell = None
+    if hit.sheet is not None and hit.row is not None and hit.column is not None:
+        table = book.tables.get(hit.sheet)
+        letter = table.letter(hit.column) if table else None
+        if letter:
+            cell = f"{letter}{hit.row}"
+    return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, hit.message, cell)
+
+
+def _order(book: Workbook):
+    def key(f: Finding):
+        table = book.tables.get(f.sheet) if f.sheet else None
+        col_rank = 0
+        if table is not None and f.column:
+            letter = table.letter(f.column) or ""
+            col_rank = (len(letter), letter)
+        else:
+            col_rank = (0, "")
+        return (f.sheet is not None, _SHEET_RANK.get(f.sheet, 99), f.row or 0, col_rank, f.rule)
+    return key
+
+
+# ------------------------------------------------------------------ text report
+
+def render_text(report: Report, color: bool = False) -> str:
+    import click
+
+    def style(text, **kw):
+        return click.style(text, **kw) if color else text
+
+    lines: list[str] = []
+    for b in report.books:
+        lines.append(style(f"{b.path}（{b.unit}）", bold=True))
+        if b.book.macros:
+            lines.append("  注意：工作簿含宏，huifang 只读取数据，不运行宏")
+        if not b.findings:
+            lines.append(style("  没有发现问题", fg="green"))
+        current = object()
+        for f in b.findings:
+            if f.sheet != current:
+                current = f.sheet
+                lines.append(style(f"  【{f.sheet or '整体指标'}】", bold=True))
+            sev = SEVERITY_LABEL[f.severity]
+            tag = style(f"[{sev}]", fg="red" if f.severity == "error" else "yellow", bold=True)
+            lines.append(f"    {f.where}  {tag} {f.rule} {f.title}")
+            lines.append(f"        {f.message}")
+            lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
+        if b.pending:
+            lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
+                         + "；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3]))
+        lines.append("")
+    summary = (f"共 {len(report.books)} 个工作簿：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，"
+               f"待办 {len(report.pending)} 项（检查日 {report.as_of}，检查期间自 {report.since}）")
+    lines.append(style(summary, bold=True, fg="red" if report.exit_code else "green"))
+    return "\n".join(lines) + "\n"

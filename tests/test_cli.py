@@ -1,0 +1,105 @@
+"""The command line as users meet it: exit codes, one-line errors, JSON, annotated copies."""
+import hashlib
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "workbooks"
+
+
+def huifang(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd or ROOT)
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_json_report_keys_and_exit_1(book):
+    p = book.write()
+    book.sheets["客户"][0]["开户日期"] = date(2025, 3, 10)
+    p = book.write()
+    r = huifang("validate", p, "--as-of", "2025-06-30", "--format", "json")
+    assert r.returncode == 1, r.stderr
+    data = json.loads(r.stdout)
+    assert data["as_of"] == "2025-06-30"
+    assert data["summary"] == {"files": 1, "errors": 1, "warnings": 0, "pending": 0}
+    f = data["findings"][0]
+    assert {k: f[k] for k in ("rule", "severity", "sheet", "row", "column", "customer")} == {
+        "rule": "NEW001", "severity": "error", "sheet": "客户", "row": 2, "column": "开户日期", "customer": "C0001"}
+    assert f["file"] == str(p)
+
+
+def test_clean_workbook_exits_0_with_text_report(book):
+    r = huifang("validate", book.write(), "--as-of", "2025-06-30")
+    assert r.returncode == 0
+    assert "错误 0 条，警告 0 条" in r.stdout
+
+
+def test_text_report_names_cell_rule_and_fix(book):
+    book.sheets["回访记录"][0]["录音编号"] = None
+    r = huifang("validate", book.write(), "--as-of", "2025-06-30")
+    assert "回访记录!K2  [错误] MTH001 电话回访没有录音编号" in r.stdout
+    assert "处理：在录音系统中找到对应录音" in r.stdout
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda d: d / "missing.xlsx", "找不到该文件"),
+    (lambda d: (d / "a.xlsx").write_text("客户编号,客户名称\nC1,张三\n") and d / "a.xlsx", "不是 Excel 工作簿"),
+    (lambda d: (d / "e.xlsx").write_bytes(b"") or d / "e.xlsx", "文件是空的"),
+    (lambda d: ((d / "old.xls").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600), d / "old.xls")[1], "xls"),
+])
+def test_unreadable_input_is_one_line_and_exit_2(tmp_path, make, text):
+    p = make(tmp_path)
+    r = huifang("validate", p)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0] and str(p) in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_option_is_exit_2():
+    r = huifang("validate", "workbooks", "--as-of", "2025-13-01")
+    assert r.returncode == 2 and "不是 YYYY-MM-DD" in r.stderr
+
+
+def test_annotate_writes_a_copy_and_leaves_the_input_untouched(book, tmp_path):
+    book.sheets["回访记录"][0].update(录音编号=None, 处理结果="=1+1", 发现问题="@SUM(A1)")
+    src = book.write()
+    before = digest(src)
+    out = tmp_path / "annotated"
+    r = huifang("validate", src, "--as-of", "2025-06-30", "--annotate", out)
+    assert r.returncode == 1
+    assert digest(src) == before
+    copy = out / f"{src.stem}.校验.xlsx"
+    wb = openpyxl.load_workbook(copy)
+    assert wb.sheetnames[0] == "校验结果"
+    cell = wb["回访记录"]["K2"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "MTH001" in cell.comment.text
+    summary = wb["校验结果"]
+    assert summary["B5"].value == "MTH001" and summary["D5"].value == "回访记录!K2"
+    # values that look like formulas stay text in the copy
+    rec = wb["回访记录"]
+    values = {rec.cell(1, j).value: rec.cell(2, j) for j in range(1, rec.max_column + 1)}
+    assert values["处理结果"].data_type == "s" and values["处理结果"].value == "=1+1"
+
+
+def test_annotate_refuses_the_input_folder(book):
+    src = book.write()
+    r = huifang("validate", src, "--annotate", src.parent)
+    assert r.returncode == 2 and "同一文件夹" in r.stderr
+
+
+def test_folder_input_skips_lock_files(book):
+    src = book.write()
+    (src.parent / "~$lock.xlsx").write_bytes(b"junk")
+    r = huifang("validate", src.parent, "--as-of", "2025-06-30", "--format", "json")
+    assert json.loads(r.stdout)["summary"]["files"] == 1

@@ -1,0 +1,345 @@
+"""`huifang generate`: the four appendix documents from the workbooks.
+
+Layout of the output folder (created owner-only: the documents carry customer data):
+
+    回访记录表/<单位>/<记录编号>_<客户编号>.docx
+    回访计划/<单位>/<单位>_回访计划_<YYYY-MM>.docx
+    回访报告/<单位>/<单位>_回访报告_<报告期>.docx
+    流失客户档案表/<单位>/<客户编号>.docx
+
+Every file is written whole (temporary file, then rename); re-running replaces files.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from . import contract as K
+from .config import Config
+from .output import OutputError, atomic_path, check_not_input
+from .reader import Workbook, read_workbook
+from .render import FastTemplate
+from .rules import RULES, SEVERITY_LABEL
+from .templates import NAMES, TEMPLATE_DIR
+from .validate import check_book, collect_paths
+from .workdays import WorkCalendar
+
+KINDS = ("record", "plan", "report", "lost")
+FOLDERS = {"record": "回访记录表", "plan": "回访计划", "report": "回访报告", "lost": "流失客户档案表"}
+PRIVATE = 0o600
+
+
+# ------------------------------------------------------------------ periods
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date
+
+    def __contains__(self, d) -> bool:
+        return d is not None and self.start <= (d.date() if hasattr(d, "date") and callable(d.date) else d) <= self.end
+
+
+def parse_period(text: str) -> Period:
+    """`2025`, `2025-Q3` or `2025-09` (also `2025Q3`, `2025-9`)."""
+    s = (text or "").strip().upper()
+    if m := re.fullmatch(r"(\d{4})", s):
+        y = int(m[1])
+        return Period(s, date(y, 1, 1), date(y, 12, 31))
+    if m := re.fullmatch(r"(\d{4})-?Q([1-4])", s):
+        y, q = int(m[1]), int(m[2])
+        start = date(y, 3 * q - 2, 1)
+        end = date(y + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
+        return Period(f"{y}-Q{q}", start, end)
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        y, mo = int(m[1]), int(m[2])
+        if 1 <= mo <= 12:
+            end = date(y + (mo == 12), 1 if mo == 12 else mo + 1, 1) - timedelta(days=1)
+            return Period(f"{y}-{mo:02d}", date(y, mo, 1), end)
+    raise OutputError(f"报告期“{text}”应为 2025、2025-Q3 或 2025-09")
+
+
+# ------------------------------------------------------------------ contexts
+
+class Unit:
+    """One workbook, with look-ups the contexts need."""
+
+    def __init__(self, book: Workbook, config: Config) -> None:
+        self.book = book
+        self.name = book.unit
+        self.banks = config.banks
+        cust = book["客户"]
+        self.cust_row = {c: i for i, c in enumerate(cust.col("客户编号")) if c is not None}
+        staff = book["人员"]
+        self.staff_name = {c: n for c, n in zip(staff.col("工号"), staff.col("姓名")) if c is not None}
+        ev = book["事件"]
+        self.event_row = {e: i for i, e in enumerate(ev.col("事件编号")) if e is not None}
+
+    def cval(self, code, column):
+        i = self.cust_row.get(code)
+        return None if i is None else self.book["客户"].col(column)[i]
+
+    def person(self, code) -> str:
+        if code is None:
+            return ""
+        name = self.staff_name.get(code)
+        return f"{name}（{code}）" if name else str(code)
+
+
+def record_context(u: Unit, i: int, first_seen: set) -> dict:
+    t = u.book["回访记录"]
+    col = lambda n: t.col(n)[i]  # noqa: E731
+    code = col("客户编号")
+    kind = col("回访类型")
+    bank = u.banks.get(kind, ())
+    questions = []
+    for q in bank:
+        a = col(q.short) if t.has(q.short) else None
+        questions.append({"text": q.text, "answer": a,
+                          "flag": "" if a is None or a == q.expected else "（异常）"})
+    event = col("关联事件")
+    purchase = product = None
+    if event in u.event_row:
+        ev = u.book["事件"]
+        j = u.event_row[event]
+        purchase, product = ev.col("事件时间")[j], ev.col("产品")[j]
+    topics = {"私募产品回访": ["产品推荐情况", "产品购买情况", "风险披露情况"],
+              "新开户回访": ["公司服务情况", "风险披露情况"],
+              "投顾新签约回访": ["产品推荐情况", "风险披露情况"]}.get(kind, ["公司服务情况"])
+    if kind in ("特殊回访", "资产异动回访", "销户回访", "休眠客户回访", "投诉回访", "其他回访"):
+        topics = topics + ["其他"]
+    rnd = "首次" if code not in first_seen else "常规"
+    first_seen.add(code)
+    escalated = col("上报合规日期")
+    return {
+        "c": {"code": code, "name": u.cval(code, "客户名称"), "address": u.cval(code, "联系地址"),
+              "email": u.cval(code, "电子邮箱"), "category": u.cval(code, "客户类别")},
+        "r": {
+            "id": col("记录编号"), "kind": kind, "respondent": col("被访人"), "position": "",
+            "method": col("回访方式"), "round": rnd, "time": col("回访时间"), "purchase": purchase,
+            "product": product, "result": col("回访结果"), "recording": col("录音编号"),
+            "attempts": col("拨打次数"), "topics": topics, "questions": questions,
+            "bank_name": f"{kind}问卷" if bank else "无规定问卷",
+            "attitude": col("服务态度"), "speed": col("响应速度"), "fees": col("乱收费"), "overall": col("整体满意度"),
+            "opinion": col("客户意见"), "finding": col("发现问题"), "handling": col("处理结果"),
+            "answered": col("意见处理日期"), "complaint": col("是否投诉"), "open_issue": col("遗留问题"),
+            "escalated": escalated, "receiver": "风控合规部" if escalated else "",
+            "followup": col("处理结果") if col("遗留问题") else "",
+            "onsite_opinion": col("客户意见") if col("回访方式") == "面谈" else "",
+            "signed": "已签字" if col("客户签字") == "是" else "", "signed_date": col("回访时间") if col("客户签字") == "是" else None,
+            "caller": u.person(col("回访人员")), "reported": col("报告日期"), "submitted": col("提交审核日期"),
+            "extended": col("延期审批") == "是", "reviewer": u.person(col("审核人")), "review_note": col("审核意见"),
+            "reviewed": col("审核日期"),
+        },
+    }
+
+
+def plan_contexts(u: Unit, period: Period | None, customers: set) -> dict[str, dict]:
+    t = u.book["回访计划"]
+    months: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(t.col("计划日期")):
+        if d is None or (period and d not in period) or (customers and t.col("客户编号")[i] not in customers):
+            continue
+        months[f"{d.year}-{d.month:02d}"].append(i)
+    out = {}
+    for month, idx in sorted(months.items()):
+        idx.sort(key=lambda i: (t.col("计划日期")[i], t.rows[i]))
+        rows = []
+        for n, i in enumerate(idx, 1):
+            code = t.col("客户编号")[i]
+            rows.append({"seq": n, "customer": u.cval(code, "客户名称"), "code": code,
+                         "method": t.col("回访方式")[i], "first": t.col("首次或常规")[i], "kind": t.col("回访类型")[i],
+                         "purpose": t.col("回访目的")[i], "topic": t.col("回访主题")[i], "date": t.col("计划日期")[i],
+                         "caller": u.person(t.col("回访人员")[i])})
+        prep = Counter(t.col("编制人")[i] for i in idx if t.col("编制人")[i]).most_common(1)
+        sup = Counter(t.col("部门主管")[i] for i in idx if t.col("部门主管")[i]).most_common(1)
+        y, m = month.split("-")
+        out[month] = {"unit": u.name, "number": f"HFJH-{y}{m}", "month": f"{y}年{int(m)}月", "rows": rows,
+                      "preparer": u.person(prep[0][0]) if prep else "", "supervisor": u.person(sup[0][0]) if sup else ""}
+    return out
+
+
+def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: date) -> dict:
+    t = u.book["回访报告"]
+    col = lambda n: t.col(n)[row]  # noqa: E731
+    p = parse_period(col("报告期"))
+    rec = u.book["回访记录"]
+    idx = [i for i, when in enumerate(rec.col("回访时间")) if when is not None and when.date() in p]
+    kinds, results, methods, custs = rec.col("回访类型"), rec.col("回访结果"), rec.col("回访方式"), rec.col("客户编号")
+    who = {custs[i] for i in idx}
+    by_type = []
+    for kind in K.CALLBACK_TYPES:
+        sel = [i for i in idx if kinds[i] == kind]
+        if sel:
+            r = Counter(results[i] for i in sel)
+            by_type.append({"kind": kind, "records": len(sel), "customers": len({custs[i] for i in sel}),
+                            "passed": r["回访通过"], "failed": r["回访不通过"], "refused": r["拒绝回访"],
+                            "unreachable": r["回访不可达"]})
+    r_all = Counter(results[i] for i in idx)
+    cats = Counter(u.cval(c, "客户类别") for c in who)
+    forms = []
+    if any(kinds[i] == "重点客户回访" for i in idx):
+        forms.append("大客户回访")
+    if any(kinds[i] not in ("重点客户回访", "投诉回访") for i in idx):
+        forms.append("常规回访")
+    if any(kinds[i] == "投诉回访" for i in idx):
+        forms.append("投诉处理")
+    as_of = min(p.end, today)
+    checked = check_book(u.book, config, as_of, p.start, cal)
+    per_rule = Counter((f.rule, f.severity) for f in checked.findings)
+    findings = [{"rule": rid, "title": RULES[rid].title, "severity": SEVERITY_LABEL[sev], "count": n}
+                for (rid, sev), n in sorted(per_rule.items())]
+    callers = sorted({rec.col("回访人员")[i] for i in idx if rec.col("回访人员")[i]})
+    return {
+        "unit": col("部门") or u.name, "period": p.label, "prepared": col("编制日期"), "start": p.start, "end": p.end,
+        "callers": "、".join(u.person(c) for c in callers), "persons": cats["个人"], "orgs": cats["机构"],
+        "industry": "证券经纪", "audience": "直接用户", "purpose": col("回访目的"), "forms": forms,
+        "form_text": col("回访形式"), "total": len(who),
+        "phone": len({custs[i] for i in idx if methods[i] == "电话"}),
+        "onsite": len({custs[i] for i in idx if methods[i] == "面谈"}),
+        "effective": len({custs[i] for i in idx if results[i] in ("回访通过", "回访不通过")}),
+        "records": len(idx), "passed": r_all["回访通过"], "failed": r_all["回访不通过"], "refused": r_all["拒绝回访"],
+        "unreachable": r_all["回访不可达"], "by_type": by_type,
+        "issues": sum(1 for i in idx if rec.col("发现问题")[i]),
+        "complaints": sum(1 for i in idx if rec.col("是否投诉")[i] == "是"),
+        "escalated": sum(1 for i in idx if rec.col("上报合规日期")[i]),
+        "as_of": as_of, "errors": checked.count("error"), "warnings": checked.count("warning"), "findings": findings,
+        "groups": "、".join(f"{s['kind']} {s['customers']} 户" for s in by_type),
+        "opinions": col("客户主要意见"), "product_view": col("客户对产品评价"), "product_hope": col("客户对产品期望"),
+        "service_view": col("客户对服务评价"), "service_hope": col("客户对服务期望"), "measures": col("改善客户服务对策"),
+        "problems": col("回访中遇到的问题"), "note": col("备注"), "review": col("主管领导审核意见"),
+        "preparer": u.person(col("编制人")),
+    }
+
+
+def lost_context(u: Unit, i: int) -> dict:
+    t = u.book["流失客户"]
+    col = lambda n: t.col(n)[i]  # noqa: E731
+    code = col("客户编号")
+    f = u.book["流失跟踪"]
+    contacts = sorted(
+        ({"time": w, "staff": u.person(s), "content": c, "reaction": r, "note": n}
+         for k, w, s, c, r, n in zip(f.col("客户编号"), f.col("联系时间"), f.col("联系员工"), f.col("交流内容"),
+                                     f.col("客户反应"), f.col("备注")) if k == code and w is not None),
+        key=lambda x: x["time"])
+    pick = lambda own, cust: col(own) if col(own) is not None else u.cval(code, cust)  # noqa: E731
+    return {
+        "unit": col("营业部名称") or u.name, "filler": u.person(col("填表人")), "name": pick("客户名称", "客户名称"),
+        "sex": pick("性别", "性别"), "lost_on": col("流失日期"), "assets": col("资产市值"), "grade": col("类别"),
+        "id_number": pick("证件号码", "证件号码"), "phone": pick("固定电话", "固定电话"), "mobile": pick("手机", "手机"),
+        "email": pick("电子邮箱", "电子邮箱"), "staff": u.person(col("服务员工")), "address": pick("联系地址", "联系地址"),
+        "reason": col("流失主要原因"), "category": col("原因分类"), "note": col("其他说明"), "contacts": contacts,
+    }
+
+
+# ------------------------------------------------------------------ generate
+
+def _safe(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(name)).strip() or "未命名"
+
+
+def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config: Config, today: date):
+    """Yield (kind, relative path, context) for every document to write."""
+    cal = WorkCalendar(config.calendar_years)
+    for u in units:
+        folder = _safe(u.name)
+        if "record" in kinds:
+            t = u.book["回访记录"]
+            order = sorted(range(len(t)), key=lambda i: (t.col("回访时间")[i] is None, t.col("回访时间")[i] or 0))
+            first_seen: set = set()
+            for i in order:
+                ctx = record_context(u, i, first_seen)
+                code, when = ctx["c"]["code"], ctx["r"]["time"]
+                if (period and when not in period) or (customers and code not in customers):
+                    continue
+                rid = ctx["r"]["id"] or f"第{t.rows[i]}行"
+                yield "record", Path(FOLDERS["record"], folder, f"{_safe(rid)}_{_safe(code)}.docx"), ctx
+        if "plan" in kinds:
+            for month, ctx in plan_contexts(u, period, customers).items():
+                yield "plan", Path(FOLDERS["plan"], folder, f"{folder}_回访计划_{month}.docx"), ctx
+        if "report" in kinds and not customers:
+            t = u.book["回访报告"]
+            for i, label in enumerate(t.col("报告期")):
+                if label is None:
+                    continue
+                p = parse_period(label)
+                if period and not (period.start <= p.start and p.end <= period.end):
+                    continue
+                ctx = report_context(u, i, config, cal, today)
+                yield "report", Path(FOLDERS["report"], folder, f"{folder}_回访报告_{p.label}.docx"), ctx
+        if "lost" in kinds:
+            t = u.book["流失客户"]
+            for i, code in enumerate(t.col("客户编号")):
+                if code is None or (customers and code not in customers) or (period and t.col("流失日期")[i] not in period):
+                    continue
+                yield "lost", Path(FOLDERS["lost"], folder, f"{_safe(code)}.docx"), lost_context(u, i)
+
+
+def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers=(), pdf=False,
+             config: Config, progress=False, templates: Path = TEMPLATE_DIR, today: date | None = None) -> str:
+    kinds = tuple(kinds) or KINDS
+    per = parse_period(period) if period else None
+    files = collect_paths(paths)
+    out = Path(out)
+    check_not_input(out, files)
+    contract = K.build_contract(config.banks)
+    units = [Unit(read_workbook(p, contract), config) for p in files]
+    compiled = {}
+    for kind in kinds:
+        path = Path(templates) / NAMES[kind]
+        if not path.is_file():
+            raise OutputError(f"{path}：找不到模板（可运行 python -m generator.templates 重新生成）")
+        compiled[kind] = FastTemplate(path)
+    out.mkdir(parents=True, exist_ok=True)
+    os.chmod(out, 0o700)
+    todo = list(jobs(units, kinds, per, set(customers), config, today or date.today()))
+    written: Counter = Counter()
+    made: list[Path] = []
+    with click.progressbar(todo, label="生成文书", file=None if progress else open(os.devnull, "w"),
+                           show_pos=True) as bar:
+        for kind, rel, ctx in bar:
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(target, PRIVATE) as tmp:
+                compiled[kind].save(ctx, tmp)
+            written[kind] += 1
+            made.append(target)
+    lines = [f"已写出 {len(made)} 份文书到 {out}："]
+    for kind in KINDS:
+        if kind in kinds:
+            lines.append(f"  {FOLDERS[kind]}：{written[kind]} 份")
+    if pdf:
+        lines.append(to_pdf(made))
+    return "\n".join(lines)
+
+
+def to_pdf(docs: list[Path]) -> str:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        raise OutputError("未找到 LibreOffice（soffice），无法转换 PDF；.docx 文书已写出。请安装 LibreOffice 后重试 --pdf")
+    by_dir: dict[Path, list[Path]] = defaultdict(list)
+    for d in docs:
+        by_dir[d.parent].append(d)
+    n = 0
+    for folder, items in by_dir.items():
+        for k in range(0, len(items), 200):
+            chunk = items[k:k + 200]
+            r = subprocess.run([soffice, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(folder),
+                                *map(str, chunk)], capture_output=True, text=True, timeout=600)
+            if r.returncode != 0:
+                raise OutputError(f"{folder}：LibreOffice 转换 PDF 失败（{r.stderr.strip()[:200]}）")
+            for d in chunk:
+                pdf = d.with_suffix(".pdf")
+                if pdf.exists():
+                    os.chmod(pdf, PRIVATE)
+                    n += 1
+    return f"  PDF：{n} 份（LibreOffice 转换）"

@@ -9,7 +9,9 @@ text of the result is the same as plain docxtpl's (tests/test_documents.py check
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -79,17 +81,20 @@ class FastTemplate:
         self.template = self.env.from_string(_P_OPEN.sub(r"\n<w:p\1", xml))
         self.root = self._doc.docx._element
         with zipfile.ZipFile(path) as z:
-            self.parts = [(info, z.read(info.filename)) for info in z.infolist()]
-        for info, data in self.parts:
-            if re.match(r"word/(header|footer)\d*\.xml", info.filename) and b"{" in data:
+            parts = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+        for name, data in parts:
+            if re.match(r"word/(header|footer)\d*\.xml", name) and b"{" in data:
                 raise ValueError(f"{path}：页眉页脚中的模板标记暂不支持")
+        # the parts that do not change are deflated once, here
+        self.parts = [(name, None if name == self.part_name else _deflate(data)) for name, data in parts]
 
     def render_xml(self, context: dict) -> bytes:
         doc = self._doc
         dst = self.template.render(context)
         dst = _P_BACK.sub(r"<w:p\1", dst)
         dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        dst = doc.resolve_listing(dst)
+        if "\t" in dst or "\a" in dst or "\n" in dst or "\f" in dst:
+            dst = doc.resolve_listing(dst)   # a no-op when none of these characters is present
         tree = doc.fix_tables(dst)
         doc.docx_ids_index = 1000
         doc.fix_docpr_ids(tree)
@@ -102,6 +107,32 @@ class FastTemplate:
 
     def save(self, context: dict, target) -> None:
         xml = self.render_xml(context)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            for info, data in self.parts:
-                z.writestr(info, xml if info.filename == self.part_name else data)
+        entries = [(name, packed or _deflate(xml, 1)) for name, packed in self.parts]
+        with open(target, "wb") as fh:
+            fh.write(_zip(entries))
+
+
+_DOS_TIME, _DOS_DATE = 0, (2025 - 1980) << 9 | 1 << 5 | 1     # 2025-01-01 00:00, as docx files carry no real time
+
+
+def _deflate(data: bytes, level: int = 6) -> tuple[bytes, int, int, bytes]:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(), zlib.crc32(data), len(data), b""
+
+
+def _zip(entries: list[tuple[str, tuple[bytes, int, int, bytes]]]) -> bytes:
+    """A zip archive of already-deflated members (the format of zipfile's own output)."""
+    out, central = [], []
+    offset = 0
+    for name, (packed, crc, size, _) in entries:
+        raw = name.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800
+        head = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc, len(packed), size,
+                           len(raw), 0) + raw
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc,
+                                   len(packed), size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
+        out += (head, packed)
+        offset += len(head) + len(packed)
+    cd = b"".join(central)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(cd), offset, 0)
+    return b"".join(out) + cd + end

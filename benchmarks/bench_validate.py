@@ -1,0 +1,85 @@
+"""Validator speed against the plain read of the same cells, side by side in one run.
+
+    python benchmarks/bench_validate.py                 # 100k and 1M records
+    python benchmarks/bench_validate.py --sizes 10000 100000
+
+For each size it writes a synthetic unit (customers = records / 5), then measures in
+separate processes (so each has its own peak memory):
+  read  - python-calamine reading every cell of every sheet (the fastest reader here)
+  total - `validate_paths` (inspection, reading, typing, every rule)
+and prints seconds, peak RSS and the ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+READ = """
+import resource, sys, time
+from python_calamine import CalamineWorkbook
+t = time.perf_counter()
+wb = CalamineWorkbook.from_path(sys.argv[1])
+n = 0
+for name in wb.sheet_names:
+    for row in wb.get_sheet_by_name(name).iter_rows():
+        n += len(row)
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, n)
+"""
+
+VALIDATE = """
+import resource, sys, time
+from datetime import date
+from generator.config import load_config
+from generator.validate import validate_paths
+t = time.perf_counter()
+r = validate_paths([sys.argv[1]], load_config(None), date(2025, 12, 31))
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.findings))
+"""
+
+
+def measure(code: str, path: Path) -> tuple[float, float, int]:
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, check=True)
+    secs, rss_kb, n = out.stdout.split()
+    return float(secs), int(rss_kb) / 1024, int(n)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/huifang-bench"))
+    a = ap.parse_args()
+    a.dir.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    from generator.synth import large_sheets, write_workbook
+    rows = []
+    for n in a.sizes:
+        path = a.dir / f"unit-{n}.xlsx"
+        if not path.exists():
+            t = time.perf_counter()
+            write_workbook(path, large_sheets(n, max(1, n // 5)))
+            print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
+        r_s, r_mb, cells = measure(READ, path)
+        v_s, v_mb, findings = measure(VALIDATE, path)
+        rows.append({"records": n, "customers": max(1, n // 5), "cells": cells, "read_s": round(r_s, 2),
+                     "read_peak_mb": round(r_mb), "validate_s": round(v_s, 2), "validate_peak_mb": round(v_mb),
+                     "time_ratio": round(v_s / r_s, 2), "memory_ratio": round(v_mb / r_mb, 2), "findings": findings})
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    print("\n| records | read s | validate s | time ratio | read MB | validate MB | memory ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['records']:,} | {r['read_s']} | {r['validate_s']} | {r['time_ratio']} | {r['read_peak_mb']} | "
+              f"{r['validate_peak_mb']} | {r['memory_ratio']} |")
+    if len(rows) > 1:
+        a0, a1 = rows[0], rows[-1]
+        print(f"\ngrowth: {a1['records'] / a0['records']:.0f}x records -> {a1['validate_s'] / a0['validate_s']:.1f}x validate time")
+
+
+if __name__ == "__main__":
+    main()

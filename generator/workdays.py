@@ -36,6 +36,7 @@ class WorkCalendar:
         for year, spec in (extra_years or {}).items():
             self.extra[int(year)] = (set(spec.get("holidays", ())), set(spec.get("workdays", ())))
         self._cache: dict[date, bool] = {}
+        self._after: dict[tuple[date, int], date] = {}
 
     def known_years(self) -> tuple[int, int]:
         return _package_range()
@@ -62,11 +63,16 @@ class WorkCalendar:
 
     def add_working_days(self, d: date, n: int) -> date:
         """The n-th working day after d (d itself not counted)."""
-        while n > 0:
-            d += timedelta(days=1)
-            if self.is_workday(d):
-                n -= 1
-        return d
+        key = (d, n)
+        hit = self._after.get(key)
+        if hit is None:
+            day = d
+            while n > 0:
+                day += timedelta(days=1)
+                if self.is_workday(day):
+                    n -= 1
+            hit = self._after[key] = day
+        return hit
 
     def next_working_day(self, d: date) -> date:
         """次日: the next working day after d."""

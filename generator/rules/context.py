@@ -70,6 +70,7 @@ class Context:
         self.rec_completed = [r is not None and r != K.UNREACHABLE for r in results]
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
         self._by_ct: dict[tuple, list[int]] | None = None
+        self._period: list[int] | None = None
 
     # ------------------------------------------------------------------ helpers
     def in_period(self, i: int) -> bool:
@@ -77,11 +78,12 @@ class Context:
         d = self.rec_day[i]
         return d is not None and self.since <= d <= self.as_of
 
-    def period_records(self) -> Iterator[int]:
-        since, as_of = self.since, self.as_of
-        for i, d in enumerate(self.rec_day):
-            if d is not None and since <= d <= as_of:
-                yield i
+    def period_records(self) -> list[int]:
+        """Indexes of the records dated since .. as-of (computed once)."""
+        if self._period is None:
+            since, as_of = self.since, self.as_of
+            self._period = [i for i, d in enumerate(self.rec_day) if d is not None and since <= d <= as_of]
+        return self._period
 
     def by_customer_type(self) -> dict[tuple, list[int]]:
         """(客户编号, 回访类型) -> record indexes dated on or before as-of, by time."""

@@ -1,0 +1,230 @@
+"""`huifang site`: the compliance status pages and the procedure manual, built with mkdocs.
+
+The status pages show customers only by 客户编号 and masked name; every message passes
+through the Masker, so no 证件号码, 手机 or full name reaches the built site or its search
+index. The site is built into a temporary folder and moved into place whole.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+from . import sitehooks
+from .documents import parse_period
+from .output import OutputError
+from .privacy import Masker, mask_name
+from .rules import GROUPS, RULES, SEVERITY_LABEL
+from .rules.coverage import key_customers, stock_share
+from .svg import bars, shares
+from .templates import ROOT
+from .validate import BookResult, Report
+
+WORKLIST_DAYS = 14
+DEADLINE_GROUPS = ("deadline", "coverage")
+
+
+def slug(unit: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in unit).strip("-") or "unit"
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "｜").replace("\n", " ") if text is not None else ""
+
+
+def _rule(rid: str) -> str:
+    return f"[{rid}](../rules/{rid}.md)"
+
+
+class UnitPage:
+    def __init__(self, b: BookResult, report: Report, mask: Masker) -> None:
+        self.b, self.report, self.mask = b, report, mask
+        cust = b.book["客户"]
+        self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))
+
+    def who(self, code) -> str:
+        if not code:
+            return ""
+        return f"{code} {mask_name(self.names.get(code))}".strip()
+
+    def shares(self) -> list[tuple[str, float, float, str]]:
+        ctx, cfg = self.b.ctx, self.report.config
+        year = self.report.as_of.year
+        out = []
+        for rid, margin, label in (("STK001", False, "存量回访"), ("STK002", True, "融资融券客户存量回访")):
+            done, base = stock_share(ctx, year, margin)
+            target = cfg.settings(rid).min_share
+            if base:
+                out.append((f"{label}（{done}/{base}）", 100 * done / base, target, rid))
+        keys = key_customers(ctx, cfg.settings("KEY001"))
+        if keys:
+            start, end = date(year, 1, 1), date(year, 12, 31)
+            codes = ctx.customers.col("客户编号")
+            done = sum(1 for i in keys if ctx.callbacks(codes[i], "重点客户回访", completed=True, start=start, end=end)
+                       or ctx.callbacks(codes[i], "新开户回访", completed=True, start=start, end=end))
+            out.append((f"重点客户回访（{done}/{len(keys)}）", 100 * done / len(keys), 100.0, "KEY001"))
+        return out
+
+    def monthly(self) -> tuple[list[str], list[int]]:
+        year = self.report.as_of.year
+        counts = Counter(d.month for i, d in enumerate(self.b.ctx.rec_day)
+                         if d is not None and d.year == year and d <= self.report.as_of and self.b.ctx.rec_completed[i])
+        months = range(1, (self.report.as_of.month if self.report.as_of.year == year else 12) + 1)
+        return [f"{m}月" for m in months], [counts[m] for m in months]
+
+    def missing_reports(self) -> list[str]:
+        have = set()
+        for label in self.b.book["回访报告"].col("报告期"):
+            try:
+                have.add(parse_period(label).label)
+            except OutputError:
+                pass
+        as_of = self.report.as_of
+        out = []
+        for m in range(1, as_of.month):
+            key = f"{as_of.year}-{m:02d}"
+            if key not in have:
+                out.append(key)
+        for q in range(1, 5):
+            end = parse_period(f"{as_of.year}-Q{q}").end
+            if end < as_of and f"{as_of.year}-Q{q}" not in have:
+                out.append(f"{as_of.year}-Q{q}")
+        return out
+
+    def markdown(self) -> str:
+        b, r, m = self.b, self.report, self.mask
+        f_dead = [f for f in b.findings if RULES[f.rule].group in DEADLINE_GROUPS]
+        soon = [p for p in b.pending if p.due <= r.as_of + timedelta(days=WORKLIST_DAYS)]
+        lines = [f"# {b.unit}", "", f"!!! info \"检查日 {r.as_of}\"",
+                 f"    检查期间 {r.since} 至 {r.as_of}；工作簿 `{b.path.name}`。", "",
+                 f"错误 **{b.count('error')}** 条，警告 **{b.count('warning')}** 条，待办 **{len(b.pending)}** 项"
+                 f"（其中 {WORKLIST_DAYS} 天内到期 {len(soon)} 项）。", ""]
+        lines += ["## 逾期和迟到的回访", ""]
+        if f_dead:
+            lines += ["| 规则 | 客户 | 位置 | 说明 |", "|---|---|---|---|"]
+            lines += [f"| {_rule(f.rule)} {RULES[f.rule].title} | {self.who(f.customer)} | {_cell(f.where)} | {_cell(m(f.message))} |"
+                      for f in f_dead]
+        else:
+            lines.append("没有逾期或迟到的回访。")
+        lines += ["", f"## {WORKLIST_DAYS} 天内到期的工作清单", ""]
+        if soon:
+            lines += ["| 截止日 | 客户 | 回访 | 说明 | 规则 |", "|---|---|---|---|---|"]
+            lines += [f"| {p.due} | {self.who(p.customer)} | {p.callback} | {_cell(m(p.message))} | {_rule(p.rule)} |" for p in soon]
+        else:
+            lines.append(f"未来 {WORKLIST_DAYS} 天没有到期的回访。")
+        later = len(b.pending) - len(soon)
+        if later:
+            lines += ["", f"另有 {later} 项在 {WORKLIST_DAYS} 天之后到期。"]
+        lines += ["", "## 年度覆盖", ""]
+        rows = self.shares()
+        if rows:
+            lines += [shares(f"{r.as_of.year} 年覆盖率（虚线为目标）", [(a, s, t) for a, s, t, _ in rows]), ""]
+            lines += ["| 指标 | 当前 | 目标 | 规则 |", "|---|---|---|---|"]
+            lines += [f"| {a} | {s:.1f}% | {t:g}% | {_rule(rid)} |" for a, s, t, rid in rows]
+        labels, values = self.monthly()
+        lines += ["", "## 每月完成的回访", "", bars(f"{r.as_of.year} 年每月完成的回访（条）", labels, values), ""]
+        lines += ["## 按规则统计", ""]
+        per = Counter(f.rule for f in b.findings)
+        if per:
+            lines += ["| 规则 | 级别 | 分类 | 条数 |", "|---|---|---|---|"]
+            lines += [f"| {_rule(rid)} {RULES[rid].title} | {SEVERITY_LABEL[RULES[rid].severity]} | {GROUPS[RULES[rid].group]} | {n} |"
+                      for rid, n in sorted(per.items())]
+        else:
+            lines.append("没有发现问题。")
+        missing = self.missing_reports()
+        if missing:
+            lines += ["", "!!! warning \"缺少的回访报告\"", "    以下报告期在“回访报告”表中没有记录：" + "、".join(missing)]
+        lines += ["", "## 全部发现", ""]
+        if b.findings:
+            lines += ["| 级别 | 规则 | 位置 | 客户 | 说明 |", "|---|---|---|---|---|"]
+            lines += [f"| {SEVERITY_LABEL[f.severity]} | {_rule(f.rule)} | {_cell(f.where)} | {self.who(f.customer)} | {_cell(m(f.message))} |"
+                      for f in b.findings]
+        else:
+            lines.append("没有发现问题。")
+        return "\n".join(lines) + "\n"
+
+
+def overview(report: Report, pages: list[tuple[str, UnitPage]]) -> str:
+    lines = ["# 合规状态", "", f"!!! info \"检查日 {report.as_of}\"",
+             f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。", "",
+             "| 营业部 | 错误 | 警告 | 待办 | 14 天内到期 | 存量回访覆盖 | 融资融券覆盖 |", "|---|---|---|---|---|---|---|"]
+    for name, page in pages:
+        b = page.b
+        soon = sum(1 for p in b.pending if p.due <= report.as_of + timedelta(days=WORKLIST_DAYS))
+        sh = {rid: f"{s:.1f}%（目标 {t:g}%）" for _, s, t, rid in page.shares()}
+        lines.append(f"| [{b.unit}]({name}.md) | {b.count('error')} | {b.count('warning')} | {len(b.pending)} | {soon} | "
+                     f"{sh.get('STK001', '—')} | {sh.get('STK002', '—')} |")
+    lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
+              "", "年度覆盖率在当年 12 月 31 日判定；年中显示的是截至检查日的进度。"]
+    return "\n".join(lines) + "\n"
+
+
+def write_status(report: Report, docs: Path) -> None:
+    status = docs / "status"
+    status.mkdir(parents=True, exist_ok=True)
+    mask = Masker([b.book for b in report.books])
+    pages = []
+    used: set = set()
+    for b in report.books:
+        name = slug(b.unit)
+        while name in used:
+            name += "-2"
+        used.add(name)
+        pages.append((name, UnitPage(b, report, mask)))
+    for name, page in pages:
+        (status / f"{name}.md").write_text(page.markdown(), encoding="utf-8")
+    (status / "index.md").write_text(overview(report, pages), encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def build_site(report: Report, out: Path) -> str:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    out = Path(out).resolve()
+    for b in report.books:
+        if out == b.path.parent.resolve():
+            raise OutputError(f"{out}：站点输出文件夹不能是工作簿所在的文件夹")
+    sitehooks.CONFIG = report.config
+    work = Path(tempfile.mkdtemp(prefix="huifang-site-"))
+    collect = _Collect()
+    log = logging.getLogger("mkdocs")
+    log.addHandler(collect)
+    try:
+        docs = work / "docs"
+        shutil.copytree(ROOT / "site", docs)
+        write_status(report, docs)
+        built = out.parent / f".~huifang-{out.name}-{os.getpid()}"
+        cfg = load_config(config_file=str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(built), strict=True)
+        try:
+            build(cfg)
+        except (MkDocsException, SystemExit) as e:
+            shutil.rmtree(built, ignore_errors=True)
+            why = "；".join(collect.messages[:3]) or str(e)
+            raise OutputError(f"站点构建失败：{why}") from None
+        if out.exists():
+            old = out.parent / f".~huifang-old-{out.name}-{os.getpid()}"
+            out.rename(old)
+            built.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            built.rename(out)
+    finally:
+        log.removeHandler(collect)
+        shutil.rmtree(work, ignore_errors=True)
+    n = sum(1 for _ in out.rglob("*.html"))
+    return (f"已构建站点：{out}（{n} 个页面；检查日 {report.as_of}，错误 {report.count('error')} 条，"
+            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）")

@@ -1,0 +1,156 @@
+"""mkdocs hooks (mkdocs.yml: hooks): the rule pages, the downloads and the rule parameters
+in the manual all come from the rule registry, so the manual and the validator agree.
+
+In the manual's Markdown, ``[[NEW001.months]]`` is replaced by the value in force of that
+parameter (``1 个月``), ``[[NEW001]]`` by a link to the rule page, ``[[questionnaires]]`` by the
+question banks and ``[[deadlines]]`` by the table of deadline rules.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+try:  # mkdocs-material segments Chinese text with jieba when it is installed
+    import logging as _logging
+
+    import jieba
+    jieba.setLogLevel(_logging.WARNING)
+except ImportError:  # pragma: no cover
+    jieba = None
+
+from .config import Config, load_config
+from .rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
+
+DOMAIN_WORDS = ("冷静期", "回访", "回访专员", "回访记录", "回访计划", "回访报告", "录音编号", "客户签字", "回执附件",
+                "投顾", "投资顾问", "流失客户", "存量客户", "重点客户", "融资融券", "休眠客户", "大额转出", "工作日", "调休",
+                "营销人员", "开发人员", "风控合规", "上报合规", "拨打次数", "回访不可达", "私募认购")
+
+
+def _teach_segmenter() -> None:
+    """The callback vocabulary as whole words, so that a search for 冷静期 finds 冷静期."""
+    if jieba is None:
+        return
+    from .contract import CALLBACK_TYPES, EVENT_TYPES
+    for w in (*DOMAIN_WORDS, *CALLBACK_TYPES, *EVENT_TYPES):
+        jieba.add_word(w, freq=200000)
+
+
+_teach_segmenter()
+
+CONFIG: Config | None = None        # set by `huifang site`; defaults otherwise
+_TOKEN = re.compile(r"\[\[([A-Za-z]+\d*)(?:\.(\w+))?\]\]")
+
+
+def config() -> Config:
+    global CONFIG
+    if CONFIG is None:
+        CONFIG = load_config(None)
+    return CONFIG
+
+
+def value(rule_id: str, key: str) -> str:
+    s = config().settings(rule_id)
+    return RULES[rule_id].param(key).show(s.values[key])
+
+
+def rule_link(rule_id: str, page_dir: str) -> str:
+    depth = page_dir.count("/") + 1 if page_dir else 0
+    return f"[{rule_id} {RULES[rule_id].title}]({'../' * depth}rules/{rule_id}.md)"
+
+
+def rule_page(rule_id: str) -> str:
+    r = RULES[rule_id]
+    s = config().settings(rule_id)
+    lines = [f"# {r.id} {r.title}", "",
+             f"| 级别 | 分类 | 状态 |", "|---|---|---|",
+             f"| {SEVERITY_LABEL[s.severity]} | {GROUPS[r.group]} | {'启用' if s.enabled else '已停用'} |", "",
+             "## 检查什么", "", r.text(s.values), "", "## 发现后怎么办", "", r.fix, ""]
+    if r.params:
+        lines += ["## 参数", "", "| 参数 | 含义 | 当前值 | 默认值 | 来源 | 依据 |", "|---|---|---|---|---|---|"]
+        for p in r.params:
+            basis = str(p.source) if p.source else ""
+            if p.effective:
+                basis += f"（{p.effective} 起施行）"
+            lines.append(f"| `{p.key}` | {p.title} | {p.show(s.values[p.key])} | {p.show(p.default)} | "
+                         f"{s.origins[p.key]} | {basis} |")
+        lines += ["", "参数可在 `huifang.toml` 的 `[rules." + r.id + "]` 中修改。", ""]
+    lines += ["## 依据", ""] + [f"- {SEEDS[src.seed]} {src.article}".rstrip() for src in r.sources] + [""]
+    return "\n".join(lines)
+
+
+def rules_index() -> str:
+    lines = ["# 规则目录", "", "`huifang validate` 按下列规则检查工作簿。每条规则有编号、级别、参数和依据；"
+             "“错误”违反监管规定或公司制度，“警告”违反公司实务或数据质量要求。", ""]
+    group = None
+    for rid in ORDER:
+        r = RULES[rid]
+        if r.group != group:
+            group = r.group
+            lines += ["", f"## {GROUPS[group]}", "", "| 规则 | 级别 | 检查 |", "|---|---|---|"]
+        s = config().settings(rid)
+        lines.append(f"| [{rid}]({rid}.md) {r.title} | {SEVERITY_LABEL[s.severity] if s.enabled else '已停用'} | "
+                     f"{r.text(s.values)} |")
+    return "\n".join(lines) + "\n"
+
+
+def questionnaires() -> str:
+    out = []
+    for kind, bank in config().banks.items():
+        out += [f"### {kind}", "", "| 列名 | 问题 | 正常应答 | 必答 |", "|---|---|---|---|"]
+        out += [f"| {q.short} | {q.text} | {q.expected} | {'是' if q.required else '否'} |" for q in bank]
+        out.append("")
+    return "\n".join(out)
+
+
+def deadlines(page_dir: str) -> str:
+    out = ["| 触发 | 应做的回访 | 时限 | 规则 |", "|---|---|---|---|"]
+    rows = [
+        ("开户日期", "新开户回访（须完成）", value("NEW001", "months"), "NEW001"),
+        ("投顾签约日期", "投顾新签约回访（首次，任何结果）", value("IA001", "working_days"), "IA001"),
+        ("投顾签约日期", "投顾新签约回访（须完成）", value("IA002", "months"), "IA002"),
+        ("投顾协议有效", "投顾持续回访（须完成）", value("IA003", "period") + "至少一次", "IA003"),
+        ("监管协查等特殊事件", "特殊回访（须完成）", value("SPC001", "days"), "SPC001"),
+        ("销户日期", "销户回访（任何结果）", value("CLS001", "days"), "CLS001"),
+        (f"最后交易日期满 {value('DRM001', 'idle_months')}", "休眠客户回访（任何结果）", value("DRM001", "days"), "DRM001"),
+        ("大额转出", "资产异动回访（任何结果）", value("AST001", "working_days"), "AST001"),
+        ("投诉办结", "投诉回访（须完成）", value("CMP001", "working_days"), "CMP001"),
+        ("私募认购（合同签署且资金到账）", "私募产品回访（冷静期满后）", f"冷静期 {value('PF001', 'hours')} 之后", "PF001"),
+    ]
+    for trig, cb, lim, rid in rows:
+        out.append(f"| {trig} | {cb} | {lim} | {rule_link(rid, page_dir)} |")
+    return "\n".join(out) + "\n"
+
+
+def on_page_markdown(markdown: str, page, **kw):
+    page_dir = str(Path(page.file.src_uri).parent).replace(".", "") if "/" in page.file.src_uri else ""
+
+    def sub(m: re.Match) -> str:
+        name, key = m.group(1), m.group(2)
+        if name == "questionnaires":
+            return questionnaires()
+        if name == "deadlines":
+            return deadlines(page_dir)
+        if name in RULES:
+            return value(name, key) if key else rule_link(name, page_dir)
+        raise ValueError(f"{page.file.src_uri}：未知的标记 {m.group(0)}")
+    return _TOKEN.sub(sub, markdown)
+
+
+def on_files(files, config, **kw):
+    for rid in RULES:
+        files.append(File.generated(config, f"rules/{rid}.md", content=rule_page(rid)))
+    files.append(File.generated(config, "rules/index.md", content=rules_index()))
+    if files.get_file_from_path("status/index.md") is None:
+        files.append(File.generated(config, "status/index.md",
+                                    content="# 合规状态\n\n运行 `huifang site 工作簿 --out 目录` 生成各营业部的合规状态页。\n"))
+    from .init_workbook import init_workbook
+    from .templates import NAMES, TEMPLATE_DIR
+    for name in NAMES.values():
+        files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(TEMPLATE_DIR / name)))
+    tmp = Path(tempfile.mkdtemp(prefix="huifang-blank-"))
+    blank = init_workbook(tmp / "回访台账_空白.xlsx", contract=None)
+    files.append(File.generated(config, "downloads/回访台账_空白.xlsx", content=blank.read_bytes()))
+    return files

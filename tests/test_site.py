@@ -1,0 +1,143 @@
+"""The built site: offline, private, the manual's numbers from the registry, working links."""
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.config import load_config
+from generator.reader import read_workbook
+from generator.site import build_site
+from generator.validate import validate_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "site"
+    report = validate_paths([ROOT / "workbooks"], load_config(None), date(2025, 12, 31))
+    summary = build_site(report, out)
+    assert "已构建站点" in summary
+    return out
+
+
+def secrets() -> set[str]:
+    found = set()
+    for f in (ROOT / "workbooks").glob("*.xlsx"):
+        b = read_workbook(f)
+        for sheet, cols in (("客户", ("证件号码", "手机", "客户名称", "电子邮箱")), ("流失客户", ("证件号码", "手机", "客户名称")),
+                            ("回访记录", ("被访人",))):
+            for c in cols:
+                found.update(v for v in b[sheet].col(c) if v)
+    return found
+
+
+def test_no_customer_data_anywhere_in_the_built_site(built):
+    values = secrets()
+    assert len(values) > 500
+    leaks = {}
+    for p in built.rglob("*"):
+        if p.is_file() and p.suffix != ".xlsx" and p.suffix != ".docx":
+            text = p.read_bytes().decode("utf-8", "ignore")
+            for v in values:
+                if v in text:
+                    leaks.setdefault(v, p)
+    assert leaks == {}
+
+
+def test_nothing_is_fetched_from_outside(built):
+    for p in list(built.rglob("*.html")) + list(built.rglob("*.css")):
+        text = p.read_text(encoding="utf-8", errors="ignore")
+        assert not re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="https?://', text), p
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, p
+
+
+def test_status_pages_have_the_as_of_date_and_link_findings_to_rule_pages(built):
+    pages = list((built / "status").rglob("index.html"))
+    assert len(pages) >= 3
+    for p in pages:
+        assert "检查日 2025-12-31" in p.read_text(encoding="utf-8"), p
+    unit = next(p for p in pages if "示例营业部" in p.read_text(encoding="utf-8") and p.parent.name != "status")
+    html = unit.read_text(encoding="utf-8")
+    assert 'href="../../rules/NEW001/"' in html
+    assert (built / "rules" / "NEW001" / "index.html").exists()
+    assert "C0001 " in html and "*" in html                      # customers as code and masked name
+    assert "<svg" in html                                          # charts drawn inline
+
+
+def test_manual_numbers_come_from_the_registry(built, tmp_path):
+    types = (built / "manual" / "types" / "index.html").read_text(encoding="utf-8")
+    assert "5 个工作日" in types and "1 个月" in types and "10%" in types and "24 小时" in types
+    assert "[[" not in types
+    cfg = tmp_path / "huifang.toml"
+    cfg.write_text("[rules.STK001]\nmin_share = 12.5\n[rules.IA001]\nworking_days = 3\n", encoding="utf-8")
+    report = validate_paths([ROOT / "workbooks"], load_config(cfg), date(2025, 12, 31))
+    out = tmp_path / "site2"
+    build_site(report, out)
+    types2 = (out / "manual" / "types" / "index.html").read_text(encoding="utf-8")
+    assert "12.5%" in types2 and "3 个工作日" in types2
+    assert "12.5%" in (out / "rules" / "STK001" / "index.html").read_text(encoding="utf-8")
+
+
+def test_downloads_are_in_the_site(built):
+    names = {p.name for p in (built / "downloads").iterdir()}
+    assert {"回访台账_空白.xlsx", "附件三_客户回访记录表.docx"} <= names
+
+
+def test_search_index_is_segmented_chinese(built):
+    import json
+    docs = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    text = " ".join(d["text"] for d in docs)
+    assert "冷静期" in text and "\u200b" in text
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_REQUIRE_BROWSER"), reason="Chromium 未安装")
+def test_browser_renders_links_and_searches(built):
+    from playwright.sync_api import sync_playwright
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            outside = []
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
+            page.goto(base + "/")
+            h1 = page.locator("h1").first
+            assert h1.inner_text().startswith("客户回访工作手册")
+            # the glyphs are drawn: the heading is wider than a row of missing-glyph boxes would be tall
+            assert h1.bounding_box()["width"] > 100
+            page.goto(base + "/status/")
+            page.get_by_role("link", name="示例营业部", exact=True).first.click()
+            page.wait_for_load_state()
+            assert "检查日 2025-12-31" in page.content()
+            page.screenshot(path=str(ARTIFACTS / "status-page.png"), full_page=True)
+            page.locator('a[href$="rules/NEW001/"]').first.click()
+            page.wait_for_load_state()
+            assert "NEW001 新开户回访超期" in page.locator("h1").first.inner_text()
+            page.goto(base + "/")
+            page.locator("input.md-search__input").click()
+            page.locator("input.md-search__input").fill("冷静期")
+            page.wait_for_selector(".md-search-result__item", timeout=15000)
+            results = page.locator(".md-search-result__item").all_inner_texts()
+            assert any("冷静期" in r for r in results)
+            browser.close()
+            assert outside == []
+    finally:
+        server.shutdown()

@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -36,6 +37,8 @@ def annotate(report: Report, out_dir: Path) -> list[Path]:
 
 def _text(cell, value) -> None:
     """Write a value that stays text, never a formula (=, +, -, @ are kept as typed)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)[:32767]
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -60,6 +63,7 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
         worst = "error" if any(f.severity == "error" for f in found) else "warning"
         cell.fill = FILL[worst]
         text = "\n".join(f"{f.rule} {f.title}：{f.message}" for f in found)
+        text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
         cell.comment = Comment(text[:30000], "huifang")
         cell.comment.width, cell.comment.height = 320, 40 + 20 * min(len(found) * 2, 12)
 

@@ -492,8 +492,12 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
 
 # ------------------------------------------------------------------ writing
 
-def write_workbook(path: Path, sheets: dict[str, list[dict]], banks=DEFAULT_BANKS, title: str | None = None) -> None:
-    """Write the sheets with xlsxwriter (constant memory), whole or not at all."""
+def write_workbook(path: Path, sheets: dict[str, list[dict]], banks=DEFAULT_BANKS, title: str | None = None,
+                   order=None, title_rows: int = 0) -> None:
+    """Write the sheets with xlsxwriter (constant memory), whole or not at all.
+
+    `order(sheet, columns)` may reorder the columns; `title_rows` puts that many title lines
+    above every header (both for tests: findings must not depend on them)."""
     import xlsxwriter
 
     contract = K.build_contract(banks)
@@ -517,7 +521,10 @@ def write_workbook(path: Path, sheets: dict[str, list[dict]], banks=DEFAULT_BANK
             if title and name == "客户":
                 ws.write(0, 0, f"{title} 客户档案", fmt_title)
                 start = 2
-            cols = list(spec.columns)
+            for k in range(title_rows):
+                ws.write(start + k, 0, f"{name}（第 {k + 1} 行标题）", fmt_title)
+            start += title_rows
+            cols = list(spec.columns) if order is None else list(order(name, list(spec.columns)))
             for j, col in enumerate(cols):
                 ws.write(start, j, col.name, fmt_head)
                 ws.set_column(j, j, col.width)

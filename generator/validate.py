@@ -12,6 +12,7 @@ from .reader import Workbook, read_workbook
 from .rules import ORDER, RULES, SEVERITY_LABEL
 from .rules.context import Context, Due, Hit
 from .rules.records import cooling_off
+from .values import printable
 from .workdays import WorkCalendar
 from .xlsxcheck import ReadError
 
@@ -183,7 +184,7 @@ def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit) -> Fi
         letter = table.letter(hit.column) if table else None
         if letter:
             cell = f"{letter}{hit.row}"
-    return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, hit.message, cell)
+    return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, printable(hit.message), cell)
 
 
 def _order(book: Workbook):

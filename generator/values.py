@@ -40,8 +40,21 @@ def norm_header(value) -> str:
     return s.rstrip("*＊")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_QUOTED = re.compile(r"“([^”]{41,})”")
+
+
+def printable(text: str) -> str:
+    """Control characters shown as \\xNN, so a message can be printed, written to Excel or a page."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 class BadValue(ValueError):
-    """A value that cannot be read; the message is Chinese and names the value."""
+    """A value that cannot be read; the message is Chinese and names the value (clipped, printable)."""
+
+    def __init__(self, message: str) -> None:
+        message = _QUOTED.sub(lambda m: f"“{m.group(1)[:40]}…”（共 {len(m.group(1))} 字）", printable(message))
+        super().__init__(message)
 
 
 def parse_datetime_text(text: str) -> datetime:

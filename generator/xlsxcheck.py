@@ -74,8 +74,7 @@ def inspect(path: Path) -> Inspection:
     except OSError as e:
         raise _fail(path, f"无法读取（{e.strerror}）") from None
     if head.startswith(OLE_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in head or b"EncryptedPackage" in head \
-                or "EncryptedPackage".encode("utf-16-le") in head:
+        if _ole_encrypted(path):
             raise _fail(path, "工作簿设置了打开密码，请在 Excel 或 WPS 中取消密码后另存再校验")
         raise _fail(path, "这是旧版 Excel 97-2003（.xls）文件，请在 Excel 或 WPS 中另存为 .xlsx 后再校验")
     if not head.startswith(b"PK"):
@@ -86,6 +85,21 @@ def inspect(path: Path) -> Inspection:
         raise _fail(path, "文件已损坏（zip 结构不完整，可能下载或复制时被截断）") from None
     with zf:
         return _inspect_zip(path, zf)
+
+
+_ENCRYPTED = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+
+
+def _ole_encrypted(path: Path) -> bool:
+    """An OLE container holding an encrypted OOXML package (a workbook with an open password)."""
+    with open(path, "rb") as fh:
+        tail = b""
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            if any(m in buf for m in _ENCRYPTED):
+                return True
+            tail = buf[-64:]
+    return False
 
 
 def _inspect_zip(path: Path, zf: zipfile.ZipFile) -> Inspection:
@@ -118,8 +132,10 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile) -> Inspection:
         name = el.get("name", "")
         part = targets.get(el.get(f"{NS_REL}id"), "")
         sheets.append(SheetInfo(name, part, el.get("state", "visible") != "visible"))
-    for name in ("xl/sharedStrings.xml", "xl/styles.xml"):
-        if name in infos:
+    sheet_parts = {sh.part for sh in sheets}
+    for name in infos:
+        if name.endswith((".xml", ".rels")) and name not in sheet_parts and name not in (
+                "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             _no_doctype(path, zf, name)
     for sh in sheets:
         if sh.part in infos:

@@ -1,0 +1,84 @@
+"""Property-based tests: the reader never raises, values round-trip, and the findings do not
+depend on column order or title rows."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Book, customer, record
+from generator.config import load_config
+from generator.reader import read_workbook
+from generator.validate import validate_paths
+
+CELL = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(-10**12, 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.dates(date(1900, 3, 1), date(2100, 1, 1)),
+    st.datetimes(datetime(1900, 3, 1), datetime(2100, 1, 1)).map(lambda t: t.replace(microsecond=0)),
+    st.sampled_from(["2025-02-30", "２０２５年３月５日", "√", "N", "1,000,000", "#N/A", "=A1", " ", "\u3000", "电话 "]),
+)
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(["客户编号", "回访类型", "回访方式", "回访时间", "拨打次数", "客户签字", "报告日期",
+                                        "回访结果", "录音编号", "本人购买"]), CELL, max_size=10))
+def test_reader_never_raises_and_every_bad_cell_is_named(tmp_path_factory, cells):
+    b = Book(tmp_path_factory.mktemp("p"))
+    b.sheets["回访记录"][0].update(cells)
+    book = read_workbook(b.write())
+    for p in book.problems:
+        assert p.rule.startswith("DATA") and p.sheet and p.message
+        assert p.row == 2 or p.row == 1
+    report = validate_paths([book.path], load_config(None), date(2025, 6, 30))
+    for f in report.findings:
+        assert f.sheet is None or f.row is not None
+
+
+@SETTINGS
+@given(st.datetimes(datetime(1990, 1, 1), datetime(2090, 12, 31)).map(lambda t: t.replace(second=0, microsecond=0)),
+       st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30),
+       st.floats(0, 1e12).map(lambda x: round(x, 2)))
+def test_accepted_values_round_trip(tmp_path_factory, when, text, amount):
+    b = Book(tmp_path_factory.mktemp("r"))
+    b.sheets["回访记录"][0].update(回访时间=when, 客户意见=text)
+    b.sheets["客户"][0].update(总资产=amount)
+    book = read_workbook(b.write())
+    assert book["回访记录"].col("回访时间") == [when]
+    assert book["回访记录"].col("客户意见") == [text.strip() or None]
+    assert book["客户"].col("总资产") == [amount]
+
+
+def _breaches(b: Book) -> None:
+    b.sheets["客户"][0].update(开户日期=date(2025, 3, 10), 手机="123")
+    b.sheets["回访记录"][0].update(录音编号=None, 回访人员="S001", 回访方式="微信")
+    b.add("客户", **customer(客户编号="C0002", 客户名称="李四", 投顾签约日期=date(2025, 4, 1)))
+    b.add("回访记录", **record(记录编号="R0002", 客户编号="C0002", 回访类型="投顾新签约回访", 回访时间=datetime(2025, 4, 20, 9)))
+
+
+@SETTINGS
+@given(st.randoms(use_true_random=False), st.integers(0, 3))
+def test_findings_do_not_depend_on_column_order_or_title_rows(tmp_path_factory, rnd, titles):
+    base = Book(tmp_path_factory.mktemp("a"))
+    _breaches(base)
+    plain = validate_paths([base.write()], load_config(None), date(2025, 6, 30))
+
+    def shuffled(sheet, cols):
+        cols = list(cols)
+        rnd.shuffle(cols)
+        return cols
+    other = Book(tmp_path_factory.mktemp("b"))
+    _breaches(other)
+    path = other.tmp / "shuffled.xlsx"
+    from generator.synth import write_workbook
+    write_workbook(path, other.sheets, order=shuffled, title_rows=titles)
+    moved = validate_paths([path], load_config(None), date(2025, 6, 30))
+    def key(f, shift=0):
+        return (f.rule, f.sheet, f.column, f.customer, f.message, None if f.row is None else f.row - shift)
+    assert sorted(key(f, titles) for f in moved.findings) == sorted(key(f) for f in plain.findings)
+    assert len(plain.findings) >= 6

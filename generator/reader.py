@@ -7,6 +7,8 @@ distinct values. What cannot be read becomes a `Problem` (DATA001/002/003) with 
 from __future__ import annotations
 
 import difflib
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +16,10 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from . import contract as K
 from .values import column_letter, convert_column, norm_header
-from .xlsxcheck import ReadError, SheetInfo, inspect
+from .xlsxcheck import ReadError, SheetInfo, inspect, scan_sheets
 
 HEADER_SCAN_ROWS = 30
+CHUNK_ROWS = 20_000
 
 
 @dataclass
@@ -84,12 +87,18 @@ class Workbook:
 
 
 def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) -> Workbook:
-    """Read a workbook. Raises ReadError (one Chinese line) when it cannot be read at all."""
+    """Read a workbook. Raises ReadError (one Chinese line) when it cannot be read at all.
+
+    Every safety check runs first. Then the sheets are parsed on two threads (python-calamine
+    and zlib release the GIL), the largest first, beside the scan for error cells and
+    uncached formulas. Each parsed sheet is streamed in chunks of rows into typed columns,
+    so the Python copy of a sheet never exists whole beside the parser's own.
+    """
     path = Path(path)
     contract = contract or K.CONTRACT
-    info = inspect(path)
+    info = inspect(path, scan=False)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        CalamineWorkbook.from_path(str(path)).close()
     except PasswordError:
         raise ReadError(f"{path}：工作簿设置了打开密码，请取消密码后再校验") from None
     except (CalamineError, OSError, ValueError) as e:
@@ -98,23 +107,44 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     by_name = {s.name: s for s in info.sheets}
     norm_names = {norm_header(s.name): s for s in info.sheets}
     tables: dict[str, Table] = {}
-    with book:
-        for spec in contract.values():
-            sinfo = by_name.get(spec.name) or norm_names.get(norm_header(spec.name))
-            table = Table(spec)
-            tables[spec.name] = table
-            if sinfo is None:
-                if spec.required:
-                    problems.append(Problem("DATA001", spec.name, None, None, _missing_sheet(spec.name, info.sheets)))
-                continue
+    wanted: list[tuple[K.Sheet, SheetInfo]] = []
+    for spec in contract.values():
+        sinfo = by_name.get(spec.name) or norm_names.get(norm_header(spec.name))
+        tables[spec.name] = Table(spec)
+        if sinfo is None:
+            if spec.required:
+                problems.append(Problem("DATA001", spec.name, None, None, _missing_sheet(spec.name, info.sheets)))
+            continue
+        wanted.append((spec, sinfo))
+
+    def parse(sinfo: SheetInfo):
+        try:
+            with CalamineWorkbook.from_path(str(path)) as book:
+                return book.get_sheet_by_name(sinfo.name)
+        except CalamineError as e:
+            raise ReadError(f"{path}：工作表“{sinfo.name}”无法读取（{e}）") from None
+
+    order = sorted(wanted, key=lambda w: -w[1].size)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parsed = {}
+        if order:
+            parsed[order[0][0].name] = pool.submit(parse, order[0][1])
+        scanned = pool.submit(scan_sheets, path, [s for _, s in wanted])
+        for spec, sinfo in order[1:]:
+            parsed[spec.name] = pool.submit(parse, sinfo)
+        scanned.result()
+        for spec, sinfo in wanted:
+            sheet = parsed.pop(spec.name).result()
+            table = tables[spec.name]
+            first = len(problems)
             try:
-                sheet = book.get_sheet_by_name(sinfo.name)
-                rows = sheet.to_python(skip_empty_area=False)
-                merged = sheet.merged_cell_ranges or ()
+                _fill(table, sheet, sinfo, problems)
             except CalamineError as e:
                 raise ReadError(f"{path}：工作表“{sinfo.name}”无法读取（{e}）") from None
-            _fill_table(table, rows, sinfo, merged, problems)
+            finally:
+                _name_customers(table, problems[first:])
             table.hidden = sinfo.hidden
+            del sheet
     return Workbook(path, tables, problems, info.macros)
 
 
@@ -140,16 +170,6 @@ def _find_header(rows: list[list], spec: K.Sheet) -> int | None:
     return first_nonempty
 
 
-def _fill_table(table: Table, rows: list[list], sinfo: SheetInfo, merged, problems: list[Problem]) -> None:
-    spec = table.spec
-    table.present = True
-    first_problem = len(problems)
-    try:
-        _fill(table, rows, sinfo, merged, problems)
-    finally:
-        _name_customers(table, problems[first_problem:])
-
-
 def _name_customers(table: Table, problems: list[Problem]) -> None:
     """Each problem of a data row names the row's 客户编号."""
     custs = table.cols.get("客户编号")
@@ -162,16 +182,19 @@ def _name_customers(table: Table, problems: list[Problem]) -> None:
             p.customer = custs[i]
 
 
-def _fill(table: Table, rows: list[list], sinfo: SheetInfo, merged, problems: list[Problem]) -> None:
+def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem]) -> None:
     spec = table.spec
-    h = _find_header(rows, spec)
+    table.present = True
+    col0 = sheet.start[1] if sheet.start else 0          # iter_rows skips empty leading columns
+    rows_iter = sheet.iter_rows()
+    head = list(islice(rows_iter, HEADER_SCAN_ROWS))
+    h = _find_header(head, spec)
     if h is None:
-        # an empty sheet: no header, no rows
         for col in spec.columns:
             if col.required:
                 problems.append(Problem("DATA001", spec.name, 1, col.name, f"工作表“{spec.name}”是空的，缺少表头“{col.name}”"))
         return
-    header = rows[h]
+    header = head[h]
     table.header_row = h + 1
     mapped: dict[str, int] = {}
     unknown: dict[str, int] = {}
@@ -181,10 +204,9 @@ def _fill(table: Table, rows: list[list], sinfo: SheetInfo, merged, problems: li
             continue
         if name in spec.by_name:
             if name in mapped:
-                problems.append(Problem(
-                    "DATA001", spec.name, h + 1, name,
-                    f"表头“{name}”出现了两次（{column_letter(mapped[name])} 列和 {column_letter(j)} 列），"
-                    f"只读取 {column_letter(mapped[name])} 列，请删除或改名重复的一列"))
+                a, b = column_letter(col0 + mapped[name]), column_letter(col0 + j)
+                problems.append(Problem("DATA001", spec.name, h + 1, name,
+                                        f"表头“{name}”出现了两次（{a} 列和 {b} 列），只读取 {a} 列，请删除或改名重复的一列"))
                 continue
             mapped[name] = j
         else:
@@ -193,62 +215,99 @@ def _fill(table: Table, rows: list[list], sinfo: SheetInfo, merged, problems: li
         if col.required and col.name not in mapped:
             near = difflib.get_close_matches(col.name, list(unknown), n=1, cutoff=0.5)
             hint = f"（找到表头“{near[0]}”，应为“{col.name}”？）" if near else ""
-            problems.append(Problem("DATA001", spec.name, h + 1, col.name,
-                                    f"缺少必填列“{col.name}”{hint}"))
+            problems.append(Problem("DATA001", spec.name, h + 1, col.name, f"缺少必填列“{col.name}”{hint}"))
+    names_at = {j: n for n, j in mapped.items()}
+    for name, j in mapped.items():
+        table.letters[name] = column_letter(col0 + j)
+        table.cols[name] = []
+    for name, j in unknown.items():
+        table.extra_letters[name] = column_letter(col0 + j)
+        table.extra[name] = []
+
+    # merged cells inside the data: filled down from their first cell, reported once each
+    merges = []
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+        if r1 <= h:
+            continue
+        merges.append((r0, c0 - col0, r1, c1 - col0))
+        problems.append(Problem(
+            "DATA003", spec.name, max(r0, h + 1) + 1, names_at.get(c0 - col0),
+            f"数据区内有合并单元格 {column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}："
+            "已按首格的值读取其中每一行，请取消合并并逐行填写"))
+    merge_top: dict[tuple[int, int], object] = {}
+
+    # error values and formulas without a cached value: (excel row, column index) -> reason
+    odd: dict[int, dict[int, str]] = {}
+    for ref, why in sinfo.odd_cells.items():
+        letters = ref.rstrip("0123456789")
+        odd.setdefault(_letter_index(letters) - col0, {})[int(ref[len(letters):])] = why
 
     width = len(header)
-    names_at = {j: n for n, j in mapped.items()}
-    for (r0, c0), (r1, c1) in merged:
-        if r1 <= h or r0 >= len(rows):
+    required = {name for name in mapped if spec.by_name[name].required}
+    r = h + 1                                  # 0-based sheet row of the next data row
+    pending = head[h + 1:]
+    del head
+    while True:
+        chunk = pending if pending else list(islice(rows_iter, CHUNK_ROWS))
+        pending = None
+        if not chunk:
+            break
+        if merges:
+            _fill_merged(chunk, r, merges, merge_top)
+        keep = [k for k, row in enumerate(chunk) if row.count("") != len(row)]
+        if len(keep) != len(chunk):
+            data = [chunk[k] for k in keep]
+        else:
+            data = chunk
+        excel_rows = [r + k + 1 for k in keep]
+        r += len(chunk)
+        table.rows.extend(excel_rows)
+        if not data:
             continue
-        value = rows[r0][c0]
-        for r in range(max(r0, h + 1), min(r1, len(rows) - 1) + 1):
-            row = rows[r]
-            for c in range(c0, min(c1, len(row) - 1) + 1):
+        if any(len(row) < width for row in data):
+            data = [row + [""] * (width - len(row)) if len(row) < width else row for row in data]
+        columns = list(zip(*data))
+        del data, chunk
+        for name, j in mapped.items():
+            col = spec.by_name[name]
+            vals, bad = convert_column(col, columns[j])
+            flagged = set()
+            odd_here = odd.get(j)
+            if odd_here:
+                for k, row_no in enumerate(excel_rows):
+                    why = odd_here.get(row_no)
+                    if why is not None:
+                        problems.append(Problem("DATA003", spec.name, row_no, name, why))
+                        vals[k] = None
+                        flagged.add(k)
+            rule = "DATA002" if col.type == K.ENUM else "DATA003"
+            for k, why, _raw in bad:
+                if k not in flagged:
+                    problems.append(Problem(rule, spec.name, excel_rows[k], name, f"{name}：{why}"))
+                    flagged.add(k)
+            if name in required and None in vals:
+                for k, v in enumerate(vals):
+                    if v is None and k not in flagged:
+                        problems.append(Problem("DATA001", spec.name, excel_rows[k], name, f"必填项“{name}”为空"))
+            table.cols[name].extend(vals)
+        for name, j in unknown.items():
+            table.extra[name].extend(columns[j])
+        del columns
+
+
+def _fill_merged(chunk: list[list], r: int, merges, top: dict) -> None:
+    """Write each merged range's first value into its other cells (rows of this chunk)."""
+    last = r + len(chunk) - 1
+    for r0, c0, r1, c1 in merges:
+        if r1 < r or r0 > last:
+            continue
+        if (r0, c0) not in top:
+            top[(r0, c0)] = chunk[r0 - r][c0] if r0 >= r and c0 >= 0 and c0 < len(chunk[r0 - r]) else ""
+        value = top[(r0, c0)]
+        for rr in range(max(r0, r), min(r1, last) + 1):
+            row = chunk[rr - r]
+            for c in range(max(c0, 0), min(c1, len(row) - 1) + 1):
                 row[c] = value
-        span = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
-        problems.append(Problem(
-            "DATA003", spec.name, max(r0, h + 1) + 1, names_at.get(c0),
-            f"数据区内有合并单元格 {span}：已按首格的值读取其中每一行，请取消合并并逐行填写"))
-    keep = [i for i in range(h + 1, len(rows)) if rows[i].count("") != width]
-    data = [rows[i] for i in keep]
-    del rows[:]
-    table.rows = [i + 1 for i in keep]
-    columns = list(zip(*data)) if data else [()] * width
-    del data
-    odd = sinfo.odd_cells
-    odd_by_col: dict[int, list[tuple[int, str]]] = {}
-    if odd:
-        pos_of_row = {r: i for i, r in enumerate(table.rows)}
-        for ref, why in odd.items():
-            letters = ref.rstrip("0123456789")
-            r = int(ref[len(letters):])
-            if r in pos_of_row:
-                odd_by_col.setdefault(_letter_index(letters), []).append((pos_of_row[r], why))
-    for name, j in mapped.items():
-        col = spec.by_name[name]
-        letter = column_letter(j)
-        table.letters[name] = letter
-        vals, bad = convert_column(col, columns[j]) if j < len(columns) else ([None] * len(keep), [])
-        columns[j] = None
-        flagged = set()
-        for i, why in odd_by_col.get(j, ()):
-            problems.append(Problem("DATA003", spec.name, table.rows[i], name, why))
-            vals[i] = None
-            flagged.add(i)
-        rule = "DATA002" if col.type == K.ENUM else "DATA003"
-        for i, why, _raw in bad:
-            if i not in flagged:
-                problems.append(Problem(rule, spec.name, table.rows[i], name, f"{name}：{why}"))
-                flagged.add(i)
-        if col.required:
-            for i in [i for i, v in enumerate(vals) if v is None]:
-                if i not in flagged:
-                    problems.append(Problem("DATA001", spec.name, table.rows[i], name, f"必填项“{name}”为空"))
-        table.cols[name] = vals
-    for name, j in unknown.items():
-        table.extra[name] = list(columns[j]) if j < len(columns) and columns[j] is not None else []
-        table.extra_letters[name] = column_letter(j)
 
 
 def _letter_index(letters: str) -> int:

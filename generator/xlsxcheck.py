@@ -40,6 +40,7 @@ class SheetInfo:
     name: str
     part: str
     hidden: bool = False
+    size: int = 0             # inflated size of its XML part
     # cell reference ("F12") -> Chinese reason, for cells the reader shows as empty
     odd_cells: dict[str, str] = field(default_factory=dict)
 
@@ -54,8 +55,11 @@ def _fail(path: Path, why: str) -> ReadError:
     return ReadError(f"{path}：{why}")
 
 
-def inspect(path: Path) -> Inspection:
-    """Check that `path` is a readable .xlsx and list its sheets. Raises ReadError."""
+def inspect(path: Path, scan: bool = True) -> Inspection:
+    """Check that `path` is a readable .xlsx and list its sheets. Raises ReadError.
+
+    With scan=False the sheets' odd cells are left for `scan_sheets` (the reader runs that
+    beside the parse); every safety check is still made here, before anything is parsed."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -84,7 +88,7 @@ def inspect(path: Path) -> Inspection:
     except zipfile.BadZipFile:
         raise _fail(path, "文件已损坏（zip 结构不完整，可能下载或复制时被截断）") from None
     with zf:
-        return _inspect_zip(path, zf)
+        return _inspect_zip(path, zf, scan)
 
 
 _ENCRYPTED = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
@@ -102,7 +106,7 @@ def _ole_encrypted(path: Path) -> bool:
     return False
 
 
-def _inspect_zip(path: Path, zf: zipfile.ZipFile) -> Inspection:
+def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspection:
     infos = {i.filename: i for i in zf.infolist()}
     if "xl/workbook.xml" not in infos:
         raise _fail(path, "不是 Excel 工作簿（缺少 xl/workbook.xml），可能是其他软件的 zip 文件")
@@ -138,9 +142,19 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile) -> Inspection:
                 "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             _no_doctype(path, zf, name)
     for sh in sheets:
-        if sh.part in infos:
+        sh.size = infos[sh.part].file_size if sh.part in infos else 0
+        if scan and sh.part in infos:
             sh.odd_cells = _scan_sheet(path, zf, sh.part)
     return Inspection(sheets, macros="xl/vbaProject.bin" in infos)
+
+
+def scan_sheets(path: Path, sheets: list[SheetInfo]) -> None:
+    """Fill each sheet's odd cells (error values, formulas without a cached value)."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for sh in sheets:
+            if sh.part in names:
+                sh.odd_cells = _scan_sheet(path, zf, sh.part)
 
 
 def _small_xml(path: Path, zf: zipfile.ZipFile, name: str):

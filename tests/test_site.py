@@ -116,6 +116,7 @@ def test_browser_renders_links_and_searches(built):
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"])
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(60000)
             outside = []
             page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
             page.goto(base + "/")
@@ -132,9 +133,12 @@ def test_browser_renders_links_and_searches(built):
             page.wait_for_load_state()
             assert "NEW001 新开户回访超期" in page.locator("h1").first.inner_text()
             page.goto(base + "/")
-            page.locator("input.md-search__input").click()
-            page.locator("input.md-search__input").fill("冷静期")
-            page.wait_for_selector(".md-search-result__item", timeout=15000)
+            page.wait_for_load_state("networkidle")      # the search worker has fetched its index
+            box = page.locator("input.md-search__input")
+            box.click()
+            box.fill("冷静期")
+            box.press("End")                             # the search listens to key events
+            page.wait_for_selector(".md-search-result__item", timeout=60000)
             results = page.locator(".md-search-result__item").all_inner_texts()
             assert any("冷静期" in r for r in results)
             browser.close()

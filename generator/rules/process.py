@@ -17,17 +17,26 @@ def _late_date(ctx: Context, i: int, column: str, got, due, what: str):
     return None
 
 
+def _due_table(days: list, n: int) -> dict:
+    """Each distinct day -> day + n days: per distinct value, not per record."""
+    step = timedelta(days=n)
+    return {d: d + step for d in set(days) if d is not None}
+
+
 @rule("PRC001", WARNING, "回访情况未及时报告",
       explain="回访人员应在回访后次日（回访时间 + {days}）前将回访情况汇总报告，填写报告日期。",
       fix="汇总报告回访情况并填写报告日期。",
       group="process", sources=[S("000", "4.4(1)1)")],
       params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"))], sheet="回访记录")
 def prc001(ctx: Context, s):
-    got = ctx.records.col("报告日期")
+    got, days = ctx.records.col("报告日期"), ctx.rec_day
+    due_of = _due_table(days, s.days)
     for i in ctx.period_records():
-        hit = _late_date(ctx, i, "报告日期", got[i], ctx.rec_day[i] + timedelta(days=s.days), "报告")
-        if hit:
-            yield hit
+        due, g = due_of[days[i]], got[i]
+        if g is None or g > due:            # the common case, on time, costs two look-ups
+            hit = _late_date(ctx, i, "报告日期", g, due, "报告")
+            if hit:
+                yield hit
 
 
 @rule("PRC002", ERROR, "回访记录未按时提交审核",
@@ -38,12 +47,15 @@ def prc001(ctx: Context, s):
               Param("extended_days", "延期后的提交时限", 7, unit="天", source=S("000", "4.4(1)2)"))],
       sheet="回访记录")
 def prc002(ctx: Context, s):
-    got, ext = ctx.records.col("提交审核日期"), ctx.records.col("延期审批")
+    got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
+    normal, extended = _due_table(days, s.days), _due_table(days, s.extended_days)
     for i in ctx.period_records():
-        n = s.extended_days if ext[i] == "是" else s.days
-        hit = _late_date(ctx, i, "提交审核日期", got[i], ctx.rec_day[i] + timedelta(days=n), "提交审核")
-        if hit:
-            yield hit
+        due = (extended if ext[i] == "是" else normal)[days[i]]
+        g = got[i]
+        if g is None or g > due:
+            hit = _late_date(ctx, i, "提交审核日期", g, due, "提交审核")
+            if hit:
+                yield hit
 
 
 @rule("PRC003", ERROR, "提交后未及时审核",
@@ -53,10 +65,13 @@ def prc002(ctx: Context, s):
       params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"))], sheet="回访记录")
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
+    due_of = {d: ctx.cal.add_working_days(d, s.working_days) for d in set(sent) if d is not None}
     for i in ctx.period_records():
         if sent[i] is None:
             continue
-        due = ctx.cal.add_working_days(sent[i], s.working_days)
+        due = due_of[sent[i]]
+        if who[i] is not None and when[i] is not None and when[i] <= due:
+            continue
         if who[i] is None or when[i] is None:
             if due < ctx.as_of:
                 column = "审核人" if who[i] is None else "审核日期"

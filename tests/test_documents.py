@@ -161,3 +161,23 @@ def test_each_kind_converts_to_pdf_with_pages(unit, tmp_path):
         assert pdfs, folder
         data = pdfs[0].read_bytes()
         assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 1
+
+
+def test_interrupted_run_leaves_no_broken_file(unit, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = FastTemplate.save
+
+    def flaky(self, ctx, target):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            Path(target).write_bytes(b"PK\x03\x04half")      # a document half written ...
+            raise KeyboardInterrupt                          # ... when the user presses Ctrl-C
+        return real(self, ctx, target)
+    monkeypatch.setattr(FastTemplate, "save", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run(unit, tmp_path, kinds=["record"])
+    out = tmp_path / "out"
+    files = list(out.rglob("*"))
+    docs = [p for p in files if p.suffix == ".docx"]
+    assert len(docs) == 2 and all(text_of(p) for p in docs)
+    assert not [p for p in files if p.name.startswith(".~huifang")]

@@ -139,3 +139,20 @@ def test_init_refuses_to_overwrite(tmp_path):
     with pytest.raises(OutputError, match="--force"):
         init_workbook(p)
     init_workbook(p, force=True)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice") and not __import__("os").environ.get("HUIFANG_REQUIRE_SOFFICE"),
+                    reason="LibreOffice（soffice）未安装")
+def test_init_workbook_opens_in_libreoffice(tmp_path):
+    import re
+    import subprocess
+    import zipfile
+    p = init_workbook(tmp_path / "blank.xlsx")
+    r = subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "ods", "--outdir", str(tmp_path), str(p)],
+                       capture_output=True, text=True, timeout=180)
+    ods = tmp_path / "blank.ods"
+    assert ods.exists(), r.stderr
+    content = zipfile.ZipFile(ods).read("content.xml").decode()
+    names = re.findall(r'<table:table table:name="([^"]+)"', content)
+    assert set(K.CONTRACT) <= set(names)
+    assert content.count("<table:content-validation ") >= 20        # the dropdowns survived

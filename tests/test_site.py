@@ -145,3 +145,12 @@ def test_browser_renders_links_and_searches(built):
             assert outside == []
     finally:
         server.shutdown()
+
+
+def test_manual_has_no_hand_typed_rule_numbers():
+    """Deadlines, shares and thresholds in the manual are [[RULE.param]] tokens, never typed."""
+    pattern = re.compile(r"(?<![=\"\d])\d+(\.\d+)?\s*(个工作日|个月|天|日内|%|小时|次|元)")
+    for page in (ROOT / "site").rglob("*.md"):
+        for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            found = pattern.search(line)
+            assert not found, f"{page.relative_to(ROOT)}:{n}: {found.group(0)}"

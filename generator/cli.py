@@ -167,13 +167,16 @@ def rules(rule_id, config_file):
 @click.option("--customer", "customers", multiple=True, help="只生成这些客户的文书（客户编号，可重复）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="规则配置（决定问卷）")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True),
+              help="使用此文件夹中（修改过的）模板，文件名同 doc_templates/")
 @friendly
-def generate(paths, out, kinds, period, customers, pdf, config_file):
+def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     from .documents import generate as run
+    from .templates import TEMPLATE_DIR
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
-                  config=config, progress=sys.stderr.isatty())
+                  config=config, progress=sys.stderr.isatty(), templates=Path(templates) if templates else TEMPLATE_DIR)
     click.echo(summary)
 
 

@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
+import zipfile
+from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 
 from . import contract as K
 from .config import Config
@@ -298,7 +300,12 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
         path = Path(templates) / NAMES[kind]
         if not path.is_file():
             raise OutputError(f"{path}：找不到模板（可运行 python -m generator.templates 重新生成）")
-        compiled[kind] = FastTemplate(path)
+        try:
+            compiled[kind] = FastTemplate(path)
+        except TemplateSyntaxError as e:
+            raise OutputError(f"{path}：模板第 {e.lineno} 行附近的标记有误（{e.message}）") from None
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+            raise OutputError(f"{path}：模板无法使用（{e}）") from None
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o700)
     todo = list(jobs(units, kinds, per, set(customers), config, today or date.today()))
@@ -310,7 +317,12 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
             target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(target, PRIVATE) as tmp:
-                compiled[kind].save(ctx, tmp)
+                try:
+                    compiled[kind].save(ctx, tmp)
+                except SecurityError:
+                    raise OutputError(f"{Path(templates) / NAMES[kind]}：模板中有不允许的操作（模板只能填写数据）") from None
+                except TemplateError as e:
+                    raise OutputError(f"{Path(templates) / NAMES[kind]}：填写 {rel} 时模板出错（{e}）") from None
             written[kind] += 1
             made.append(target)
     lines = [f"已写出 {len(made)} 份文书到 {out}："]

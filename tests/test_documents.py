@@ -181,3 +181,25 @@ def test_interrupted_run_leaves_no_broken_file(unit, tmp_path, monkeypatch):
     docs = [p for p in files if p.suffix == ".docx"]
     assert len(docs) == 2 and all(text_of(p) for p in docs)
     assert not [p for p in files if p.name.startswith(".~huifang")]
+
+
+def test_edited_templates_and_broken_ones(unit, tmp_path):
+    import subprocess
+    import sys
+    from docx import Document as New
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    d = New()
+    d.add_paragraph("我们自己的记录表：{{ c.name }}，{{ r.time|cn_date }}")
+    d.save(mine / NAMES["record"])
+    src = unit.write()
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", src, "--out", tmp_path / "o", "--kind", "record",
+                        "--templates", mine], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "我们自己的记录表：A&B<贸易>有限公司，2025年6月2日" in text_of(tmp_path / "o/回访记录表/测试营业部/R0001_C0001.docx")
+    d = New()
+    d.add_paragraph("{{ c.name ")
+    d.save(mine / NAMES["record"])
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", src, "--out", tmp_path / "o2", "--kind", "record",
+                        "--templates", mine], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "模板" in r.stderr and "Traceback" not in r.stderr

@@ -1,10 +1,12 @@
 """Process rules: reporting, supervisor review, plans, lost customers."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .context import Context, Hit, iso
 from .registry import ERROR, WARNING, Param, S, rule
+
+ISSUED_000 = date(2021, 6, 1)   # 000 私募基金客户回访管理规定: dated 2021-06-01, in force on issue
 
 
 def _late_date(ctx: Context, i: int, column: str, got, due, what: str):
@@ -27,7 +29,7 @@ def _due_table(days: list, n: int) -> dict:
       explain="回访人员应在回访后次日（回访时间 + {days}）前将回访情况汇总报告，填写报告日期。",
       fix="汇总报告回访情况并填写报告日期。",
       group="process", sources=[S("000", "4.4(1)1)")],
-      params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"))], sheet="回访记录")
+      params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录")
 def prc001(ctx: Context, s):
     got, days = ctx.records.col("报告日期"), ctx.rec_day
     due_of = _due_table(days, s.days)
@@ -43,8 +45,8 @@ def prc001(ctx: Context, s):
       explain="回访记录应在回访后 {days}内提交部门主管审核；部门主管同意延期的（“延期审批”为“是”），最迟 {extended_days}。",
       fix="提交部门主管审核并填写提交审核日期；需延期的先取得主管同意。",
       group="process", sources=[S("000", "4.4(1)2)")],
-      params=[Param("days", "提交时限", 3, unit="天", source=S("000", "4.4(1)2)")),
-              Param("extended_days", "延期后的提交时限", 7, unit="天", source=S("000", "4.4(1)2)"))],
+      params=[Param("days", "提交时限", 3, unit="天", source=S("000", "4.4(1)2)"), effective=ISSUED_000),
+              Param("extended_days", "延期后的提交时限", 7, unit="天", source=S("000", "4.4(1)2)"), effective=ISSUED_000)],
       sheet="回访记录")
 def prc002(ctx: Context, s):
     got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
@@ -62,7 +64,7 @@ def prc002(ctx: Context, s):
       explain="回访记录提交后，部门主管应在 {working_days}内审核，填写审核人和审核日期。",
       fix="部门主管审核回访记录，填写审核人、审核日期和审核意见。",
       group="process", sources=[S("000", "3.3、4.4(2)")],
-      params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"))], sheet="回访记录")
+      params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"), effective=ISSUED_000)], sheet="回访记录")
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
     due_of = {d: ctx.cal.add_working_days(d, s.working_days) for d in set(sent) if d is not None}
@@ -84,7 +86,7 @@ def prc003(ctx: Context, s):
       explain="计划日期已过的回访计划，须有同一客户、同一回访类型、回访时间不早于计划日期前 {window_days}的回访记录。",
       fix="执行计划中的回访；计划取消的，在计划表中注明并删除该行。",
       group="process", sources=[S("000", "4.2、附件一")],
-      params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("000", "4.2"))],
+      params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("000", "4.2"), effective=ISSUED_000)],
       sheet="回访计划")
 def pln001(ctx: Context, s):
     t = ctx.plans

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -342,16 +343,23 @@ def to_pdf(docs: list[Path]) -> str:
     for d in docs:
         by_dir[d.parent].append(d)
     n = 0
-    for folder, items in by_dir.items():
-        for k in range(0, len(items), 200):
-            chunk = items[k:k + 200]
-            r = subprocess.run([soffice, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(folder),
-                                *map(str, chunk)], capture_output=True, text=True, timeout=600)
-            if r.returncode != 0:
-                raise OutputError(f"{folder}：LibreOffice 转换 PDF 失败（{r.stderr.strip()[:200]}）")
-            for d in chunk:
-                pdf = d.with_suffix(".pdf")
-                if pdf.exists():
-                    os.chmod(pdf, PRIVATE)
+    # a profile of its own: a LibreOffice the user has open (or another run) does not interfere
+    with tempfile.TemporaryDirectory(prefix="huifang-lo-") as profile:
+        env_arg = f"-env:UserInstallation={Path(profile).as_uri()}"
+        for folder, items in by_dir.items():
+            for k in range(0, len(items), 200):
+                chunk = items[k:k + 200]
+                try:
+                    r = subprocess.run([soffice, env_arg, "--headless", "--norestore", "--convert-to", "pdf",
+                                        "--outdir", str(folder), *map(str, chunk)],
+                                       capture_output=True, text=True, timeout=600)
+                except subprocess.TimeoutExpired:
+                    raise OutputError(f"{folder}：LibreOffice 转换 PDF 超时") from None
+                missing = [d for d in chunk if not d.with_suffix(".pdf").exists()]
+                if missing:
+                    why = (r.stderr or r.stdout).strip().splitlines()[-1:] or [f"退出码 {r.returncode}"]
+                    raise OutputError(f"{missing[0]}：LibreOffice 未能转换为 PDF（{why[0][:200]}）")
+                for d in chunk:
+                    os.chmod(d.with_suffix(".pdf"), PRIVATE)
                     n += 1
     return f"  PDF：{n} 份（LibreOffice 转换）"

@@ -148,7 +148,9 @@ def test_init_workbook_opens_in_libreoffice(tmp_path):
     import subprocess
     import zipfile
     p = init_workbook(tmp_path / "blank.xlsx")
-    r = subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "ods", "--outdir", str(tmp_path), str(p)],
+    profile = (tmp_path / "lo-profile").as_uri()
+    r = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "ods",
+                        "--outdir", str(tmp_path), str(p)],
                        capture_output=True, text=True, timeout=180)
     ods = tmp_path / "blank.ods"
     assert ods.exists(), r.stderr

@@ -2,6 +2,7 @@
 and a summary sheet in front. The original is only read."""
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,7 +25,11 @@ def annotated_name(path: Path) -> str:
 
 
 def annotate(report: Report, out_dir: Path) -> list[Path]:
+    """The copies carry everything the workbooks hold, so they are owner-only, like the documents."""
     out_dir = Path(out_dir)
+    if not out_dir.exists():
+        out_dir.mkdir(parents=True)
+        os.chmod(out_dir, 0o700)
     written = []
     for b in report.books:
         target = out_dir / annotated_name(b.path)
@@ -95,5 +100,5 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = "A5"
     wb.active = 0
-    with atomic_path(target) as tmp:
+    with atomic_path(target, 0o600) as tmp:
         wb.save(tmp)

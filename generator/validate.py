@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -248,6 +249,10 @@ def render_text(report: Report, color: bool = False) -> str:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + "；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3]))
         lines.append("")
+    per_rule = Counter(f.rule for f in report.findings)
+    if per_rule:
+        lines.append("按规则统计：")
+        lines += [f"  {rid:<8}{n:>5} 条  {RULES[rid].title}" for rid, n in sorted(per_rule.items())]
     summary = (f"共 {len(report.books)} 个工作簿：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，"
                f"待办 {len(report.pending)} 项（检查日 {report.as_of}，检查期间自 {report.since}）")
     lines.append(style(summary, bold=True, fg="red" if report.exit_code else "green"))

@@ -86,6 +86,7 @@ def test_annotate_writes_a_copy_and_leaves_the_input_untouched(book, tmp_path):
     assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "MTH001" in cell.comment.text
     summary = wb["校验结果"]
     assert summary["B5"].value == "MTH001" and summary["D5"].value == "回访记录!K2"
+    assert copy.stat().st_mode & 0o077 == 0
     # values that look like formulas stay text in the copy
     rec = wb["回访记录"]
     values = {rec.cell(1, j).value: rec.cell(2, j) for j in range(1, rec.max_column + 1)}

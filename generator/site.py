@@ -25,6 +25,7 @@ from .templates import ROOT
 from .validate import BookResult, Report
 
 WORKLIST_DAYS = 14
+MAX_ROWS = 500          # rows per table on a status page; the report has them all
 DEADLINE_GROUPS = ("deadline", "coverage")
 
 
@@ -107,13 +108,18 @@ class UnitPage:
         if f_dead:
             lines += ["| 规则 | 客户 | 位置 | 说明 |", "|---|---|---|---|"]
             lines += [f"| {_rule(f.rule)} {RULES[f.rule].title} | {self.who(f.customer)} | {_cell(f.where)} | {_cell(m(f.message))} |"
-                      for f in f_dead]
+                      for f in f_dead[:MAX_ROWS]]
+            if len(f_dead) > MAX_ROWS:
+                lines += ["", f"共 {len(f_dead)} 条，此处列出前 {MAX_ROWS} 条。"]
         else:
             lines.append("没有逾期或迟到的回访。")
         lines += ["", f"## {WORKLIST_DAYS} 天内到期的工作清单", ""]
         if soon:
             lines += ["| 截止日 | 客户 | 回访 | 说明 | 规则 |", "|---|---|---|---|---|"]
-            lines += [f"| {p.due} | {self.who(p.customer)} | {p.callback} | {_cell(m(p.message))} | {_rule(p.rule)} |" for p in soon]
+            lines += [f"| {p.due} | {self.who(p.customer)} | {p.callback} | {_cell(m(p.message))} | {_rule(p.rule)} |"
+                      for p in soon[:MAX_ROWS]]
+            if len(soon) > MAX_ROWS:
+                lines += ["", f"共 {len(soon)} 项，此处列出最早到期的 {MAX_ROWS} 项。"]
         else:
             lines.append(f"未来 {WORKLIST_DAYS} 天没有到期的回访。")
         later = len(b.pending) - len(soon)
@@ -140,9 +146,13 @@ class UnitPage:
             lines += ["", "!!! warning \"缺少的回访报告\"", "    以下报告期在“回访报告”表中没有记录：" + "、".join(missing)]
         lines += ["", "## 全部发现", ""]
         if b.findings:
+            shown = b.findings[:MAX_ROWS]
             lines += ["| 级别 | 规则 | 位置 | 客户 | 说明 |", "|---|---|---|---|---|"]
             lines += [f"| {SEVERITY_LABEL[f.severity]} | {_rule(f.rule)} | {_cell(f.where)} | {self.who(f.customer)} | {_cell(m(f.message))} |"
-                      for f in b.findings]
+                      for f in shown]
+            if len(b.findings) > len(shown):
+                lines += ["", f"共 {len(b.findings)} 条，此处列出前 {len(shown)} 条；完整清单请运行 "
+                              f"`huifang validate {b.path.name} --as-of {r.as_of}` 或查看标注副本。"]
         else:
             lines.append("没有发现问题。")
         return "\n".join(lines) + "\n"

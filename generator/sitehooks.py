@@ -65,7 +65,7 @@ def rule_page(rule_id: str) -> str:
     r = RULES[rule_id]
     s = config().settings(rule_id)
     lines = [f"# {r.id} {r.title}", "",
-             f"| 级别 | 分类 | 状态 |", "|---|---|---|",
+             "| 级别 | 分类 | 状态 |", "|---|---|---|",
              f"| {SEVERITY_LABEL[s.severity]} | {GROUPS[r.group]} | {'启用' if s.enabled else '已停用'} |", "",
              "## 检查什么", "", r.text(s.values), "", "## 发现后怎么办", "", r.fix, ""]
     if r.params:

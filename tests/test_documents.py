@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from conftest import customer, record
+from conftest import record
 from generator.config import load_config
 from generator.documents import generate, parse_period
 from generator.render import FastTemplate, render_plain

@@ -4,14 +4,13 @@ status, bounded time, and that the input file is byte-for-byte unchanged."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import subprocess
 import sys
 import time
 import zipfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl

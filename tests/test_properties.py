@@ -2,7 +2,6 @@
 depend on column order or title rows."""
 from __future__ import annotations
 
-import random
 from datetime import date, datetime
 
 from hypothesis import HealthCheck, given, settings

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from generator import contract as K
 from generator.init_workbook import init_workbook
 from generator.reader import read_workbook
-from generator.values import BadValue, convert_column, parse_datetime_text
+from generator.values import convert_column
 
 DATE_COL = K.CONTRACT["回访记录"].column("报告日期")
 DT_COL = K.CONTRACT["回访记录"].column("回访时间")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterator
 
 from .. import contract as K
 from ..reader import Table, Workbook

@@ -2,6 +2,7 @@
 depend on column order or title rows."""
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -81,3 +82,43 @@ def test_findings_do_not_depend_on_column_order_or_title_rows(tmp_path_factory, 
         return (f.rule, f.sheet, f.column, f.customer, f.message, None if f.row is None else f.row - shift)
     assert sorted(key(f, titles) for f in moved.findings) == sorted(key(f) for f in plain.findings)
     assert len(plain.findings) >= 6
+
+
+# ------------------------------------------------------------------ identifiers (DATA006) and masking
+
+from generator.privacy import Masker, mask_phone  # noqa: E402
+from generator.rules.data import id_card_ok, uscc_ok  # noqa: E402
+from generator.synth import USCC_CHARS, id_number, uscc  # noqa: E402
+
+
+@given(st.dates(date(1930, 1, 1), date(2010, 12, 31)), st.booleans(), st.integers(0, 2**32), st.integers(0, 16),
+       st.integers(1, 9))
+def test_id_card_check_digit_catches_every_single_digit_error(born, male, seed, pos, delta):
+    good = id_number(random.Random(seed), born, male)
+    assert id_card_ok(good) and id_card_ok(good.lower())
+    bad = good[:pos] + str((int(good[pos]) + delta) % 10) + good[pos + 1:]
+    assert not id_card_ok(bad)
+
+
+@given(st.integers(0, 2**32), st.integers(0, 16), st.integers(1, 30))
+def test_uscc_check_character_catches_every_single_substitution(seed, pos, delta):
+    good = uscc(random.Random(seed))
+    assert uscc_ok(good)
+    c = USCC_CHARS[(USCC_CHARS.index(good[pos]) + delta) % 31]
+    assert not uscc_ok(good[:pos] + c + good[pos + 1:])
+
+
+@given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True), st.integers(0, 2**32), st.text(max_size=10))
+def test_masker_hides_phones_and_id_numbers_in_any_message(phone, seed, noise):
+    ident = id_number(random.Random(seed), date(1980, 5, 6), True)
+
+    class Empty:
+        def __getitem__(self, sheet):
+            class T:
+                def col(self, name):
+                    return []
+            return T()
+    mask = Masker([Empty()])
+    text = mask(f"{noise}手机 {phone}，证件号码 {ident}{noise}")
+    assert phone not in text and ident not in text
+    assert mask_phone(phone) in text

@@ -62,6 +62,8 @@ def retime(r: dict, when: datetime) -> dict:
     """Set a record's 回访时间 and the report, submission and review dates that follow it."""
     r["回访时间"] = when
     day = when.date()
+    if r.get("录音编号"):
+        r["录音编号"] = f"LY{when:%Y%m%d}{r['录音编号'][-5:]}"
     for col, n in (("报告日期", 1), ("提交审核日期", 2)):
         d = day + timedelta(days=n)
         r[col] = d if d <= AS_OF else None
@@ -508,6 +510,7 @@ def write_workbook(path: Path, sheets: dict[str, list[dict]], banks=DEFAULT_BANK
     try:
         wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_numbers": False,
                                        "strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties({"created": datetime(2025, 1, 1), "author": "huifang", "title": "回访台账"})  # reproducible bytes
         fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
         fmt_dt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         fmt_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})

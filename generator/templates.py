@@ -253,10 +253,10 @@ def build_lost() -> Document:
     doc = new_document()
     title(doc, "流失客户档案表")
     line(doc, "营业部名称：{{ unit }}　　　　　　填表人：{{ filler }}")
-    t = table(doc, [2.4, 3.4, 1.6, 2.2, 2.4, 5.0])
+    t = table(doc, [2.4, 3.2, 1.6, 2.8, 2.2, 4.8])
     add_row(t, ["客户姓名", "{{ name }}", "性别", "{{ sex }}", "流失日期", "{{ lost_on|cn_date }}"])
     add_row(t, ["资产市值", "{{ assets|money }}", "类别", "{{ grade }}", "身份证号码", "{{ id_number }}"])
-    add_row(t, ["固定电话", "{{ phone }}", "手机", ("{{ mobile }}", 2), "E-MAIL　{{ email }}"])
+    add_row(t, ["固定电话", "{{ phone }}", "手机", "{{ mobile }}", "E-MAIL", "{{ email }}"])
     add_row(t, ["服务员工", "{{ staff }}", "联系地址", ("{{ address }}", 3)])
     add_row(t, ["流失主要原因", ("{{ reason }}\n原因分类：{{ box(category, '主观') }}主观　{{ box(category, '客观') }}客观", 5)],
             height_cm=1.2)

@@ -7,14 +7,14 @@ from collections import defaultdict
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .output import atomic_path
+from .output import atomic_path, check_not_input
 from .rules import RULES, SEVERITY_LABEL
 from .validate import BookResult, Report
+from .values import printable
 
 FILL = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SUMMARY = "校验结果"
@@ -27,14 +27,13 @@ def annotated_name(path: Path) -> str:
 def annotate(report: Report, out_dir: Path) -> list[Path]:
     """The copies carry everything the workbooks hold, so they are owner-only, like the documents."""
     out_dir = Path(out_dir)
+    check_not_input(out_dir, [b.path for b in report.books])
     if not out_dir.exists():
         out_dir.mkdir(parents=True)
         os.chmod(out_dir, 0o700)
     written = []
     for b in report.books:
         target = out_dir / annotated_name(b.path)
-        if target.resolve() == b.path.resolve():
-            raise ValueError(f"{target}：不能覆盖输入工作簿")
         annotate_book(b, report, target)
         written.append(target)
     return written
@@ -43,7 +42,7 @@ def annotate(report: Report, out_dir: Path) -> list[Path]:
 def _text(cell, value) -> None:
     """Write a value that stays text, never a formula (=, +, -, @ are kept as typed)."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)[:32767]
+        value = printable(value)[:32767]
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -67,8 +66,7 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
         cell = names[name][ref]
         worst = "error" if any(f.severity == "error" for f in found) else "warning"
         cell.fill = FILL[worst]
-        text = "\n".join(f"{f.rule} {f.title}：{f.message}" for f in found)
-        text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+        text = printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))
         cell.comment = Comment(text[:30000], "huifang")
         cell.comment.width, cell.comment.height = 320, 40 + 20 * min(len(found) * 2, 12)
 

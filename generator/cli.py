@@ -126,7 +126,7 @@ def init(file, force, config_file):
 @click.option("--annotate", type=click.Path(file_okay=False), help="把标注了发现的工作簿副本写入此文件夹")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate):
-    from .output import check_not_input, write_text
+    from .output import write_text
     from .validate import render_text
     report = run_validation(paths, as_of, since, config_file)
     if fmt == "json":
@@ -135,7 +135,6 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
         text = render_text(report, color=output is None and sys.stdout.isatty())
     if annotate:
         from .annotate import annotate as write_annotated
-        check_not_input(Path(annotate), [b.path for b in report.books])
         written = write_annotated(report, Path(annotate))
         click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
     if output:

@@ -98,7 +98,8 @@ class Unit:
         return f"{name}（{code}）" if name else str(code)
 
 
-def record_context(u: Unit, i: int, first_seen: set) -> dict:
+def record_context(u: Unit, i: int, rnd: str) -> dict:
+    """The record form of record i; `rnd` is 首次 for the customer's first callback, else 常规."""
     t = u.book["回访记录"]
     col = lambda n: t.col(n)[i]  # noqa: E731
     code = col("客户编号")
@@ -120,8 +121,6 @@ def record_context(u: Unit, i: int, first_seen: set) -> dict:
               "投顾新签约回访": ["产品推荐情况", "风险披露情况"]}.get(kind, ["公司服务情况"])
     if kind in ("特殊回访", "资产异动回访", "销户回访", "休眠客户回访", "投诉回访", "其他回访"):
         topics = topics + ["其他"]
-    rnd = "首次" if code not in first_seen else "常规"
-    first_seen.add(code)
     escalated = col("上报合规日期")
     return {
         "c": {"code": code, "name": u.cval(code, "客户名称"), "address": u.cval(code, "联系地址"),
@@ -258,13 +257,16 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
         if "record" in kinds:
             t = u.book["回访记录"]
             order = sorted(range(len(t)), key=lambda i: (t.col("回访时间")[i] is None, t.col("回访时间")[i] or 0))
+            codes, times, ids = t.col("客户编号"), t.col("回访时间"), t.col("记录编号")
             first_seen: set = set()
             for i in order:
-                ctx = record_context(u, i, first_seen)
-                code, when = ctx["c"]["code"], ctx["r"]["time"]
-                if (period and when not in period) or (customers and code not in customers):
+                code = codes[i]
+                rnd = "常规" if code in first_seen else "首次"
+                first_seen.add(code)
+                if (period and times[i] not in period) or (customers and code not in customers):
                     continue
-                rid = ctx["r"]["id"] or f"第{t.rows[i]}行"
+                ctx = record_context(u, i, rnd)
+                rid = ids[i] or f"第{t.rows[i]}行"
                 yield "record", Path(FOLDERS["record"], folder, f"{_safe(rid)}_{_safe(code)}.docx"), ctx
         if "plan" in kinds:
             for month, ctx in plan_contexts(u, period, customers).items():

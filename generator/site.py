@@ -12,11 +12,12 @@ import shutil
 import tempfile
 from collections import Counter
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from . import sitehooks
 from .documents import parse_period
-from .output import OutputError
+from .output import OutputError, check_not_input
 from .privacy import Masker, mask_name
 from .rules import GROUPS, RULES, SEVERITY_LABEL
 from .rules.coverage import key_customers, stock_share
@@ -52,7 +53,9 @@ class UnitPage:
             return ""
         return f"{code} {mask_name(self.names.get(code))}".strip()
 
+    @cached_property
     def shares(self) -> list[tuple[str, float, float, str]]:
+        """(label, share %, target %, rule) of the as-of year; the overview and the page both show it."""
         ctx, cfg = self.b.ctx, self.report.config
         year = self.report.as_of.year
         out = []
@@ -126,7 +129,7 @@ class UnitPage:
         if later:
             lines += ["", f"另有 {later} 项在 {WORKLIST_DAYS} 天之后到期。"]
         lines += ["", "## 年度覆盖", ""]
-        rows = self.shares()
+        rows = self.shares
         if rows:
             lines += [shares(f"{r.as_of.year} 年覆盖率（虚线为目标）", [(a, s, t) for a, s, t, _ in rows]), ""]
             lines += ["| 指标 | 当前 | 目标 | 规则 |", "|---|---|---|---|"]
@@ -165,7 +168,7 @@ def overview(report: Report, pages: list[tuple[str, UnitPage]]) -> str:
     for name, page in pages:
         b = page.b
         soon = sum(1 for p in b.pending if p.due <= report.as_of + timedelta(days=WORKLIST_DAYS))
-        sh = {rid: f"{s:.1f}%（目标 {t:g}%）" for _, s, t, rid in page.shares()}
+        sh = {rid: f"{s:.1f}%（目标 {t:g}%）" for _, s, t, rid in page.shares}
         lines.append(f"| [{b.unit}]({name}.md) | {b.count('error')} | {b.count('warning')} | {len(b.pending)} | {soon} | "
                      f"{sh.get('STK001', '—')} | {sh.get('STK002', '—')} |")
     lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
@@ -205,9 +208,7 @@ def build_site(report: Report, out: Path) -> str:
     from mkdocs.exceptions import MkDocsException
 
     out = Path(out).resolve()
-    for b in report.books:
-        if out == b.path.parent.resolve():
-            raise OutputError(f"{out}：站点输出文件夹不能是工作簿所在的文件夹")
+    check_not_input(out, [b.path for b in report.books])
     sitehooks.CONFIG = report.config
     work = Path(tempfile.mkdtemp(prefix="huifang-site-"))
     collect = _Collect()

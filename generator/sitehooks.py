@@ -150,7 +150,7 @@ def on_files(files, config, **kw):
     from .templates import NAMES, TEMPLATE_DIR
     for name in NAMES.values():
         files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(TEMPLATE_DIR / name)))
-    tmp = Path(tempfile.mkdtemp(prefix="huifang-blank-"))
-    blank = init_workbook(tmp / "回访台账_空白.xlsx", contract=None)
-    files.append(File.generated(config, "downloads/回访台账_空白.xlsx", content=blank.read_bytes()))
+    with tempfile.TemporaryDirectory(prefix="huifang-blank-") as tmp:
+        blank = init_workbook(Path(tmp) / "回访台账_空白.xlsx", contract=None).read_bytes()
+    files.append(File.generated(config, "downloads/回访台账_空白.xlsx", content=blank))
     return files

@@ -68,15 +68,11 @@ class Context:
         results = rec.col("回访结果")
         self.rec_completed = [r is not None and r != K.UNREACHABLE for r in results]
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
+        self.void_reason: dict[int, tuple] = {}   # index -> (event id, event time, end of cooling-off)
         self._by_ct: dict[tuple, list[int]] | None = None
         self._period: list[int] | None = None
 
     # ------------------------------------------------------------------ helpers
-    def in_period(self, i: int) -> bool:
-        """A record inside the checked period (since .. as-of)."""
-        d = self.rec_day[i]
-        return d is not None and self.since <= d <= self.as_of
-
     def period_records(self) -> list[int]:
         """Indexes of the records dated since .. as-of (computed once)."""
         if self._period is None:
@@ -113,10 +109,6 @@ class Context:
                 continue
             out.append(i)
         return out
-
-    def staff_role(self, code) -> str | None:
-        i = self.staff_index.get(code)
-        return None if i is None else self.staff.col("岗位")[i]
 
     def rec_hit(self, i: int, column: str, message: str) -> Hit:
         return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i])

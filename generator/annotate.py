@@ -11,7 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .output import atomic_path, check_not_input
+from .output import PRIVATE_FILE, atomic_path, prepare_dir, unique_names
 from .rules import RULES, SEVERITY_LABEL
 from .validate import BookResult, Report
 from .values import printable
@@ -20,20 +20,13 @@ FILL = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill(
 SUMMARY = "校验结果"
 
 
-def annotated_name(path: Path) -> str:
-    return f"{path.stem}.校验{path.suffix}"
-
-
 def annotate(report: Report, out_dir: Path) -> list[Path]:
     """The copies carry everything the workbooks hold, so they are owner-only, like the documents."""
-    out_dir = Path(out_dir)
-    check_not_input(out_dir, [b.path for b in report.books])
-    if not out_dir.exists():
-        out_dir.mkdir(parents=True)
-        os.chmod(out_dir, 0o700)
+    out_dir = prepare_dir(Path(out_dir), [b.path for b in report.books], "annotate")
     written = []
-    for b in report.books:
-        target = out_dir / annotated_name(b.path)
+    names = unique_names([(b.path.stem, b.path) for b in report.books])
+    for b, name in zip(report.books, names):
+        target = out_dir / f"{name}.校验{b.path.suffix}"
         annotate_book(b, report, target)
         written.append(target)
     return written
@@ -98,5 +91,5 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = "A5"
     wb.active = 0
-    with atomic_path(target, 0o600) as tmp:
+    with atomic_path(target, PRIVATE_FILE) as tmp:
         wb.save(tmp)

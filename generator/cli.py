@@ -126,8 +126,10 @@ def init(file, force, config_file):
 @click.option("--annotate", type=click.Path(file_okay=False), help="把标注了发现的工作簿副本写入此文件夹")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate):
-    from .output import write_text
-    from .validate import render_text
+    from .output import check_report_target, write_text
+    from .validate import collect_paths, render_text
+    if output:
+        check_report_target(Path(output), collect_paths(input_paths(paths)))
     report = run_validation(paths, as_of, since, config_file)
     if fmt == "json":
         text = report.to_json() + "\n"

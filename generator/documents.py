@@ -27,7 +27,7 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 
 from . import contract as K
 from .config import Config
-from .output import OutputError, atomic_path, check_not_input
+from .output import OutputError, atomic_path, prepare_dir, unique_names
 from .reader import Workbook, read_workbook
 from .render import FastTemplate
 from .rules import RULES, SEVERITY_LABEL
@@ -252,8 +252,8 @@ def _safe(name: str) -> str:
 def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config: Config, today: date):
     """Yield (kind, relative path, context) for every document to write."""
     cal = WorkCalendar(config.calendar_years)
-    for u in units:
-        folder = _safe(u.name)
+    folders = unique_names([(_safe(u.name), u.book.path) for u in units])
+    for u, folder in zip(units, folders):
         if "record" in kinds:
             t = u.book["回访记录"]
             order = sorted(range(len(t)), key=lambda i: (t.col("回访时间")[i] is None, t.col("回访时间")[i] or 0))
@@ -294,8 +294,6 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
     kinds = tuple(kinds) or KINDS
     per = parse_period(period) if period else None
     files = collect_paths(paths)
-    out = Path(out)
-    check_not_input(out, files)
     contract = K.build_contract(config.banks)
     units = [Unit(read_workbook(p, contract), config) for p in files]
     compiled = {}
@@ -309,8 +307,7 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
             raise OutputError(f"{path}：模板第 {e.lineno} 行附近的标记有误（{e.message}）") from None
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
             raise OutputError(f"{path}：模板无法使用（{e}）") from None
-    out.mkdir(parents=True, exist_ok=True)
-    os.chmod(out, 0o700)
+    out = prepare_dir(Path(out), files, "documents")
     todo = list(jobs(units, kinds, per, set(customers), config, today or date.today()))
     written: Counter = Counter()
     made: list[Path] = []

@@ -69,6 +69,6 @@ def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] 
         ws.row_dimensions[1].height = 22
     wb.move_sheet(LISTS, offset=len(wb.sheetnames))
     wb.active = 0
-    with atomic_path(path) as tmp:
+    with atomic_path(path, 0o644) as tmp:
         wb.save(tmp)
     return path

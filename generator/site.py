@@ -6,8 +6,10 @@ index. The site is built into a temporary folder and moved into place whole.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -17,13 +19,14 @@ from pathlib import Path
 
 from . import sitehooks
 from .documents import parse_period
-from .output import OutputError, check_not_input
+from .output import OutputError, check_replaceable, replace_dir
 from .privacy import Masker, mask_name
 from .rules import GROUPS, RULES, SEVERITY_LABEL
 from .rules.coverage import key_customers, stock_share
 from .svg import bars, shares
 from .templates import ROOT
 from .validate import BookResult, Report
+from .values import clip_quotes
 
 WORKLIST_DAYS = 14
 MAX_ROWS = 500          # rows per table on a status page; the report has them all
@@ -34,8 +37,37 @@ def slug(unit: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in unit).strip("-") or "unit"
 
 
-def _cell(text) -> str:
-    return str(text).replace("|", "｜").replace("\n", " ") if text is not None else ""
+_ENTITY = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~=$^%@:"}
+_ENTITY.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+_SPECIAL = re.compile("[" + re.escape("".join(_ENTITY)) + "]")
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+class PageText:
+    """The one door through which workbook text enters a status page.
+
+    Every value is masked (names, phones, ID numbers, e-mails), then clipped, then escaped for
+    both HTML and Markdown: each character that either language treats specially becomes a
+    character reference, so cell text is shown as typed and never becomes a tag, a link, an
+    attribute list, a table column or a manual token."""
+
+    def __init__(self, masker: Masker, quote_chars: int = 20) -> None:
+        self.masker = masker
+        self.quote_chars = quote_chars
+
+    def __call__(self, value, clip: int | None = None) -> str:
+        if value is None:
+            return ""
+        s = _BREAKS.sub(" ", self.masker(value)).strip()
+        s = clip_quotes(s, self.quote_chars)
+        if clip is not None and len(s) > clip:
+            s = s[:clip] + "…"
+        return _SPECIAL.sub(lambda m: _ENTITY[m.group(0)], s)
+
+    def customer(self, code, name) -> str:
+        if not code:
+            return ""
+        return self(f"{code} {mask_name(name)}".strip())
 
 
 def _rule(rid: str) -> str:
@@ -43,15 +75,13 @@ def _rule(rid: str) -> str:
 
 
 class UnitPage:
-    def __init__(self, b: BookResult, report: Report, mask: Masker) -> None:
-        self.b, self.report, self.mask = b, report, mask
+    def __init__(self, b: BookResult, report: Report, text: PageText) -> None:
+        self.b, self.report, self.t = b, report, text
         cust = b.book["客户"]
         self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))
 
     def who(self, code) -> str:
-        if not code:
-            return ""
-        return f"{code} {mask_name(self.names.get(code))}".strip()
+        return self.t.customer(code, self.names.get(code))
 
     @cached_property
     def shares(self) -> list[tuple[str, float, float, str]]:
@@ -100,17 +130,18 @@ class UnitPage:
         return out
 
     def markdown(self) -> str:
-        b, r, m = self.b, self.report, self.mask
+        b, r, t = self.b, self.report, self.t
         f_dead = [f for f in b.findings if RULES[f.rule].group in DEADLINE_GROUPS]
         soon = [p for p in b.pending if p.due <= r.as_of + timedelta(days=WORKLIST_DAYS)]
-        lines = [f"# {b.unit}", "", f"!!! info \"检查日 {r.as_of}\"",
-                 f"    检查期间 {r.since} 至 {r.as_of}；工作簿 `{b.path.name}`。", "",
+        # the page title is given, escaped: mkdocs would otherwise take it from the heading unescaped
+        lines = ["---", f"title: {json.dumps(t(b.unit), ensure_ascii=False)}", "---", "", f"# {t(b.unit)}", "", f"!!! info \"检查日 {r.as_of}\"",
+                 f"    检查期间 {r.since} 至 {r.as_of}；工作簿 {t(b.path.name)}。", "",
                  f"错误 **{b.count('error')}** 条，警告 **{b.count('warning')}** 条，待办 **{len(b.pending)}** 项"
                  f"（其中 {WORKLIST_DAYS} 天内到期 {len(soon)} 项）。", ""]
         lines += ["## 逾期和迟到的回访", ""]
         if f_dead:
             lines += ["| 规则 | 客户 | 位置 | 说明 |", "|---|---|---|---|"]
-            lines += [f"| {_rule(f.rule)} {RULES[f.rule].title} | {self.who(f.customer)} | {_cell(f.where)} | {_cell(m(f.message))} |"
+            lines += [f"| {_rule(f.rule)} {RULES[f.rule].title} | {self.who(f.customer)} | {t(f.where)} | {t(f.message)} |"
                       for f in f_dead[:MAX_ROWS]]
             if len(f_dead) > MAX_ROWS:
                 lines += ["", f"共 {len(f_dead)} 条，此处列出前 {MAX_ROWS} 条。"]
@@ -119,7 +150,7 @@ class UnitPage:
         lines += ["", f"## {WORKLIST_DAYS} 天内到期的工作清单", ""]
         if soon:
             lines += ["| 截止日 | 客户 | 回访 | 说明 | 规则 |", "|---|---|---|---|---|"]
-            lines += [f"| {p.due} | {self.who(p.customer)} | {p.callback} | {_cell(m(p.message))} | {_rule(p.rule)} |"
+            lines += [f"| {p.due} | {self.who(p.customer)} | {t(p.callback)} | {t(p.message)} | {_rule(p.rule)} |"
                       for p in soon[:MAX_ROWS]]
             if len(soon) > MAX_ROWS:
                 lines += ["", f"共 {len(soon)} 项，此处列出最早到期的 {MAX_ROWS} 项。"]
@@ -151,17 +182,17 @@ class UnitPage:
         if b.findings:
             shown = b.findings[:MAX_ROWS]
             lines += ["| 级别 | 规则 | 位置 | 客户 | 说明 |", "|---|---|---|---|---|"]
-            lines += [f"| {SEVERITY_LABEL[f.severity]} | {_rule(f.rule)} | {_cell(f.where)} | {self.who(f.customer)} | {_cell(m(f.message))} |"
+            lines += [f"| {SEVERITY_LABEL[f.severity]} | {_rule(f.rule)} | {t(f.where)} | {self.who(f.customer)} | {t(f.message)} |"
                       for f in shown]
             if len(b.findings) > len(shown):
                 lines += ["", f"共 {len(b.findings)} 条，此处列出前 {len(shown)} 条；完整清单请运行 "
-                              f"`huifang validate {b.path.name} --as-of {r.as_of}` 或查看标注副本。"]
+                              f"huifang validate {t(b.path.name)} --as-of {r.as_of} 或查看标注副本。"]
         else:
             lines.append("没有发现问题。")
         return "\n".join(lines) + "\n"
 
 
-def overview(report: Report, pages: list[tuple[str, UnitPage]]) -> str:
+def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> str:
     lines = ["# 合规状态", "", f"!!! info \"检查日 {report.as_of}\"",
              f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。", "",
              "| 营业部 | 错误 | 警告 | 待办 | 14 天内到期 | 存量回访覆盖 | 融资融券覆盖 |", "|---|---|---|---|---|---|---|"]
@@ -169,7 +200,7 @@ def overview(report: Report, pages: list[tuple[str, UnitPage]]) -> str:
         b = page.b
         soon = sum(1 for p in b.pending if p.due <= report.as_of + timedelta(days=WORKLIST_DAYS))
         sh = {rid: f"{s:.1f}%（目标 {t:g}%）" for _, s, t, rid in page.shares}
-        lines.append(f"| [{b.unit}]({name}.md) | {b.count('error')} | {b.count('warning')} | {len(b.pending)} | {soon} | "
+        lines.append(f"| [{t(b.unit)}]({name}.md) | {b.count('error')} | {b.count('warning')} | {len(b.pending)} | {soon} | "
                      f"{sh.get('STK001', '—')} | {sh.get('STK002', '—')} |")
     lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
               "", "年度覆盖率在当年 12 月 31 日判定；年中显示的是截至检查日的进度。"]
@@ -179,7 +210,7 @@ def overview(report: Report, pages: list[tuple[str, UnitPage]]) -> str:
 def write_status(report: Report, docs: Path) -> None:
     status = docs / "status"
     status.mkdir(parents=True, exist_ok=True)
-    mask = Masker([b.book for b in report.books])
+    text = PageText(Masker.for_books([b.book for b in report.books]))
     pages = []
     used: set = set()
     for b in report.books:
@@ -187,10 +218,10 @@ def write_status(report: Report, docs: Path) -> None:
         while name in used:
             name += "-2"
         used.add(name)
-        pages.append((name, UnitPage(b, report, mask)))
+        pages.append((name, UnitPage(b, report, text)))
     for name, page in pages:
         (status / f"{name}.md").write_text(page.markdown(), encoding="utf-8")
-    (status / "index.md").write_text(overview(report, pages), encoding="utf-8")
+    (status / "index.md").write_text(overview(report, pages, text), encoding="utf-8")
 
 
 class _Collect(logging.Handler):
@@ -207,10 +238,14 @@ def build_site(report: Report, out: Path) -> str:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    out = Path(out).resolve()
-    check_not_input(out, [b.path for b in report.books])
+    shown = out
+    out = check_replaceable(Path(out), [b.path for b in report.books])
     sitehooks.CONFIG = report.config
-    work = Path(tempfile.mkdtemp(prefix="huifang-site-"))
+    try:    # beside the target, so the finished site moves into place by a rename
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".~huifang-site-", dir=out.parent))
+    except OSError as e:
+        raise OutputError(f"{shown}：无法写入（{e.strerror}）") from None
     collect = _Collect()
     log = logging.getLogger("mkdocs")
     log.addHandler(collect)
@@ -218,21 +253,17 @@ def build_site(report: Report, out: Path) -> str:
         docs = work / "docs"
         shutil.copytree(ROOT / "site", docs)
         write_status(report, docs)
-        built = out.parent / f".~huifang-{out.name}-{os.getpid()}"
+        built = work / "site"
         cfg = load_config(config_file=str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(built), strict=True)
         try:
             build(cfg)
         except (MkDocsException, SystemExit) as e:
-            shutil.rmtree(built, ignore_errors=True)
             why = "；".join(collect.messages[:3]) or str(e)
             raise OutputError(f"站点构建失败：{why}") from None
-        if out.exists():
-            old = out.parent / f".~huifang-old-{out.name}-{os.getpid()}"
-            out.rename(old)
-            built.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            built.rename(out)
+        try:
+            replace_dir(built, out, "site")
+        except OSError as e:
+            raise OutputError(f"{shown}：无法写入站点（{e.strerror}）") from None
     finally:
         log.removeHandler(collect)
         shutil.rmtree(work, ignore_errors=True)

@@ -125,6 +125,10 @@ def deadlines(page_dir: str) -> str:
 
 
 def on_page_markdown(markdown: str, page, **kw):
+    """Expand the manual's tokens. Generated status pages are never expanded: their text
+    comes from workbooks (and is escaped, so it could not form a token anyway)."""
+    if page.file.src_uri.startswith("status/") or page.file.generated_by is not None:
+        return markdown
     page_dir = str(Path(page.file.src_uri).parent).replace(".", "") if "/" in page.file.src_uri else ""
 
     def sub(m: re.Match) -> str:

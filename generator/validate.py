@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,11 +12,12 @@ from pathlib import Path
 
 from . import contract as K
 from .config import Config
+from .output import is_output_folder
 from .reader import Workbook, read_workbook
 from .rules import ORDER, RULES, SEVERITY_LABEL
 from .rules.context import Context, Due, Hit
 from .rules.records import cooling_off
-from .values import printable
+from .values import clip_quotes, one_line, printable
 from .workdays import WorkCalendar
 from .xlsxcheck import ReadError
 
@@ -124,12 +126,18 @@ class Report:
 
 
 def collect_paths(paths: list[str | Path]) -> list[Path]:
-    """Files and folders to workbooks: every .xlsx/.xlsm under a folder, skipping `~$` lock files."""
+    """Files and folders to workbooks: every .xlsx/.xlsm under a folder, skipping `~$` lock files
+    and the folders huifang itself wrote (annotated copies, documents, sites)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir() and p.suffix.lower() not in (".xlsx", ".xlsm"):
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in (".xlsx", ".xlsm")
-                           and not f.name.startswith("~$") and f.is_file())
+            found = []
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".~huifang")
+                                 and not is_output_folder(Path(root) / d))
+                found += [Path(root) / f for f in files if Path(f).suffix.lower() in (".xlsx", ".xlsm")
+                          and not f.startswith(("~$", ".~huifang"))]
+            found.sort()
             if not found:
                 raise ReadError(f"{p}：文件夹中没有 .xlsx 工作簿")
             out.extend(found)
@@ -230,7 +238,7 @@ def render_text(report: Report, color: bool = False) -> str:
 
     lines: list[str] = []
     for b in report.books:
-        lines.append(style(f"{b.path}（{b.unit}）", bold=True))
+        lines.append(style(one_line(f"{b.path}（{b.unit}）"), bold=True))
         if b.book.macros:
             lines.append("  注意：工作簿含宏，huifang 只读取数据，不运行宏")
         if not b.findings:
@@ -242,12 +250,12 @@ def render_text(report: Report, color: bool = False) -> str:
                 lines.append(style(f"  【{f.sheet or '整体指标'}】", bold=True))
             sev = SEVERITY_LABEL[f.severity]
             tag = style(f"[{sev}]", fg="red" if f.severity == "error" else "yellow", bold=True)
-            lines.append(f"    {f.where}  {tag} {f.rule} {f.title}")
-            lines.append(f"        {f.message}")
+            lines.append(f"    {one_line(f.where)}  {tag} {f.rule} {f.title}")
+            lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
             lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
         if b.pending:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
-                         + "；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3]))
+                         + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))
         lines.append("")
     per_rule = Counter(f.rule for f in report.findings)
     if per_rule:

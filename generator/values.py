@@ -41,7 +41,6 @@ def norm_header(value) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_QUOTED = re.compile(r"“([^”]{41,})”")
 
 
 def printable(text: str) -> str:
@@ -49,11 +48,25 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+def clip_quotes(text: str, n: int = 40) -> str:
+    """Each quoted value (“…”) longer than n characters cut to n, with its length said."""
+    return re.sub("“([^”]{%d,})”" % (n + 1), lambda m: f"“{m.group(1)[:n]}…”（共 {len(m.group(1))} 字）", text)
+
+
+def one_line(text: str) -> str:
+    """Control characters, tabs and line breaks shown escaped: a cell cannot forge report lines."""
+    return _LINE_BREAKS.sub(lambda m: _SHOWN.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
+
+
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_SHOWN = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 class BadValue(ValueError):
     """A value that cannot be read; the message is Chinese and names the value (clipped, printable)."""
 
     def __init__(self, message: str) -> None:
-        message = _QUOTED.sub(lambda m: f"“{m.group(1)[:40]}…”（共 {len(m.group(1))} 字）", printable(message))
+        message = clip_quotes(printable(message), 40)
         super().__init__(message)
 
 

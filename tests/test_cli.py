@@ -96,7 +96,7 @@ def test_annotate_writes_a_copy_and_leaves_the_input_untouched(book, tmp_path):
 def test_annotate_refuses_the_input_folder(book):
     src = book.write()
     r = huifang("validate", src, "--annotate", src.parent)
-    assert r.returncode == 2 and "同一文件夹" in r.stderr
+    assert r.returncode == 2 and "输入所在的文件夹" in r.stderr
 
 
 def test_folder_input_skips_lock_files(book):

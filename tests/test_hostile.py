@@ -292,6 +292,6 @@ def test_million_empty_formatted_rows_after_the_data(book, tmp_path):
 def test_outputs_never_go_into_an_input_folder(book):
     src = book.write()
     r = huifang("generate", src, "--out", src.parent)
-    assert r.returncode == 2 and "同一文件夹" in r.stderr
+    assert r.returncode == 2 and "输入所在的文件夹" in r.stderr
     r = huifang("site", src, "--out", src.parent, "--as-of", "2025-06-30")
     assert r.returncode == 2 and "Traceback" not in r.stderr

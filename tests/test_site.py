@@ -1,5 +1,6 @@
 """The built site: offline, private, the manual's numbers from the registry, working links."""
 import functools
+from html import unescape
 import http.server
 import os
 import re
@@ -65,7 +66,7 @@ def test_status_pages_have_the_as_of_date_and_link_findings_to_rule_pages(built)
     for p in pages:
         assert "检查日 2025-12-31" in p.read_text(encoding="utf-8"), p
     unit = next(p for p in pages if "示例营业部" in p.read_text(encoding="utf-8") and p.parent.name != "status")
-    html = unit.read_text(encoding="utf-8")
+    html = unescape(unit.read_text(encoding="utf-8"))
     assert 'href="../../rules/NEW001/"' in html
     assert (built / "rules" / "NEW001" / "index.html").exists()
     assert "C0001 " in html and "*" in html                      # customers as code and masked name

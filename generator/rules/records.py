@@ -174,7 +174,7 @@ def out002(ctx: Context, s):
     results, found, sent = ctx.records.col("回访结果"), ctx.records.col("发现问题"), ctx.records.col("上报合规日期")
     for i in ctx.period_records():
         if sent[i] is None and (results[i] == "回访不通过" or found[i]):
-            why = "回访不通过" if results[i] == "回访不通过" else f"发现问题“{_clip(found[i])}”"
+            why = "回访不通过" if results[i] == "回访不通过" else f"发现问题“{found[i]}”"
             yield ctx.rec_hit(i, "上报合规日期", f"{why}，未填上报合规日期")
 
 
@@ -222,7 +222,7 @@ def out005(ctx: Context, s):
             continue
         due = ctx.cal.add_working_days(ctx.rec_day[i], s.working_days)
         if handled[i] is None and due < ctx.as_of:
-            yield ctx.rec_hit(i, "意见处理日期", f"客户意见“{_clip(opinion[i])}”未处理（应于 {iso(due)} 前）")
+            yield ctx.rec_hit(i, "意见处理日期", f"客户意见“{opinion[i]}”未处理（应于 {iso(due)} 前）")
         elif handled[i] is not None and handled[i] > due:
             yield ctx.rec_hit(i, "意见处理日期", f"客户意见于 {iso(handled[i])} 处理，晚于 {iso(due)}")
 
@@ -245,6 +245,3 @@ def out006(ctx: Context, s):
             if missing:
                 yield ctx.rec_hit(i, missing[0], f"{kind}问卷缺 {len(missing)} 题：{'、'.join(missing)}")
 
-
-def _clip(text: str, n: int = 20) -> str:
-    return text if len(text) <= n else text[:n] + "…"

@@ -1,0 +1,242 @@
+"""Safety as a user or an attacker meets it: outputs never destroy data, cell text never runs
+as HTML or expands as a manual token, customer data never reaches the site, reports cannot be
+forged and are owner-only."""
+import hashlib
+import html
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import customer, record
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def huifang(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd or ROOT)
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def tree(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ------------------------------------------------------------------ output folders
+
+def test_site_out_dot_keeps_the_folder_and_the_input(book, tmp_path):
+    work = tmp_path / "work"
+    (work / "wb").mkdir(parents=True)
+    book.write()
+    src = next(tmp_path.glob("*.xlsx"))
+    (work / "wb" / "unit.xlsx").write_bytes(src.read_bytes())
+    (work / "notes.txt").write_text("我的笔记", encoding="utf-8")
+    before = tree(work)
+    r = huifang("site", "wb", "--out", ".", "--as-of", "2025-06-30", cwd=work)
+    assert r.returncode == 2
+    assert "输入" in r.stderr and "Traceback" not in r.stderr
+    assert tree(work) == before
+
+
+def test_site_into_a_folder_of_other_files_or_a_link_to_one_is_refused(book, tmp_path):
+    wb = book.write()
+    other = tmp_path / "docs"
+    other.mkdir()
+    (other / "合同.docx").write_text("x")
+    link = tmp_path / "link"
+    link.symlink_to(other, target_is_directory=True)
+    for out in (other, link):
+        r = huifang("site", wb, "--out", out, "--as-of", "2025-06-30")
+        assert r.returncode == 2, r.stderr
+        assert "不是空的" in r.stderr
+    assert [p.name for p in other.iterdir()] == ["合同.docx"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~huifang")]
+
+
+def test_site_rebuilds_its_own_folder_but_not_one_with_files_added(book, tmp_path):
+    wb = book.write()
+    out = tmp_path / "site"
+    assert huifang("site", wb, "--out", out, "--as-of", "2025-06-30").returncode == 0
+    assert (out / ".huifang-output").is_file()
+    assert huifang("site", wb, "--out", out, "--as-of", "2025-06-30").returncode == 0
+    (out / "mine.txt").write_text("不是 huifang 写的")
+    r = huifang("site", wb, "--out", out, "--as-of", "2025-06-30")
+    assert r.returncode == 2 and "mine.txt" in r.stderr
+    assert (out / "mine.txt").read_text() == "不是 huifang 写的"
+
+
+def test_generate_and_annotate_refuse_foreign_folders_and_never_chmod_them(book, tmp_path):
+    wb = book.write()
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    os.chmod(foreign, 0o755)
+    (foreign / "keep.txt").write_text("x")
+    r = huifang("generate", wb, "--out", foreign)
+    assert r.returncode == 2 and "不是空的" in r.stderr
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--annotate", foreign)
+    assert r.returncode == 2 and "不是空的" in r.stderr
+    assert stat.S_IMODE(foreign.stat().st_mode) == 0o755
+    assert sorted(p.name for p in foreign.iterdir()) == ["keep.txt"]
+    # an empty folder is adopted, not chmod-ed; a new one is created owner-only
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    os.chmod(empty, 0o755)
+    assert huifang("generate", wb, "--out", empty).returncode == 0
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o755
+    assert huifang("generate", wb, "--out", tmp_path / "new").returncode == 0
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+    # and the folder it wrote may be written again
+    assert huifang("generate", wb, "--out", tmp_path / "new").returncode == 0
+
+
+def test_no_output_at_or_above_an_input(book, tmp_path):
+    wb = book.write()
+    for cmd in (("generate", wb, "--out", tmp_path), ("validate", wb, "--annotate", tmp_path),
+                ("site", wb, "--out", tmp_path.parent), ("generate", wb, "--out", "/")):
+        r = huifang(*cmd, "--as-of", "2025-06-30") if cmd[0] != "generate" else huifang(*cmd)
+        assert r.returncode == 2, (cmd, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert stat.S_IMODE(Path("/").stat().st_mode) != 0o700
+
+
+def test_output_onto_an_input_or_any_workbook_is_refused(book, tmp_path):
+    wb = book.write()
+    before = digest(wb)
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--output", wb)
+    assert r.returncode == 2 and "输入" in r.stderr
+    other = tmp_path / "另一个.xlsx"
+    other.write_bytes(wb.read_bytes())
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--output", other)
+    assert r.returncode == 2
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--output", tmp_path / "报告.xlsx")
+    assert r.returncode == 2 and not (tmp_path / "报告.xlsx").exists()
+    disguised = tmp_path / "report.txt"
+    disguised.write_bytes(wb.read_bytes())
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--output", disguised)
+    assert r.returncode == 2
+    assert digest(wb) == before == digest(other) == digest(disguised)
+
+
+def test_reports_are_owner_only(book, tmp_path):
+    out = tmp_path / "报告.json"
+    r = huifang("validate", book.write(), "--as-of", "2025-06-30", "--format", "json", "--output", out)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_annotated_copies_inside_an_input_folder_are_not_read_back(book, tmp_path):
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    book.write()
+    (folder / "unit.xlsx").write_bytes(next(tmp_path.glob("*.xlsx")).read_bytes())
+    r = huifang("validate", folder, "--as-of", "2025-06-30", "--format", "json", "--annotate", folder / "标注")
+    assert r.returncode == 0, r.stderr
+    assert list((folder / "标注").glob("*.xlsx"))
+    r = huifang("validate", folder, "--as-of", "2025-06-30", "--format", "json")
+    assert json.loads(r.stdout)["summary"]["files"] == 1
+
+
+def test_same_named_workbooks_keep_their_documents_apart(book, tmp_path):
+    a, b = tmp_path / "一部" / "台账.xlsx", tmp_path / "二部" / "台账.xlsx"
+    src = book.write()
+    book.sheets["回访记录"][0]["客户意见"] = "第二个工作簿"
+    src2 = book.write()
+    a.parent.mkdir()
+    b.parent.mkdir()
+    a.write_bytes(src.read_bytes())
+    b.write_bytes(src2.read_bytes())
+    out = tmp_path / "out"
+    r = huifang("generate", a, b, "--out", out, "--kind", "record")
+    assert r.returncode == 0, r.stderr
+    docs = sorted(out.rglob("*.docx"))
+    assert len(docs) == 2, docs
+    r = huifang("validate", a, b, "--as-of", "2025-06-30", "--annotate", tmp_path / "ann")
+    assert len(list((tmp_path / "ann").glob("*.xlsx"))) == 2
+
+
+def test_a_newline_in_a_cell_cannot_forge_report_lines(book):
+    book.sheets["回访记录"][0]["发现问题"] = "无\n    回访记录!A9  [错误] MTH001 伪造的发现\r\x1b[2J"
+    r = huifang("validate", book.write(), "--as-of", "2025-06-30")
+    lines = r.stdout.splitlines()
+    assert not any(line.lstrip().startswith("回访记录!A9") for line in lines)
+    assert any("\\n" in line and "伪造的发现" in line for line in lines)
+    assert "\x1b" not in r.stdout
+
+
+# ------------------------------------------------------------------ the site: escaping, tokens, PII
+
+PAYLOADS = {
+    "unit": "示例<script>alert(1)</script>营业部",
+    "enum": "<img src=x onerror=alert(1)>",
+    "opinion": "<svg onload=alert(2)> [a](javascript:alert(3)) {: onclick=alert(4) }",
+    "token": "[[NEW001.months]]",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    from conftest import Book
+    tmp = tmp_path_factory.mktemp("hostile")
+    book = Book(tmp)
+    c = book.sheets["客户"][0]
+    c.update(营业部=PAYLOADS["unit"], 客户名称="张三丰", 手机="15540450569")
+    book.add("客户", **customer(客户编号="C0002", 客户名称="李四", 营业部=PAYLOADS["unit"], 手机="13912345678", 证件号码="110105194912310038"))
+    recs = book.sheets["回访记录"]
+    recs[0].update(回访方式=PAYLOADS["enum"])
+    recs.append(record(记录编号="R0002", 客户意见=PAYLOADS["opinion"], 意见处理日期=None))
+    recs.append(record(记录编号="R0006", 客户意见=PAYLOADS["token"], 意见处理日期=None))
+    recs.append(record(记录编号="R0007", 客户意见="[[XYZ]]", 意见处理日期=None))
+    recs.append(record(记录编号="R0003", 发现问题="客户张 三丰说手机155-4045-0569、155 4045 0569 都停用了，新号 +86 139 1234 5678",
+                       上报合规日期=None))
+    recs.append(record(记录编号="R0004", 客户编号="C0002", 客户意见="证件 110105-19491231-0038，邮箱 li＠example.com，李\u200b四本人",
+                       意见处理日期=None))
+    recs.append(record(记录编号="R0005", 客户编号="C0002",
+                       发现问题="这是一段很长的说明文字用来把手机号推到二十个字以后：客户留的号码是15540450569",
+                       上报合规日期=None))
+    folder = tmp / "in"
+    folder.mkdir()
+    wb = folder / "<img src=x onerror=alert(5)>.xlsx"
+    wb.write_bytes(book.write().read_bytes())
+    out = tmp / "site"
+    r = huifang("site", wb, "--out", out, "--as-of", "2025-06-30")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def built_files(out: Path):
+    for p in out.rglob("*"):
+        if p.is_file() and p.suffix not in (".xlsx", ".docx"):
+            yield p, p.read_bytes().decode("utf-8", "ignore")
+
+
+def test_cell_text_is_shown_as_text_never_run(hostile_site):
+    status = "".join(t for p, t in built_files(hostile_site / "status") if p.suffix == ".html")
+    for live in ("<script>alert", "<img src=x", "<svg onload", 'href="javascript:', "onclick=\"alert", "onclick=alert(4)\""):
+        assert live not in status, live
+    assert "&lt;script&gt;" in status or "&#60;script&#62;" in status
+    shown = status.replace("&#91;", "[").replace("&#93;", "]")
+    assert "客户意见“[[NEW001.months]]”未处理" in shown and "客户意见“[[XYZ]]”未处理" in shown
+    assert "<title>示例&lt;script&gt;" in status
+
+
+def test_no_customer_data_in_any_built_file_including_the_search_index(hostile_site):
+    secrets = ["15540450569", "13912345678", "110105194912310038", "张三丰", "李四", "li@example.com",
+               "1554045", "5540450"]
+    for p, text in built_files(hostile_site):
+        if p.name == "search_index.json":
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+        flat = re.sub(r"[\s\-－·]", "", text).replace("＠", "@")
+        for s in secrets:
+            assert s not in flat, (s, p)
+    status = html.unescape("".join(t for p, t in built_files(hostile_site / "status")))
+    assert "155****0569" in status and "张**" in status and "李*" in status

@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generator.config import load_config  # noqa: E402
-from generator.documents import Unit, jobs  # noqa: E402
-from generator.reader import read_workbook  # noqa: E402
-from generator.render import FastTemplate, render_plain  # noqa: E402
-from generator.templates import NAMES, TEMPLATE_DIR  # noqa: E402
+from generator.documents.generate import Unit, jobs  # noqa: E402
+from generator.workbook.reader import read_workbook  # noqa: E402
+from generator.documents.render import FastTemplate, render_plain  # noqa: E402
+from generator.documents.templates import NAMES, TEMPLATE_DIR  # noqa: E402
 
 
 def text_of(path: Path) -> str:

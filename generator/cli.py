@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from generator import __version__
 
 
 class Fail(Exception):
@@ -16,10 +16,10 @@ class Fail(Exception):
 
 
 def _known_errors():
-    from .config import ConfigError
-    from .output import OutputError
-    from .workdays import CalendarError
-    from .xlsxcheck import ReadError
+    from generator.config import ConfigError
+    from generator.output import OutputError
+    from generator.rules.workdays import CalendarError
+    from generator.workbook.inspect import ReadError
     return (ReadError, ConfigError, CalendarError, OutputError, Fail)
 
 
@@ -60,7 +60,7 @@ def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def load_settings(config_file: str | None, paths: tuple[str, ...]):
-    from .config import find_config, load_config
+    from generator.config import find_config, load_config
     path = Path(config_file) if config_file else find_config([Path(p) for p in paths])
     return load_config(path)
 
@@ -75,7 +75,7 @@ def period_options(fn):
 
 
 def run_validation(paths, as_of, since, config_file):
-    from .validate import validate_paths
+    from generator.validate import validate_paths
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     try:
@@ -110,9 +110,9 @@ def main():
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="规则配置（决定问卷列）")
 @friendly
 def init(file, force, config_file):
-    from .config import load_config
-    from .contract import build_contract
-    from .init_workbook import init_workbook
+    from generator.config import load_config
+    from generator.workbook.contract import build_contract
+    from generator.workbook.blank import init_workbook
     config = load_config(Path(config_file) if config_file else None)
     init_workbook(Path(file), force, build_contract(config.banks))
     click.echo(f"已写出空白工作簿：{file}")
@@ -126,8 +126,8 @@ def init(file, force, config_file):
 @click.option("--annotate", type=click.Path(file_okay=False), help="把标注了发现的工作簿副本写入此文件夹")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate):
-    from .output import check_report_target, write_text
-    from .validate import collect_paths, render_text
+    from generator.output import check_report_target, write_text
+    from generator.validate import collect_paths, render_text
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
     report = run_validation(paths, as_of, since, config_file)
@@ -136,7 +136,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
     else:
         text = render_text(report, color=output is None and sys.stdout.isatty())
     if annotate:
-        from .annotate import annotate as write_annotated
+        from generator.validate.annotate import annotate as write_annotated
         written = write_annotated(report, Path(annotate))
         click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
     if output:
@@ -151,7 +151,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="显示此配置下生效的参数值")
 @friendly
 def rules(rule_id, config_file):
-    from .catalog import describe_rule, list_rules
+    from generator.rules.catalog import describe_rule, list_rules
     config = load_settings(config_file, ())
     if rule_id:
         click.echo(describe_rule(rule_id.upper(), config))
@@ -172,8 +172,8 @@ def rules(rule_id, config_file):
               help="使用此文件夹中（修改过的）模板，文件名同 doc_templates/")
 @friendly
 def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
-    from .documents import generate as run
-    from .templates import TEMPLATE_DIR
+    from generator.documents.generate import generate as run
+    from generator.documents.templates import TEMPLATE_DIR
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
@@ -187,7 +187,7 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="站点输出文件夹")
 @friendly
 def site(paths, as_of, since, config_file, out):
-    from .site import build_site
+    from generator.site.build import build_site
     report = run_validation(paths, as_of, since, config_file)
     click.echo(build_site(report, Path(out)))
 

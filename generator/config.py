@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .questions import DEFAULT_BANKS, Question
-from .rules.registry import ERROR, RULES, WARNING, Rule
+from generator.workbook.questions import DEFAULT_BANKS, Question
+from generator.rules.registry import ERROR, RULES, WARNING, Rule
 
 CONFIG_NAME = "huifang.toml"
 DEFAULT_ORIGIN = "默认值"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import load_config
-from generator.synth import write_workbook
+from synth import write_workbook
 from generator.validate import validate_paths
 
 STAFF = [

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.workdays import CalendarError, WorkCalendar, add_months
+from generator.rules.workdays import CalendarError, WorkCalendar, add_months
 
 CAL = WorkCalendar()
 

@@ -9,9 +9,9 @@ from docx import Document
 
 from conftest import record
 from generator.config import load_config
-from generator.documents import generate, parse_period
-from generator.render import FastTemplate, render_plain
-from generator.templates import NAMES, TEMPLATE_DIR, build_all
+from generator.documents.generate import generate, parse_period
+from generator.documents.render import FastTemplate, render_plain
+from generator.documents.templates import NAMES, TEMPLATE_DIR, build_all
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,8 +134,8 @@ def test_sandbox_blocks_template_code(tmp_path):
 
 
 def test_fast_path_text_equals_plain_docxtpl(unit, tmp_path):
-    from generator.documents import Unit, jobs
-    from generator.reader import read_workbook
+    from generator.documents.generate import Unit, jobs
+    from generator.workbook.reader import read_workbook
     u = Unit(read_workbook(unit.write()), load_config(None))
     for kind, rel, ctx in jobs([u], ("record", "plan", "report", "lost"), None, set(), load_config(None), date(2025, 12, 31)):
         a, b = tmp_path / "a.docx", tmp_path / "b.docx"

@@ -3,7 +3,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from generator import synth
+import synth
 from generator.config import load_config
 from generator.validate import validate_paths
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_examples_are_what_the_script_writes(tmp_path):
     synth.write_examples(tmp_path)
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == (ROOT / "workbooks/README.md").read_text(encoding="utf-8")
-    from generator.reader import read_workbook
+    from generator.workbook.reader import read_workbook
     for name in ("示例营业部.xlsx", "示例二营业部.xlsx"):
         a, b = read_workbook(tmp_path / name), read_workbook(ROOT / "workbooks" / name)
         for sheet in a.tables:

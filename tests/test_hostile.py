@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 
 from conftest import record
-from generator import xlsxcheck
-from generator.reader import read_workbook
-from generator.xlsxcheck import ReadError
+from generator.workbook import inspect as xlsxcheck
+from generator.workbook.reader import read_workbook
+from generator.workbook.inspect import ReadError
 
 ROOT = Path(__file__).resolve().parents[1]
 

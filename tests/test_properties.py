@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import Book, customer, record
 from generator.config import load_config
-from generator.reader import read_workbook
+from generator.workbook.reader import read_workbook
 from generator.validate import validate_paths
 
 CELL = st.one_of(
@@ -75,7 +75,7 @@ def test_findings_do_not_depend_on_column_order_or_title_rows(tmp_path_factory, 
     other = Book(tmp_path_factory.mktemp("b"))
     _breaches(other)
     path = other.tmp / "shuffled.xlsx"
-    from generator.synth import write_workbook
+    from synth import write_workbook
     write_workbook(path, other.sheets, order=shuffled, title_rows=titles)
     moved = validate_paths([path], load_config(None), date(2025, 6, 30))
     def key(f, shift=0):
@@ -88,7 +88,7 @@ def test_findings_do_not_depend_on_column_order_or_title_rows(tmp_path_factory, 
 
 from generator.privacy import Masker, mask_phone  # noqa: E402
 from generator.rules.data import id_card_ok, uscc_ok  # noqa: E402
-from generator.synth import USCC_CHARS, id_number, uscc  # noqa: E402
+from synth import USCC_CHARS, id_number, uscc  # noqa: E402
 
 
 @given(st.dates(date(1930, 1, 1), date(2010, 12, 31)), st.booleans(), st.integers(0, 2**32), st.integers(0, 16),

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import contract as K
-from generator.init_workbook import init_workbook
-from generator.reader import read_workbook
-from generator.values import convert_column
+from generator.workbook import contract as K
+from generator.workbook.blank import init_workbook
+from generator.workbook.reader import read_workbook
+from generator.workbook.values import convert_column
 
 DATE_COL = K.CONTRACT["回访记录"].column("报告日期")
 DT_COL = K.CONTRACT["回访记录"].column("回访时间")

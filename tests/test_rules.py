@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from conftest import customer, record
-from generator.questions import DEFAULT_BANKS
+from generator.workbook.questions import DEFAULT_BANKS
 from generator.rules import RULES
 
 D = date

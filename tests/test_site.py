@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator.config import load_config
-from generator.reader import read_workbook
-from generator.site import build_site
+from generator.workbook.reader import read_workbook
+from generator.site.build import build_site
 from generator.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .. import contract as K
-from ..reader import Table, Workbook
-from ..workdays import WorkCalendar
+from generator.workbook import contract as K
+from generator.workbook.reader import Table, Workbook
+from generator.rules.workdays import WorkCalendar
 
 
 @dataclass(slots=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .. import contract as K
+from generator.workbook import contract as K
 from .context import Context, Hit, iso
 from .registry import ERROR, WARNING, S, rule
 

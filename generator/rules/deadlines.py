@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Callable, Iterable, Iterator
 
 from .context import Context, Due, Hit, iso
-from ..workdays import add_months as _add_months
+from generator.rules.workdays import add_months as _add_months
 from .registry import ERROR, WARNING, Param, S, rule
 
 SPECIAL_EVENTS = ("监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "异常交易", "其他特殊")

@@ -9,8 +9,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import contract as K
-from .output import OutputError, atomic_path
+from generator.workbook import contract as K
+from generator.output import OutputError, atomic_path
 
 LISTS = "选项"        # the hidden sheet that holds long dropdown lists
 ROWS = 5000           # rows that get dropdowns and formats

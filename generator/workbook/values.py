@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from . import contract as K
+from generator.workbook import contract as K
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Excel serial numbers accepted in a date column: 1927-05-18 .. 2119-01-10

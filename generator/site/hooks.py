@@ -21,8 +21,8 @@ try:  # mkdocs-material segments Chinese text with jieba when it is installed
 except ImportError:  # pragma: no cover
     jieba = None
 
-from .config import Config, load_config
-from .rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
+from generator.config import Config, load_config
+from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
 
 DOMAIN_WORDS = ("冷静期", "回访", "回访专员", "回访记录", "回访计划", "回访报告", "录音编号", "客户签字", "回执附件",
                 "投顾", "投资顾问", "流失客户", "存量客户", "重点客户", "融资融券", "休眠客户", "大额转出", "工作日", "调休",
@@ -33,22 +33,30 @@ def _teach_segmenter() -> None:
     """The callback vocabulary as whole words, so that a search for 冷静期 finds 冷静期."""
     if jieba is None:
         return
-    from .contract import CALLBACK_TYPES, EVENT_TYPES
+    from generator.workbook.contract import CALLBACK_TYPES, EVENT_TYPES
     for w in (*DOMAIN_WORDS, *CALLBACK_TYPES, *EVENT_TYPES):
         jieba.add_word(w, freq=200000)
 
 
 _teach_segmenter()
 
-CONFIG: Config | None = None        # set by `huifang site`; defaults otherwise
+EXTRA_KEY = "huifang_settings"     # mkdocs config.extra: the rules configuration in force
 _TOKEN = re.compile(r"\[\[([A-Za-z]+\d*)(?:\.(\w+))?\]\]")
 
 
+_CURRENT: list[Config] = []
+
+
 def config() -> Config:
-    global CONFIG
-    if CONFIG is None:
-        CONFIG = load_config(None)
-    return CONFIG
+    """The rules configuration of the build in progress (set by on_config)."""
+    return _CURRENT[-1] if _CURRENT else load_config(None)
+
+
+def on_config(mkdocs_config, **kw):
+    """`huifang site` hands its configuration over in config.extra; `mkdocs build` uses the defaults."""
+    settings = mkdocs_config["extra"].get(EXTRA_KEY) or load_config(None)
+    _CURRENT[:] = [settings]
+    return mkdocs_config
 
 
 def value(rule_id: str, key: str) -> str:
@@ -150,8 +158,8 @@ def on_files(files, config, **kw):
     if files.get_file_from_path("status/index.md") is None:
         files.append(File.generated(config, "status/index.md",
                                     content="# 合规状态\n\n运行 `huifang site 工作簿 --out 目录` 生成各营业部的合规状态页。\n"))
-    from .init_workbook import init_workbook
-    from .templates import NAMES, TEMPLATE_DIR
+    from generator.workbook.blank import init_workbook
+    from generator.documents.templates import NAMES, TEMPLATE_DIR
     for name in NAMES.values():
         files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(TEMPLATE_DIR / name)))
     with tempfile.TemporaryDirectory(prefix="huifang-blank-") as tmp:

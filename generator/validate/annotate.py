@@ -11,10 +11,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .output import PRIVATE_FILE, atomic_path, prepare_dir, unique_names
-from .rules import RULES, SEVERITY_LABEL
-from .validate import BookResult, Report
-from .values import printable
+from generator.output import PRIVATE_FILE, atomic_path, prepare_dir, unique_names
+from generator.rules import RULES, SEVERITY_LABEL
+from generator.validate import BookResult, Report
+from generator.workbook.values import printable
 
 FILL = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SUMMARY = "校验结果"

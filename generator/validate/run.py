@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import contract as K
-from .config import Config
-from .output import is_output_folder
-from .reader import Workbook, read_workbook
-from .rules import ORDER, RULES, SEVERITY_LABEL
-from .rules.context import Context, Due, Hit
-from .rules.records import cooling_off
-from .values import clip_quotes, one_line, printable
-from .workdays import WorkCalendar
-from .xlsxcheck import ReadError
+from generator.workbook import contract as K
+from generator.config import Config
+from generator.output import is_output_folder
+from generator.workbook.reader import Workbook, read_workbook
+from generator.rules import ORDER, RULES, SEVERITY_LABEL
+from generator.rules.context import Context, Due, Hit
+from generator.rules.records import cooling_off
+from generator.workbook.values import clip_quotes, one_line, printable
+from generator.rules.workdays import WorkCalendar
+from generator.workbook.inspect import ReadError
 
 _SHEET_RANK = {name: i for i, name in enumerate(K.SHEET_ORDER)}
 

@@ -25,15 +25,15 @@ import click
 import zipfile
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 
-from . import contract as K
-from .config import Config
-from .output import OutputError, atomic_path, prepare_dir, unique_names
-from .reader import Workbook, read_workbook
-from .render import FastTemplate
-from .rules import RULES, SEVERITY_LABEL
-from .templates import NAMES, TEMPLATE_DIR
-from .validate import check_book, collect_paths
-from .workdays import WorkCalendar
+from generator.workbook import contract as K
+from generator.config import Config
+from generator.output import OutputError, atomic_path, prepare_dir, unique_names
+from generator.workbook.reader import Workbook, read_workbook
+from generator.documents.render import FastTemplate
+from generator.rules import RULES, SEVERITY_LABEL
+from generator.documents.templates import NAMES, TEMPLATE_DIR
+from generator.validate import check_book, collect_paths
+from generator.rules.workdays import WorkCalendar
 
 KINDS = ("record", "plan", "report", "lost")
 FOLDERS = {"record": "回访记录表", "plan": "回访计划", "report": "回访报告", "lost": "流失客户档案表"}
@@ -300,7 +300,7 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
     for kind in kinds:
         path = Path(templates) / NAMES[kind]
         if not path.is_file():
-            raise OutputError(f"{path}：找不到模板（可运行 python -m generator.templates 重新生成）")
+            raise OutputError(f"{path}：找不到模板（可运行 python -m generator.documents.templates 重新生成）")
         try:
             compiled[kind] = FastTemplate(path)
         except TemplateSyntaxError as e:

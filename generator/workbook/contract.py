@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .questions import DEFAULT_BANKS, Question, question_columns
+from generator.workbook.questions import DEFAULT_BANKS, Question, question_columns
 
 # Column types
 TEXT = "text"          # free text, kept as typed (stripped)

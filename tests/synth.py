@@ -1,7 +1,7 @@
 """Deterministic example and synthetic workbooks.
 
-    python -m generator.synth examples workbooks/          # the committed example workbooks
-    python -m generator.synth large out.xlsx --records 1000000 --customers 200000
+    python tests/synth.py examples workbooks/          # the committed example workbooks
+    python tests/synth.py large out.xlsx --records 1000000 --customers 200000
 
 The example unit is clean except for the deliberate breaches in EXAMPLE_BREACHES, which
 `workbooks/README.md` lists and the tests compare with the validator's findings.
@@ -16,9 +16,9 @@ import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from . import contract as K
-from .questions import DEFAULT_BANKS
-from .workdays import WorkCalendar, add_months
+from generator.workbook import contract as K
+from generator.workbook.questions import DEFAULT_BANKS
+from generator.rules.workdays import WorkCalendar, add_months
 
 YEAR = 2025
 AS_OF = date(2025, 12, 31)
@@ -573,11 +573,11 @@ def write_examples(folder: Path) -> list[tuple[str, str, str | None, str]]:
 
 
 def examples_readme(units, breaches) -> str:
-    from .rules import RULES
+    from generator.rules import RULES
     lines = [
         "# 示例工作簿",
         "",
-        "这些工作簿由 `python -m generator.synth examples workbooks/` 确定地生成（虚构的营业部、客户和人员，"
+        "这些工作簿由 `python tests/synth.py examples workbooks/` 确定地生成（虚构的营业部、客户和人员，"
         "证件号码、手机均为虚构），`huifang` 不带参数时以它们为默认输入。检查日按 2025-12-31：",
         "",
         "    huifang validate workbooks/ --as-of 2025-12-31",
@@ -642,7 +642,7 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 2 and argv[0] == "large":
         import argparse
-        ap = argparse.ArgumentParser(prog="generator.synth large")
+        ap = argparse.ArgumentParser(prog="tests/synth.py large")
         ap.add_argument("out")
         ap.add_argument("--records", type=int, default=100_000)
         ap.add_argument("--customers", type=int, default=20_000)

@@ -1,9 +1,9 @@
 """`huifang rules`: the catalogue as people read it, with the values in force."""
 from __future__ import annotations
 
-from .config import Config
-from .rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
-from .xlsxcheck import ReadError
+from generator.config import Config
+from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
+from generator.workbook.inspect import ReadError
 
 
 def list_rules(config: Config) -> str:

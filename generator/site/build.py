@@ -17,16 +17,16 @@ from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
-from . import sitehooks
-from .documents import parse_period
-from .output import OutputError, check_replaceable, replace_dir
-from .privacy import Masker, mask_name
-from .rules import GROUPS, RULES, SEVERITY_LABEL
-from .rules.coverage import key_customers, stock_share
-from .svg import bars, shares
-from .templates import ROOT
-from .validate import BookResult, Report
-from .values import clip_quotes
+from generator.site import hooks as sitehooks
+from generator.documents.generate import parse_period
+from generator.output import OutputError, check_replaceable, replace_dir
+from generator.privacy import Masker, mask_name
+from generator.rules import GROUPS, RULES, SEVERITY_LABEL
+from generator.rules.coverage import key_customers, stock_share
+from generator.site.svg import bars, shares
+from generator import resources
+from generator.validate import BookResult, Report
+from generator.workbook.values import clip_quotes
 
 WORKLIST_DAYS = 14
 MAX_ROWS = 500          # rows per table on a status page; the report has them all
@@ -240,7 +240,6 @@ def build_site(report: Report, out: Path) -> str:
 
     shown = out
     out = check_replaceable(Path(out), [b.path for b in report.books])
-    sitehooks.CONFIG = report.config
     try:    # beside the target, so the finished site moves into place by a rename
         out.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=".~huifang-site-", dir=out.parent))
@@ -251,10 +250,12 @@ def build_site(report: Report, out: Path) -> str:
     log.addHandler(collect)
     try:
         docs = work / "docs"
-        shutil.copytree(ROOT / "site", docs)
+        shutil.copytree(resources.path(resources.MANUAL), docs)
         write_status(report, docs)
         built = work / "site"
-        cfg = load_config(config_file=str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(built), strict=True)
+        cfg = load_config(config_file=str(resources.path(resources.MKDOCS)), docs_dir=str(docs), site_dir=str(built),
+                          strict=True, hooks=[str(resources.path(resources.HOOKS))])
+        cfg["extra"][sitehooks.EXTRA_KEY] = report.config
         try:
             build(cfg)
         except (MkDocsException, SystemExit) as e:

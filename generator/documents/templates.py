@@ -1,4 +1,4 @@
-"""Build the four appendix templates in doc_templates/ (python -m generator.templates).
+"""Build the four appendix templates in doc_templates/ (python -m generator.documents.templates).
 
 The templates are ordinary .docx files with docxtpl (Jinja) tags; staff may open and edit
 them in Word or WPS. This script makes them reproducible: A4, 宋体 for East Asian text,
@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from docx import Document
+
+from generator import resources
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -20,8 +22,7 @@ from docx.shared import Cm, Mm, Pt
 
 FONT = "宋体"
 LATIN = "Times New Roman"
-ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE_DIR = ROOT / "doc_templates"
+TEMPLATE_DIR = resources.path(resources.TEMPLATES)
 
 NAMES = {
     "plan": "附件二_客户回访计划.docx",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from . import contract as K
-from .values import column_letter, convert_column, norm_header
-from .xlsxcheck import ReadError, SheetInfo, inspect, scan_sheets
+from generator.workbook import contract as K
+from generator.workbook.values import column_letter, convert_column, norm_header
+from generator.workbook.inspect import ReadError, SheetInfo, inspect, scan_sheets
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 20_000

@@ -1,0 +1,1 @@
+"""The four appendix documents: templates (built by `templates`), sandboxed rendering, `generate`."""

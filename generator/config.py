@@ -27,7 +27,12 @@ from datetime import date
 from pathlib import Path
 
 from generator.workbook.questions import DEFAULT_BANKS, Question
+from generator.rules.durations import DAY, HOUR, MONTH, WORKDAY, Duration
 from generator.rules.registry import ERROR, RULES, WARNING, Rule
+
+# a window given in days, working days or months may be written in any of them; hours stay hours
+_DURATION_UNITS = {DAY: (DAY, WORKDAY, MONTH), WORKDAY: (DAY, WORKDAY, MONTH), MONTH: (DAY, WORKDAY, MONTH),
+                   HOUR: (HOUR,)}
 
 CONFIG_NAME = "huifang.toml"
 DEFAULT_ORIGIN = "默认值"
@@ -141,8 +146,17 @@ def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:
         except KeyError:
             keys = "、".join(["enabled", "severity", *(p.key for p in s.rule.params)])
             raise ConfigError(f"{where}：规则 {rid} 没有参数“{key}”（可用：{keys}）") from None
+        key = p.key
         default = p.default
-        if p.choices:
+        if isinstance(default, Duration):
+            try:
+                value = Duration.parse(value, default.unit)
+            except ValueError as e:
+                raise ConfigError(f"{where}：rules.{rid}.{key} {e}") from None
+            if value.unit not in _DURATION_UNITS.get(default.unit, (default.unit,)):
+                raise ConfigError(f"{where}：rules.{rid}.{key} 的单位应为{'或'.join(_DURATION_UNITS[default.unit])}，"
+                                  f"而不是“{value.unit}”")
+        elif p.choices:
             if value not in p.choices:
                 raise ConfigError(f"{where}：rules.{rid}.{key} 应为 {' 或 '.join(map(repr, p.choices))}，而不是 “{value}”")
         elif isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):

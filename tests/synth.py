@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from generator.workbook import contract as K
+from generator.workbook.ids import USCC_CHARS, id_check_char, uscc_check_char
 from generator.workbook.questions import DEFAULT_BANKS
 from generator.rules.workdays import WorkCalendar, add_months
 
@@ -36,22 +37,18 @@ STAFF = [
 ]
 CALLERS = ("H001", "H002", "H003")
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def id_number(rng: random.Random, born: date, male: bool) -> str:
     body = f"{rng.choice(['110105', '310104', '440305', '510107', '330106'])}{born:%Y%m%d}{rng.randint(10, 99)}"
     body += str(rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8]))
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS)) % 11]
+    return body + id_check_char(body)
 
 
 def uscc(rng: random.Random) -> str:
     body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(
         rng.choice(USCC_CHARS) for _ in range(9))
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
-    return body + USCC_CHARS[(31 - total % 31) % 31]
+    return body + uscc_check_char(body)
 
 
 def at(d: date, rng: random.Random) -> datetime:
@@ -218,7 +215,8 @@ class Unit:
         for kind in ("监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "异常交易", "其他特殊"):
             c = rng.choice(old[25:])
             e = self.event(c, kind, at(date(YEAR, rng.randint(1, 11), rng.randint(1, 28)), rng), 说明=f"{kind}事项")
-            self.record(c, "特殊回访", at(e["事件时间"].date() + timedelta(days=rng.randint(0, 2)), rng),
+            when = at(e["事件时间"].date() + timedelta(days=rng.randint(0, 2)), rng)
+            self.record(c, "特殊回访", max(when, e["事件时间"] + timedelta(hours=1)),   # a callback follows its event
                         event=e["事件编号"], method="电话")
         for c in rng.sample(old[25:], 3):
             e = self.event(c, "投诉办结", at(date(YEAR, rng.randint(1, 11), rng.randint(1, 28)), rng),

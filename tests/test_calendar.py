@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.rules.workdays import CalendarError, WorkCalendar, add_months
+from generator.rules.workdays import WorkCalendar, add_months
 
 CAL = WorkCalendar()
 
@@ -31,9 +31,15 @@ def test_make_up_working_day_counts():
     assert not CAL.is_workday(date(2025, 10, 1))
 
 
-def test_unknown_year_is_a_clear_error_naming_it():
-    with pytest.raises(CalendarError, match="2099"):
-        CAL.add_working_days(date(2099, 3, 1), 3)
+def test_a_year_no_arrangement_covers_uses_the_provisional_calendar():
+    cal = WorkCalendar()
+    # 2027: the Spring Festival (除夕 5 February to 10 February) from the statutory holidays,
+    # weekends, and no make-up working day
+    assert cal.add_working_days(date(2027, 2, 4), 1) == date(2027, 2, 11)
+    assert not cal.is_workday(date(2027, 10, 1)) and cal.is_workday(date(2027, 3, 1))
+    assert cal.provisional_used == {2027} and cal.is_provisional(2027) and not cal.is_provisional(2025)
+    # a year far ahead never stops the work either
+    assert cal.add_working_days(date(2099, 3, 1), 3) == date(2099, 3, 4)
 
 
 def test_configured_year_is_used():

@@ -87,7 +87,7 @@ def test_findings_do_not_depend_on_column_order_or_title_rows(tmp_path_factory, 
 # ------------------------------------------------------------------ identifiers (DATA006) and masking
 
 from generator.privacy import Masker, mask_phone  # noqa: E402
-from generator.rules.data import id_card_ok, uscc_ok  # noqa: E402
+from generator.workbook.ids import id_card_ok, uscc_ok  # noqa: E402
 from synth import USCC_CHARS, id_number, uscc  # noqa: E402
 
 

@@ -190,7 +190,7 @@ def hostile_site(tmp_path_factory):
     book = Book(tmp)
     c = book.sheets["客户"][0]
     c.update(营业部=PAYLOADS["unit"], 客户名称="张三丰", 手机="15540450569")
-    book.add("客户", **customer(客户编号="C0002", 客户名称="李四", 营业部=PAYLOADS["unit"], 手机="13912345678", 证件号码="110105194912310038"))
+    book.add("客户", **customer(客户编号="C0002", 客户名称="欧阳明珠", 营业部=PAYLOADS["unit"], 手机="13912345678", 证件号码="110105194912310038"))
     recs = book.sheets["回访记录"]
     recs[0].update(回访方式=PAYLOADS["enum"])
     recs.append(record(记录编号="R0002", 客户意见=PAYLOADS["opinion"], 意见处理日期=None))
@@ -198,7 +198,7 @@ def hostile_site(tmp_path_factory):
     recs.append(record(记录编号="R0007", 客户意见="[[XYZ]]", 意见处理日期=None))
     recs.append(record(记录编号="R0003", 发现问题="客户张 三丰说手机155-4045-0569、155 4045 0569 都停用了，新号 +86 139 1234 5678",
                        上报合规日期=None))
-    recs.append(record(记录编号="R0004", 客户编号="C0002", 客户意见="证件 110105-19491231-0038，邮箱 li＠example.com，李\u200b四本人",
+    recs.append(record(记录编号="R0004", 客户编号="C0002", 客户意见="证件 110105-19491231-0038，邮箱 li＠example.com，欧阳\u200b明珠本人",
                        意见处理日期=None))
     recs.append(record(记录编号="R0005", 客户编号="C0002",
                        发现问题="这是一段很长的说明文字用来把手机号推到二十个字以后：客户留的号码是15540450569",
@@ -230,7 +230,7 @@ def test_cell_text_is_shown_as_text_never_run(hostile_site):
 
 
 def test_no_customer_data_in_any_built_file_including_the_search_index(hostile_site):
-    secrets = ["15540450569", "13912345678", "110105194912310038", "张三丰", "李四", "li@example.com",
+    secrets = ["15540450569", "13912345678", "110105194912310038", "张三丰", "欧阳明珠", "li@example.com",
                "1554045", "5540450"]
     for p, text in built_files(hostile_site):
         if p.name == "search_index.json":
@@ -239,4 +239,4 @@ def test_no_customer_data_in_any_built_file_including_the_search_index(hostile_s
         for s in secrets:
             assert s not in flat, (s, p)
     status = html.unescape("".join(t for p, t in built_files(hostile_site / "status")))
-    assert "155****0569" in status and "张**" in status and "李*" in status
+    assert "155****0569" in status and "张**" in status and "欧*" in status

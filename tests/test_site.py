@@ -75,7 +75,7 @@ def test_status_pages_have_the_as_of_date_and_link_findings_to_rule_pages(built)
 
 def test_manual_numbers_come_from_the_registry(built, tmp_path):
     types = (built / "manual" / "types" / "index.html").read_text(encoding="utf-8")
-    assert "5 个工作日" in types and "1 个月" in types and "10%" in types and "24 小时" in types
+    assert "5 个工作日" in types and "一个月" in types and "10%" in types and "24 小时" in types
     assert "[[" not in types
     cfg = tmp_path / "huifang.toml"
     cfg.write_text("[rules.STK001]\nmin_share = 12.5\n[rules.IA001]\nworking_days = 3\n", encoding="utf-8")

@@ -27,6 +27,8 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 
 from generator.workbook import contract as K
 from generator.config import Config
+from generator import periods
+from generator.periods import Period
 from generator.output import OutputError, atomic_path, prepare_dir, unique_names
 from generator.workbook.reader import Workbook, read_workbook
 from generator.documents.render import FastTemplate
@@ -42,33 +44,12 @@ PRIVATE = 0o600
 
 # ------------------------------------------------------------------ periods
 
-@dataclass(frozen=True)
-class Period:
-    label: str
-    start: date
-    end: date
-
-    def __contains__(self, d) -> bool:
-        return d is not None and self.start <= (d.date() if hasattr(d, "date") and callable(d.date) else d) <= self.end
-
-
 def parse_period(text: str) -> Period:
-    """`2025`, `2025-Q3` or `2025-09` (also `2025Q3`, `2025-9`)."""
-    s = (text or "").strip().upper()
-    if m := re.fullmatch(r"(\d{4})", s):
-        y = int(m[1])
-        return Period(s, date(y, 1, 1), date(y, 12, 31))
-    if m := re.fullmatch(r"(\d{4})-?Q([1-4])", s):
-        y, q = int(m[1]), int(m[2])
-        start = date(y, 3 * q - 2, 1)
-        end = date(y + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
-        return Period(f"{y}-Q{q}", start, end)
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
-        y, mo = int(m[1]), int(m[2])
-        if 1 <= mo <= 12:
-            end = date(y + (mo == 12), 1 if mo == 12 else mo + 1, 1) - timedelta(days=1)
-            return Period(f"{y}-{mo:02d}", date(y, mo, 1), end)
-    raise OutputError(f"报告期“{text}”应为 2025、2025-Q3 或 2025-09")
+    """`2025`, `2025-Q3` or `2025-09`; an OutputError (one Chinese line) otherwise."""
+    try:
+        return periods.parse_period(text)
+    except ValueError as e:
+        raise OutputError(str(e)) from None
 
 
 # ------------------------------------------------------------------ contexts
@@ -202,7 +183,7 @@ def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: 
                 for (rid, sev), n in sorted(per_rule.items())]
     callers = sorted({rec.col("回访人员")[i] for i in idx if rec.col("回访人员")[i]})
     return {
-        "unit": col("部门") or u.name, "period": p.label, "prepared": col("编制日期"), "start": p.start, "end": p.end,
+        "unit": col("部门") or u.name, "period": p.key, "prepared": col("编制日期"), "start": p.start, "end": p.end,
         "callers": "、".join(u.person(c) for c in callers), "persons": cats["个人"], "orgs": cats["机构"],
         "industry": "证券经纪", "audience": "直接用户", "purpose": col("回访目的"), "forms": forms,
         "form_text": col("回访形式"), "total": len(who),
@@ -280,7 +261,7 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
                 if period and not (period.start <= p.start and p.end <= period.end):
                     continue
                 ctx = report_context(u, i, config, cal, today)
-                yield "report", Path(FOLDERS["report"], folder, f"{folder}_回访报告_{p.label}.docx"), ctx
+                yield "report", Path(FOLDERS["report"], folder, f"{folder}_回访报告_{p.key}.docx"), ctx
         if "lost" in kinds:
             t = u.book["流失客户"]
             for i, code in enumerate(t.col("客户编号")):

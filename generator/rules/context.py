@@ -5,6 +5,8 @@ customers, staff and events by look-up, never by scanning.
 """
 from __future__ import annotations
 
+import copy
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,12 +17,15 @@ from generator.rules.workdays import WorkCalendar
 
 @dataclass(slots=True)
 class Hit:
-    """A finding a check yields: where it is, and what the user reads."""
+    """A finding a check yields: where it is, what the user reads, and the typed facts behind it."""
     sheet: str | None
     row: int | None
     column: str | None
     message: str
     customer: str | None = None
+    due: date | None = None           # the deadline that applied
+    actual: date | datetime | None = None   # what was done (or found), when there is one
+    provisional: bool = False         # the deadline was computed with a provisional calendar
 
 
 @dataclass(slots=True)
@@ -32,6 +37,7 @@ class Due:
     due: date
     callback: str
     message: str
+    provisional: bool = False
 
 
 def iso(d: date | datetime | None) -> str:
@@ -68,9 +74,18 @@ class Context:
         results = rec.col("回访结果")
         self.rec_completed = [r is not None and r != K.UNREACHABLE for r in results]
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
-        self.void_reason: dict[int, tuple] = {}   # index -> (event id, event time, end of cooling-off)
-        self._by_ct: dict[tuple, list[int]] | None = None
+        self.void_reason: dict[int, object] = {}
+        self._shared: dict = {}         # caches that do not depend on since (shared by for_rule copies)
         self._period: list[int] | None = None
+
+    def for_rule(self, since: date) -> "Context":
+        """The same workbook judged from a later first day (a rule's parameters in force from then)."""
+        if since <= self.since:
+            return self
+        other = copy.copy(self)
+        other.since = since
+        other._period = None
+        return other
 
     # ------------------------------------------------------------------ helpers
     def period_records(self) -> list[int]:
@@ -80,9 +95,10 @@ class Context:
             self._period = [i for i, d in enumerate(self.rec_day) if d is not None and since <= d <= as_of]
         return self._period
 
-    def by_customer_type(self) -> dict[tuple, list[int]]:
-        """(客户编号, 回访类型) -> record indexes dated on or before as-of, by time."""
-        if self._by_ct is None:
+    def by_customer_type(self) -> dict[tuple, tuple[list[int], list[datetime]]]:
+        """(客户编号, 回访类型) -> (record indexes dated on or before as-of, sorted by time; their times)."""
+        got = self._shared.get("by_ct")
+        if got is None:
             idx: dict[tuple, list[int]] = {}
             days, as_of = self.rec_day, self.as_of
             for i, (c, t) in enumerate(zip(self.records.col("客户编号"), self.records.col("回访类型"))):
@@ -91,27 +107,50 @@ class Context:
                     continue
                 idx.setdefault((c, t), []).append(i)
             times = self.rec_time
-            for lst in idx.values():
+            got = {}
+            for key, lst in idx.items():
                 if len(lst) > 1:
                     lst.sort(key=times.__getitem__)
-            self._by_ct = idx
-        return self._by_ct
+                got[key] = (lst, [times[i] for i in lst])
+            self._shared["by_ct"] = got
+        return got
 
-    def callbacks(self, customer, kind: str, *, completed: bool, start: date, end: date | None = None) -> list[int]:
-        """Records of the customer and type on or after `start` (and on or before `end`), that count."""
+    def callbacks(self, customer, kind: str, *, completed: bool, start: date | datetime,
+                  end: date | None = None) -> list[int]:
+        """Records of the customer and type at or after `start` (a day, or a moment), and on or
+        before the day `end`, that count. Found by binary search: linear however skewed the data."""
+        lst, times = self.by_customer_type().get((customer, kind), ((), ()))
+        if not lst:
+            return []
+        moment = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
         out = []
         days = self.rec_day
-        for i in self.by_customer_type().get((customer, kind), ()):
-            d = days[i]
-            if d < start or (end is not None and d > end) or i in self.void:
-                continue
-            if completed and not self.rec_completed[i]:
+        for k in range(bisect_left(times, moment), len(lst)):
+            i = lst[k]
+            if end is not None and days[i] > end:
+                break
+            if i in self.void or (completed and not self.rec_completed[i]):
                 continue
             out.append(i)
         return out
 
-    def rec_hit(self, i: int, column: str, message: str) -> Hit:
-        return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i])
+    def first_callback(self, customer, kind: str, *, completed: bool, start: date | datetime,
+                       accept=None) -> int | None:
+        """The earliest record that counts at or after start (and that `accept(i)` accepts)."""
+        lst, times = self.by_customer_type().get((customer, kind), ((), ()))
+        if not lst:
+            return None
+        moment = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
+        for k in range(bisect_left(times, moment), len(lst)):
+            i = lst[k]
+            if i in self.void or (completed and not self.rec_completed[i]):
+                continue
+            if accept is None or accept(i):
+                return i
+        return None
+
+    def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:
+        return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i], **facts)
 
     def rec_label(self, i: int) -> str:
         rid = self.records.col("记录编号")[i]

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .context import Context, Hit, iso
-from .registry import ERROR, WARNING, Param, S, rule
+from generator.workbook import contract as K
+from generator.rules.context import Context, Hit, iso
+from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
+
 
 ISSUED_000 = date(2021, 6, 1)   # 000 私募基金客户回访管理规定: dated 2021-06-01, in force on issue
 
@@ -29,7 +31,8 @@ def _due_table(days: list, n: int) -> dict:
       explain="回访人员应在回访后次日（回访时间 + {days}）前将回访情况汇总报告，填写报告日期。",
       fix="汇总报告回访情况并填写报告日期。",
       group="process", sources=[S("000", "4.4(1)1)")],
-      params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录")
+      params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 报告日期='2025-06-05'),), passes=(sets('回访记录', 报告日期='2025-06-03'),), cell='回访记录!AS2', message='报告日期 2025-06-05 晚于 2025-06-03'))
 def prc001(ctx: Context, s):
     got, days = ctx.records.col("报告日期"), ctx.rec_day
     due_of = _due_table(days, s.days)
@@ -47,7 +50,8 @@ def prc001(ctx: Context, s):
       group="process", sources=[S("000", "4.4(1)2)")],
       params=[Param("days", "提交时限", 3, unit="天", source=S("000", "4.4(1)2)"), effective=ISSUED_000),
               Param("extended_days", "延期后的提交时限", 7, unit="天", source=S("000", "4.4(1)2)"), effective=ISSUED_000)],
-      sheet="回访记录")
+      sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 提交审核日期='2025-06-06'),), passes=(sets('回访记录', 提交审核日期='2025-06-06', 延期审批='是'),), cell='回访记录!AT2', message='提交审核日期 2025-06-06 晚于 2025-06-05'))
 def prc002(ctx: Context, s):
     got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
     normal, extended = _due_table(days, s.days), _due_table(days, s.extended_days)
@@ -64,7 +68,8 @@ def prc002(ctx: Context, s):
       explain="回访记录提交后，部门主管应在 {working_days}内审核，填写审核人和审核日期。",
       fix="部门主管审核回访记录，填写审核人、审核日期和审核意见。",
       group="process", sources=[S("000", "3.3、4.4(2)")],
-      params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"), effective=ISSUED_000)], sheet="回访记录")
+      params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"), effective=ISSUED_000)], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 审核人=None, 审核日期=None),), cell='回访记录!AV2', message='2025-06-04 提交审核，至 2025-06-11 仍无审核人'))
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
     due_of = {d: ctx.cal.add_working_days(d, s.working_days) for d in set(sent) if d is not None}
@@ -87,7 +92,8 @@ def prc003(ctx: Context, s):
       fix="执行计划中的回访；计划取消的，在计划表中注明并删除该行。",
       group="process", sources=[S("000", "4.2、附件一")],
       params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("000", "4.2"), effective=ISSUED_000)],
-      sheet="回访计划")
+      sheet="回访计划",
+      example=Example(fails=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='重点客户回访', 回访方式='电话', 计划日期='2025-06-10'),), passes=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='存量回访', 回访方式='电话', 计划日期='2025-06-10'),), cell='回访计划!H2', message='计划 P1 的重点客户回访（计划日期 2025-06-10）没有对应的回访记录'))
 def pln001(ctx: Context, s):
     t = ctx.plans
     custs, kinds, ids = t.col("客户编号"), t.col("回访类型"), t.col("计划编号")
@@ -104,13 +110,14 @@ def pln001(ctx: Context, s):
       explain="销户或转出的客户（总资产达到 {min_assets}的；门槛为 0 即全部）须在“流失客户”表建立流失客户档案。",
       fix="在“流失客户”表中补建档案，写明流失原因，并安排后续跟踪。",
       group="lost", sources=[S("003", "5.5.3")],
-      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元", source=S("003", "5.5.3"))], sheet="客户")
+      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元", source=S("003", "5.5.3"))], sheet="客户",
+      example=Example(fails=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'),), passes=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'), adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动')), cell='客户!R2', message='客户已转出（2025-03-01），“流失客户”表中没有档案'))
 def lst001(ctx: Context, s):
     t = ctx.customers
     ledger = set(ctx.lost.col("客户编号"))
     state, closed, assets, custs = t.col("账户状态"), t.col("销户日期"), t.col("总资产"), t.col("客户编号")
     for i, st in enumerate(state):
-        if st not in ("销户", "转出") or custs[i] in ledger:
+        if st not in K.LOST_STATES or custs[i] in ledger:
             continue
         if closed[i] is not None and closed[i] < ctx.since:
             continue
@@ -123,7 +130,8 @@ def lst001(ctx: Context, s):
       explain="建档的流失客户，应定期联系挽留：最近一次跟踪联系（没有则为流失日期）距检查日不超过 {days}（公司实务）。",
       fix="联系流失客户，在“流失跟踪”表中登记联系时间和交流内容。",
       group="lost", sources=[S("003", "5.5.3 4"), S("CO", "间隔为公司实务")],
-      params=[Param("days", "跟踪间隔", 90, unit="天", source=S("CO", "公司实务"))], sheet="流失客户")
+      params=[Param("days", "跟踪间隔", 90, unit="天", source=S("CO", "公司实务"))], sheet="流失客户",
+      example=Example(fails=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'),), passes=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'), adds('流失跟踪', 客户编号='C0001', 联系时间='2025-05-01 10:00', 联系员工='H001')), cell='流失客户!D2', message='流失日期 2025-03-01 后没有跟踪联系，已超过 90 天'))
 def lst002(ctx: Context, s):
     last: dict = {}
     f = ctx.follow

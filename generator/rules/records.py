@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from .context import Context, iso
-from .registry import ERROR, WARNING, Param, S, rule
+from generator.rules.examples import answers
+from generator.rules.context import Context, iso
+from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
+
 
 PF_KIND = "私募产品回访"
 JUDGED = ("回访通过", "回访不通过")   # results that mean the customer was actually asked
@@ -12,12 +14,14 @@ JUDGED = ("回访通过", "回访不通过")   # results that mean the customer 
 
 # ------------------------------------------------------------------ private fund
 
-def cooling_off(ctx: Context, hours: float) -> dict[int, tuple[str, datetime, datetime]]:
+def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     """Records of 私募产品回访 inside the cooling-off period: index -> (event id, event time, end).
 
     The event is the one named in 关联事件, else the customer's latest 私募认购 at or before
-    the callback.
+    the callback. Such a record is void: it counts for no rule (the registry's `excludes` hook),
+    whatever its date; PF001 reports the ones dated in the checked period.
     """
+    hours = s.hours
     ev = ctx.events
     kinds, custs, ids, times = ev.col("事件类型"), ev.col("客户编号"), ev.col("事件编号"), ev.col("事件时间")
     by_cust: dict = {}
@@ -52,9 +56,12 @@ def cooling_off(ctx: Context, hours: float) -> dict[int, tuple[str, datetime, da
       sources=[S("000", "附件三 问题7"), S("PFM", "第二十九条、第三十条")],
       params=[Param("hours", "冷静期", 24, unit="小时", source=S("PFM", "第二十九条"),
                     effective=date(2016, 7, 15))],
-      sheet="回访记录")
+      sheet="回访记录", excludes=cooling_off,
+      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购', 事件时间='2025-04-02 16:50'), sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 12:50', **answers('私募产品回访'))), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购', 事件时间='2025-04-02 16:50'), sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 16:50', **answers('私募产品回访'))), cell='回访记录!F2', message='冷静期至 2025-04-03 16:50），本次回访无效'))
 def pf001(ctx: Context, s):
-    for i in sorted(ctx.void):
+    for i in ctx.period_records():
+        if i not in ctx.void_reason:
+            continue
         eid, start, end = ctx.void_reason[i]
         yield ctx.rec_hit(i, "回访时间",
                           f"回访时间 {iso(ctx.rec_time[i])} 在冷静期内（私募认购 {eid or ''} 于 {iso(start)}，"
@@ -72,7 +79,8 @@ IA_KINDS = ("投顾新签约回访", "投顾持续回访")
       fix="改由回访专员或客户服务人员重新回访，并登记新的回访记录。",
       group="independence",
       sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第四条"), S("002", "第七条"), S("PFM", "第三十条")],
-      sheet="回访记录")
+      sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访人员='S001'),), passes=(sets('回访记录', 回访人员='H002'),), cell='回访记录!G2', message='存量回访由营销人员 S001 执行，违反回访独立性要求'))
 def ind001(ctx: Context, s):
     staff, kinds = ctx.records.col("回访人员"), ctx.records.col("回访类型")
     roles = ctx.staff.col("岗位")
@@ -87,7 +95,8 @@ def ind001(ctx: Context, s):
 
 @rule("IND002", ERROR, "回访由客户的开发人员执行",
       explain="回访人员须回避自己开发或服务的客户：回访人员不得是该客户的开发人员。",
-      fix="改由其他回访人员重新回访。", group="independence", sources=[S("002", "第七条")], sheet="回访记录")
+      fix="改由其他回访人员重新回访。", group="independence", sources=[S("002", "第七条")], sheet="回访记录",
+      example=Example(fails=(sets('客户', 开发人员='H002'), sets('回访记录', 回访人员='H002')), passes=(sets('客户', 开发人员='H002'),), cell='回访记录!G2', message='回访人员 H002 是客户 C0001 的开发人员，应当回避'))
 def ind002(ctx: Context, s):
     staff, custs = ctx.records.col("回访人员"), ctx.records.col("客户编号")
     dev = ctx.customers.col("开发人员")
@@ -109,7 +118,8 @@ def _method_records(ctx: Context, method: str, judged_only: bool):
 @rule("MTH001", ERROR, "电话回访没有录音编号",
       explain="电话回访须全程录音，回访记录中填写录音编号（未接通的拨打也要录音留痕）。",
       fix="在录音系统中找到对应录音，补填录音编号；确实没有录音的，须重新回访。",
-      group="evidence", sources=[S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录")
+      group="evidence", sources=[S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2', message='记录 R0001为电话回访，未填录音编号'))
 def mth001(ctx: Context, s):
     rec = ctx.records.col("录音编号")
     for i in _method_records(ctx, "电话", False):
@@ -120,7 +130,8 @@ def mth001(ctx: Context, s):
 @rule("MTH002", ERROR, "面谈回访没有客户签字",
       explain="面谈回访（回访结果为通过或不通过）须由客户在回访记录上签字确认，“客户签字”填“是”。",
       fix="请客户补签回访记录；无法补签的，改用电话回访并录音。",
-      group="evidence", sources=[S("001", "第七条")], sheet="回访记录")
+      group="evidence", sources=[S("001", "第七条")], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访方式='面谈', 录音编号=None, 客户签字='否'),), passes=(sets('回访记录', 回访方式='面谈', 客户签字='√'),), cell='回访记录!L2', message='面谈回访，客户签字为“否”'))
 def mth002(ctx: Context, s):
     sign = ctx.records.col("客户签字")
     for i in _method_records(ctx, "面谈", True):
@@ -131,7 +142,8 @@ def mth002(ctx: Context, s):
 @rule("MTH003", ERROR, "信函回访缺客户签字或回执",
       explain="信函回访（回访结果为通过或不通过）须有客户签字的回函（“客户签字”为“是”），并归档邮局回执（“回执附件”为“是”）。",
       fix="归档客户签字的回函和邮局回执；缺失的，改用电话回访并录音。",
-      group="evidence", sources=[S("001", "第七条")], sheet="回访记录")
+      group="evidence", sources=[S("001", "第七条")], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访方式='信函', 客户签字='是'),), passes=(sets('回访记录', 回访方式='信函', 客户签字='是', 回执附件='Y'),), cell='回访记录!M2', message='信函回访，缺回执附件'))
 def mth003(ctx: Context, s):
     sign, receipt = ctx.records.col("客户签字"), ctx.records.col("回执附件")
     for i in _method_records(ctx, "信函", True):
@@ -143,7 +155,8 @@ def mth003(ctx: Context, s):
 @rule("MTH004", WARNING, "电子邮件回访没有归档打印件",
       explain="电子邮件回访（回访结果为通过或不通过）应将往来邮件打印归档，“回执附件”填“是”。",
       fix="打印客户回复的邮件并归档，补填“回执附件”。",
-      group="evidence", sources=[S("001", "第七条")], sheet="回访记录")
+      group="evidence", sources=[S("001", "第七条")], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访方式='电子邮件'),), passes=(sets('回访记录', 回访方式='电子邮件', 回执附件='是'),), cell='回访记录!M2', message='电子邮件回访，未归档邮件打印件'))
 def mth004(ctx: Context, s):
     receipt = ctx.records.col("回执附件")
     for i in _method_records(ctx, "电子邮件", True):
@@ -158,7 +171,8 @@ def mth004(ctx: Context, s):
       fix="继续拨打至规定次数，或改用信函、电子邮件等方式联系。",
       group="outcome", sources=[S("002", "第十五条(三)")],
       params=[Param("min_attempts", "最少拨打次数", 3, unit="次", source=S("002", "第十五条(三)"))],
-      sheet="回访记录")
+      sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访结果='回访不可达', 拨打次数=2),), passes=(sets('回访记录', 回访结果='回访不可达', 拨打次数=3),), cell='回访记录!I2', message='回访不可达，但拨打次数为 2 次，少于 3 次'))
 def out001(ctx: Context, s):
     results, tries = ctx.records.col("回访结果"), ctx.records.col("拨打次数")
     for i in ctx.period_records():
@@ -169,7 +183,8 @@ def out001(ctx: Context, s):
 @rule("OUT002", ERROR, "回访发现的问题未上报合规",
       explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须上报风控合规部门，并填写上报合规日期。",
       fix="将问题上报合规部门，填写上报日期和处理结果。",
-      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条")], sheet="回访记录")
+      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条")], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访结果='回访不通过'),), passes=(sets('回访记录', 回访结果='回访不通过', 上报合规日期='2025-06-03'),), cell='回访记录!AP2', message='回访不通过，未填上报合规日期'))
 def out002(ctx: Context, s):
     results, found, sent = ctx.records.col("回访结果"), ctx.records.col("发现问题"), ctx.records.col("上报合规日期")
     for i in ctx.period_records():
@@ -181,7 +196,8 @@ def out002(ctx: Context, s):
 @rule("OUT003", ERROR, "客户投诉没有处理结果",
       explain="回访中客户提出投诉的（“是否投诉”为“是”），须填写处理结果。",
       fix="按投诉处理流程办理，并填写处理结果。",
-      group="outcome", sources=[S("002", "第十三条 7")], sheet="回访记录")
+      group="outcome", sources=[S("002", "第十三条 7")], sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 是否投诉='是'),), passes=(sets('回访记录', 是否投诉='是', 处理结果='已致歉并调整服务人员'),), cell='回访记录!AQ2', message='客户投诉，未填处理结果'))
 def out003(ctx: Context, s):
     comp, result = ctx.records.col("是否投诉"), ctx.records.col("处理结果")
     for i in ctx.period_records():
@@ -194,7 +210,8 @@ def out003(ctx: Context, s):
               "应记为“回访不通过”并上报。每个不符的答案是一条发现。",
       fix="将回访结果改为“回访不通过”，上报合规并跟进处理。",
       group="outcome", sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第四十三条")],
-      sheet="回访记录")
+      sheet="回访记录",
+      example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 已提示风险='否'))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', 回访结果='回访不通过', 上报合规日期='2025-05-11', **answers('新开户回访', 已提示风险='否'))), cell='回访记录!Z2', message='“开户时工作人员是否向您提示了投资风险？”回答“否”（应为“是”），回访结果却是回访通过'))
 def out004(ctx: Context, s):
     rec = ctx.records
     kinds, results = rec.col("回访类型"), rec.col("回访结果")
@@ -214,7 +231,8 @@ def out004(ctx: Context, s):
       fix="答复客户意见，填写意见处理日期。",
       group="outcome", sources=[S("002", "第十三条")],
       params=[Param("working_days", "处理时限", 5, unit="个工作日", source=S("002", "第十三条"))],
-      sheet="回访记录")
+      sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 客户意见='希望增加投教活动'),), passes=(sets('回访记录', 客户意见='希望增加投教活动', 意见处理日期='2025-06-09'),), cell='回访记录!AM2', message='客户意见“希望增加投教活动”未处理（应于 2025-06-09 前）'))
 def out005(ctx: Context, s):
     opinion, handled = ctx.records.col("客户意见"), ctx.records.col("意见处理日期")
     for i in ctx.period_records():
@@ -232,7 +250,8 @@ def out005(ctx: Context, s):
       fix="补填问卷答案（以录音或签字记录为准）。",
       group="outcome",
       sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第十八条"), S("002", "第九条(一)1")],
-      sheet="回访记录")
+      sheet="回访记录",
+      example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 全权委托=None))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访'))), cell='回访记录!Y2', message='新开户回访问卷缺 1 题：全权委托'))
 def out006(ctx: Context, s):
     rec = ctx.records
     kinds, results = rec.col("回访类型"), rec.col("回访结果")

@@ -1,35 +1,30 @@
-"""Deadline arithmetic on the PRC statutory calendar (rules.md, "Time semantics").
+"""Working days on the PRC calendar (rules.md, "Time semantics"), for any year.
 
-Working days come from the maintained `chinese_calendar` package (statutory holidays and
-make-up working days, 调休). A year the package does not know yet can be supplied in the
-configuration; a deadline that needs a year neither knows is a CalendarError naming it.
+- Years the maintained `chinese_calendar` package knows: the official arrangement of the State
+  Council (statutory holidays and make-up working days, 调休).
+- Years listed in huifang.toml (`[calendar.YEAR]`): the holidays and workdays given there.
+- Any other year: a provisional calendar, never a refusal. Weekends plus the statutory holidays
+  of 《全国年节及纪念日放假办法》 (the lunar festivals computed by the `holidays` package's
+  China calendar), with no make-up days. Every deadline computed with it is marked provisional,
+  and the report carries one CAL001 notice per such year.
 """
 from __future__ import annotations
 
-import calendar as _cal
 from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
+import holidays as _holidays
+
+from generator.rules.durations import add_months  # noqa: F401  (re-exported: the deadline arithmetic)
 
 
 class CalendarError(Exception):
-    """A deadline needs a year whose holidays are unknown. The message is Chinese."""
-
-
-def add_months(d: date, n: int) -> date:
-    """Same day number n months later, clamped to the month's last day (01-31 + 1 = 02-28)."""
-    m = d.month - 1 + n
-    y, m = d.year + m // 12, m % 12 + 1
-    return date(y, m, min(d.day, _cal.monthrange(y, m)[1]))
-
-
-def add_days(d: date, n: int) -> date:
-    return d + timedelta(days=n)
+    """Kept for callers that catch it; the calendar itself no longer refuses a year."""
 
 
 class WorkCalendar:
-    """Working days: the package's years, plus years listed in the configuration."""
+    """Working days: the package's years, the configuration's years, provisional for the rest."""
 
     def __init__(self, extra_years: dict[int, dict[str, list[date]]] | None = None) -> None:
         self.extra = {}
@@ -37,9 +32,20 @@ class WorkCalendar:
             self.extra[int(year)] = (set(spec.get("holidays", ())), set(spec.get("workdays", ())))
         self._cache: dict[date, bool] = {}
         self._after: dict[tuple[date, int], date] = {}
+        self.provisional_used: set[int] = set()     # provisional years a computed deadline went through
 
     def known_years(self) -> tuple[int, int]:
         return _package_range()
+
+    def source(self, year: int) -> str:
+        """official / config / provisional."""
+        if year in self.extra:
+            return "config"
+        lo, hi = _package_range()
+        return "official" if lo <= year <= hi else "provisional"
+
+    def is_provisional(self, year: int) -> bool:
+        return self.source(year) == "provisional"
 
     def is_workday(self, d: date) -> bool:
         hit = self._cache.get(d)
@@ -50,14 +56,12 @@ class WorkCalendar:
             holidays, workdays = extra
             hit = d in workdays or (d.weekday() < 5 and d not in holidays)
         else:
-            try:
+            lo, hi = _package_range()
+            if lo <= d.year <= hi:
                 hit = chinese_calendar.is_workday(d)
-            except NotImplementedError:
-                lo, hi = _package_range()
-                raise CalendarError(
-                    f"工作日历不含 {d.year} 年的法定节假日安排（已知 {lo}–{hi} 年）：请升级 chinese-calendar，"
-                    f"或在 huifang.toml 的 [calendar.{d.year}] 中列出该年的 holidays 和 workdays"
-                ) from None
+            else:
+                self.provisional_used.add(d.year)
+                hit = d.weekday() < 5 and d not in _provisional_holidays(d.year)
         self._cache[d] = hit
         return hit
 
@@ -83,3 +87,12 @@ class WorkCalendar:
 def _package_range() -> tuple[int, int]:
     years = sorted({d.year for d in chinese_calendar.holidays})
     return years[0], years[-1]
+
+
+@lru_cache(maxsize=64)
+def _provisional_holidays(year: int) -> frozenset[date]:
+    """The statutory holidays of a year no official arrangement covers yet."""
+    try:
+        return frozenset(_holidays.China(years=year))
+    except (NotImplementedError, ValueError, OverflowError):
+        return frozenset()

@@ -18,11 +18,10 @@ from functools import cached_property
 from pathlib import Path
 
 from generator.site import hooks as sitehooks
-from generator.documents.generate import parse_period
+from generator import periods
 from generator.output import OutputError, check_replaceable, replace_dir
 from generator.privacy import Masker, mask_name
-from generator.rules import GROUPS, RULES, SEVERITY_LABEL
-from generator.rules.coverage import key_customers, stock_share
+from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.site.svg import bars, shares
 from generator import resources
 from generator.validate import BookResult, Report
@@ -85,22 +84,17 @@ class UnitPage:
 
     @cached_property
     def shares(self) -> list[tuple[str, float, float, str]]:
-        """(label, share %, target %, rule) of the as-of year; the overview and the page both show it."""
+        """(label, share %, target %, rule) for the current period of every coverage rule: the rules'
+        own figures (rule.figures), the same the check judges."""
         ctx, cfg = self.b.ctx, self.report.config
-        year = self.report.as_of.year
         out = []
-        for rid, margin, label in (("STK001", False, "存量回访"), ("STK002", True, "融资融券客户存量回访")):
-            done, base = stock_share(ctx, year, margin)
-            target = cfg.settings(rid).min_share
-            if base:
-                out.append((f"{label}（{done}/{base}）", 100 * done / base, target, rid))
-        keys = key_customers(ctx, cfg.settings("KEY001"))
-        if keys:
-            start, end = date(year, 1, 1), date(year, 12, 31)
-            codes = ctx.customers.col("客户编号")
-            done = sum(1 for i in keys if ctx.callbacks(codes[i], "重点客户回访", completed=True, start=start, end=end)
-                       or ctx.callbacks(codes[i], "新开户回访", completed=True, start=start, end=end))
-            out.append((f"重点客户回访（{done}/{len(keys)}）", 100 * done / len(keys), 100.0, "KEY001"))
+        for rid in ORDER:
+            r, s = RULES[rid], cfg.settings(rid)
+            if r.figures is None or not s.enabled:
+                continue
+            f = r.figures(ctx, s, periods.containing(s.values.get("period", periods.YEAR), self.report.as_of))
+            if f.base:
+                out.append((f"{f.label}（{len(f.done)}/{len(f.base)}）", f.share, f.target, rid))
         return out
 
     def monthly(self) -> tuple[list[str], list[int]]:
@@ -114,8 +108,8 @@ class UnitPage:
         have = set()
         for label in self.b.book["回访报告"].col("报告期"):
             try:
-                have.add(parse_period(label).label)
-            except OutputError:
+                have.add(periods.parse_period(label).key)
+            except ValueError:
                 pass
         as_of = self.report.as_of
         out = []
@@ -124,7 +118,7 @@ class UnitPage:
             if key not in have:
                 out.append(key)
         for q in range(1, 5):
-            end = parse_period(f"{as_of.year}-Q{q}").end
+            end = periods.quarter(as_of.year, q).end
             if end < as_of and f"{as_of.year}-Q{q}" not in have:
                 out.append(f"{as_of.year}-Q{q}")
         return out

@@ -60,8 +60,8 @@ def on_config(mkdocs_config, **kw):
 
 
 def value(rule_id: str, key: str) -> str:
-    s = config().settings(rule_id)
-    return RULES[rule_id].param(key).show(s.values[key])
+    p = RULES[rule_id].param(key)
+    return p.show(config().settings(rule_id).values[p.key])
 
 
 def rule_link(rule_id: str, page_dir: str) -> str:
@@ -86,7 +86,27 @@ def rule_page(rule_id: str) -> str:
                          f"{s.origins[p.key]} | {basis} |")
         lines += ["", "参数可在 `huifang.toml` 的 `[rules." + r.id + "]` 中修改。", ""]
     lines += ["## 依据", ""] + [f"- {SEEDS[src.seed]} {src.article}".rstrip() for src in r.sources] + [""]
+    if r.example is not None:
+        lines += example_section(r)
     return "\n".join(lines)
+
+
+def example_section(r) -> list[str]:
+    """示例: the rule's own failing and passing case (the ones its tests build), as a reader follows them."""
+    from generator.rules.examples import as_of, describe
+    ex = r.example
+    out = ["## 示例", "", f"从一个干净的台账出发（一位客户 C0001、五名人员、一条合规的存量回访记录 R0001），检查日 {as_of(ex)}。", "",
+           "**违反：**", ""]
+    out += [f"- {md(line)}" for line in describe(ex.fails)]
+    out += ["", f"报告 `{ex.cell}`：…{md(ex.message)}…", ""]
+    if ex.passes:
+        out += ["**改正后不再报告：**", ""] + [f"- {md(line)}" for line in describe(ex.passes)] + [""]
+    return out
+
+
+def md(text: str) -> str:
+    """Plain text in a Markdown line (examples are ours, but may hold * _ [ < characters)."""
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
 
 
 def rules_index() -> str:
@@ -114,21 +134,15 @@ def questionnaires() -> str:
 
 
 def deadlines(page_dir: str) -> str:
+    """The table of deadline rules, from each rule's Deadline and the values in force."""
     out = ["| 触发 | 应做的回访 | 时限 | 规则 |", "|---|---|---|---|"]
-    rows = [
-        ("开户日期", "新开户回访（须完成）", value("NEW001", "months"), "NEW001"),
-        ("投顾签约日期", "投顾新签约回访（首次，任何结果）", value("IA001", "working_days"), "IA001"),
-        ("投顾签约日期", "投顾新签约回访（须完成）", value("IA002", "months"), "IA002"),
-        ("投顾协议有效", "投顾持续回访（须完成）", value("IA003", "period") + "至少一次", "IA003"),
-        ("监管协查等特殊事件", "特殊回访（须完成）", value("SPC001", "days"), "SPC001"),
-        ("销户日期", "销户回访（任何结果）", value("CLS001", "days"), "CLS001"),
-        (f"最后交易日期满 {value('DRM001', 'idle_months')}", "休眠客户回访（任何结果）", value("DRM001", "days"), "DRM001"),
-        ("大额转出", "资产异动回访（任何结果）", value("AST001", "working_days"), "AST001"),
-        ("投诉办结", "投诉回访（须完成）", value("CMP001", "working_days"), "CMP001"),
-        ("私募认购（合同签署且资金到账）", "私募产品回访（冷静期满后）", f"冷静期 {value('PF001', 'hours')} 之后", "PF001"),
-    ]
-    for trig, cb, lim, rid in rows:
-        out.append(f"| {trig} | {cb} | {lim} | {rule_link(rid, page_dir)} |")
+    for rid in ORDER:
+        r = RULES[rid]
+        dl = r.deadline
+        if dl is None or not config().settings(rid).enabled:
+            continue
+        how = "须完成" if dl.completed else "任何结果"
+        out.append(f"| {dl.trigger} | {dl.callback}（{how}） | {value(rid, dl.param)} | {rule_link(rid, page_dir)} |")
     return "\n".join(out) + "\n"
 
 

@@ -7,7 +7,7 @@ import os
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from generator.workbook import contract as K
@@ -16,7 +16,6 @@ from generator.output import is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
 from generator.rules import ORDER, RULES, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
-from generator.rules.records import cooling_off
 from generator.workbook.values import clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
 from generator.workbook.inspect import ReadError
@@ -35,10 +34,20 @@ class Finding:
     customer: str | None
     message: str
     cell: str | None = None      # "F12" when the column is known
+    due: date | None = None      # the deadline that applied
+    actual: date | datetime | None = None    # what was done, when it was done
+    provisional: bool = False    # the deadline came from a provisional calendar
+    days_late: int | None = None  # past the deadline: when it was done, or (overdue) on the day of the check
 
     @property
     def title(self) -> str:
         return RULES[self.rule].title
+
+    @property
+    def source(self) -> str:
+        """The documents and articles the rule rests on."""
+        return RULES[self.rule].source_text()
+
 
     @property
     def where(self) -> str:
@@ -53,7 +62,11 @@ class Finding:
     def as_json(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "file": self.file, "sheet": self.sheet,
                 "row": self.row, "column": self.column, "customer": self.customer, "message": self.message,
-                "title": self.title, "cell": self.cell}
+                "title": self.title, "cell": self.cell, "source": self.source,
+                "due": self.due.isoformat() if self.due else None,
+                "actual": self.actual.isoformat(sep=" ", timespec="minutes") if isinstance(self.actual, datetime)
+                else (self.actual.isoformat() if self.actual else None),
+                "days_late": self.days_late, "provisional": self.provisional}
 
 
 @dataclass
@@ -66,11 +79,12 @@ class Pending:
     due: date
     callback: str
     message: str
+    provisional: bool = False
 
     def as_json(self) -> dict:
         return {"rule": self.rule, "file": self.file, "sheet": self.sheet, "row": self.row,
                 "customer": self.customer, "due": self.due.isoformat(), "callback": self.callback,
-                "message": self.message}
+                "message": self.message, "provisional": self.provisional}
 
 
 @dataclass
@@ -185,8 +199,10 @@ def paused_gc():
 
 def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
     ctx = Context(book, as_of, since, cal, config.banks)
-    pf = config.settings("PF001")
-    ctx.void_reason = cooling_off(ctx, pf.hours) if pf.enabled else {}
+    for rid in ORDER:                       # rules that change which records count run first
+        s = config.settings(rid)
+        if s.enabled and RULES[rid].excludes is not None:
+            ctx.void_reason.update(RULES[rid].excludes(ctx, s))
     ctx.void = set(ctx.void_reason)
     result = BookResult(book.path, book, ctx)
     file = str(book.path)
@@ -194,25 +210,32 @@ def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: Wo
         s = config.settings(rid)
         if not s.enabled:
             continue
-        for hit in RULES[rid].check(ctx, s):
+        r = RULES[rid]
+        view = ctx.for_rule(r.effective) if r.effective else ctx
+        for hit in r.check(view, s):
             if isinstance(hit, Due):
                 result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
-                                              hit.callback, hit.message))
+                                              hit.callback, hit.message, hit.provisional))
             else:
-                result.findings.append(_finding(book, rid, s.severity, file, hit))
+                result.findings.append(_finding(book, rid, s.severity, file, hit, as_of))
     result.findings.sort(key=_order(book))
     result.pending.sort(key=lambda p: (p.due, p.customer or "", p.rule))
     return result
 
 
-def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit) -> Finding:
+def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of: date) -> Finding:
     cell = None
     if hit.sheet is not None and hit.row is not None and hit.column is not None:
         table = book.tables.get(hit.sheet)
         letter = table.letter(hit.column) if table else None
         if letter:
             cell = f"{letter}{hit.row}"
-    return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, printable(hit.message), cell)
+    late = None
+    if hit.due is not None:
+        day = hit.actual.date() if isinstance(hit.actual, datetime) else (hit.actual or as_of)
+        late = max((day - hit.due).days, 0)
+    return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, printable(hit.message), cell,
+                   hit.due, hit.actual, hit.provisional, late)
 
 
 def _order(book: Workbook):

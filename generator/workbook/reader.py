@@ -22,6 +22,10 @@ HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 20_000
 
 
+class UndeclaredColumn(KeyError):
+    """A program asked for a column the workbook contract does not declare (a bug, not bad input)."""
+
+
 @dataclass
 class Problem:
     """A data finding the reader makes: DATA001 / DATA002 / DATA003."""
@@ -53,18 +57,34 @@ class Table:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _declared(self, name: str) -> None:
+        if name not in self.spec.by_name:
+            raise UndeclaredColumn(f"工作表“{self.spec.name}”的约定中没有列“{name}”")
+
     def col(self, name: str) -> list:
-        """Typed values of a contract column; all None when the column is absent."""
+        """Typed values of a contract column; all None when the workbook lacks the column.
+        A name the contract does not declare raises at once: a typo cannot make a rule silently dead."""
         got = self.cols.get(name)
         if got is None:
+            self._declared(name)
             got = [None] * len(self.rows)
         return got
 
     def has(self, name: str) -> bool:
-        return name in self.cols
+        if name in self.cols:
+            return True
+        self._declared(name)
+        return False
+
+    def customer_codes(self) -> list:
+        """The 客户编号 of each row, for sheets that have one (all None for 人员)."""
+        return self.col("客户编号") if "客户编号" in self.spec.by_name else [None] * len(self.rows)
 
     def letter(self, name: str) -> str | None:
-        return self.letters.get(name)
+        got = self.letters.get(name)
+        if got is None:
+            self._declared(name)
+        return got
 
 
 @dataclass

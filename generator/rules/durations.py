@@ -1,0 +1,89 @@
+"""Deadline windows as durations with a unit: 3 天, 5 个工作日, 1 个月, 24 小时.
+
+A company writes them in huifang.toml as text (`within = "7天"`, `"1个工作日"`, `"1个月"`,
+`"次日"`) or as a bare number in the rule's own unit. `after(d)` applies the time semantics
+of the catalogue: calendar days inclusive, the n-th working day after d (d not counted), the
+same day number n months later clamped to the month's end.
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+DAY, WORKDAY, MONTH, HOUR = "天", "个工作日", "个月", "小时"
+UNITS = (DAY, WORKDAY, MONTH, HOUR)
+_SPELLINGS = {
+    "天": DAY, "日": DAY, "自然日": DAY, "个自然日": DAY, "d": DAY, "day": DAY, "days": DAY,
+    "工作日": WORKDAY, "个工作日": WORKDAY, "wd": WORKDAY, "workday": WORKDAY, "workdays": WORKDAY,
+    "月": MONTH, "个月": MONTH, "month": MONTH, "months": MONTH,
+    "小时": HOUR, "个小时": HOUR, "h": HOUR, "hour": HOUR, "hours": HOUR,
+    "周": "周", "个周": "周", "星期": "周", "个星期": "周", "week": "周", "weeks": "周",
+}
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def add_months(d: date, n: int) -> date:
+    """Same day number n months later, clamped to the month's last day (01-31 + 1 = 02-28)."""
+    m = d.month - 1 + n
+    y, m = d.year + m // 12, m % 12 + 1
+    return date(y, m, min(d.day, _calendar.monthrange(y, m)[1]))
+
+
+@dataclass(frozen=True)
+class Duration:
+    n: int
+    unit: str
+
+    @classmethod
+    def parse(cls, value, default_unit: str) -> "Duration":
+        """From huifang.toml: a number (in the rule's unit) or text such as 7天, 1个工作日, 1个月, 次日.
+
+        Raises ValueError with a Chinese reason."""
+        if isinstance(value, bool):
+            raise ValueError("应为时长，如 \"5个工作日\"")
+        if isinstance(value, (int, float)):
+            if value < 0 or not float(value).is_integer():
+                raise ValueError(f"应为非负整数，而不是 {value}")
+            return cls(int(value), default_unit)
+        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
+        if s in ("次日", "下一个工作日", "次一工作日"):
+            return cls(1, WORKDAY)
+        m = re.fullmatch(r"(\d+|[一两二三四五六七八九十])(.*)", s)
+        if not m or m[2] not in _SPELLINGS:
+            raise ValueError(f"“{value}”不是时长（可写 3天、5个工作日、1个月、24小时 或 次日）")
+        n = int(m[1]) if m[1].isdigit() else _CN_DIGITS[m[1]]
+        unit = _SPELLINGS[m[2]]
+        if unit == "周":
+            return cls(7 * n, DAY)
+        return cls(n, unit)
+
+    def show(self) -> str:
+        if self.unit == MONTH and self.n == 1:
+            return "一个月"
+        return f"{self.n} {self.unit}"
+
+    def __str__(self) -> str:              # as written in huifang.toml
+        return f"{self.n}{self.unit}"
+
+    def after(self, d: date, cal) -> date:
+        """The last day of the window that starts on d."""
+        if self.unit == DAY:
+            return d + timedelta(days=self.n)
+        if self.unit == WORKDAY:
+            return cal.add_working_days(d, self.n)
+        if self.unit == MONTH:
+            return add_months(d, self.n)
+        return d + timedelta(hours=self.n)
+
+    def bounds(self) -> tuple[int, int]:
+        """Fewest and most calendar days `after` can add: a test that needs no calendar."""
+        if self.unit == DAY:
+            return self.n, self.n
+        if self.unit == WORKDAY:
+            return self.n, 3 * self.n + 12        # no holiday run in China is longer than 9 days
+        if self.unit == MONTH:
+            return 28 * self.n - 3 * (self.n > 0), 31 * self.n
+        return 0, self.n // 24 + 1

@@ -1,0 +1,29 @@
+"""Check characters of Chinese identity numbers: 居民身份证 (GB 11643-1999, ISO 7064 MOD 11-2)
+and 统一社会信用代码 (GB 32100-2015, MOD 31). The validator and the test data share them."""
+from __future__ import annotations
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def id_check_char(body: str) -> str:
+    """The 18th character of a 居民身份证号码 whose first 17 digits are `body`."""
+    return ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS)) % 11]
+
+
+def uscc_check_char(body: str) -> str:
+    """The 18th character of a 统一社会信用代码 whose first 17 characters are `body`."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def id_card_ok(s: str) -> bool:
+    s = s.upper()
+    return len(s) == 18 and s[:17].isdigit() and id_check_char(s[:17]) == s[17]
+
+
+def uscc_ok(s: str) -> bool:
+    s = s.upper()
+    return len(s) == 18 and all(c in USCC_CHARS for c in s) and uscc_check_char(s[:17]) == s[17]

@@ -47,7 +47,7 @@ _TOKEN = re.compile(r"\[\[([A-Za-z]+\d*)(?:\.(\w+))?\]\]")
 _CURRENT: list[Config] = []
 
 
-def config() -> Config:
+def current() -> Config:
     """The rules configuration of the build in progress (set by on_config)."""
     return _CURRENT[-1] if _CURRENT else load_config(None)
 
@@ -61,7 +61,7 @@ def on_config(mkdocs_config, **kw):
 
 def value(rule_id: str, key: str) -> str:
     p = RULES[rule_id].param(key)
-    return p.show(config().settings(rule_id).values[p.key])
+    return p.show(current().settings(rule_id).values[p.key])
 
 
 def rule_link(rule_id: str, page_dir: str) -> str:
@@ -71,7 +71,7 @@ def rule_link(rule_id: str, page_dir: str) -> str:
 
 def rule_page(rule_id: str) -> str:
     r = RULES[rule_id]
-    s = config().settings(rule_id)
+    s = current().settings(rule_id)
     lines = [f"# {r.id} {r.title}", "",
              "| 级别 | 分类 | 状态 |", "|---|---|---|",
              f"| {SEVERITY_LABEL[s.severity]} | {GROUPS[r.group]} | {'启用' if s.enabled else '已停用'} |", "",
@@ -118,7 +118,7 @@ def rules_index() -> str:
         if r.group != group:
             group = r.group
             lines += ["", f"## {GROUPS[group]}", "", "| 规则 | 级别 | 检查 |", "|---|---|---|"]
-        s = config().settings(rid)
+        s = current().settings(rid)
         lines.append(f"| [{rid}]({rid}.md) {r.title} | {SEVERITY_LABEL[s.severity] if s.enabled else '已停用'} | "
                      f"{r.text(s.values)} |")
     return "\n".join(lines) + "\n"
@@ -126,7 +126,7 @@ def rules_index() -> str:
 
 def questionnaires() -> str:
     out = []
-    for kind, bank in config().banks.items():
+    for kind, bank in current().banks.items():
         out += [f"### {kind}", "", "| 列名 | 问题 | 正常应答 | 必答 |", "|---|---|---|---|"]
         out += [f"| {q.short} | {q.text} | {q.expected} | {'是' if q.required else '否'} |" for q in bank]
         out.append("")
@@ -139,7 +139,7 @@ def deadlines(page_dir: str) -> str:
     for rid in ORDER:
         r = RULES[rid]
         dl = r.deadline
-        if dl is None or not config().settings(rid).enabled:
+        if dl is None or not current().settings(rid).enabled:
             continue
         how = "须完成" if dl.completed else "任何结果"
         out.append(f"| {dl.trigger} | {dl.callback}（{how}） | {value(rid, dl.param)} | {rule_link(rid, page_dir)} |")
@@ -169,6 +169,12 @@ def on_files(files, config, **kw):
     for rid in RULES:
         files.append(File.generated(config, f"rules/{rid}.md", content=rule_page(rid)))
     files.append(File.generated(config, "rules/index.md", content=rules_index()))
+    from generator.cli import main as cli_main
+    from generator.site.reference import REPORT_PAGE, cli_page, workbook_page
+    from generator.workbook.contract import build_contract
+    files.append(File.generated(config, "reference/workbook.md", content=workbook_page(build_contract(current().banks))))
+    files.append(File.generated(config, "reference/cli.md", content=cli_page(cli_main)))
+    files.append(File.generated(config, "reference/report.md", content=REPORT_PAGE))
     if files.get_file_from_path("status/index.md") is None:
         files.append(File.generated(config, "status/index.md",
                                     content="# 合规状态\n\n运行 `huifang site 工作簿 --out 目录` 生成各营业部的合规状态页。\n"))

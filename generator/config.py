@@ -32,7 +32,7 @@ from generator.rules.registry import ERROR, RULES, WARNING, Rule
 
 # a window given in days, working days or months may be written in any of them; hours stay hours
 _DURATION_UNITS = {DAY: (DAY, WORKDAY, MONTH), WORKDAY: (DAY, WORKDAY, MONTH), MONTH: (DAY, WORKDAY, MONTH),
-                   HOUR: (HOUR,)}
+                   HOUR: (HOUR, DAY)}
 
 CONFIG_NAME = "huifang.toml"
 DEFAULT_ORIGIN = "默认值"

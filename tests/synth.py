@@ -295,6 +295,11 @@ class Unit:
              "回访目的": "月度回访总结", "回访形式": "电话回访", "客户主要意见": "无重大意见",
              "主管领导审核意见": "同意"},
         ]
+        # the monthly reports of January to October (RPT001: within 5 working days of each month's end)
+        self.sheets["回访报告"] += [
+            {**common, "报告期": f"{YEAR}-{m:02d}", "编制日期": CAL.add_working_days(date(YEAR, m + 1, 1), 2),
+             "回访目的": "月度回访总结", "回访形式": "电话回访", "客户主要意见": "无重大意见", "主管领导审核意见": "同意"}
+            for m in range(1, 11)]
         return self
 
 
@@ -482,6 +487,10 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
     c = plain[2]
     c["最后交易日期"] = "2025/02/30"
     out.append(("DATA003", "客户", c["客户编号"], "最后交易日期写成 2025/02/30"))
+
+    # a monthly report never compiled
+    u.sheets["回访报告"] = [r for r in u.sheets["回访报告"] if r["报告期"] != f"{YEAR}-08"]
+    out.append(("RPT001", "回访报告", None, "2025 年 8 月的回访报告没有登记"))
 
     # pending: opened and signed at the end of the year (no finding, listed as 待办)
     c = take_new()

@@ -1,5 +1,5 @@
 """The rule catalogue. Importing this package registers every rule in RULES."""
-from . import coverage, data, deadlines, process, records  # noqa: F401  (registration)
+from . import coverage, data, deadlines, notices, process, records  # noqa: F401  (registration)
 from .registry import ERROR, GROUPS, RULES, SEEDS, SEVERITY_LABEL, WARNING, Param, Rule, Source
 
 ORDER = sorted(RULES, key=lambda rid: (list(GROUPS).index(RULES[rid].group), rid))

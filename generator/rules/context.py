@@ -76,6 +76,7 @@ class Context:
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
         self.void_reason: dict[int, object] = {}
         self._shared: dict = {}         # caches that do not depend on since (shared by for_rule copies)
+        self.provisional_years: set[int] = set()   # years a deadline of this workbook was computed in provisionally
         self._period: list[int] | None = None
 
     def for_rule(self, since: date) -> "Context":
@@ -86,6 +87,18 @@ class Context:
         other.since = since
         other._period = None
         return other
+
+    def provisional(self, start: date, end: date) -> bool:
+        """Whether a working-day window start..end runs through a year of the provisional calendar
+        (each such year is noted for the CAL001 notice)."""
+        years = {y for y in range(start.year, end.year + 1) if self.cal.is_provisional(y)}
+        self.provisional_years |= years
+        return bool(years)
+
+    def after(self, window, start: date) -> tuple[date, bool]:
+        """The last day of a window (a Duration) from start, and whether it is provisional."""
+        due = window.after(start, self.cal)
+        return due, window.unit == "个工作日" and self.provisional(start, due)
 
     # ------------------------------------------------------------------ helpers
     def period_records(self) -> list[int]:

@@ -28,7 +28,7 @@ from generator.rules.durations import DAY, MONTH, WORKDAY, Duration
 from generator.workbook import contract as K
 
 SPECIAL_EVENTS = ("监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "异常交易", "其他特殊")
-PROVISIONAL_NOTE = "（截止日按暂定日历计算）"
+PROVISIONAL_NOTE = "，暂定：按暂定日历计算"
 
 
 class Trigger:
@@ -71,10 +71,9 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
         i = ctx.first_callback(t.customer, kind, completed=dl.completed, start=t.moment or t.day, accept=accept)
         if i is not None and ctx.rec_day[i] <= t.day + short:
             continue                                    # on time by any calendar: no deadline needed
-        due = window.after(t.day, ctx.cal)
+        due, provisional = ctx.after(window, t.day)
         if due < since:
             continue
-        provisional = window.unit == WORKDAY and any(ctx.cal.is_provisional(y) for y in range(t.day.year, due.year + 1))
         note = PROVISIONAL_NOTE if provisional else ""
         head = f"{t.label} {iso(t.moment or t.day)} 起{within}"
         if i is not None:

@@ -78,6 +78,14 @@ class Duration:
             return add_months(d, self.n)
         return d + timedelta(hours=self.n)
 
+    def span(self) -> timedelta:
+        """A fixed length (days or hours), for a window measured in time rather than on the calendar."""
+        if self.unit == HOUR:
+            return timedelta(hours=self.n)
+        if self.unit == DAY:
+            return timedelta(days=self.n)
+        raise ValueError(f"{self.show()} 不是固定时长")
+
     def bounds(self) -> tuple[int, int]:
         """Fewest and most calendar days `after` can add: a test that needs no calendar."""
         if self.unit == DAY:

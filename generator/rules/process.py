@@ -4,41 +4,47 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from generator.workbook import contract as K
-from generator.rules.context import Context, Hit, iso
+from generator import periods
+from generator.rules.context import Context, Due, Hit, iso
+from generator.rules.deadlines import PROVISIONAL_NOTE
+from generator.rules.durations import DAY, WORKDAY, Duration
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
 
 
 ISSUED_000 = date(2021, 6, 1)   # 000 私募基金客户回访管理规定: dated 2021-06-01, in force on issue
 
 
-def _late_date(ctx: Context, i: int, column: str, got, due, what: str):
-    """A date column that must be on or before `due`: missing once due has passed, or late."""
+def _late_date(ctx: Context, i: int, column: str, got, due_prov, what: str):
+    """A date column that must be on or before the due day: missing once it has passed, or late."""
+    due, prov = due_prov
+    note = PROVISIONAL_NOTE if prov else ""
     if got is None:
         if due < ctx.as_of:
-            return ctx.rec_hit(i, column, f"回访时间 {iso(ctx.rec_day[i])}，未{what}（应于 {iso(due)} 前）")
+            return ctx.rec_hit(i, column, f"回访时间 {iso(ctx.rec_day[i])}，未{what}（应于 {iso(due)} 前{note}）",
+                               due=due, provisional=prov)
     elif got > due:
-        return ctx.rec_hit(i, column, f"{what}日期 {iso(got)} 晚于 {iso(due)}（回访时间 {iso(ctx.rec_day[i])}）")
+        return ctx.rec_hit(i, column, f"{what}日期 {iso(got)} 晚于 {iso(due)}{note}（回访时间 {iso(ctx.rec_day[i])}）",
+                           due=due, actual=got, provisional=prov)
     return None
 
 
-def _due_table(days: list, n: int) -> dict:
-    """Each distinct day -> day + n days: per distinct value, not per record."""
-    step = timedelta(days=n)
-    return {d: d + step for d in set(days) if d is not None}
+def _due_table(ctx: Context, days, window: Duration) -> dict:
+    """Each distinct day -> (its due day, provisional): per distinct value, not per record."""
+    return {d: ctx.after(window, d) for d in set(days) if d is not None}
 
 
 @rule("PRC001", WARNING, "回访情况未及时报告",
-      explain="回访人员应在回访后次日（回访时间 + {days}）前将回访情况汇总报告，填写报告日期。",
+      explain="回访人员应在回访后 {days}内（默认次日）将回访情况汇总报告，填写报告日期。",
       fix="汇总报告回访情况并填写报告日期。",
       group="process", sources=[S("000", "4.4(1)1)")],
-      params=[Param("days", "报告时限", 1, unit="天", source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录",
+      params=[Param("days", "报告时限", Duration(1, DAY), source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 报告日期='2025-06-05'),), passes=(sets('回访记录', 报告日期='2025-06-03'),), cell='回访记录!AS2', message='报告日期 2025-06-05 晚于 2025-06-03'))
 def prc001(ctx: Context, s):
     got, days = ctx.records.col("报告日期"), ctx.rec_day
-    due_of = _due_table(days, s.days)
+    due_of = _due_table(ctx, days, s.days)
     for i in ctx.period_records():
         due, g = due_of[days[i]], got[i]
-        if g is None or g > due:            # the common case, on time, costs two look-ups
+        if g is None or g > due[0]:          # the common case, on time, costs two look-ups
             hit = _late_date(ctx, i, "报告日期", g, due, "报告")
             if hit:
                 yield hit
@@ -48,43 +54,47 @@ def prc001(ctx: Context, s):
       explain="回访记录应在回访后 {days}内提交部门主管审核；部门主管同意延期的（“延期审批”为“是”），最迟 {extended_days}。",
       fix="提交部门主管审核并填写提交审核日期；需延期的先取得主管同意。",
       group="process", sources=[S("000", "4.4(1)2)")],
-      params=[Param("days", "提交时限", 3, unit="天", source=S("000", "4.4(1)2)"), effective=ISSUED_000),
-              Param("extended_days", "延期后的提交时限", 7, unit="天", source=S("000", "4.4(1)2)"), effective=ISSUED_000)],
+      params=[Param("days", "提交时限", Duration(3, DAY), source=S("000", "4.4(1)2)"), effective=ISSUED_000),
+              Param("extended_days", "延期后的提交时限", Duration(7, DAY), source=S("000", "4.4(1)2)"), effective=ISSUED_000)],
       sheet="回访记录",
       example=Example(fails=(sets('回访记录', 提交审核日期='2025-06-06'),), passes=(sets('回访记录', 提交审核日期='2025-06-06', 延期审批='是'),), cell='回访记录!AT2', message='提交审核日期 2025-06-06 晚于 2025-06-05'))
 def prc002(ctx: Context, s):
     got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
-    normal, extended = _due_table(days, s.days), _due_table(days, s.extended_days)
+    normal, extended = _due_table(ctx, days, s.days), _due_table(ctx, days, s.extended_days)
     for i in ctx.period_records():
         due = (extended if ext[i] == "是" else normal)[days[i]]
         g = got[i]
-        if g is None or g > due:
+        if g is None or g > due[0]:
             hit = _late_date(ctx, i, "提交审核日期", g, due, "提交审核")
             if hit:
                 yield hit
 
 
 @rule("PRC003", ERROR, "提交后未及时审核",
-      explain="回访记录提交后，部门主管应在 {working_days}内审核，填写审核人和审核日期。",
+      explain="回访记录提交后，部门主管应在 {within}内审核，填写审核人和审核日期（时限为公司实务）。",
       fix="部门主管审核回访记录，填写审核人、审核日期和审核意见。",
-      group="process", sources=[S("000", "3.3、4.4(2)")],
-      params=[Param("working_days", "审核时限", 5, unit="个工作日", source=S("000", "4.4(2)"), effective=ISSUED_000)], sheet="回访记录",
+      group="process", sources=[S("000", "3.3、4.4(2)（主管审阅）"), S("CO", "审核时限为公司实务")],
+      params=[Param("within", "审核时限", Duration(5, WORKDAY), source=S("CO", "公司实务"), aliases=("working_days",))],
+      sheet="回访记录",
       example=Example(fails=(sets('回访记录', 审核人=None, 审核日期=None),), cell='回访记录!AV2', message='2025-06-04 提交审核，至 2025-06-11 仍无审核人'))
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
-    due_of = {d: ctx.cal.add_working_days(d, s.working_days) for d in set(sent) if d is not None}
+    due_of = _due_table(ctx, sent, s.within)
     for i in ctx.period_records():
         if sent[i] is None:
             continue
-        due = due_of[sent[i]]
+        due, prov = due_of[sent[i]]
+        note = PROVISIONAL_NOTE if prov else ""
         if who[i] is not None and when[i] is not None and when[i] <= due:
             continue
         if who[i] is None or when[i] is None:
             if due < ctx.as_of:
                 column = "审核人" if who[i] is None else "审核日期"
-                yield ctx.rec_hit(i, column, f"{iso(sent[i])} 提交审核，至 {iso(due)} 仍无{column}")
+                yield ctx.rec_hit(i, column, f"{iso(sent[i])} 提交审核，至 {iso(due)}{note} 仍无{column}",
+                                  due=due, provisional=prov)
         elif when[i] > due:
-            yield ctx.rec_hit(i, "审核日期", f"{iso(sent[i])} 提交审核，{iso(when[i])} 才审核，晚于 {iso(due)}")
+            yield ctx.rec_hit(i, "审核日期", f"{iso(sent[i])} 提交审核，{iso(when[i])} 才审核，晚于 {iso(due)}{note}",
+                              due=due, actual=when[i], provisional=prov)
 
 
 @rule("PLN001", ERROR, "回访计划未执行",
@@ -130,7 +140,7 @@ def lst001(ctx: Context, s):
       explain="建档的流失客户，应定期联系挽留：最近一次跟踪联系（没有则为流失日期）距检查日不超过 {days}（公司实务）。",
       fix="联系流失客户，在“流失跟踪”表中登记联系时间和交流内容。",
       group="lost", sources=[S("003", "5.5.3 4"), S("CO", "间隔为公司实务")],
-      params=[Param("days", "跟踪间隔", 90, unit="天", source=S("CO", "公司实务"))], sheet="流失客户",
+      params=[Param("days", "跟踪间隔", Duration(90, DAY), source=S("CO", "公司实务"))], sheet="流失客户",
       example=Example(fails=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'),), passes=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'), adds('流失跟踪', 客户编号='C0001', 联系时间='2025-05-01 10:00', 联系员工='H001')), cell='流失客户!D2', message='流失日期 2025-03-01 后没有跟踪联系，已超过 90 天'))
 def lst002(ctx: Context, s):
     last: dict = {}
@@ -147,7 +157,38 @@ def lst002(ctx: Context, s):
         ref = last.get(c) or lost_on
         if ref is None or ref > ctx.as_of:
             continue
-        due = ref + timedelta(days=s.days)
+        due = s.days.after(ref, ctx.cal)
         if due < ctx.as_of:
             what = f"最近一次跟踪联系在 {iso(ref)}" if c in last else f"流失日期 {iso(ref)} 后没有跟踪联系"
-            yield Hit("流失客户", t.rows[i], "流失日期", f"{what}，已超过 {s.days} 天", c)
+            yield Hit("流失客户", t.rows[i], "流失日期", f"{what}，已超过 {s.days.show()}", c, due=due)
+
+
+@rule("RPT001", WARNING, "回访报告未按期编制",
+      explain="有回访记录的每个报告期（{period}）结束后 {grace}内，应在“回访报告”表中登记该期的客户回访报告"
+              "（报告期写 2025-09、2025-Q3 或 2025）。报告期结束前和宽限期内列为待办。",
+      fix="编制该期的《客户回访报告》（附件四），在“回访报告”表中填写报告期、部门和文字部分；数字由 huifang generate 从回访记录计算。",
+      group="process", sources=[S("003", "5.4 日常工作流程 10（次月初五个工作日内完成月度分析总结）"), S("000", "附件四 客户回访报告")],
+      params=[Param("period", "报告周期", "month", source=S("003", "5.4 日常工作流程 10"), choices=("month", "quarter", "year")),
+              Param("grace", "编制时限", Duration(5, WORKDAY), source=S("003", "5.4 日常工作流程 10"))],
+      sheet="回访报告",
+      example=Example(fails=(), passes=(adds("回访报告", 报告期="2025-06", 部门="测试营业部"),), cell="回访报告",
+                      message="2025 年 6 月的回访报告没有登记（报告期 2025-06 结束后 5 个工作日内应编制，截止 2025-07-07）",
+                      as_of="2025-07-15"))
+def rpt001(ctx: Context, s):
+    have = set()
+    for label in ctx.book["回访报告"].col("报告期"):
+        try:
+            have.add(periods.parse_period(label).key)
+        except ValueError:
+            pass
+    active = {periods.containing(s.period, d).key for d in set(ctx.rec_day) if d is not None}
+    for p in periods.between(s.period, ctx.since, ctx.as_of):
+        if p.end >= ctx.as_of or p.key not in active or p.key in have:
+            continue
+        due, prov = ctx.after(s.grace, p.end)
+        note = PROVISIONAL_NOTE if prov else ""
+        text = f"{p.label}的回访报告没有登记（报告期 {p.key} 结束后 {s.grace.show()}内应编制，截止 {iso(due)}{note}）"
+        if due < ctx.as_of:
+            yield Hit("回访报告", None, "报告期", text, due=due, provisional=prov)
+        else:
+            yield Due("回访报告", None, None, due, "回访报告", text, prov)

@@ -5,6 +5,8 @@ from datetime import date, datetime, timedelta
 
 from generator.rules.examples import answers
 from generator.rules.context import Context, iso
+from generator.rules.deadlines import PROVISIONAL_NOTE
+from generator.rules.durations import HOUR, WORKDAY, Duration
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
 
 
@@ -21,7 +23,7 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     the callback. Such a record is void: it counts for no rule (the registry's `excludes` hook),
     whatever its date; PF001 reports the ones dated in the checked period.
     """
-    hours = s.hours
+    span = s.hours.span()
     ev = ctx.events
     kinds, custs, ids, times = ev.col("事件类型"), ev.col("客户编号"), ev.col("事件编号"), ev.col("事件时间")
     by_cust: dict = {}
@@ -31,7 +33,6 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     rec = ctx.records
     rkinds, rcusts, links = rec.col("回访类型"), rec.col("客户编号"), rec.col("关联事件")
     out = {}
-    span = timedelta(hours=hours)
     for i, k in enumerate(rkinds):
         when = ctx.rec_time[i]
         if k != PF_KIND or when is None:
@@ -54,7 +55,7 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
       fix="冷静期满后重新进行私募产品回访，并登记新的回访记录。",
       group="private",
       sources=[S("000", "附件三 问题7"), S("PFM", "第二十九条、第三十条")],
-      params=[Param("hours", "冷静期", 24, unit="小时", source=S("PFM", "第二十九条"),
+      params=[Param("hours", "冷静期", Duration(24, HOUR), source=S("PFM", "第二十九条"),
                     effective=date(2016, 7, 15))],
       sheet="回访记录", excludes=cooling_off,
       example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购', 事件时间='2025-04-02 16:50'), sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 12:50', **answers('私募产品回访'))), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购', 事件时间='2025-04-02 16:50'), sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 16:50', **answers('私募产品回访'))), cell='回访记录!F2', message='冷静期至 2025-04-03 16:50），本次回访无效'))
@@ -227,10 +228,10 @@ def out004(ctx: Context, s):
 
 
 @rule("OUT005", WARNING, "客户意见未及时处理",
-      explain="客户提出意见或建议的，应在回访后 {working_days}内答复处理，并填写意见处理日期。",
+      explain="客户提出意见或建议的，应在回访后 {within}内答复处理，并填写意见处理日期。",
       fix="答复客户意见，填写意见处理日期。",
       group="outcome", sources=[S("002", "第十三条")],
-      params=[Param("working_days", "处理时限", 5, unit="个工作日", source=S("002", "第十三条"))],
+      params=[Param("within", "处理时限", Duration(5, WORKDAY), source=S("002", "第十三条"), aliases=("working_days",))],
       sheet="回访记录",
       example=Example(fails=(sets('回访记录', 客户意见='希望增加投教活动'),), passes=(sets('回访记录', 客户意见='希望增加投教活动', 意见处理日期='2025-06-09'),), cell='回访记录!AM2', message='客户意见“希望增加投教活动”未处理（应于 2025-06-09 前）'))
 def out005(ctx: Context, s):
@@ -238,11 +239,14 @@ def out005(ctx: Context, s):
     for i in ctx.period_records():
         if not opinion[i]:
             continue
-        due = ctx.cal.add_working_days(ctx.rec_day[i], s.working_days)
+        due, prov = ctx.after(s.within, ctx.rec_day[i])
+        note = PROVISIONAL_NOTE if prov else ""
         if handled[i] is None and due < ctx.as_of:
-            yield ctx.rec_hit(i, "意见处理日期", f"客户意见“{opinion[i]}”未处理（应于 {iso(due)} 前）")
+            yield ctx.rec_hit(i, "意见处理日期", f"客户意见“{opinion[i]}”未处理（应于 {iso(due)} 前{note}）",
+                              due=due, provisional=prov)
         elif handled[i] is not None and handled[i] > due:
-            yield ctx.rec_hit(i, "意见处理日期", f"客户意见于 {iso(handled[i])} 处理，晚于 {iso(due)}")
+            yield ctx.rec_hit(i, "意见处理日期", f"客户意见于 {iso(handled[i])} 处理，晚于 {iso(due)}{note}",
+                              due=due, actual=handled[i], provisional=prov)
 
 
 @rule("OUT006", WARNING, "问卷未答全",

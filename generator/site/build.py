@@ -104,25 +104,6 @@ class UnitPage:
         months = range(1, (self.report.as_of.month if self.report.as_of.year == year else 12) + 1)
         return [f"{m}月" for m in months], [counts[m] for m in months]
 
-    def missing_reports(self) -> list[str]:
-        have = set()
-        for label in self.b.book["回访报告"].col("报告期"):
-            try:
-                have.add(periods.parse_period(label).key)
-            except ValueError:
-                pass
-        as_of = self.report.as_of
-        out = []
-        for m in range(1, as_of.month):
-            key = f"{as_of.year}-{m:02d}"
-            if key not in have:
-                out.append(key)
-        for q in range(1, 5):
-            end = periods.quarter(as_of.year, q).end
-            if end < as_of and f"{as_of.year}-Q{q}" not in have:
-                out.append(f"{as_of.year}-Q{q}")
-        return out
-
     def markdown(self) -> str:
         b, r, t = self.b, self.report, self.t
         f_dead = [f for f in b.findings if RULES[f.rule].group in DEADLINE_GROUPS]
@@ -169,9 +150,10 @@ class UnitPage:
                       for rid, n in sorted(per.items())]
         else:
             lines.append("没有发现问题。")
-        missing = self.missing_reports()
+        missing = [f for f in b.findings if f.rule == "RPT001"]        # the rule's own judgement
         if missing:
-            lines += ["", "!!! warning \"缺少的回访报告\"", "    以下报告期在“回访报告”表中没有记录：" + "、".join(missing)]
+            lines += ["", "!!! warning \"缺少的回访报告\"", ""]
+            lines += [f"    - {t(f.message)}" for f in missing[:MAX_ROWS]]
         lines += ["", "## 全部发现", ""]
         if b.findings:
             shown = b.findings[:MAX_ROWS]

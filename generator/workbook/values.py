@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import attrgetter
 from datetime import date, datetime, time, timedelta
 
 from generator.workbook import contract as K
@@ -93,7 +94,8 @@ def parse_datetime_text(text: str) -> datetime:
 
 def _from_serial(v: float, shown) -> datetime:
     if _SERIAL_MIN <= v < _SERIAL_MAX:
-        return _EXCEL_EPOCH + timedelta(days=v)
+        # to the nearest second: 14:00 is stored as 45000.58333333333…, never read as 13:59:59.999
+        return _EXCEL_EPOCH + timedelta(seconds=round(v * 86400))
     if 19000101 <= v <= 21001231 and v == int(v):
         return parse_datetime_text(str(int(v)))
     raise BadValue(f"“{_show(shown)}”不是日期")
@@ -105,10 +107,26 @@ def _show(v) -> str:
     return str(v)
 
 
+YEAR_MIN, YEAR_MAX = 1900, 2199
+
+
+def in_range(d: datetime | date):
+    """A date a deadline can be computed from; a year such as 9999 is a typo, reported at its cell."""
+    if not YEAR_MIN <= d.year <= YEAR_MAX:
+        raise BadValue(f"“{d.isoformat()[:10]}”的年份 {d.year} 超出可处理的范围（{YEAR_MIN}–{YEAR_MAX}），请核对")
+    return d
+
+
+def _round_second(v: datetime) -> datetime:
+    if v.microsecond:
+        v = v.replace(microsecond=0) + (timedelta(seconds=1) if v.microsecond >= 500_000 else timedelta())
+    return v
+
+
 def to_datetime(v) -> datetime:
     t = type(v)
     if t is datetime:
-        return v
+        return _round_second(v)
     if t is date:
         return datetime(v.year, v.month, v.day)
     if t is str:
@@ -150,6 +168,9 @@ def _is_empty(v) -> bool:
 
 
 def _code(v) -> str | None:
+    if type(v) is float and abs(v) >= 1e15:
+        raise BadValue(f"是数字格式（显示为 {v:.6G}）：Excel 只保留 15 位有效数字，后面的数字已经丢失；"
+                       "请把该列设为文本格式后重新录入")
     if type(v) is str and v.isascii():
         s = v.strip()
         if " " in s or "\t" in s:
@@ -182,20 +203,20 @@ def _int(v):
 def _date(v):
     t = type(v)
     if t is datetime:
-        return v.date()
+        return in_range(_round_second(v)).date()
     if t is date:
-        return v
+        return in_range(v)
     if _is_empty(v):
         return None
-    return to_datetime(v).date()
+    return in_range(to_datetime(v)).date()
 
 
 def _datetime(v):
-    if type(v) is datetime:
-        return v
+    if type(v) is date:
+        return in_range(datetime(v.year, v.month, v.day))
     if _is_empty(v):
         return None
-    return to_datetime(v)
+    return in_range(to_datetime(v))
 
 
 _CONVERTERS = {
@@ -249,6 +270,14 @@ _NO_SPACE = re.compile(r"\s")
 _IDS = (K.CODE, K.STAFF, K.CUSTOMER, K.EVENT)
 
 
+_MICRO = attrgetter("microsecond")
+
+
+def _plain_range(raw) -> bool:
+    """Every date of the column in the years a deadline can be computed from (two passes in C)."""
+    return YEAR_MIN <= min(raw).year and max(raw).year <= YEAR_MAX
+
+
 def _fast_path(kind: str, raw) -> list | None:
     """Typed values without per-value conversion, when the column's cell types allow it.
 
@@ -258,9 +287,11 @@ def _fast_path(kind: str, raw) -> list | None:
         return []
     types = set(map(type, raw))
     if types == {datetime} and kind == K.DATETIME:
-        return list(raw)
+        if _plain_range(raw) and not any(map(_MICRO, raw)):
+            return list(raw)
     elif types == {date} and kind == K.DATE:      # python-calamine gives midnight values as dates
-        return list(raw)
+        if _plain_range(raw):
+            return list(raw)
     elif types == {float} and kind == K.NUMBER:
         return list(raw)
     elif types == {str} and kind in _IDS:

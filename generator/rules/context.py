@@ -26,6 +26,7 @@ class Hit:
     due: date | None = None           # the deadline that applied
     actual: date | datetime | None = None   # what was done (or found), when there is one
     provisional: bool = False         # the deadline was computed with a provisional calendar
+    cell: str | None = None           # a cell outside the mapped columns (DATA009)
 
 
 @dataclass(slots=True)

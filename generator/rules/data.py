@@ -9,13 +9,13 @@ from generator.rules.context import Context, Hit, iso
 from generator.rules.registry import ERROR, Example, S, WARNING, adds, rule, sets
 
 
-_CONTRACT_SRC = S("CO", "工作簿约定（workbook.md）")
+_CONTRACT_SRC = S("WB", "（站点“参考 → 工作簿约定”）")
 
 
 def _reader_problems(ctx: Context, rule_id: str):
     for p in ctx.book.problems:
         if p.rule == rule_id:
-            yield Hit(p.sheet, p.row, p.column, p.message, p.customer)
+            yield Hit(p.sheet, p.row, p.column, p.message, p.customer, cell=p.cell)
 
 
 @rule("DATA001", ERROR, "缺少必需的工作表、列或必填值",
@@ -148,3 +148,11 @@ def data008(ctx: Context, s):
         j = ctx.cust_index.get(custs[i])
         if j is not None and opened[j] is not None and d < opened[j]:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 早于该客户的开户日期 {iso(opened[j])}")
+
+
+@rule("DATA009", WARNING, "远离数据区的孤立单元格",
+      explain="工作表中远离数据区的单元格（如在 XFD1048576 处的一个空格或备注）会让读取器按整个矩形分配内存；"
+              "huifang 不读取这样的单元格，并在此指出它的位置。",
+      fix="删除该单元格的内容（选中后按 Delete），或把备注移到数据区旁边。", group="data", sources=[_CONTRACT_SRC])
+def data009(ctx: Context, s):
+    yield from _reader_problems(ctx, "DATA009")

@@ -224,8 +224,8 @@ def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: Wo
 
 
 def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of: date) -> Finding:
-    cell = None
-    if hit.sheet is not None and hit.row is not None and hit.column is not None:
+    cell = hit.cell
+    if cell is None and hit.sheet is not None and hit.row is not None and hit.column is not None:
         table = book.tables.get(hit.sheet)
         letter = table.letter(hit.column) if table else None
         if letter:

@@ -1,22 +1,38 @@
-"""A guard in front of the reader: is this a workbook we can safely read, and which cells
-does the cell reader not show as they are?
+"""A guard in front of the reader: is this a workbook we can safely read, in which format, and
+which cells does the cell reader not show as they are?
 
-It opens the .xlsx as a zip (never parsing it with entity expansion), refuses legacy and
-encrypted files, XML with a DOCTYPE (entity bombs) and parts that inflate beyond a bound
-(zip bombs), and streams each worksheet's XML once to find error values (#N/A) and formulas
-that have no cached value: calamine shows both as empty cells.
+- The format is taken from the content, never the file name: .xlsx/.xlsm (zip with a workbook
+  part), .xlsb, .ods, .xls and WPS .et (OLE). Encrypted files and other files are refused.
+- A zip is never parsed with entity expansion: XML with a DOCTYPE or ENTITY anywhere in a part
+  the reader uses is refused (entity bombs), and parts that inflate beyond a bound are refused
+  before inflating (zip bombs). A damaged part huifang reads is one line naming it; a damaged
+  part it does not need (docProps) is left alone.
+- Parts are found as OPC says: the workbook through _rels/.rels, the sheets through the
+  workbook's relationships, in transitional or strict (ISO 29500) namespaces, with any prefix,
+  with backslashes in member names.
+- Each worksheet's XML is streamed once to find error values (#N/A) and formulas without a
+  cached value (calamine shows both as empty): candidate cells are found by bytes and then
+  parsed as XML, namespace-aware. A cached empty-string result (=IF(…,"")) is a value.
+- A stray value far from the data (a note at XFD1048576) would make the cell reader allocate
+  the whole rectangle it spans; such cells are found (from the sheet's dimension, then a scan)
+  and left out of a normalized copy the reader reads instead, each reported at its cell.
 """
 from __future__ import annotations
 
 import os
 import re
+from collections import Counter
+import shutil
 import stat
+import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
+from lxml import etree
 
 # Bounds: a year of a large broker is about a million records; its sheet inflates to ~1.5 GB.
 MAX_PART_BYTES = 4 << 30          # any one part, inflated
@@ -24,11 +40,16 @@ MAX_TOTAL_BYTES = 8 << 30         # the whole workbook, inflated
 MAX_RATIO = 400                   # inflated / compressed, for parts above RATIO_FLOOR
 RATIO_FLOOR = 64 << 20
 CHUNK = 1 << 22
+MAX_CELLS = 150_000_000           # the rectangle the cell reader may allocate (rows x columns)
+WIDE = 256                        # a sheet dimension wider than this is checked cell by cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+XLSX, XLSB, ODS, XLS = "xlsx", "xlsb", "ods", "xls"
+FORMAT_LABEL = {XLSX: "Excel 工作簿（.xlsx）", XLSB: "Excel 二进制工作簿（.xlsb）", ODS: "OpenDocument 表格（.ods）",
+                XLS: "Excel 97-2003 / WPS 工作簿（.xls / .et）"}
+_OFFICE_DOC = re.compile(r"/officeDocument$")
+_ENCRYPTED = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 class ReadError(Exception):
@@ -43,12 +64,29 @@ class SheetInfo:
     size: int = 0             # inflated size of its XML part
     # cell reference ("F12") -> Chinese reason, for cells the reader shows as empty
     odd_cells: dict[str, str] = field(default_factory=dict)
+    # cells far outside the data, left out of what the reader reads: reference -> value shown
+    outliers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Inspection:
     sheets: list[SheetInfo]
     macros: bool = False
+    format: str = XLSX
+    date1904: bool = False
+    source: Path | None = None     # what the cell reader reads: the file, or a normalized copy
+    cleanup: Path | None = None    # a temporary folder to remove after reading
+    sniffed_mismatch: bool = False  # the file name's extension does not say its format
+
+    @property
+    def cached_values(self) -> bool:
+        """Whether error values and uncached formulas can be told apart from empty cells."""
+        return self.format == XLSX
+
+    def close(self) -> None:
+        if self.cleanup is not None:
+            shutil.rmtree(self.cleanup, ignore_errors=True)
+            self.cleanup = None
 
 
 def _fail(path: Path, why: str) -> ReadError:
@@ -56,10 +94,11 @@ def _fail(path: Path, why: str) -> ReadError:
 
 
 def inspect(path: Path, scan: bool = True) -> Inspection:
-    """Check that `path` is a readable .xlsx and list its sheets. Raises ReadError.
+    """Check that `path` is a readable workbook and list its sheets. Raises ReadError.
 
     With scan=False the sheets' odd cells are left for `scan_sheets` (the reader runs that
     beside the parse); every safety check is still made here, before anything is parsed."""
+    path = Path(path)
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -77,21 +116,19 @@ def inspect(path: Path, scan: bool = True) -> Inspection:
         raise _fail(path, "没有读取权限") from None
     except OSError as e:
         raise _fail(path, f"无法读取（{e.strerror}）") from None
+    suffix = path.suffix.lower()
     if head.startswith(OLE_MAGIC):
         if _ole_encrypted(path):
             raise _fail(path, "工作簿设置了打开密码，请在 Excel 或 WPS 中取消密码后另存再校验")
-        raise _fail(path, "这是旧版 Excel 97-2003（.xls）文件，请在 Excel 或 WPS 中另存为 .xlsx 后再校验")
+        return Inspection([], format=XLS, source=path, sniffed_mismatch=suffix not in (".xls", ".et"))
     if not head.startswith(b"PK"):
-        raise _fail(path, "不是 Excel 工作簿（.xlsx）：文件内容不是 zip 格式，可能是改了扩展名的文本或 CSV")
+        raise _fail(path, "不是 Excel 工作簿：文件内容不是 zip 或 Excel 格式，可能是改了扩展名的文本或 CSV")
     try:
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise _fail(path, "文件已损坏（zip 结构不完整，可能下载或复制时被截断）") from None
     with zf:
         return _inspect_zip(path, zf, scan)
-
-
-_ENCRYPTED = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 
 
 def _ole_encrypted(path: Path) -> bool:
@@ -106,126 +143,443 @@ def _ole_encrypted(path: Path) -> bool:
     return False
 
 
+# ------------------------------------------------------------------ the zip package
+
+class Package:
+    """A zip's members under normalized names (forward slashes, no leading slash)."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile) -> None:
+        self.path, self.zf = path, zf
+        self.infos: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            name = info.filename.replace("\\", "/").lstrip("/")
+            self.infos.setdefault(name, info)
+        self.renamed = any(i.filename != n for n, i in self.infos.items())
+        low = {n.lower(): n for n in self.infos}
+        self.low = low
+
+    def find(self, name: str) -> str | None:
+        name = name.replace("\\", "/").lstrip("/")
+        return name if name in self.infos else self.low.get(name.lower())
+
+    def open(self, name: str):
+        return self.zf.open(self.infos[name])
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self.zf.read(self.infos[name])
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+            raise _fail(self.path, f"其中 {name} 已损坏，无法解压（{_why(e)}）") from None
+
+
+def _why(e: Exception) -> str:
+    text = str(e)
+    if "CRC" in text:
+        return "校验和不符"
+    if isinstance(e, zlib.error) or "compress" in text.lower():
+        return "压缩数据错误"
+    if isinstance(e, NotImplementedError):
+        return "不支持的压缩方式"
+    return text[:80] or type(e).__name__
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml(pkg: Package, name: str):
+    data = pkg.read(name)
+    _no_entities(pkg.path, name, data)
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException:
+        raise _fail(pkg.path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取") from None
+    except SafeET.ParseError:
+        raise _fail(pkg.path, f"{name} 不是有效的 XML，文件已损坏") from None
+
+
+def _no_entities(path: Path, name: str, data: bytes) -> None:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise _fail(path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+
+
+def _rels(pkg: Package, source: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, target part) of a part ("" for the package)."""
+    folder = str(PurePosixPath(source).parent) if source else ""
+    rels_name = (f"{folder}/_rels/{PurePosixPath(source).name}.rels" if source else "_rels/.rels").lstrip("./")
+    found = pkg.find(rels_name)
+    if found is None:
+        return {}
+    out = {}
+    for rel in _xml(pkg, found).iter():
+        if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "").replace("\\", "/")
+        part = target.lstrip("/") if target.startswith("/") else os.path.normpath(
+            str(PurePosixPath(folder) / target)).replace(os.sep, "/")
+        out[rel.get("Id")] = (rel.get("Type", ""), part.lstrip("./") if part.startswith("./") else part)
+    return out
+
+
 def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspection:
-    infos = {i.filename: i for i in zf.infolist()}
-    if "xl/workbook.xml" not in infos:
-        raise _fail(path, "不是 Excel 工作簿（缺少 xl/workbook.xml），可能是其他软件的 zip 文件")
+    pkg = Package(path, zf)
     total = 0
-    for info in infos.values():
+    for name, info in pkg.infos.items():
         total += info.file_size
         if info.file_size > MAX_PART_BYTES or (
             info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
         ):
-            raise _fail(path, f"其中 {info.filename} 解压后达 {info.file_size >> 20} MB，超出安全上限，拒绝读取（疑似压缩炸弹）")
+            raise _fail(path, f"其中 {name} 解压后达 {info.file_size >> 20} MB，超出安全上限，拒绝读取（疑似压缩炸弹）")
     if total > MAX_TOTAL_BYTES:
         raise _fail(path, f"解压后共 {total >> 20} MB，超出安全上限，拒绝读取")
 
-    workbook = _small_xml(path, zf, "xl/workbook.xml")
-    rels = _small_xml(path, zf, "xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in infos else None
-    targets = {}
-    if rels is not None:
-        for rel in rels.iter(f"{NS_PKG_REL}Relationship"):
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                part = target.lstrip("/")
-            else:
-                part = str(PurePosixPath("xl") / target)
-            targets[rel.get("Id")] = os.path.normpath(part).replace(os.sep, "/")
+    if pkg.find("mimetype") and pkg.read(pkg.find("mimetype")).strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+        for name in ("content.xml", "styles.xml", "settings.xml", "meta.xml"):
+            if pkg.find(name):
+                _stream_no_entities(pkg, pkg.find(name))
+        return Inspection([], format=ODS, source=path, sniffed_mismatch=path.suffix.lower() != ".ods")
+
+    book_part = None
+    for typ, part in _rels(pkg, "").values():
+        if _OFFICE_DOC.search(typ) and pkg.find(part):
+            book_part = pkg.find(part)
+            break
+    book_part = book_part or pkg.find("xl/workbook.xml") or pkg.find("xl/workbook.bin")
+    if book_part is None:
+        if pkg.find("content.xml"):
+            raise _fail(path, "这是 OpenDocument 以外的 zip 文件（有 content.xml 而没有工作簿），不是表格")
+        raise _fail(path, "不是 Excel 工作簿（zip 中没有工作簿部件），可能是其他软件的 zip 文件")
+    if book_part.endswith(".bin"):
+        for name in pkg.infos:
+            if name.endswith((".xml", ".rels")):
+                _stream_no_entities(pkg, name)
+        return Inspection([], format=XLSB, source=path, sniffed_mismatch=path.suffix.lower() != ".xlsb",
+                          macros=any(n.endswith("vbaProject.bin") for n in pkg.infos))
+
+    workbook = _xml(pkg, book_part)
+    targets = {rid: part for rid, (_, part) in _rels(pkg, book_part).items()}
+    date1904 = False
     sheets = []
-    for el in workbook.iter(f"{NS_MAIN}sheet"):
-        name = el.get("name", "")
-        part = targets.get(el.get(f"{NS_REL}id"), "")
-        sheets.append(SheetInfo(name, part, el.get("state", "visible") != "visible"))
+    for el in workbook.iter():
+        tag = _local(el.tag)
+        if tag == "workbookPr":
+            date1904 = el.get("date1904", "").lower() in ("1", "true")
+        elif tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            part = pkg.find(targets.get(rid, "")) or ""
+            sheets.append(SheetInfo(el.get("name", ""), part, el.get("state", "visible") != "visible"))
     sheet_parts = {sh.part for sh in sheets}
-    for name in infos:
-        if name.endswith((".xml", ".rels")) and name not in sheet_parts and name not in (
-                "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-            _no_doctype(path, zf, name)
+    needed = {book_part, *sheet_parts}
+    for name in pkg.infos:
+        if name.endswith((".xml", ".rels")) and name not in sheet_parts:
+            if _needed(name, book_part):
+                _stream_no_entities(pkg, name)
+            else:
+                _quietly_checked(pkg, name)
     for sh in sheets:
-        sh.size = infos[sh.part].file_size if sh.part in infos else 0
-        if scan and sh.part in infos:
-            sh.odd_cells = _scan_sheet(path, zf, sh.part)
-    return Inspection(sheets, macros="xl/vbaProject.bin" in infos)
-
-
-def scan_sheets(path: Path, sheets: list[SheetInfo]) -> None:
-    """Fill each sheet's odd cells (error values, formulas without a cached value)."""
-    with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
+        sh.size = pkg.infos[sh.part].file_size if sh.part in pkg.infos else 0
+    info = Inspection(sheets, macros=any(n.endswith("vbaProject.bin") for n in pkg.infos), format=XLSX,
+                      date1904=date1904, source=path, sniffed_mismatch=path.suffix.lower() not in (".xlsx", ".xlsm"))
+    for sh in sheets:
+        if sh.part:
+            _outliers(pkg, sh)
+    if scan:
         for sh in sheets:
-            if sh.part in names:
-                sh.odd_cells = _scan_sheet(path, zf, sh.part)
+            if sh.part:
+                sh.odd_cells = _scan_sheet(pkg, sh.part)
+    standard = book_part == "xl/workbook.xml"
+    if pkg.renamed or not standard or any(sh.outliers for sh in sheets) or not _members_sound(pkg, needed):
+        _normalize(pkg, info, book_part)
+    return info
 
 
-def _small_xml(path: Path, zf: zipfile.ZipFile, name: str):
-    data = zf.read(name)
+def _needed(name: str, book_part: str) -> bool:
+    """Parts the cell reader uses: the workbook's folder (sheets, strings, styles, rels) and the package rels."""
+    top = book_part.split("/", 1)[0]
+    return name.startswith(top + "/") or name in ("_rels/.rels", "[Content_Types].xml")
+
+
+def _quietly_checked(pkg: Package, name: str) -> None:
+    """A part huifang does not need (docProps, customXml): refused if it carries entities, and
+    left alone if it is damaged (it is not copied into a normalized copy then)."""
     try:
-        return SafeET.fromstring(data)
-    except DefusedXmlException:
-        raise _fail(path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取") from None
-    except SafeET.ParseError:
-        raise _fail(path, f"{name} 不是有效的 XML，文件已损坏") from None
+        _stream_no_entities(pkg, name)
+    except ReadError as e:
+        if "实体" in str(e):
+            raise
+        pkg.infos.pop(name, None)
+        pkg.renamed = True          # the reader gets a copy without the damaged part
 
 
-def _no_doctype(path: Path, zf: zipfile.ZipFile, name: str) -> None:
-    with zf.open(name) as fh:
-        head = fh.read(4096)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise _fail(path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+def _members_sound(pkg: Package, needed: set[str]) -> bool:
+    return all(n in pkg.infos for n in needed)
 
 
-_CELL_OPEN = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(/?)>')
-_ERR_VALUE = re.compile(rb"<v>([^<]*)</v>")
+def _stream_no_entities(pkg: Package, name: str) -> None:
+    """Stream a whole part: refused if it declares entities anywhere; a damaged part is named."""
+    tail = b""
+    try:
+        with pkg.open(name) as fh:
+            while chunk := fh.read(CHUNK):
+                buf = tail + chunk
+                if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
+                    raise _fail(pkg.path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+                tail = buf[-16:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+        raise _fail(pkg.path, f"其中 {name} 已损坏，无法解压（{_why(e)}）") from None
 
 
-def _scan_sheet(path: Path, zf: zipfile.ZipFile, part: str) -> dict[str, str]:
+# ------------------------------------------------------------------ far cells
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
+_CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(/?)>")
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _outliers(pkg: Package, sh: SheetInfo) -> None:
+    """Find cells far outside the data, when the sheet's dimension says it spans a rectangle
+    wider or taller than its content can be. Costs nothing for an ordinary sheet."""
+    info = pkg.infos.get(sh.part)
+    if info is None:
+        return
+    try:
+        with pkg.open(sh.part) as fh:
+            head = fh.read(1 << 16)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+        raise _fail(pkg.path, f"其中 {sh.part} 已损坏，无法解压（{_why(e)}）") from None
+    m = _DIMENSION.search(head)
+    if m and m.group(3):
+        cols = col_index(m.group(3).decode()) + 1
+        rows = int(m.group(4))
+        if cols <= WIDE and (rows < 100_000 or info.file_size >= rows * 20):
+            return
+    elif m:
+        return                      # a single cell
+    # no dimension, or one wider or taller than the content: look at every cell once
+    cells = _cell_positions(pkg, sh.part)
+    if not cells:
+        return
+    rows = sorted({c[1] for c in cells})
+    per_col = Counter(c[0] for c in cells)
+    data_cols = [c for c, n in per_col.items() if n >= max(2, len(rows) // 100)]
+    width = (max(data_cols) if data_cols else max(per_col)) + 1
+    max_col = max(width * 2, width + 30)
+    cut = None
+    for a, b in zip(rows, rows[1:]):
+        if b - a > max(1000, len(rows)):
+            cut = b
+            break
+    beyond = sum(1 for c in cells if cut is not None and c[1] >= cut)
+    far = [c for c in cells if c[0] >= max_col or (cut is not None and c[1] >= cut and beyond <= 50)]
+    far_set = set(far)
+    kept = [c for c in cells if c not in far_set]
+    kept_rows = max((c[1] for c in kept), default=0)
+    kept_cols = max((c[0] for c in kept), default=0) + 1
+    if len(far) > 50 or kept_rows * kept_cols > MAX_CELLS:
+        raise _fail(pkg.path, f"工作表“{sh.name}”的数据分布在过大的区域（{len(cells)} 个单元格，最远到 "
+                              f"{_letters(max(c[0] for c in cells))}{max(c[1] for c in cells)}），请删除远离数据区的内容后再校验")
+    sh.outliers = {f"{_letters(c)}{r}": shown for c, r, _, _, shown in far}
+    sh._spans = [(s, e) for _, _, s, e, _ in far]          # noqa: SLF001  (used by _normalize)
+
+
+def _complete(buf: bytes) -> int:
+    """Where the last complete row ends in buf (0 when none does)."""
+    i = buf.rfind(b"row>")
+    return i + 4 if i != -1 else 0
+
+
+def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, str]]:
+    """(column index, row, start, end, value shown) of every cell with a value, by byte offsets."""
+    out = []
+    offset, tail = 0, b""
+    try:
+        with pkg.open(part) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                buf = tail + chunk
+                base = offset - len(tail)
+                cut = len(buf) if not chunk else _complete(buf)
+                if chunk and cut == 0 and len(buf) < 64 << 20:
+                    tail, offset = buf, offset + len(chunk)
+                    continue
+                cut = cut or len(buf)
+                work = buf[:cut]
+                for m in _CELL.finditer(work):
+                    ref = _REF.search(m.group(2))
+                    if not ref or m.group(3):       # <c .../>: no value
+                        continue
+                    close = b"</" + m.group(1) + b"c>"
+                    end = work.find(close, m.end())
+                    if end == -1:
+                        continue
+                    v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", work[m.end():end + 1])
+                    if v is None:
+                        continue
+                    out.append((col_index(ref.group(1).decode()), int(ref.group(2)), base + m.start(),
+                                base + end + len(close), v.group(1).decode("utf-8", "replace")[:20]))
+                if not chunk:
+                    break
+                tail = buf[cut:]
+                offset += len(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as e:
+        raise _fail(pkg.path, f"其中 {part} 已损坏，无法解压（{_why(e)}）") from None
+    return out
+
+
+def _letters(index: int) -> str:
+    s, n = "", index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
+    """A copy the cell reader can read: standard member names and workbook path, sound parts
+    only, far cells left out. Written to a private temporary folder, removed after reading."""
+    folder = Path(tempfile.mkdtemp(prefix="huifang-read-"))
+    target = folder / "workbook.xlsx"
+    spans = {sh.part: getattr(sh, "_spans", []) for sh in info.sheets}
+    moves = {}
+    if book_part != "xl/workbook.xml":
+        moves[book_part] = "xl/workbook.xml"
+        rels = f"{PurePosixPath(book_part).parent}/_rels/{PurePosixPath(book_part).name}.rels"
+        if pkg.find(rels):
+            moves[pkg.find(rels)] = "xl/_rels/workbook.xml.rels"
+    try:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for name in pkg.infos:
+                data = pkg.read(name) if not spans.get(name) else _cut(pkg, name, spans[name])
+                if name == moves.get(name) or name not in moves:
+                    new = name
+                else:
+                    new = moves[name]
+                if name in moves and name.endswith(".rels"):
+                    data = _absolute_targets(data, str(PurePosixPath(book_part).parent))
+                if name == "_rels/.rels" and book_part in moves:
+                    data = data.replace(book_part.encode(), b"xl/workbook.xml").replace(
+                        b"/" + book_part.encode(), b"/xl/workbook.xml")
+                out.writestr(new, data)
+    except ReadError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _fail(pkg.path, f"无法准备读取（{e.strerror}）") from None
+    info.source, info.cleanup = target, folder
+    for sh in info.sheets:
+        sh.part = moves.get(sh.part, sh.part)
+
+
+def _absolute_targets(data: bytes, folder: str) -> bytes:
+    """Relationship targets relative to a moved part become absolute, so they still resolve."""
+    def fix(m):
+        t = m.group(1).decode()
+        if t.startswith("/") or "://" in t:
+            return m.group(0)
+        return b'Target="/' + os.path.normpath(f"{folder}/{t}").replace(os.sep, "/").encode() + b'"'
+    return re.sub(rb'Target="([^"]*)"', fix, data)
+
+
+def _cut(pkg: Package, name: str, spans: list[tuple[int, int]]) -> bytes:
+    data = pkg.read(name)
+    parts, last = [], 0
+    for s, e in sorted(spans):
+        parts.append(data[last:s])
+        last = e
+    parts.append(data[last:])
+    return b"".join(parts)
+
+
+# ------------------------------------------------------------------ odd cells
+
+def scan_sheets(path: Path, sheets: list[SheetInfo], source: Path | None = None) -> None:
+    """Fill each sheet's odd cells (error values, formulas without a cached value)."""
+    try:
+        with zipfile.ZipFile(source or path) as zf:
+            pkg = Package(Path(path), zf)
+            for sh in sheets:
+                if sh.part in pkg.infos:
+                    sh.odd_cells = _scan_sheet(pkg, sh.part)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise _fail(Path(path), f"文件已损坏，无法读取（{_why(e)}）") from None
+
+
+_MARKERS = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'", b"<f/>", b":f/>")
+
+
+def _scan_sheet(pkg: Package, part: str) -> dict[str, str]:
     """Stream a worksheet's XML once; return the cells with errors or uncached formulas."""
     odd: dict[str, str] = {}
     seen = 0
     tail = b""
-    first = True
-    with zf.open(part) as fh:
-        while True:
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                break
-            seen += len(chunk)
-            if seen > MAX_PART_BYTES:
-                raise _fail(path, f"{part} 解压后超出安全上限，拒绝读取（疑似压缩炸弹）")
-            if first:
-                if b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]:
-                    raise _fail(path, f"{part} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
-                first = False
-            buf = tail + chunk
-            # keep the last incomplete cell for the next round
-            cut = buf.rfind(b"<c ")
-            if cut == -1 or len(buf) - cut > 1 << 20:
-                cut = max(len(buf) - 256, 0)
-            work, tail = buf[:cut], buf[cut:]
-            if b"<f" in work or b't="e"' in work:
-                _find_odd(work, odd)
-        if tail and (b"<f" in tail or b't="e"' in tail):
-            _find_odd(tail, odd)
+    nsdecl = b""
+    try:
+        with pkg.open(part) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                if not chunk:
+                    break
+                seen += len(chunk)
+                if seen > MAX_PART_BYTES:
+                    raise _fail(pkg.path, f"{part} 解压后超出安全上限，拒绝读取（疑似压缩炸弹）")
+                buf = tail + chunk
+                if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
+                    raise _fail(pkg.path, f"{part} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+                if not nsdecl:
+                    nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', buf[:1 << 16]))
+                cut = _complete(buf)
+                if cut == 0 and len(buf) < 64 << 20:
+                    tail = buf          # no complete row yet: read on
+                    continue
+                cut = cut or len(buf)
+                work, tail = buf[:cut], buf[cut:]
+                if any(mk in work for mk in _MARKERS):
+                    _find_odd(work, odd, nsdecl)
+            if tail and any(mk in tail for mk in _MARKERS):
+                _find_odd(tail, odd, nsdecl)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as e:
+        raise _fail(pkg.path, f"其中 {part} 已损坏，无法解压（{_why(e)}）") from None
     return odd
 
 
-def _find_odd(buf: bytes, odd: dict[str, str]) -> None:
-    for marker in (b"<f", b't="e"'):
-        pos = buf.find(marker)
-        while pos != -1:
-            start = buf.rfind(b"<c ", 0, pos + 1)
-            end = buf.find(b"</c>", pos)
-            if start != -1 and end != -1:
-                cell = buf[start:end]
-                m = _CELL_OPEN.match(cell)
-                if m:
-                    ref = m.group(1).decode()
-                    if ref not in odd:
-                        body = cell[m.end():]
-                        if b't="e"' in cell[: m.end()]:
-                            v = _ERR_VALUE.search(body)
-                            shown = v.group(1).decode(errors="replace") if v else "错误"
-                            odd[ref] = f"单元格是错误值 {shown}（通常是公式出错），请改正后再填"
-                        elif b"<f" in body and not re.search(rb"<v>[^<]+</v>", body):
-                            odd[ref] = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开、重新计算并保存"
-            pos = buf.find(marker, end if end != -1 else pos + 1)
+_CELL_START = re.compile(rb"<(\w+:)?c\b[^>]*>")
+
+
+def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
+    """Parse each candidate cell as XML (namespace-aware) and judge it."""
+    for m in _CELL_START.finditer(buf):
+        if m.group(0).endswith(b"/>"):
+            continue
+        close = b"</" + (m.group(1) or b"") + b"c>"
+        end = buf.find(close, m.end())
+        if end == -1:
+            continue
+        cell = buf[m.start():end + len(close)]
+        if not any(mk in cell for mk in _MARKERS):
+            continue
+        try:
+            el = etree.fromstring(b"<root " + nsdecl + b">" + cell + b"</root>", _PARSER)[0]
+        except (etree.XMLSyntaxError, IndexError, ValueError):
+            continue
+        ref = el.get("r")
+        if not ref or ref in odd:
+            continue
+        children = {_local(ch.tag): ch for ch in el}
+        if el.get("t") == "e":
+            v = children.get("v")
+            shown = (v.text or "错误") if v is not None else "错误"
+            odd[ref] = f"单元格是错误值 {shown}（通常是公式出错），请改正后再填"
+        elif "f" in children and "is" not in children:
+            v = children.get("v")
+            # a cached result, even the empty string of =IF(…,"") (t="str" with <v></v>), is a value;
+            # an empty <v> of a number-typed cell is no result at all (openpyxl writes that)
+            if v is None or (not (v.text or "") and el.get("t") not in ("str", "s", "inlineStr")):
+                odd[ref] = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开、重新计算并保存"

@@ -16,7 +16,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from generator.workbook import contract as K
 from generator.workbook.values import column_letter, convert_column, norm_header
-from generator.workbook.inspect import ReadError, SheetInfo, inspect, scan_sheets
+from generator.workbook.inspect import FORMAT_LABEL, ReadError, SheetInfo, inspect, scan_sheets
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 20_000
@@ -35,6 +35,7 @@ class Problem:
     column: str | None
     message: str
     customer: str | None = None
+    cell: str | None = None         # for a cell outside the mapped columns (DATA009)
 
 
 @dataclass
@@ -93,6 +94,8 @@ class Workbook:
     tables: dict[str, Table]
     problems: list[Problem]
     macros: bool = False
+    format: str = "xlsx"
+    notes: list[str] = field(default_factory=list)     # what this format cannot show, said once
 
     def __getitem__(self, sheet: str) -> Table:
         return self.tables[sheet]
@@ -109,23 +112,57 @@ class Workbook:
 def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) -> Workbook:
     """Read a workbook. Raises ReadError (one Chinese line) when it cannot be read at all.
 
-    Every safety check runs first. Then the sheets are parsed on two threads (python-calamine
-    and zlib release the GIL), the largest first, beside the scan for error cells and
-    uncached formulas. Each parsed sheet is streamed in chunks of rows into typed columns,
-    so the Python copy of a sheet never exists whole beside the parser's own.
+    Every safety check runs first (workbook/inspect.py). Then the sheets are parsed on two
+    threads (python-calamine and zlib release the GIL), the largest first, beside the scan for
+    error cells and uncached formulas. Each parsed sheet is streamed in chunks of rows into
+    typed columns, so the Python copy of a sheet never exists whole beside the parser's own.
+    Whatever the cell reader raises (an error, a Rust panic) becomes one line naming the file.
     """
     path = Path(path)
     contract = contract or K.CONTRACT
     info = inspect(path, scan=False)
     try:
-        CalamineWorkbook.from_path(str(path)).close()
-    except PasswordError:
-        raise ReadError(f"{path}：工作簿设置了打开密码，请取消密码后再校验") from None
-    except (CalamineError, OSError, ValueError) as e:
-        raise ReadError(f"{path}：文件已损坏，无法读取（{e}）") from None
+        return _read(path, info, contract)
+    finally:
+        info.close()
+
+
+def _open(info, path: Path):
+    """The cell reader on the inspected source; by content when the name does not say the format."""
+    src = info.source or path
+    if info.sniffed_mismatch:
+        with open(src, "rb") as fh:
+            return CalamineWorkbook.from_filelike(fh)
+    return CalamineWorkbook.from_path(str(src))
+
+
+def _calamine_failure(path: Path, e: BaseException, sheet: str | None = None) -> ReadError:
+    where = f"工作表“{sheet}”" if sheet else "文件"
+    if isinstance(e, PasswordError):
+        return ReadError(f"{path}：工作簿设置了打开密码，请取消密码后再校验")
+    text = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+    return ReadError(f"{path}：{where}已损坏或含有无法读取的内容，无法读取（{text}）")
+
+
+def _guarded(fn, path: Path, sheet: str | None = None):
+    """Run a call into the cell reader; its failures, panics included, become a ReadError."""
+    try:
+        return fn()
+    except ReadError:
+        raise
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as e:          # python-calamine raises a PanicException (a BaseException) on a Rust panic
+        raise _calamine_failure(path, e, sheet) from None
+
+
+def _read(path: Path, info, contract) -> Workbook:
+    names = _guarded(lambda: _sheet_names(info, path), path)
+    if not info.sheets:           # formats the inspection does not open itself: the reader lists the sheets
+        info.sheets = [SheetInfo(n, "") for n in names]
     problems: list[Problem] = []
-    by_name = {s.name: s for s in info.sheets}
-    norm_names = {norm_header(s.name): s for s in info.sheets}
+    by_name = {s.name: s for s in info.sheets if s.name in names}
+    norm_names = {norm_header(s.name): s for s in by_name.values()}
     tables: dict[str, Table] = {}
     wanted: list[tuple[K.Sheet, SheetInfo]] = []
     for spec in contract.values():
@@ -136,36 +173,46 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
                 problems.append(Problem("DATA001", spec.name, None, None, _missing_sheet(spec.name, info.sheets)))
             continue
         wanted.append((spec, sinfo))
+        for ref, shown in sinfo.outliers.items():
+            problems.append(Problem("DATA009", spec.name, int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), None,
+                                    f"单元格 {ref}（“{shown}”）远离数据区，未读取；请删除它或移到数据区内", cell=ref))
 
     def parse(sinfo: SheetInfo):
-        try:
-            with CalamineWorkbook.from_path(str(path)) as book:
+        def load():
+            with _open(info, path) as book:
                 return book.get_sheet_by_name(sinfo.name)
-        except CalamineError as e:
-            raise ReadError(f"{path}：工作表“{sinfo.name}”无法读取（{e}）") from None
+        return _guarded(load, path, sinfo.name)
 
     order = sorted(wanted, key=lambda w: -w[1].size)
     with ThreadPoolExecutor(max_workers=2) as pool:
         parsed = {}
         if order:
             parsed[order[0][0].name] = pool.submit(parse, order[0][1])
-        scanned = pool.submit(scan_sheets, path, [s for _, s in wanted])
+        scanned = pool.submit(scan_sheets, path, [s for _, s in wanted], info.source) if info.cached_values else None
         for spec, sinfo in order[1:]:
             parsed[spec.name] = pool.submit(parse, sinfo)
-        scanned.result()
+        if scanned is not None:
+            scanned.result()
         for spec, sinfo in wanted:
             sheet = parsed.pop(spec.name).result()
             table = tables[spec.name]
             first = len(problems)
             try:
-                _fill(table, sheet, sinfo, problems)
-            except CalamineError as e:
-                raise ReadError(f"{path}：工作表“{sinfo.name}”无法读取（{e}）") from None
+                _guarded(lambda: _fill(table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
             finally:
                 _name_customers(table, problems[first:])
             table.hidden = sinfo.hidden
             del sheet
-    return Workbook(path, tables, problems, info.macros)
+    notes = []
+    if not info.cached_values:
+        notes.append(f"{FORMAT_LABEL[info.format]}中无法区分公式出错、没有计算结果的公式和空单元格，这些单元格按空白处理；"
+                     "需要核对公式时请另存为 .xlsx 再校验")
+    return Workbook(path, tables, problems, info.macros, info.format, notes)
+
+
+def _sheet_names(info, path: Path) -> list[str]:
+    with _open(info, path) as book:
+        return list(book.sheet_names)
 
 
 def _missing_sheet(name: str, sheets: list[SheetInfo]) -> str:
@@ -202,7 +249,7 @@ def _name_customers(table: Table, problems: list[Problem]) -> None:
             p.customer = custs[i]
 
 
-def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem]) -> None:
+def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:
     spec = table.spec
     table.present = True
     col0 = sheet.start[1] if sheet.start else 0          # iter_rows skips empty leading columns
@@ -290,7 +337,7 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem]) -> Non
         del data, chunk
         for name, j in mapped.items():
             col = spec.by_name[name]
-            vals, bad = convert_column(col, columns[j])
+            vals, bad = convert_column(col, columns[j], date1904)
             flagged = set()
             odd_here = odd.get(j)
             if odd_here:

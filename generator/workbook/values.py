@@ -32,13 +32,22 @@ def nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s)
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_NOTE = re.compile(r"\((?:必填|选填|必填项|选填项|可选|必须填写)\)$")
+
+
 def norm_header(value) -> str:
-    """A header as the contract spells it: NFKC, no spaces, no trailing required mark."""
+    """A header as the contract spells it, however staff typed it: full-width characters,
+    spaces of any width, line breaks, zero-width characters and BOM removed; a leading or
+    trailing * or ＊, a (必填) / （选填） note and a trailing colon dropped."""
     if value is None:
         return ""
-    s = nfkc(str(value))
+    s = _INVISIBLE.sub("", nfkc(str(value)))
     s = re.sub(r"\s+", "", s)
-    return s.rstrip("*＊")
+    for _ in range(3):
+        s = s.strip("*:")
+        s = _NOTE.sub("", s)
+    return s
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -92,10 +101,13 @@ def parse_datetime_text(text: str) -> datetime:
     raise BadValue(f"无法识别的日期“{text}”（请写成 2025-03-05 或 2025年3月5日）")
 
 
-def _from_serial(v: float, shown) -> datetime:
+_EPOCH_1904 = datetime(1904, 1, 1)
+
+
+def _from_serial(v: float, shown, epoch: datetime = _EXCEL_EPOCH) -> datetime:
     if _SERIAL_MIN <= v < _SERIAL_MAX:
         # to the nearest second: 14:00 is stored as 45000.58333333333…, never read as 13:59:59.999
-        return _EXCEL_EPOCH + timedelta(seconds=round(v * 86400))
+        return epoch + timedelta(seconds=round(v * 86400))
     if 19000101 <= v <= 21001231 and v == int(v):
         return parse_datetime_text(str(int(v)))
     raise BadValue(f"“{_show(shown)}”不是日期")
@@ -123,7 +135,7 @@ def _round_second(v: datetime) -> datetime:
     return v
 
 
-def to_datetime(v) -> datetime:
+def to_datetime(v, epoch: datetime = _EXCEL_EPOCH) -> datetime:
     t = type(v)
     if t is datetime:
         return _round_second(v)
@@ -132,7 +144,7 @@ def to_datetime(v) -> datetime:
     if t is str:
         return parse_datetime_text(v)
     if t is float or t is int:
-        return _from_serial(float(v), v)
+        return _from_serial(float(v), v, epoch)
     if t is time:
         raise BadValue(f"“{v}”只有时间，没有日期")
     raise BadValue(f"“{v}”不是日期")
@@ -200,7 +212,7 @@ def _int(v):
     return int(x)
 
 
-def _date(v):
+def _date(v, epoch: datetime = _EXCEL_EPOCH):
     t = type(v)
     if t is datetime:
         return in_range(_round_second(v)).date()
@@ -208,15 +220,15 @@ def _date(v):
         return in_range(v)
     if _is_empty(v):
         return None
-    return in_range(to_datetime(v)).date()
+    return in_range(to_datetime(v, epoch)).date()
 
 
-def _datetime(v):
+def _datetime(v, epoch: datetime = _EXCEL_EPOCH):
     if type(v) is date:
         return in_range(datetime(v.year, v.month, v.day))
     if _is_empty(v):
         return None
-    return in_range(to_datetime(v))
+    return in_range(to_datetime(v, epoch))
 
 
 _CONVERTERS = {
@@ -225,7 +237,7 @@ _CONVERTERS = {
 }
 
 
-def convert_column(col: K.Column, raw: list | tuple) -> tuple[list, list[tuple[int, str, object]]]:
+def convert_column(col: K.Column, raw: list | tuple, date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
     """Typed values for one column, and (index, reason, raw value) for each unreadable cell.
 
     Empty cells become None. The reason is a Chinese sentence. Each distinct raw value is
@@ -247,6 +259,9 @@ def convert_column(col: K.Column, raw: list | tuple) -> tuple[list, list[tuple[i
             return hit
     else:
         conv = _CONVERTERS[col.type]
+        if date1904 and col.type in (K.DATE, K.DATETIME):     # plain serial numbers count from 1904-01-01
+            base = conv
+            conv = lambda v: base(v, _EPOCH_1904)  # noqa: E731
     mapping: dict = {}
     failed = False
     for u in set(raw):

@@ -137,7 +137,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
         text = render_text(report, color=output is None and sys.stdout.isatty())
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
-        written = write_annotated(report, Path(annotate))
+        written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
         click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
     if output:
         write_text(Path(output), text)

@@ -109,6 +109,7 @@ class Report:
     since: date
     config: Config
     books: list[BookResult]
+    skipped: list = field(default_factory=list)     # (path, reason) of files a folder run passed over
 
     @property
     def findings(self) -> list[Finding]:
@@ -133,27 +134,48 @@ class Report:
                         "warnings": self.count("warning"), "pending": len(self.pending)},
             "findings": [f.as_json() for f in self.findings],
             "pending": [p.as_json() for p in self.pending],
+            "skipped": [{"file": str(p), "reason": why} for p, why in self.skipped],
         }
 
     def to_json(self) -> str:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2)
 
 
-def collect_paths(paths: list[str | Path]) -> list[Path]:
-    """Files and folders to workbooks: every .xlsx/.xlsm under a folder, skipping `~$` lock files
-    and the folders huifang itself wrote (annotated copies, documents, sites)."""
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
+
+
+def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[Path]:
+    """Files and folders to workbooks: every workbook (.xlsx .xlsm .xls .xlsb .ods .et) under a
+    folder. Lock files (~$), other files and the folders huifang wrote are skipped; each one is
+    appended to `skipped` as (path, reason) when a list is given."""
     out: list[Path] = []
+    skip = skipped if skipped is not None else []
     for p in map(Path, paths):
-        if p.is_dir() and p.suffix.lower() not in (".xlsx", ".xlsm"):
+        if p.is_dir() and p.suffix.lower() not in WORKBOOK_SUFFIXES:
             found = []
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".~huifang")
-                                 and not is_output_folder(Path(root) / d))
-                found += [Path(root) / f for f in files if Path(f).suffix.lower() in (".xlsx", ".xlsm")
-                          and not f.startswith(("~$", ".~huifang"))]
+                keep = []
+                for d in sorted(dirs):
+                    if d.startswith(".~huifang"):
+                        continue
+                    if is_output_folder(Path(root) / d):
+                        skip.append((Path(root) / d, "huifang 写出的文件夹"))
+                    else:
+                        keep.append(d)
+                dirs[:] = keep
+                for f in sorted(files):
+                    path = Path(root) / f
+                    if f.startswith(".~huifang") or f == ".huifang-output":
+                        continue
+                    if f.startswith("~$"):
+                        skip.append((path, "Excel 或 WPS 打开文件时留下的锁文件"))
+                    elif path.suffix.lower() in WORKBOOK_SUFFIXES:
+                        found.append(path)
+                    else:
+                        skip.append((path, f"不是工作簿（{path.suffix or '没有扩展名'}）"))
             found.sort()
             if not found:
-                raise ReadError(f"{p}：文件夹中没有 .xlsx 工作簿")
+                raise ReadError(f"{p}：文件夹中没有工作簿（.xlsx、.xls、.et、.ods 等）")
             out.extend(found)
         else:
             out.append(p)
@@ -174,11 +196,12 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
     books = []
-    for path in collect_paths(paths):
+    skipped: list = []
+    for path in collect_paths(paths, skipped):
         with paused_gc():
             book = read_workbook(path, contract)
             books.append(check_book(book, config, as_of, since, cal))
-    return Report(as_of, since, config, books)
+    return Report(as_of, since, config, books, skipped)
 
 
 @contextmanager
@@ -264,6 +287,8 @@ def render_text(report: Report, color: bool = False) -> str:
         lines.append(style(one_line(f"{b.path}（{b.unit}）"), bold=True))
         if b.book.macros:
             lines.append("  注意：工作簿含宏，huifang 只读取数据，不运行宏")
+        for note in b.book.notes:
+            lines.append(f"  注意：{note}")
         if not b.findings:
             lines.append(style("  没有发现问题", fg="green"))
         current = object()
@@ -279,6 +304,10 @@ def render_text(report: Report, color: bool = False) -> str:
         if b.pending:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))
+        lines.append("")
+    if report.skipped:
+        lines.append(f"跳过的文件 {len(report.skipped)} 个：")
+        lines += [f"  {one_line(str(p))}：{why}" for p, why in report.skipped]
         lines.append("")
     per_rule = Counter(f.rule for f in report.findings)
     if per_rule:

@@ -34,7 +34,7 @@ def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] 
         ws = wb.create_sheet(spec.name)
         for j, col in enumerate(spec.columns, 1):
             letter = get_column_letter(j)
-            cell = ws.cell(1, j, col.name)
+            cell = ws.cell(1, j, f"{col.name}*" if col.required else col.name)   # * marks a required column
             cell.font = Font(bold=True)
             cell.fill = HEAD_REQUIRED if col.required else HEAD_OPTIONAL
             cell.alignment = Alignment(horizontal="center", vertical="center")

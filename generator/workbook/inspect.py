@@ -75,6 +75,7 @@ class Inspection:
     format: str = XLSX
     date1904: bool = False
     source: Path | None = None     # what the cell reader reads: the file, or a normalized copy
+    book_part: str = "xl/workbook.xml"   # the workbook part inside `source`
     cleanup: Path | None = None    # a temporary folder to remove after reading
     sniffed_mismatch: bool = False  # the file name's extension does not say its format
 
@@ -270,7 +271,7 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
             sheets.append(SheetInfo(el.get("name", ""), part, el.get("state", "visible") != "visible"))
     sheet_parts = {sh.part for sh in sheets}
     needed = {book_part, *sheet_parts}
-    for name in pkg.infos:
+    for name in list(pkg.infos):
         if name.endswith((".xml", ".rels")) and name not in sheet_parts:
             if _needed(name, book_part):
                 _stream_no_entities(pkg, name)
@@ -279,7 +280,8 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
     for sh in sheets:
         sh.size = pkg.infos[sh.part].file_size if sh.part in pkg.infos else 0
     info = Inspection(sheets, macros=any(n.endswith("vbaProject.bin") for n in pkg.infos), format=XLSX,
-                      date1904=date1904, source=path, sniffed_mismatch=path.suffix.lower() not in (".xlsx", ".xlsm"))
+                      date1904=date1904, source=path, sniffed_mismatch=path.suffix.lower() not in (".xlsx", ".xlsm"),
+                      book_part=book_part)
     for sh in sheets:
         if sh.part:
             _outliers(pkg, sh)
@@ -473,9 +475,14 @@ def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
     except OSError as e:
         shutil.rmtree(folder, ignore_errors=True)
         raise _fail(pkg.path, f"无法准备读取（{e.strerror}）") from None
-    info.source, info.cleanup = target, folder
+    old = info.cleanup
+    info.source, info.cleanup, info.book_part = target, folder, "xl/workbook.xml"
+    info.sniffed_mismatch = False
     for sh in info.sheets:
         sh.part = moves.get(sh.part, sh.part)
+        sh._spans = []                                  # noqa: SLF001  (applied)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _absolute_targets(data: bytes, folder: str) -> bytes:
@@ -583,3 +590,69 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
             # an empty <v> of a number-typed cell is no result at all (openpyxl writes that)
             if v is None or (not (v.text or "") and el.get("t") not in ("str", "s", "inlineStr")):
                 odd[ref] = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开、重新计算并保存"
+
+
+# ------------------------------------------------------------------ dates the cell reader cannot convert
+
+_BUILTIN_DATES = set(range(14, 23)) | {45, 46, 47}
+_SERIAL_RANGE = (-693593, 2958466)      # 0001-01-01 .. 9999-12-31 in Excel serials
+
+
+def _date_styles(pkg: Package) -> set[int]:
+    """Indexes of the cell formats (cellXfs) that show a date or time."""
+    name = pkg.find("xl/styles.xml")
+    if name is None:
+        return set()
+    root = _xml(pkg, name)
+    custom = {}
+    for el in root.iter():
+        if _local(el.tag) == "numFmt":
+            code = re.sub(r'"[^"]*"|\[[^]]*\]|\\.', "", el.get("formatCode", "")).lower()
+            custom[int(el.get("numFmtId", "0"))] = bool(re.search(r"[dmyhs]", code))
+    out, k = set(), 0
+    for el in root.iter():
+        if _local(el.tag) == "cellXfs":
+            for xf in el:
+                if _local(xf.tag) == "xf":
+                    fid = int(xf.get("numFmtId", "0"))
+                    if fid in _BUILTIN_DATES or custom.get(fid):
+                        out.add(k)
+                    k += 1
+    return out
+
+
+def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, str]:
+    """After the cell reader failed on a sheet: find the date-formatted cells whose number no
+    calendar holds (such as -1E+20), leave them out of a new normalized copy, and return them
+    (reference -> value shown) for DATA003 findings. Empty when there is none."""
+    sh = next((s for s in info.sheets if s.name == sheet_name), None)
+    if sh is None or not sh.part or info.format != XLSX:
+        return {}
+    src = info.source
+    with zipfile.ZipFile(src) as zf:
+        pkg = Package(src, zf)
+        styles = _date_styles(pkg)
+        bad = []
+        for c, r, start, end, shown in _cell_positions(pkg, sh.part):
+            with_style = None
+            try:
+                value = float(shown)
+            except ValueError:
+                continue
+            if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
+                continue
+            bad.append((c, r, start, end, shown, with_style))
+        if not bad:
+            return {}
+        # keep only the cells whose style is a date format (the ones the reader converts)
+        part = pkg.read(sh.part)
+        keep = []
+        for c, r, start, end, shown, _ in bad:
+            m = re.search(rb'\bs="(\d+)"', part[start:end])
+            if m is None or int(m.group(1)) in styles:
+                keep.append((c, r, start, end, shown))
+        if not keep:
+            return {}
+        sh._spans = [(s_, e) for _, _, s_, e, _ in keep]    # noqa: SLF001
+        _normalize(pkg, info, info.book_part)
+    return {f"{_letters(c)}{r}": shown for c, r, _, _, shown in keep}

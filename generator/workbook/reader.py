@@ -7,6 +7,11 @@ distinct values. What cannot be read becomes a `Problem` (DATA001/002/003) with 
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from dataclasses import dataclass, field
@@ -16,7 +21,8 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from generator.workbook import contract as K
 from generator.workbook.values import column_letter, convert_column, norm_header
-from generator.workbook.inspect import FORMAT_LABEL, ReadError, SheetInfo, inspect, scan_sheets
+from generator.workbook.inspect import (FORMAT_LABEL, ReadError, SheetInfo, inspect, scan_sheets,
+                                        strip_unconvertible_dates)
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 20_000
@@ -122,9 +128,44 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     contract = contract or K.CONTRACT
     info = inspect(path, scan=False)
     try:
-        return _read(path, info, contract)
+        with _rust_panics_silenced():
+            return _read(path, info, contract)
+    except (ReadError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as e:          # never a traceback for a file: say which, and what broke
+        raise ReadError(f"{path}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），请把此文件发给维护人员") from None
     finally:
         info.close()
+
+
+INTERNAL = "读取时遇到程序未能处理的内容"
+
+
+@contextmanager
+def _rust_panics_silenced():
+    """The cell reader's Rust code prints a panic report on standard error before Python sees the
+    exception; huifang says what went wrong itself, so such reports are held back (anything else
+    written there meanwhile is passed on)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode("utf-8", "replace")
+            text = re.sub(r"\n?thread '[^\n]*' [^\n]*panicked at .*?(?:\nnote: [^\n]*|$)", "", text, flags=re.S)
+            if text.strip():
+                sys.stderr.write(text)
 
 
 def _open(info, path: Path):
@@ -194,11 +235,24 @@ def _read(path: Path, info, contract) -> Workbook:
         if scanned is not None:
             scanned.result()
         for spec, sinfo in wanted:
-            sheet = parsed.pop(spec.name).result()
             table = tables[spec.name]
             first = len(problems)
             try:
-                _guarded(lambda: _fill(table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
+                try:
+                    sheet = parsed.pop(spec.name).result()
+                    _guarded(lambda: _fill(table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
+                except ReadError:
+                    # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
+                    # cells out, report each at its cell, and read the sheet once more
+                    bad = strip_unconvertible_dates(info, sinfo.name)
+                    if not bad:
+                        raise
+                    del problems[first:]
+                    table.__init__(spec)
+                    for ref, shown in bad.items():
+                        sinfo.odd_cells[ref] = f"数值 {shown} 不是任何日历能表示的日期，未读取；请改正"
+                    sheet = parse(sinfo)
+                    _guarded(lambda: _fill(table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
             finally:
                 _name_customers(table, problems[first:])
             table.hidden = sinfo.hidden

@@ -1,0 +1,241 @@
+"""Reading what real programs and staff write: no crash, no false finding.
+
+Each case is a workbook as another program (or a hurried colleague) writes it, made from a
+clean one; each asserts what the user sees: the same findings as the clean file, a finding at
+the right cell, or one Chinese line naming the file and part with exit status 2."""
+from __future__ import annotations
+
+import json
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import corpus
+from conftest import record
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "示例营业部.xlsx"
+
+
+def run(*args, limit_bytes=None, timeout=180):
+    def limit():
+        if limit_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, preexec_fn=limit)
+
+
+def report(path, as_of="2025-12-31", **kw):
+    r = run("validate", path, "--as-of", as_of, "--format", "json", **kw)
+    assert r.returncode in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr
+    return json.loads(r.stdout)
+
+
+def where(rep) -> list:
+    return sorted((f["rule"], f["sheet"], f["cell"], f["customer"]) for f in rep["findings"])
+
+
+@pytest.fixture(scope="module")
+def example_findings():
+    return where(report(EXAMPLE))
+
+
+# ------------------------------------------------------------------ other programs' files read alike
+
+@pytest.mark.parametrize("maker", [corpus.strict, corpus.backslashes, corpus.moved_workbook, corpus.prefixed],
+                         ids=["strict", "backslashes", "moved-workbook", "x-prefix"])
+def test_other_writers_give_the_same_findings(maker, tmp_path, example_findings):
+    variant = maker(EXAMPLE, tmp_path / "variant.xlsx")
+    assert where(report(variant)) == example_findings
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_libreoffice_conversions_give_the_same_findings(fmt, tmp_path, example_findings):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        if __import__("os").environ.get("HUIFANG_REQUIRE_SOFFICE"):
+            pytest.fail("LibreOffice（soffice）未安装")
+        pytest.skip("LibreOffice（soffice）未安装")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", fmt,
+                    "--outdir", str(tmp_path), str(EXAMPLE)], capture_output=True, timeout=300)
+    converted = tmp_path / f"示例营业部.{fmt}"
+    assert converted.is_file()
+    assert where(report(converted)) == example_findings
+    renamed = tmp_path / "改了扩展名.xlsx"           # named .xlsx, read by its content
+    shutil.copy(converted, renamed)
+    rep = report(renamed)
+    assert where(rep) == example_findings
+    text = run("validate", converted, "--as-of", "2025-12-31").stdout
+    assert "无法区分公式出错" in text                  # what this format cannot show, said once
+    assert text.count("无法区分公式出错") == 1
+
+
+def test_a_cached_empty_string_is_a_value_and_an_uncached_formula_is_not(book, tmp_path):
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+
+    def change(name, data):
+        if name == part:
+            # 客户意见 (=IF(…,"") as Excel stores it) and 遗留问题 (a formula with no result)
+            data = data.replace(b"</row>", b'<c r="AZ2" t="str"><f>IF(1,"")</f><v></v></c></row>', 1)
+        return data
+    p = corpus.rewrite(src, tmp_path / "formula.xlsx", change)
+    assert [f for f in report(p, "2025-06-30")["findings"] if f["rule"] == "DATA003"] == []
+
+
+def test_an_error_cell_in_a_prefixed_sheet_is_found(book, tmp_path):
+    src = book.write()
+    part = corpus.sheet_parts(src)["客户"]
+    p = corpus.rewrite(src, tmp_path / "err.xlsx", lambda n, d: re.sub(
+        rb'<c r="T2"[^>]*>.*?</c>', b'<c r="T2" t="e"><f>1/0</f><v>#DIV/0!</v></c>', d) if n == part else d)
+    q = corpus.prefixed(p, tmp_path / "err-x.xlsx")
+    found = [f for f in report(q, "2025-06-30")["findings"] if f["rule"] == "DATA003"]
+    assert [(f["cell"], "#DIV/0!" in f["message"]) for f in found] == [("T2", True)]
+
+
+def test_plain_date_serials_of_a_1904_workbook(book, tmp_path):
+    src = book.write()
+    wb = openpyxl.load_workbook(src)
+    ws = wb["客户"]
+    col = [c.value for c in ws[1]].index("开户日期") + 1
+    ws.cell(2, col).value = 44000 - 1462          # 2020-06-19 counted from 1904-01-01
+    ws.cell(2, col).number_format = "General"
+    wb.save(tmp_path / "plain.xlsx")
+    p = corpus.date1904(tmp_path / "plain.xlsx", tmp_path / "1904.xlsx")
+    from generator.workbook.reader import read_workbook
+    assert read_workbook(p)["客户"].col("开户日期") == [date(2020, 6, 18)]
+
+
+@pytest.mark.parametrize("spelling", ["*回访时间", "＊回访时间", "回访时间*", "回访时间（必填）", "回访时间(必填)",
+                                      "回访时间：", "回访 时间", "回访\u3000时间", "回访\u200b时间", "\ufeff回访时间",
+                                      "回访\n时间", " 回访时间 （选填）"])
+def test_header_spellings_staff_type(book, tmp_path, spelling):
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    from xml.sax.saxutils import escape
+    p = corpus.rewrite(src, tmp_path / "h.xlsx", lambda n, d: d.replace(
+        "<t>回访时间</t>".encode(), f"<t xml:space=\"preserve\">{escape(spelling)}</t>".encode()) if n in (part, "xl/sharedStrings.xml") else d)
+    assert report(p, "2025-06-30")["findings"] == []
+
+
+# ------------------------------------------------------------------ damaged and hostile parts
+
+def test_a_damaged_sheet_is_one_line_naming_the_part(book, tmp_path):
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    p = corpus.flip_byte(src, tmp_path / "crc.xlsx", part)
+    r = run("validate", p, "--as-of", "2025-06-30")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and str(p) in r.stderr and part in r.stderr
+
+
+def test_a_damaged_part_huifang_does_not_need_is_left_alone(book, tmp_path):
+    src = book.write()
+    p = corpus.flip_byte(src, tmp_path / "props.xlsx", "docProps/core.xml")
+    assert report(p, "2025-06-30")["findings"] == []
+
+
+def test_a_doctype_after_the_first_4_kb_is_refused(book, tmp_path):
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    bomb = b'<!--' + b"x" * 8000 + b'--><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+    p = corpus.rewrite(src, tmp_path / "late.xlsx", lambda n, d: d.replace(b"?>", b"?>" + bomb, 1) if n == part else d)
+    r = run("validate", p, "--as-of", "2025-06-30")
+    assert r.returncode == 2 and "实体声明" in r.stderr and part in r.stderr
+
+
+def test_a_date_cell_of_minus_1e20_is_not_a_crash(book, tmp_path):
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    p = corpus.rewrite(src, tmp_path / "huge.xlsx", lambda n, d: re.sub(
+        rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d) if n == part else d)
+    r = run("validate", p, "--as-of", "2025-06-30", "--format", "json")
+    assert r.returncode == 1 and r.stderr == ""
+    found = [(f["rule"], f["cell"]) for f in json.loads(r.stdout)["findings"]]
+    assert found == [("DATA003", "F2")]              # reported at its cell, the rest of the sheet read
+
+
+# ------------------------------------------------------------------ a stray value far from the data
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "XFD1", "A1048576"])
+def test_a_stray_far_cell_is_a_warning_not_a_crash(book, tmp_path, ref):
+    for n in range(2, 5001):
+        book.sheets["回访记录"].append(record(记录编号=f"R{n:05d}"))
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    cell = f'<c r="{ref}" t="inlineStr"><is><t> </t></is></c>'.encode()
+    row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+    def change(name, data):
+        if name != part:
+            return data
+        data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{ref}"/>'.encode(), data)
+        if row == 1:
+            return data.replace(b"</row>", cell + b"</row>", 1)
+        return data.replace(b"</sheetData>", b'<row r="%d">' % row + cell + b"</row></sheetData>")
+    p = corpus.rewrite(src, tmp_path / "far.xlsx", change)
+    t = time.perf_counter()
+    rep = report(p, "2025-06-30", limit_bytes=3 << 30)
+    took = time.perf_counter() - t
+    far = [f for f in rep["findings"] if f["rule"] == "DATA009"]
+    assert [(f["sheet"], f["cell"]) for f in far] == [("回访记录", ref)]
+    assert [f for f in rep["findings"] if f["rule"] != "DATA009"] == []
+    assert took < 60
+
+
+# ------------------------------------------------------------------ folders
+
+def test_a_folder_run_lists_every_file_it_skipped(book, tmp_path):
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    shutil.copy(book.write(), folder / "一部.xlsx")
+    (folder / "说明.docx").write_bytes(b"PK\x03\x04")
+    (folder / "导出.csv").write_text("a,b\n", encoding="utf-8")
+    (folder / "~$一部.xlsx").write_bytes(b"lock")
+    r = run("validate", folder, "--as-of", "2025-06-30")
+    assert r.returncode == 0, r.stderr
+    for name in ("说明.docx", "导出.csv", "~$一部.xlsx"):
+        assert name in r.stdout
+    assert "跳过" in r.stdout
+
+
+# ------------------------------------------------------------------ --annotate never crashes
+
+def test_annotate_marks_a_finding_inside_a_merged_range(book, tmp_path):
+    book.sheets["回访记录"][0]["录音编号"] = None
+    book.add("回访记录", **record(记录编号="R0002", 回访时间=datetime(2025, 6, 3, 9), 录音编号=None))
+    p = book.write()
+    wb = openpyxl.load_workbook(p)
+    ws = wb["回访记录"]
+    col = [c.value for c in ws[1]].index("录音编号") + 1
+    ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)   # 录音编号 merged over two records
+    q = tmp_path / "merged.xlsx"
+    wb.save(q)
+    r = run("validate", q, "--as-of", "2025-06-30", "--annotate", tmp_path / "ann")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    copy = next((tmp_path / "ann").glob("*.xlsx"))
+    marked = openpyxl.load_workbook(copy)["回访记录"].cell(2, col)
+    assert marked.comment is not None and marked.comment.text.count("MTH001") == 2   # both records, one cell
+
+
+def test_annotate_skips_a_workbook_it_cannot_copy_and_still_reports(book, tmp_path):
+    src = book.write()
+    part = corpus.sheet_parts(src)["客户"]
+    p = corpus.rewrite(src, tmp_path / "bigmerge.xlsx", lambda n, d: d.replace(
+        b"</worksheet>", b'<mergeCells count="1"><mergeCell ref="A900:XFD1000000"/></mergeCells></worksheet>')
+        if n == part else d)
+    t = time.perf_counter()
+    r = run("validate", p, "--as-of", "2025-06-30", "--annotate", tmp_path / "ann")
+    assert time.perf_counter() - t < 60
+    assert r.returncode == 1 and "共 1 个工作簿" in r.stdout and "合并单元格 A900:XFD1000000" in r.stdout
+    assert "未写出标注副本" in r.stderr and "合并单元格" in r.stderr and "Traceback" not in r.stderr

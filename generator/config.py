@@ -156,6 +156,8 @@ def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:
             if value.unit not in _DURATION_UNITS.get(default.unit, (default.unit,)):
                 raise ConfigError(f"{where}：rules.{rid}.{key} 的单位应为{'或'.join(_DURATION_UNITS[default.unit])}，"
                                   f"而不是“{value.unit}”")
+        elif isinstance(default, dict):
+            value = {**default, **_methods_table(value, f"{where}：rules.{rid}.{key}")}
         elif p.choices:
             if value not in p.choices:
                 raise ConfigError(f"{where}：rules.{rid}.{key} 应为 {' 或 '.join(map(repr, p.choices))}，而不是 “{value}”")
@@ -204,3 +206,19 @@ def _banks(raw: dict, where: str) -> dict[str, tuple[Question, ...]]:
                                  bool(item.get("required", True)), str(item.get("source", "公司配置"))))
         banks[kind] = tuple(bank)
     return banks
+
+
+def _methods_table(value, where: str) -> dict[str, list[str]]:
+    """A table of callback type -> allowed methods, as huifang.toml writes it:
+    allowed = { "销户回访" = ["电话"], "休眠客户回访" = ["电话", "电子邮件"] }"""
+    from generator.workbook.contract import CALLBACK_TYPES, METHODS
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} 应为表，如 {{ \"销户回访\" = [\"电话\"] }}")
+    out = {}
+    for kind, methods in value.items():
+        if kind not in CALLBACK_TYPES:
+            raise ConfigError(f"{where}：“{kind}”不是回访类型（可用：{'、'.join(CALLBACK_TYPES)}）")
+        if not isinstance(methods, list) or not methods or any(m not in METHODS for m in methods):
+            raise ConfigError(f"{where}.{kind} 应为回访方式列表，取自：{'、'.join(METHODS)}")
+        out[kind] = list(methods)
+    return out

@@ -95,7 +95,11 @@ class Unit:
         self._rec += 1
         if method is None:
             method = rng.choices(("电话", "面谈", "信函", "电子邮件", "电子问卷", "短信"), (70, 10, 5, 5, 5, 5))[0]
-            if result == "回访不可达":
+            if method == "短信":            # a text message is a notice, not a callback (MTH006)
+                method = "电子问卷"
+            if result == "回访不可达" or kind in ("销户回访", "资产异动回访"):
+                method = "电话"
+            elif kind == "休眠客户回访" and method not in ("电话", "电子邮件"):
                 method = "电话"
         judged = result in ("回访通过", "回访不通过")
         day = when.date()
@@ -404,6 +408,16 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
     r = next(r for r in u.sheets["回访记录"] if r["关联事件"] == e["事件编号"])
     retime(r, e["事件时间"] + timedelta(hours=20))
     out.append(("PF001", "回访记录", e["客户编号"], "私募认购后 20 小时即回访，仍在 24 小时冷静期内"))
+    out.append(("PF002", "事件", e["客户编号"], "上述回访无效，冷静期满后没有重新回访"))
+    # SPC001 for a statement that did not reach a customer with enough assets (and none for a small one)
+    rich = next(c for c in custs if c["客户编号"] not in used and (c.get("总资产") or 0) >= 100_000
+                and c["账户状态"] == "正常")
+    poor = next(c for c in custs if c["客户编号"] not in used and (c.get("总资产") or 0) < 100_000
+                and c["账户状态"] == "正常")
+    used.update((rich["客户编号"], poor["客户编号"]))
+    for c in (rich, poor):
+        u.event(c, "对账单未送达", datetime(YEAR, 11, 3, 10, 0), 说明="月度对账单被退回")
+    out.append(("SPC001", "事件", rich["客户编号"], "对账单未送达（总资产 10 万元以上），3 日内没有特殊回访"))
 
     # lost customers
     lost = [c for c in custs if c["账户状态"] == "销户"]
@@ -426,6 +440,19 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
     _drop(u, [row for row in u.sheets["流失客户"] if row["客户编号"] == gone["客户编号"]], "流失客户")
     _drop(u, [f for f in u.sheets["流失跟踪"] if f["客户编号"] == gone["客户编号"]], "流失跟踪")
     out.append(("LST001", "客户", gone["客户编号"], "已转出，流失客户表中没有档案"))
+
+    # TRM001: an advisory contract ended without a termination callback
+    ia_keep = next(c for c in ia_old[1:] if _recs(u, c["客户编号"], "投顾持续回访"))
+    used.add(ia_keep["客户编号"])
+    ia_keep["投顾解约日期"] = date(YEAR, 11, 14)
+    out.append(("TRM001", "客户", ia_keep["客户编号"], "11 月 14 日解约，5 个工作日内没有解约回访"))
+    # OUT006: a new customer of sales staff whose 第十八条(八) questions were skipped
+    c = next(c for c in new if c["客户编号"] not in used and c.get("开发人员") in ("S001", "S002")
+             and _recs(u, c["客户编号"], "新开户回访") and c["开户日期"] < date(YEAR, 10, 1))
+    used.add(c["客户编号"])
+    r = _recs(u, c["客户编号"], "新开户回访")[0]
+    r["出示执业证书"] = r["代理或代客理财"] = r["超越授权"] = None
+    out.append(("OUT006", "回访记录", c["客户编号"], "营销人员开发的新客户，第十八条(八)三题未答"))
 
     # dormant customer with no callback
     dorm = next(c for c in custs if c["账户状态"] == "休眠")
@@ -469,6 +496,29 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
     c = _cust(u, r["客户编号"])
     u.record(c, "存量回访", r["回访时间"] - timedelta(days=2), result="回访不可达", method="电话", 拨打次数=1)
     out.append(("OUT001", "回访记录", c["客户编号"], "回访不可达，只拨打了 1 次"))
+    r = _stock_target(u, used)
+    r["审核人"] = r["回访人员"]
+    out.append(("IND003", "回访记录", r["客户编号"], "回访人员审核自己的回访记录"))
+    r = _stock_target(u, used)
+    r["被访人"] = "王某（客户之子）"
+    out.append(("MTH005", "回访记录", r["客户编号"], "被访人是客户之子，不是客户本人"))
+    r = next(r for r in u.sheets["回访记录"] if r["回访类型"] == "休眠客户回访" and r["回访结果"] == "回访通过")
+    r.update(回访方式="面谈", 录音编号=None, 拨打次数=None, 客户签字="是", 回执附件=None)
+    out.append(("MTH006", "回访记录", r["客户编号"], "休眠客户回访用了面谈（只能电话或电子邮件）"))
+    r = _stock_target(u, used)
+    r.update(发现问题="客户反映营销人员曾承诺收益", 上报合规日期=r["回访时间"].date() + timedelta(days=10))
+    out.append(("OUT002", "回访记录", r["客户编号"], "发现问题 10 天后才上报合规（应立即上报）"))
+    # a plan row without its supervisor, a ledger row without its cause, a report nobody reviewed
+    plan = next(p for p in u.sheets["回访计划"] if p["计划日期"] >= date(YEAR, 1, 1) and p.get("部门主管"))
+    plan["部门主管"] = None
+    out.append(("PLN002", "回访计划", plan["客户编号"], "回访计划没有部门主管审批"))
+    row = next(row for row in u.sheets["流失客户"] if row.get("原因分类"))
+    row["原因分类"] = None
+    out.append(("LST003", "流失客户", row["客户编号"], "流失客户档案没有原因分类"))
+    rep = next(r for r in u.sheets["回访报告"] if r["报告期"] == f"{YEAR}-10")
+    rep["主管领导审核意见"] = None
+    out.append(("RPT002", "回访报告", None, "2025 年 10 月的回访报告没有主管领导审核意见"))
+
     # a plan never carried out
     r = _stock_target(u, used)
     c = _cust(u, r["客户编号"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from generator.workbook import contract as K
 from generator.workbook.reader import Table, Workbook
@@ -72,10 +72,10 @@ class Context:
         times = rec.col("回访时间")
         self.rec_time: list[datetime | None] = times
         self.rec_day: list[date | None] = [t.date() if t is not None else None for t in times]
-        results = rec.col("回访结果")
-        self.rec_completed = [r is not None and r != K.UNREACHABLE for r in results]
+        self.rec_completed, self.notice_of, self.notices = _completion(rec, times)
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
         self.void_reason: dict[int, object] = {}
+        self.cooling_off = timedelta(hours=24)   # set from PF001's parameter by its excludes hook
         self._shared: dict = {}         # caches that do not depend on since (shared by for_rule copies)
         self.provisional_years: set[int] = set()   # years a deadline of this workbook was computed in provisionally
         self._period: list[int] | None = None
@@ -101,6 +101,11 @@ class Context:
         due = window.after(start, self.cal)
         return due, window.unit == "个工作日" and self.provisional(start, due)
 
+    def done_day(self, i: int) -> date:
+        """The day a callback was completed: its own, or for a refusal the day of the notice that followed."""
+        j = self.notice_of.get(i)
+        return self.rec_day[j] if j is not None else self.rec_day[i]
+
     # ------------------------------------------------------------------ helpers
     def period_records(self) -> list[int]:
         """Indexes of the records dated since .. as-of (computed once)."""
@@ -114,11 +119,11 @@ class Context:
         got = self._shared.get("by_ct")
         if got is None:
             idx: dict[tuple, list[int]] = {}
-            days, as_of = self.rec_day, self.as_of
+            days, as_of, notices = self.rec_day, self.as_of, self.notices
             for i, (c, t) in enumerate(zip(self.records.col("客户编号"), self.records.col("回访类型"))):
                 d = days[i]
-                if c is None or t is None or d is None or d > as_of:
-                    continue
+                if c is None or t is None or d is None or d > as_of or i in notices:
+                    continue            # a notice (短信, or the letter after a refusal) is not a callback
                 idx.setdefault((c, t), []).append(i)
             times = self.rec_time
             got = {}
@@ -169,6 +174,37 @@ class Context:
     def rec_label(self, i: int) -> str:
         rid = self.records.col("记录编号")[i]
         return f"记录 {rid}" if rid else f"第 {self.records.rows[i]} 行记录"
+
+
+def _completion(rec: Table, times: list) -> tuple[list[bool], dict[int, int], set[int]]:
+    """Which records complete a callback, and which are notices rather than callbacks.
+
+    A callback is completed when the customer answered it (回访通过 or 回访不通过). A refusal
+    (拒绝回访) is completed once a written notice (短信, 信函 or 电子邮件, same customer and
+    type) follows it: 002 第三条(一), the customer's wish is respected and the notice carries
+    the warnings. A 短信 is always a notice, never a callback; a letter or e-mail the customer did
+    not answer is the notice of the refusal before it."""
+    results, methods = rec.col("回访结果"), rec.col("回访方式")
+    completed = [r in K.ANSWERED for r in results]
+    notices = {i for i, m in enumerate(methods) if m == "短信"}
+    notice_of: dict[int, int] = {}
+    refusals = [i for i, r in enumerate(results) if r == K.REFUSED and times[i] is not None]
+    if refusals:
+        custs, kinds = rec.col("客户编号"), rec.col("回访类型")
+        candidates: dict[tuple, list[int]] = {}
+        for j, m in enumerate(methods):
+            if m in K.NOTICE_METHODS and results[j] not in K.ANSWERED and times[j] is not None:
+                candidates.setdefault((custs[j], kinds[j]), []).append(j)
+        for lst in candidates.values():
+            lst.sort(key=times.__getitem__)
+        for i in refusals:
+            for j in candidates.get((custs[i], kinds[i]), ()):
+                if j != i and times[j] >= times[i]:
+                    notice_of[i] = j
+                    notices.add(j)
+                    completed[i] = True
+                    break
+    return completed, notice_of, notices
 
 
 def _first_index(keys: list) -> dict:

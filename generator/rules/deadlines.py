@@ -27,16 +27,18 @@ from generator.rules.durations import DAY, MONTH, WORKDAY, Duration
 
 from generator.workbook import contract as K
 
-SPECIAL_EVENTS = ("监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "异常交易", "其他特殊")
+SPECIAL_EVENTS = ("监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "对账单未送达", "异常交易", "其他特殊")
+STATEMENT_EVENTS = ("对账单异议", "对账单未送达")     # special only for customers with enough assets
 PROVISIONAL_NOTE = "，暂定：按暂定日历计算"
 
 
 class Trigger:
-    __slots__ = ("sheet", "row", "column", "customer", "day", "moment", "label", "event")
+    __slots__ = ("sheet", "row", "column", "customer", "day", "moment", "label", "event", "accept")
 
-    def __init__(self, sheet, row, column, customer, day, label, event=None, moment=None):
+    def __init__(self, sheet, row, column, customer, day, label, event=None, moment=None, accept=None):
         self.sheet, self.row, self.column, self.customer = sheet, row, column, customer
         self.day, self.label, self.event, self.moment = day, label, event, moment
+        self.accept = accept        # a further test a callback must pass to count (PF002: not by sales staff)
 
 
 def window_text(d: Duration) -> str:
@@ -68,8 +70,10 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
         if t.event is not None:
             event = t.event
             accept = lambda i: links[i] is None or links[i] == event  # noqa: E731
+        if t.accept is not None:
+            accept = t.accept if accept is None else (lambda i, a=accept, b=t.accept: a(i) and b(i))
         i = ctx.first_callback(t.customer, kind, completed=dl.completed, start=t.moment or t.day, accept=accept)
-        if i is not None and ctx.rec_day[i] <= t.day + short:
+        if i is not None and ctx.done_day(i) <= t.day + short:
             continue                                    # on time by any calendar: no deadline needed
         due, provisional = ctx.after(window, t.day)
         if due < since:
@@ -77,7 +81,7 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
         note = PROVISIONAL_NOTE if provisional else ""
         head = f"{t.label} {iso(t.moment or t.day)} 起{within}"
         if i is not None:
-            day = ctx.rec_day[i]
+            day = ctx.done_day(i)
             if day > due:
                 yield ctx.rec_hit(i, "回访时间",
                                   f"{kind}晚了 {(day - due).days} 天：{head}应{what}（截止 {iso(due)}{note}），"
@@ -148,14 +152,23 @@ def ia002(ctx: Context, s):
 
 
 @rule("SPC001", ERROR, "特殊回访超期",
-      explain="发生监管协查、交易所重点监控、身份信息变更、对账单异议、异常交易或其他特殊事件后 {within}内须完成特殊回访。",
+      explain="发生监管协查、交易所重点监控、身份信息变更、异常交易或其他特殊事件后 {within}内须完成特殊回访；"
+              "对账单异议、对账单未送达只对总资产达到 {min_assets}的客户触发。",
       fix="尽快完成特殊回访，并在回访记录的“关联事件”中填写事件编号。",
-      group="deadline", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第三十一条")],
-      params=[within(Duration(3, DAY), S("001", "中国银河证券经纪业务客户回访实施细则 第三十一条"), "days")],
+      group="deadline", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第十三条、第三十一条")],
+      params=[within(Duration(3, DAY), S("001", "中国银河证券经纪业务客户回访实施细则 第三十一条"), "days"),
+              Param("min_assets", "对账单事件的总资产门槛", 100_000, unit="元",
+                    source=S("001", "中国银河证券经纪业务客户回访实施细则 第十三条(一)"))],
       sheet="事件", deadline=Deadline("监管协查、交易所重点监控等特殊事件", "特殊回访", completed=True),
       example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查', 事件时间='2025-05-08 10:00'), sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-12 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查', 事件时间='2025-05-08 10:00'), sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-11 20:00')), cell='回访记录!F2', message='特殊回访晚了 1 天：监管协查事件 E1 2025-05-08 10:00 起 3 天内应完成特殊回访（截止 2025-05-11）'))
 def spc001(ctx: Context, s):
-    return event_triggers(ctx, SPECIAL_EVENTS)
+    assets, index = ctx.customers.col("总资产"), ctx.cust_index
+    for t in event_triggers(ctx, SPECIAL_EVENTS):
+        if t.label.startswith(STATEMENT_EVENTS):
+            j = index.get(t.customer)
+            if j is None or (assets[j] or 0) < s.min_assets:
+                continue
+        yield t
 
 
 @rule("CLS001", ERROR, "销户回访超期",
@@ -217,3 +230,47 @@ def ast001(ctx: Context, s):
       example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='投诉办结', 事件时间='2025-06-02 15:00'), sets('回访记录', 回访类型='投诉回访', 回访时间='2025-06-10 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='投诉办结', 事件时间='2025-06-02 15:00'), sets('回访记录', 回访类型='投诉回访', 回访时间='2025-06-09 09:00')), cell='回访记录!F2', message='5 个工作日内应完成投诉回访（截止 2025-06-09）'))
 def cmp001(ctx: Context, s):
     return event_triggers(ctx, ("投诉办结",))
+
+
+@rule("TRM001", WARNING, "解约回访超期",
+      explain="客户解除投资顾问协议后 {within}内应进行解约回访（任何回访结果都算进行过），了解解约原因和意见建议。"
+              "天风指引第九条(二)3 要求在客户解约时及时了解原因，时限为公司实务。",
+      fix="联系解约客户了解原因和意见，登记回访类型为“解约回访”的记录。",
+      group="deadline", sources=[S("002", "第九条(二)3"), S("CO", "时限为公司实务")],
+      params=[within(Duration(5, WORKDAY), S("CO", "公司实务"), "working_days")], sheet="客户",
+      deadline=Deadline("投顾解约日期", "解约回访", completed=False),
+      example=Example(fails=(sets("客户", 投顾签约日期="2024-03-01", 投顾解约日期="2025-05-06"),),
+                      passes=(sets("客户", 投顾签约日期="2024-03-01", 投顾解约日期="2025-05-06"),
+                              adds("回访记录", 记录编号="R2", 回访类型="解约回访", 回访时间="2025-05-09 10:00")),
+                      cell="客户!P2", message="投顾解约日期 2025-05-06 起 5 个工作日内未进行解约回访（截止 2025-05-13）"))
+def trm001(ctx: Context, s):
+    return customer_triggers(ctx, "投顾解约日期", "投顾解约日期")
+
+
+@rule("PF002", ERROR, "私募产品回访未在冷静期满后及时完成",
+      explain="每笔私募认购都须在冷静期满后 {within}内完成一次有效的私募产品回访：在冷静期满之后进行、由营销人员以外的人员执行、"
+              "客户作答（回访通过或不通过）。回访成功前基金合同不得确认，时限为公司实务。",
+      fix="冷静期满后尽快由回访专员进行私募产品回访，在“关联事件”中填写认购事件编号；回访不成功的，不得确认合同。",
+      group="private", sources=[S("PFM", "第三十条、第三十一条"), S("000", "4.3"), S("CO", "时限为公司实务")],
+      params=[within(Duration(5, WORKDAY), S("CO", "公司实务"), "working_days")], sheet="事件",
+      deadline=Deadline("私募认购冷静期满", "私募产品回访", completed=True),
+      example=Example(fails=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间="2025-04-02 16:50"),),
+                      passes=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间="2025-04-02 16:50"),
+                              adds("回访记录", 记录编号="R2", 回访类型="私募产品回访", 回访时间="2025-04-07 10:00",
+                                   关联事件="E1", **answers("私募产品回访"))),
+                      cell="事件!D2", message="冷静期满 2025-04-03 16:50 起 5 个工作日内未完成私募产品回访（截止 2025-04-11）"))
+def pf002(ctx: Context, s):
+    span = ctx.cooling_off
+    roles, staff = ctx.staff.col("岗位"), ctx.records.col("回访人员")
+    index = ctx.staff_index
+
+    def not_sales(i):
+        j = index.get(staff[i])
+        return j is None or roles[j] != "营销人员"
+    for t in event_triggers(ctx, ("私募认购",)):
+        when = t.moment or datetime(t.day.year, t.day.month, t.day.day)
+        end = when + span
+        t.moment, t.day = end, end.date()
+        t.label = f"{t.label} 的冷静期满"
+        t.accept = not_sales
+        yield t

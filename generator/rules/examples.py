@@ -28,6 +28,7 @@ RECORD = {
     "回访时间": datetime(2025, 6, 2, 10, 0), "回访人员": "H001", "被访人": "张三", "拨打次数": 1,
     "回访结果": "回访通过", "录音编号": "LY0001", "报告日期": date(2025, 6, 3), "提交审核日期": date(2025, 6, 4),
     "审核人": "M001", "审核日期": date(2025, 6, 5),
+    "违规代客操作": "否", "全权委托": "否", "已提示风险": "是",         # the 存量回访 questionnaire, answered
 }
 # rows a Change adds start from these (so an added record is a complete, clean one)
 ADD_BASE = {"客户": CUSTOMER, "回访记录": RECORD}

@@ -38,7 +38,7 @@ def _due_table(ctx: Context, days, window: Duration) -> dict:
       fix="汇总报告回访情况并填写报告日期。",
       group="process", sources=[S("000", "4.4(1)1)")],
       params=[Param("days", "报告时限", Duration(1, DAY), source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 报告日期='2025-06-05'),), passes=(sets('回访记录', 报告日期='2025-06-03'),), cell='回访记录!AS2', message='报告日期 2025-06-05 晚于 2025-06-03'))
+      example=Example(fails=(sets('回访记录', 报告日期='2025-06-05'),), passes=(sets('回访记录', 报告日期='2025-06-03'),), cell='回访记录!AY2', message='报告日期 2025-06-05 晚于 2025-06-03'))
 def prc001(ctx: Context, s):
     got, days = ctx.records.col("报告日期"), ctx.rec_day
     due_of = _due_table(ctx, days, s.days)
@@ -57,7 +57,7 @@ def prc001(ctx: Context, s):
       params=[Param("days", "提交时限", Duration(3, DAY), source=S("000", "4.4(1)2)"), effective=ISSUED_000),
               Param("extended_days", "延期后的提交时限", Duration(7, DAY), source=S("000", "4.4(1)2)"), effective=ISSUED_000)],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 提交审核日期='2025-06-06'),), passes=(sets('回访记录', 提交审核日期='2025-06-06', 延期审批='是'),), cell='回访记录!AT2', message='提交审核日期 2025-06-06 晚于 2025-06-05'))
+      example=Example(fails=(sets('回访记录', 提交审核日期='2025-06-06'),), passes=(sets('回访记录', 提交审核日期='2025-06-06', 延期审批='是'),), cell='回访记录!AZ2', message='提交审核日期 2025-06-06 晚于 2025-06-05'))
 def prc002(ctx: Context, s):
     got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
     normal, extended = _due_table(ctx, days, s.days), _due_table(ctx, days, s.extended_days)
@@ -76,7 +76,7 @@ def prc002(ctx: Context, s):
       group="process", sources=[S("000", "3.3、4.4(2)（主管审阅）"), S("CO", "审核时限为公司实务")],
       params=[Param("within", "审核时限", Duration(5, WORKDAY), source=S("CO", "公司实务"), aliases=("working_days",))],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 审核人=None, 审核日期=None),), cell='回访记录!AV2', message='2025-06-04 提交审核，至 2025-06-11 仍无审核人'))
+      example=Example(fails=(sets('回访记录', 审核人=None, 审核日期=None),), cell='回访记录!BB2', message='2025-06-04 提交审核，至 2025-06-11 仍无审核人'))
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
     due_of = _due_table(ctx, sent, s.within)
@@ -100,8 +100,8 @@ def prc003(ctx: Context, s):
 @rule("PLN001", ERROR, "回访计划未执行",
       explain="计划日期已过的回访计划，须有同一客户、同一回访类型、回访时间不早于计划日期前 {window_days}的回访记录。",
       fix="执行计划中的回访；计划取消的，在计划表中注明并删除该行。",
-      group="process", sources=[S("000", "4.2、附件一")],
-      params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("000", "4.2"), effective=ISSUED_000)],
+      group="process", sources=[S("000", "4.2、附件一（按计划回访）"), S("CO", "可提前的天数为公司实务")],
+      params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("CO", "公司实务"))],
       sheet="回访计划",
       example=Example(fails=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='重点客户回访', 回访方式='电话', 计划日期='2025-06-10'),), passes=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='存量回访', 回访方式='电话', 计划日期='2025-06-10'),), cell='回访计划!H2', message='计划 P1 的重点客户回访（计划日期 2025-06-10）没有对应的回访记录'))
 def pln001(ctx: Context, s):
@@ -117,10 +117,12 @@ def pln001(ctx: Context, s):
 
 
 @rule("LST001", ERROR, "流失客户未建档",
-      explain="销户或转出的客户（总资产达到 {min_assets}的；门槛为 0 即全部）须在“流失客户”表建立流失客户档案。",
+      explain="销户或转出的客户（总资产达到 {min_assets}的；门槛为 0 即全部）须在“流失客户”表建立流失客户档案。"
+              "客户服务指引 5.5.3 要求为流失的高端客户建档；默认为全部流失客户建档，是公司实务的扩展，可按公司对高端客户的门槛调整。",
       fix="在“流失客户”表中补建档案，写明流失原因，并安排后续跟踪。",
-      group="lost", sources=[S("003", "5.5.3")],
-      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元", source=S("003", "5.5.3"))], sheet="客户",
+      group="lost", sources=[S("003", "5.5.3（流失高端客户建档）"), S("CO", "默认扩展到全部流失客户")],
+      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元", source=S("CO", "公司实务（003 5.5.3 只要求高端客户）"))],
+      sheet="客户",
       example=Example(fails=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'),), passes=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'), adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动')), cell='客户!R2', message='客户已转出（2025-03-01），“流失客户”表中没有档案'))
 def lst001(ctx: Context, s):
     t = ctx.customers
@@ -192,3 +194,55 @@ def rpt001(ctx: Context, s):
             yield Hit("回访报告", None, "报告期", text, due=due, provisional=prov)
         else:
             yield Due("回访报告", None, None, due, "回访报告", text, prov)
+
+
+@rule("PLN002", WARNING, "回访计划没有部门主管审批",
+      explain="回访计划须经部门主管审批：“回访计划”表的每一行都应填写部门主管。",
+      fix="提交部门主管审批回访计划，并填写部门主管的工号。",
+      group="process", sources=[S("000", "附件二 客户回访计划（部门主管签字）"), S("002", "第十一条（回访计划上报审批）")],
+      sheet="回访计划",
+      example=Example(fails=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
+                                  计划日期="2025-06-01"),),
+                      passes=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
+                                   计划日期="2025-06-01", 部门主管="M001"),),
+                      cell="回访计划!K2", message="计划 P1 没有部门主管审批"))
+def pln002(ctx: Context, s):
+    t = ctx.plans
+    ids, custs, days, boss = t.col("计划编号"), t.col("客户编号"), t.col("计划日期"), t.col("部门主管")
+    for i, d in enumerate(days):
+        if boss[i] is None and (d is None or d >= ctx.since):
+            yield Hit("回访计划", t.rows[i], "部门主管", f"计划 {ids[i] or ''} 没有部门主管审批（部门主管为空）", custs[i])
+
+
+@rule("LST003", WARNING, "流失客户档案不完整",
+      explain="流失客户档案应写明原因分类（主观或客观）和服务员工，便于分析流失原因和安排挽留。",
+      fix="补填“流失客户”表的原因分类和服务员工。",
+      group="lost", sources=[S("003", "5.5.3（流失客户档案表）")], sheet="流失客户",
+      example=Example(fails=(adds("流失客户", 客户编号="C0001", 流失日期="2025-03-01", 流失主要原因="工作调动"),
+                             adds("流失跟踪", 客户编号="C0001", 联系时间="2025-06-01 10:00", 联系员工="H001")),
+                      passes=(adds("流失客户", 客户编号="C0001", 流失日期="2025-03-01", 流失主要原因="工作调动",
+                                   原因分类="客观", 服务员工="H002"),
+                              adds("流失跟踪", 客户编号="C0001", 联系时间="2025-06-01 10:00", 联系员工="H001")),
+                      cell="流失客户!N2", message="流失客户档案缺原因分类、服务员工"))
+def lst003(ctx: Context, s):
+    t = ctx.lost
+    custs, kinds, staff = t.col("客户编号"), t.col("原因分类"), t.col("服务员工")
+    for i in range(len(t)):
+        missing = [n for n, v in (("原因分类", kinds[i]), ("服务员工", staff[i])) if v is None]
+        if missing:
+            yield Hit("流失客户", t.rows[i], missing[0], f"流失客户档案缺{'、'.join(missing)}", custs[i])
+
+
+@rule("RPT002", WARNING, "回访报告没有主管领导审核意见",
+      explain="编制完成（已填编制日期）的客户回访报告应有主管领导审核意见。",
+      fix="请主管领导审阅回访报告，填写审核意见。",
+      group="process", sources=[S("000", "3.3（主管领导审阅）、附件四 客户回访报告")], sheet="回访报告",
+      example=Example(fails=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05"),),
+                      passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05", 主管领导审核意见="同意"),),
+                      cell="回访报告!M2", message="2025-05 的回访报告没有主管领导审核意见"))
+def rpt002(ctx: Context, s):
+    t = ctx.book["回访报告"]
+    labels, made, review = t.col("报告期"), t.col("编制日期"), t.col("主管领导审核意见")
+    for i in range(len(t)):
+        if made[i] is not None and made[i] <= ctx.as_of and made[i] >= ctx.since and not review[i]:
+            yield Hit("回访报告", t.rows[i], "主管领导审核意见", f"{labels[i] or ''} 的回访报告没有主管领导审核意见（编制日期 {iso(made[i])}）")

@@ -4,14 +4,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from generator.rules.examples import answers
-from generator.rules.context import Context, iso
+from generator.workbook import contract as K
+from generator.rules.context import Context, Hit, iso
 from generator.rules.deadlines import PROVISIONAL_NOTE
 from generator.rules.durations import HOUR, WORKDAY, Duration
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
 
 
 PF_KIND = "私募产品回访"
-JUDGED = ("回访通过", "回访不通过")   # results that mean the customer was actually asked
+JUDGED = K.ANSWERED                 # results that mean the customer was actually asked
+XX_2017 = "xx证券股份有限公司经纪业务客户回访实施细则（2017年修订）"
 
 
 # ------------------------------------------------------------------ private fund
@@ -24,6 +26,7 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     whatever its date; PF001 reports the ones dated in the checked period.
     """
     span = s.hours.span()
+    ctx.cooling_off = span
     ev = ctx.events
     kinds, custs, ids, times = ev.col("事件类型"), ev.col("客户编号"), ev.col("事件编号"), ev.col("事件时间")
     by_cust: dict = {}
@@ -79,7 +82,8 @@ IA_KINDS = ("投顾新签约回访", "投顾持续回访")
               "私募产品回访由营销人员执行的，也在此报告。",
       fix="改由回访专员或客户服务人员重新回访，并登记新的回访记录。",
       group="independence",
-      sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第四条"), S("002", "第七条"), S("PFM", "第三十条")],
+      sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第三条（独立性原则）、第四条（营销序列员工以外的人员）"),
+               S("002", "第七条"), S("PFM", "第三十条")],
       sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访人员='S001'),), passes=(sets('回访记录', 回访人员='H002'),), cell='回访记录!G2', message='存量回访由营销人员 S001 执行，违反回访独立性要求'))
 def ind001(ctx: Context, s):
@@ -119,7 +123,7 @@ def _method_records(ctx: Context, method: str, judged_only: bool):
 @rule("MTH001", ERROR, "电话回访没有录音编号",
       explain="电话回访须全程录音，回访记录中填写录音编号（未接通的拨打也要录音留痕）。",
       fix="在录音系统中找到对应录音，补填录音编号；确实没有录音的，须重新回访。",
-      group="evidence", sources=[S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录",
+      group="evidence", sources=[S("001", XX_2017 + " 第七条"), S("002", "第二条、第八条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2', message='记录 R0001为电话回访，未填录音编号'))
 def mth001(ctx: Context, s):
     rec = ctx.records.col("录音编号")
@@ -131,7 +135,7 @@ def mth001(ctx: Context, s):
 @rule("MTH002", ERROR, "面谈回访没有客户签字",
       explain="面谈回访（回访结果为通过或不通过）须由客户在回访记录上签字确认，“客户签字”填“是”。",
       fix="请客户补签回访记录；无法补签的，改用电话回访并录音。",
-      group="evidence", sources=[S("001", "第七条")], sheet="回访记录",
+      group="evidence", sources=[S("001", XX_2017 + " 第七条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访方式='面谈', 录音编号=None, 客户签字='否'),), passes=(sets('回访记录', 回访方式='面谈', 客户签字='√'),), cell='回访记录!L2', message='面谈回访，客户签字为“否”'))
 def mth002(ctx: Context, s):
     sign = ctx.records.col("客户签字")
@@ -143,7 +147,7 @@ def mth002(ctx: Context, s):
 @rule("MTH003", ERROR, "信函回访缺客户签字或回执",
       explain="信函回访（回访结果为通过或不通过）须有客户签字的回函（“客户签字”为“是”），并归档邮局回执（“回执附件”为“是”）。",
       fix="归档客户签字的回函和邮局回执；缺失的，改用电话回访并录音。",
-      group="evidence", sources=[S("001", "第七条")], sheet="回访记录",
+      group="evidence", sources=[S("001", XX_2017 + " 第七条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访方式='信函', 客户签字='是'),), passes=(sets('回访记录', 回访方式='信函', 客户签字='是', 回执附件='Y'),), cell='回访记录!M2', message='信函回访，缺回执附件'))
 def mth003(ctx: Context, s):
     sign, receipt = ctx.records.col("客户签字"), ctx.records.col("回执附件")
@@ -156,7 +160,7 @@ def mth003(ctx: Context, s):
 @rule("MTH004", WARNING, "电子邮件回访没有归档打印件",
       explain="电子邮件回访（回访结果为通过或不通过）应将往来邮件打印归档，“回执附件”填“是”。",
       fix="打印客户回复的邮件并归档，补填“回执附件”。",
-      group="evidence", sources=[S("001", "第七条")], sheet="回访记录",
+      group="evidence", sources=[S("001", XX_2017 + " 第七条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访方式='电子邮件'),), passes=(sets('回访记录', 回访方式='电子邮件', 回执附件='是'),), cell='回访记录!M2', message='电子邮件回访，未归档邮件打印件'))
 def mth004(ctx: Context, s):
     receipt = ctx.records.col("回执附件")
@@ -181,24 +185,34 @@ def out001(ctx: Context, s):
             yield ctx.rec_hit(i, "拨打次数", f"回访不可达，但拨打次数为 {tries[i] or 0} 次，少于 {s.min_attempts} 次")
 
 
-@rule("OUT002", ERROR, "回访发现的问题未上报合规",
-      explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须上报风控合规部门，并填写上报合规日期。",
+@rule("OUT002", ERROR, "回访发现的问题未及时上报合规",
+      explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须立即上报风控合规部门：上报合规日期不晚于回访后 {within}。",
       fix="将问题上报合规部门，填写上报日期和处理结果。",
-      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 回访结果='回访不通过'),), passes=(sets('回访记录', 回访结果='回访不通过', 上报合规日期='2025-06-03'),), cell='回访记录!AP2', message='回访不通过，未填上报合规日期'))
+      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条（回访跟踪及反馈）"), S("001", "证券客户回访制度 三、3（应立即上报）")],
+      params=[Param("within", "上报时限", Duration(1, WORKDAY), source=S("001", "证券客户回访制度 三、3（应立即上报）"))],
+      sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 回访结果='回访不通过'),), passes=(sets('回访记录', 回访结果='回访不通过', 上报合规日期='2025-06-03'),), cell='回访记录!AV2', message='回访不通过，未填上报合规日期'))
 def out002(ctx: Context, s):
     results, found, sent = ctx.records.col("回访结果"), ctx.records.col("发现问题"), ctx.records.col("上报合规日期")
     for i in ctx.period_records():
-        if sent[i] is None and (results[i] == "回访不通过" or found[i]):
-            why = "回访不通过" if results[i] == "回访不通过" else f"发现问题“{found[i]}”"
+        if not (results[i] == "回访不通过" or found[i]):
+            continue
+        why = "回访不通过" if results[i] == "回访不通过" else f"发现问题“{found[i]}”"
+        if sent[i] is None:
             yield ctx.rec_hit(i, "上报合规日期", f"{why}，未填上报合规日期")
+            continue
+        due, prov = ctx.after(s.within, ctx.rec_day[i])
+        if sent[i] > due:
+            note = PROVISIONAL_NOTE if prov else ""
+            yield ctx.rec_hit(i, "上报合规日期", f"{why}，{iso(sent[i])} 才上报合规，晚于 {iso(due)}{note}（应立即上报）",
+                              due=due, actual=sent[i], provisional=prov)
 
 
 @rule("OUT003", ERROR, "客户投诉没有处理结果",
       explain="回访中客户提出投诉的（“是否投诉”为“是”），须填写处理结果。",
       fix="按投诉处理流程办理，并填写处理结果。",
       group="outcome", sources=[S("002", "第十三条 7")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 是否投诉='是'),), passes=(sets('回访记录', 是否投诉='是', 处理结果='已致歉并调整服务人员'),), cell='回访记录!AQ2', message='客户投诉，未填处理结果'))
+      example=Example(fails=(sets('回访记录', 是否投诉='是'),), passes=(sets('回访记录', 是否投诉='是', 处理结果='已致歉并调整服务人员'),), cell='回访记录!AW2', message='客户投诉，未填处理结果'))
 def out003(ctx: Context, s):
     comp, result = ctx.records.col("是否投诉"), ctx.records.col("处理结果")
     for i in ctx.period_records():
@@ -230,10 +244,11 @@ def out004(ctx: Context, s):
 @rule("OUT005", WARNING, "客户意见未及时处理",
       explain="客户提出意见或建议的，应在回访后 {within}内答复处理，并填写意见处理日期。",
       fix="答复客户意见，填写意见处理日期。",
-      group="outcome", sources=[S("002", "第十三条")],
-      params=[Param("within", "处理时限", Duration(5, WORKDAY), source=S("002", "第十三条"), aliases=("working_days",))],
+      group="outcome", sources=[S("002", "第五章 第十三条（回访跟踪及反馈：及时向客户反馈处理结果）"), S("CO", "时限为公司实务")],
+      params=[Param("within", "处理时限", Duration(5, WORKDAY), source=S("CO", "公司实务，参照 002 第五章 第十三条"),
+                    aliases=("working_days",))],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 客户意见='希望增加投教活动'),), passes=(sets('回访记录', 客户意见='希望增加投教活动', 意见处理日期='2025-06-09'),), cell='回访记录!AM2', message='客户意见“希望增加投教活动”未处理（应于 2025-06-09 前）'))
+      example=Example(fails=(sets('回访记录', 客户意见='希望增加投教活动'),), passes=(sets('回访记录', 客户意见='希望增加投教活动', 意见处理日期='2025-06-09'),), cell='回访记录!AS2', message='客户意见“希望增加投教活动”未处理（应于 2025-06-09 前）'))
 def out005(ctx: Context, s):
     opinion, handled = ctx.records.col("客户意见"), ctx.records.col("意见处理日期")
     for i in ctx.period_records():
@@ -250,21 +265,118 @@ def out005(ctx: Context, s):
 
 
 @rule("OUT006", WARNING, "问卷未答全",
-      explain="私募产品回访、新开户回访、投顾新签约回访有规定的问卷；回访结果为通过或不通过时，每个必答问题都应有“是”或“否”。",
+      explain="有规定问卷的回访（私募产品、新开户、投顾新签约、投顾持续、存量、重点客户回访）在回访结果为通过或不通过时，"
+              "每个必答问题都应有“是”或“否”；新开户回访第十八条(八)各项、重点客户回访中关于营销人员的问题，"
+              "在客户的开发人员是营销人员时必答。",
       fix="补填问卷答案（以录音或签字记录为准）。",
       group="outcome",
-      sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第十八条"), S("002", "第九条(一)1")],
+      sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第十八条、第二十一条、第二十九条"),
+               S("002", "第九条(一)1、2")],
       sheet="回访记录",
       example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 全权委托=None))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访'))), cell='回访记录!Y2', message='新开户回访问卷缺 1 题：全权委托'))
 def out006(ctx: Context, s):
     rec = ctx.records
-    kinds, results = rec.col("回访类型"), rec.col("回访结果")
+    kinds, results, custs = rec.col("回访类型"), rec.col("回访结果"), rec.col("客户编号")
+    sales = by_sales_staff(ctx)
     for kind, bank in ctx.banks.items():
         cols = [(q, rec.col(q.short)) for q in bank if q.required]
         for i in ctx.period_records():
             if kinds[i] != kind or results[i] not in JUDGED:
                 continue
-            missing = [q.short for q, vals in cols if vals[i] is None]
+            missing = [q.short for q, vals in cols if vals[i] is None and (not q.when or custs[i] in sales)]
             if missing:
                 yield ctx.rec_hit(i, missing[0], f"{kind}问卷缺 {len(missing)} 题：{'、'.join(missing)}")
 
+
+
+def by_sales_staff(ctx: Context) -> set:
+    """客户编号 of the customers whose 开发人员 is a 营销人员."""
+    roles, index = ctx.staff.col("岗位"), ctx.staff_index
+    out = set()
+    for c, dev in zip(ctx.customers.col("客户编号"), ctx.customers.col("开发人员")):
+        j = index.get(dev)
+        if j is not None and roles[j] == "营销人员":
+            out.add(c)
+    return out
+
+
+@rule("IND003", ERROR, "审核人不独立",
+      explain="回访记录的审核人不能是该记录的回访人员本人，也不能是营销人员或投资顾问：审核由部门主管、客服总监或合规管理人员进行。",
+      fix="改由部门主管或合规管理人员审核，重新填写审核人、审核日期和审核意见。",
+      group="independence",
+      sources=[S("000", "3.3、4.4(2)（主管领导审阅）"), S("002", "第十三条5（客服总监、合规管理人员签字）")],
+      sheet="回访记录",
+      example=Example(fails=(sets("回访记录", 审核人="H001"),), passes=(sets("回访记录", 审核人="M001"),),
+                      cell="回访记录!BB2", message="审核人 H001 是本记录的回访人员"))
+def ind003(ctx: Context, s):
+    rec = ctx.records
+    staff, reviewer = rec.col("回访人员"), rec.col("审核人")
+    roles = ctx.staff.col("岗位")
+    for i in ctx.period_records():
+        r = reviewer[i]
+        if r is None:
+            continue
+        if r == staff[i]:
+            yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是本记录的回访人员，不能审核自己的回访")
+            continue
+        j = ctx.staff_index.get(r)
+        if j is not None and roles[j] in ("营销人员", "投资顾问"):
+            yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是{roles[j]}，不能审核回访记录")
+
+
+SELF = ("本人", "客户本人", "本人接听")
+
+
+@rule("MTH005", ERROR, "个人客户的被访人不是客户本人",
+      explain="个人客户的回访对象必须是客户本人：“被访人”填写时，应为客户名称，或写“本人”“客户本人”。",
+      fix="联系客户本人重新回访；被访人填写有误的，改为客户本人的姓名。",
+      group="evidence", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第四条（回访的对象必须是客户本人）")],
+      sheet="回访记录",
+      example=Example(fails=(sets("回访记录", 被访人="李四（客户配偶）"),), passes=(sets("回访记录", 被访人="本人"),),
+                      cell="回访记录!H2", message="被访人“李四（客户配偶）”不是客户本人"))
+def mth005(ctx: Context, s):
+    rec = ctx.records
+    who, custs = rec.col("被访人"), rec.col("客户编号")
+    names, cats = ctx.customers.col("客户名称"), ctx.customers.col("客户类别")
+    for i in ctx.period_records():
+        w = who[i]
+        if not w:
+            continue
+        j = ctx.cust_index.get(custs[i])
+        if j is None or cats[j] != "个人":
+            continue
+        plain = "".join(w.split())
+        if plain in SELF or plain == "".join((names[j] or "").split()):
+            continue
+        yield ctx.rec_hit(i, "被访人", f"被访人“{w}”不是客户本人（客户名称 {names[j]}）")
+
+
+DEFAULT_METHODS = {"销户回访": ["电话"], "资产异动回访": ["电话"], "休眠客户回访": ["电话", "电子邮件"]}
+
+
+@rule("MTH006", ERROR, "回访方式不适用于该回访类型",
+      explain="部分回访类型只能用规定的方式：{allowed}；其他类型可用电话、面谈、信函、电子邮件、电子问卷，"
+              "但不能用短信——短信只是通知，不是回访（拒绝回访后按客户意愿发出的短信通知除外）。",
+      fix="按规定的方式重新回访并登记。",
+      group="evidence",
+      sources=[S("001", "证券客户回访制度 三、2（销户：电话；长期无交易：电话或电邮）、三、3（资产转出：电话）"),
+               S("002", "第三条(一)（短信是对不愿接受回访的客户的告知方式）")],
+      params=[Param("allowed", "各回访类型允许的方式", DEFAULT_METHODS,
+                    source=S("001", "证券客户回访制度 三、2、三、3"))],
+      sheet="回访记录",
+      example=Example(fails=(sets("回访记录", 回访方式="短信", 录音编号=None),), passes=(sets("回访记录", 回访方式="电子问卷"),),
+                      cell="回访记录!E2", message="存量回访不能用短信"))
+def mth006(ctx: Context, s):
+    rec = ctx.records
+    kinds, methods = rec.col("回访类型"), rec.col("回访方式")
+    allowed = s.allowed
+    notices_of_refusals = set(ctx.notice_of.values())       # the customer asked not to be called
+    for i in ctx.period_records():
+        k, m = kinds[i], methods[i]
+        if k is None or m is None or i in notices_of_refusals:
+            continue
+        ok = allowed.get(k)
+        if ok is not None and m not in ok:
+            yield ctx.rec_hit(i, "回访方式", f"{k}只能用{'或'.join(ok)}，本记录为{m}")
+        elif ok is None and m == "短信":
+            yield ctx.rec_hit(i, "回访方式", f"{k}不能用短信：短信只是通知，不是回访")

@@ -59,6 +59,8 @@ class Param:
     def show(self, value) -> str:
         if isinstance(value, Duration):
             return value.show()
+        if isinstance(value, dict):
+            return "；".join(f"{k}：{'、'.join(v)}" for k, v in value.items())
         if self.choices:
             return {"year": "每年", "quarter": "每季度", "month": "每月"}.get(value, str(value))
         if self.unit == "%":

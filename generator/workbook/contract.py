@@ -34,8 +34,11 @@ CALLBACK_TYPES = (
 METHODS = ("电话", "面谈", "信函", "电子邮件", "电子问卷", "短信")
 RESULTS = ("回访通过", "回访不通过", "拒绝回访", "回访不可达")
 UNREACHABLE = "回访不可达"
+ANSWERED = ("回访通过", "回访不通过")          # the customer was asked: the callback is completed
+REFUSED = "拒绝回访"                            # completed only once a notice follows it (002 第三条(一))
+NOTICE_METHODS = ("短信", "信函", "电子邮件")     # how a refusing customer is told in writing
 EVENT_TYPES = (
-    "大额转出", "监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "异常交易", "其他特殊",
+    "大额转出", "监管协查", "交易所重点监控", "身份信息变更", "对账单异议", "对账单未送达", "异常交易", "其他特殊",
     "投诉办结", "私募认购",
 )
 ROLES = ("回访专员", "营销人员", "投资顾问", "客户服务", "部门主管", "合规管理")

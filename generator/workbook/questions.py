@@ -18,11 +18,16 @@ class Question:
     expected: str       # "是" or "否"
     required: bool = True
     source: str = ""
+    when: str = ""      # "营销人员开发": required only when the customer's 开发人员 is a 营销人员
 
 
 PF = "000 附件三 客户回访记录表"
-NEW = "001 银河 细则 第十八条"
+NEW = "001 中国银河证券经纪业务客户回访实施细则 第十八条"
+STOCK = "001 中国银河证券经纪业务客户回访实施细则 第二十一条"
+KEY = "001 中国银河证券经纪业务客户回访实施细则 第二十九条"
 IA = "002 第九条(一)1"
+IA_KEEP = "002 第九条(一)2"
+BY_SALES = "营销人员开发"
 
 DEFAULT_BANKS: dict[str, tuple[Question, ...]] = {
     "私募产品回访": (
@@ -41,9 +46,26 @@ DEFAULT_BANKS: dict[str, tuple[Question, ...]] = {
         Question("违规代客操作", "营业部或从业人员是否有代您操作账户的情况？", "否", source=NEW + "(三)"),
         Question("全权委托", "您是否将账户全权委托他人操作？", "否", source=NEW + "(四)"),
         Question("已提示风险", "开户时工作人员是否向您提示了投资风险？", "是", source=NEW + "(五)"),
-        Question("出示执业证书", "营销人员是否履行告知义务并出示执业证书？", "是", required=False, source=NEW + "(八)a"),
-        Question("代理或代客理财", "您与营销人员之间是否存在代理关系或代客理财约定？", "否", required=False, source=NEW + "(八)b"),
-        Question("超越授权", "营销人员是否有超越公司授权范围的行为？", "否", required=False, source=NEW + "(八)c"),
+        Question("出示执业证书", "营销人员是否履行告知义务并出示执业证书？", "是", source=NEW + "(八)a", when=BY_SALES),
+        Question("代理或代客理财", "您与营销人员之间是否存在代理关系或代客理财约定？", "否", source=NEW + "(八)b",
+                 when=BY_SALES),
+        Question("超越授权", "营销人员是否有超越公司授权范围的行为？", "否", source=NEW + "(八)c", when=BY_SALES),
+    ),
+    "存量回访": (
+        Question("违规代客操作", "营业部或从业人员是否有代您操作账户的情况？", "否", source=STOCK + "(二)"),
+        Question("全权委托", "您是否将账户全权委托他人操作？", "否", source=STOCK + "(三)"),
+        Question("已提示风险", "工作人员是否向您提示过投资风险？", "是", source=STOCK + "(四)"),
+    ),
+    "重点客户回访": (
+        Question("交易流水无异议", "您对历史交易流水是否没有异议？", "是", source=KEY + "(四)"),
+        Question("营销人员任代理人", "为您开发的营销人员是否担任您的委托代理人？", "否", source=KEY + "(二)", when=BY_SALES),
+        Question("已提示风险", "办理特殊业务时工作人员是否向您提示了交易风险？", "是", required=False, source=KEY + "(三)"),
+    ),
+    "投顾持续回访": (
+        Question("建议有依据", "投资顾问提供投资建议时是否说明了依据（如研究报告的发布人、发布日期）？", "是", source=IA_KEEP + "(1)"),
+        Question("投顾风险揭示", "投资顾问是否主动、明确地向您揭示了风险？", "是", source=IA_KEEP + "(1)"),
+        Question("投顾承诺收益", "投资顾问是否以任何方式向您承诺或保证投资收益？", "否", source=IA_KEEP + "(1)"),
+        Question("投顾服务满意", "您对投资顾问提供的投资建议（及时、有实用价值）是否满意？", "是", source=IA_KEEP + "(2)"),
     ),
     "投顾新签约回访": (
         Question("签约前风险测评", "签约前您是否接受了风险测评？", "是", source=IA + "(1)"),

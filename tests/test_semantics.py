@@ -204,3 +204,33 @@ def test_generate_and_site_run_with_a_year_9999_cell(book, tmp_path):
         r = subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True, text=True)
         assert r.returncode in (0, 1), (args, r.stderr)
         assert "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------ a refusal completes only with a written notice
+
+def test_a_refusal_completes_a_callback_once_a_notice_follows(book):
+    book.sheets["客户"][0]["开户日期"] = date(2025, 5, 6)
+    book.add("回访记录", **record(记录编号="R2", 回访类型="新开户回访", 回访时间=datetime(2025, 5, 8, 10), 回访结果="拒绝回访",
+                                  拨打次数=1))
+    [f] = book.findings("NEW001")
+    assert "未完成新开户回访" in f.message                       # a refusal alone is not completed
+    book.add("回访记录", **record(记录编号="R3", 回访类型="新开户回访", 回访方式="短信", 回访时间=datetime(2025, 5, 8, 11),
+                                  回访结果="拒绝回访", 录音编号=None, 拨打次数=None))
+    assert book.findings("NEW001") == []                        # the notice completes it, on time
+    assert book.findings("MTH006") == []                        # and a notice after a refusal may be a text message
+
+
+def test_a_text_message_alone_is_not_a_callback(book):
+    book.sheets["客户"][0]["开户日期"] = date(2025, 5, 6)
+    book.add("回访记录", **record(记录编号="R2", 回访类型="新开户回访", 回访方式="短信", 回访时间=datetime(2025, 5, 8, 10),
+                                  录音编号=None))
+    assert len(book.findings("NEW001")) == 1 and len(book.findings("MTH006")) == 1
+
+
+def test_the_text_report_names_the_article_of_each_finding(book):
+    import subprocess
+    import sys
+    book.sheets["回访记录"][0]["录音编号"] = None
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(book.write()), "--as-of", "2025-06-30"],
+                       capture_output=True, text=True)
+    assert "依据：经纪业务客户回访实施细则（汇编" in r.stdout and "第七条" in r.stdout

@@ -301,6 +301,7 @@ def render_text(report: Report, color: bool = False) -> str:
             lines.append(f"    {one_line(f.where)}  {tag} {f.rule} {f.title}")
             lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
             lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
+            lines.append(style(f"        依据：{f.source}", dim=True))
         if b.pending:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.cli_zh import install as _chinese
+
+_chinese()
 
 
 class Fail(Exception):
@@ -39,12 +43,15 @@ def friendly(fn):
 
 
 def parse_day(ctx, param, value):
+    """Dates in options are written one way only: YYYY-MM-DD (2025-12-31)."""
     if value is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"“{value}”不是 YYYY-MM-DD 格式的日期") from None
+        raise click.BadParameter(f"“{value}”不是 YYYY-MM-DD 格式的日期（如 2025-12-31）") from None
 
 
 DEFAULT_INPUT = "workbooks"
@@ -66,7 +73,7 @@ def load_settings(config_file: str | None, paths: tuple[str, ...]):
 
 
 def period_options(fn):
-    fn = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+    fn = click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件",
                       help="规则配置文件（默认：工作簿旁的 huifang.toml，或内置默认值）")(fn)
     fn = click.option("--since", callback=parse_day, metavar="YYYY-MM-DD",
                       help="检查期间的第一天（默认：检查日所在年的 1 月 1 日）")(fn)
@@ -98,16 +105,19 @@ class ChineseGroup(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=ChineseGroup, help="回访台账：校验客户回访工作簿，生成附件文书，发布合规状态站点。")
-@click.version_option(__version__, prog_name="huifang")
+@click.group(cls=ChineseGroup, help="回访台账：校验客户回访工作簿，生成附件文书，发布合规状态站点。",
+             options_metavar="[选项]", subcommand_metavar="命令 [参数]...",
+             epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n  huifang rules NEW001\n\n"
+                    "每个命令的用法：huifang 命令 --help")
+@click.version_option(__version__, prog_name="huifang", help="显示版本并退出。")
 def main():
     pass
 
 
-@main.command(help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。")
-@click.argument("file", type=click.Path(dir_okay=False))
+@main.command(help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang init 我的营业部.xlsx\n  huifang init 台账.xlsx --force")
+@click.argument("file", type=click.Path(dir_okay=False), metavar="文件.xlsx")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="规则配置（决定问卷列）")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="规则配置（决定问卷列）")
 @friendly
 def init(file, force, config_file):
     from generator.config import load_config
@@ -118,12 +128,12 @@ def init(file, force, config_file):
     click.echo(f"已写出空白工作簿：{file}")
 
 
-@main.command(help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。")
-@click.argument("paths", nargs=-1, type=click.Path())
+@main.command(help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n  huifang validate 我的营业部.xlsx --format json --output 报告.json\n  huifang validate 台账/ --annotate 标注/")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="报告格式")
-@click.option("--output", type=click.Path(dir_okay=False), help="把报告写入文件，而不是标准输出")
-@click.option("--annotate", type=click.Path(file_okay=False), help="把标注了发现的工作簿副本写入此文件夹")
+@click.option("--output", type=click.Path(dir_okay=False), metavar="文件", help="把报告写入文件，而不是标准输出")
+@click.option("--annotate", type=click.Path(file_okay=False), metavar="文件夹", help="把标注了发现的工作簿副本写入此文件夹")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate):
     from generator.output import check_report_target, write_text
@@ -141,14 +151,16 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
         click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
     if output:
         write_text(Path(output), text)
+        click.echo(f"已写出报告：{output}（{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
+                   f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）", err=True)
     else:
         click.echo(text, nl=False)
     sys.exit(report.exit_code)
 
 
-@main.command(help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。")
-@click.argument("rule_id", required=False)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="显示此配置下生效的参数值")
+@main.command(help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang rules\n  huifang rules NEW001")
+@click.argument("rule_id", required=False, metavar="[规则编号]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="显示此配置下生效的参数值")
 @friendly
 def rules(rule_id, config_file):
     from generator.rules.catalog import describe_rule, list_rules
@@ -159,16 +171,16 @@ def rules(rule_id, config_file):
         click.echo(list_rules(config))
 
 
-@main.command(help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="输出文件夹")
+@main.command(help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang generate 台账/ --out 文书/\n  huifang generate 台账/ --out 文书/ --kind record --period 2025-09 --pdf")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="输出文件夹")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["plan", "record", "report", "lost"]),
               help="只生成这些种类（可重复）：plan 回访计划、record 回访记录表、report 回访报告、lost 流失客户档案表")
-@click.option("--period", help="只生成该期间的文书：2025、2025-Q3 或 2025-09")
-@click.option("--customer", "customers", multiple=True, help="只生成这些客户的文书（客户编号，可重复）")
+@click.option("--period", metavar="报告期", help="只生成该期间的文书：2025、2025-Q3 或 2025-09")
+@click.option("--customer", "customers", multiple=True, metavar="客户编号", help="只生成这些客户的文书（客户编号，可重复）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="规则配置（决定问卷）")
-@click.option("--templates", type=click.Path(file_okay=False, exists=True),
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="规则配置（决定问卷）")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True), metavar="文件夹",
               help="使用此文件夹中（修改过的）模板，文件名同 doc_templates/")
 @friendly
 def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
@@ -181,10 +193,10 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     click.echo(summary)
 
 
-@main.command(help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。")
-@click.argument("paths", nargs=-1, type=click.Path())
+@main.command(help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang site 台账/ --as-of 2025-12-31 --out 站点/")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="站点输出文件夹")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="站点输出文件夹")
 @friendly
 def site(paths, as_of, since, config_file, out):
     from generator.site.build import build_site

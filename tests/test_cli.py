@@ -1,5 +1,6 @@
 """The command line as users meet it: exit codes, one-line errors, JSON, annotated copies."""
 import hashlib
+import re
 import json
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_clean_workbook_exits_0_with_text_report(book):
 def test_text_report_names_cell_rule_and_fix(book):
     book.sheets["回访记录"][0]["录音编号"] = None
     r = huifang("validate", book.write(), "--as-of", "2025-06-30")
-    assert "回访记录!K2  [错误] MTH001 电话回访没有录音编号" in r.stdout
+    assert "回访记录!K2  客户 C0001  [错误] MTH001 电话回访没有录音编号" in r.stdout
     assert "处理：在录音系统中找到对应录音" in r.stdout
 
 
@@ -104,3 +105,40 @@ def test_folder_input_skips_lock_files(book):
     (src.parent / "~$lock.xlsx").write_bytes(b"junk")
     r = huifang("validate", src.parent, "--as-of", "2025-06-30", "--format", "json")
     assert json.loads(r.stdout)["summary"]["files"] == 1
+
+
+ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|YYYY-MM-DD|text|json|plan|record|report|lost|"
+                     r"LibreOffice|PDF|mkdocs|toml|doc_templates|xlsx|NEW001|Q3|Excel|WPS|[A-Z]{2,}\d{3}")
+
+
+def english_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{2,}", ALLOWED.sub("", text))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["generate", "--help"], ["site", "--help"],
+                                  ["init", "--help"], ["rules", "--help"], ["generate"], ["valdate"],
+                                  ["validate", "x", "--as-of", "2025/12/31"], ["validate", "x", "--format", "xml"],
+                                  ["init"], ["validate", "--bogus"]])
+def test_help_and_usage_errors_speak_chinese(args):
+    r = huifang(*args)
+    text = r.stdout + r.stderr
+    assert english_words(text) == [], text
+    if args[-1] != "--help":
+        assert r.returncode == 2
+
+
+def test_help_shows_examples():
+    for cmd in ("validate", "generate", "site", "init", "rules"):
+        assert "示例：" in huifang(cmd, "--help").stdout
+
+
+def test_option_dates_have_one_syntax(book):
+    p = book.write()
+    for bad in ("20251231", "2025/12/31", "2025-1-5"):
+        r = huifang("validate", p, "--as-of", bad)
+        assert r.returncode == 2 and "YYYY-MM-DD" in r.stderr
+
+
+def test_output_prints_a_summary_line(book, tmp_path):
+    r = huifang("validate", book.write(), "--as-of", "2025-06-30", "--output", tmp_path / "r.txt")
+    assert r.stdout == "" and "已写出报告" in r.stderr and "错误 0 条" in r.stderr

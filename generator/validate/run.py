@@ -298,7 +298,8 @@ def render_text(report: Report, color: bool = False) -> str:
                 lines.append(style(f"  【{f.sheet or '整体指标'}】", bold=True))
             sev = SEVERITY_LABEL[f.severity]
             tag = style(f"[{sev}]", fg="red" if f.severity == "error" else "yellow", bold=True)
-            lines.append(f"    {one_line(f.where)}  {tag} {f.rule} {f.title}")
+            who = f"  客户 {one_line(f.customer)}" if f.customer else ""
+            lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}")
             lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
             lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
             lines.append(style(f"        依据：{f.source}", dim=True))

@@ -87,6 +87,10 @@ def test_annotate_writes_a_copy_and_leaves_the_input_untouched(book, tmp_path):
     assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "MTH001" in cell.comment.text
     summary = wb["校验结果"]
     assert summary["B5"].value == "MTH001" and summary["D5"].value == "回访记录!K2"
+    # the summary prints as a table: landscape, one page wide, wrapped text, header row on every page
+    assert summary.page_setup.orientation == "landscape" and summary.page_setup.fitToWidth == 1
+    assert summary.sheet_properties.pageSetUpPr.fitToPage and summary.print_title_rows == "$4:$4"
+    assert summary["F5"].alignment.wrap_text
     assert copy.stat().st_mode & 0o077 == 0
     # values that look like formulas stay text in the copy
     rec = wb["回访记录"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from generator.output import PRIVATE_FILE, OutputError, atomic_path, prepare_dir, unique_names
@@ -71,6 +71,23 @@ def _merged_area(path: Path) -> int:
                             total += max(cols, 1) * max(int(r2) - int(r1) + 1, 1)
                         tail = buf[-256:]
     return total
+
+
+def _printable(ws, last_row: int) -> None:
+    """The summary sheet prints as a table: landscape A4, one page wide, wrapped text, the header
+    row repeated on every page."""
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=4, max_row=last_row):
+        for cell in row:
+            cell.alignment = wrap
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:4"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
 
 
 def _writable(ws, ref: str):
@@ -152,6 +169,7 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
     for j, w in enumerate((6, 9, 24, 16, 11, 60, 40, 40), 1):
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = "A5"
+    _printable(ws, len(b.findings) + 4)
     wb.active = 0
     with atomic_path(target, PRIVATE_FILE) as tmp:
         wb.save(tmp)

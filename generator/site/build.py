@@ -137,9 +137,9 @@ class UnitPage:
         lines += ["", "## 年度覆盖", ""]
         rows = self.shares
         if rows:
-            lines += [shares(f"{r.as_of.year} 年覆盖率（虚线为目标）", [(a, s, t) for a, s, t, _ in rows]), ""]
+            lines += [shares(f"{r.as_of.year} 年覆盖率（虚线为目标）", [(a, share, goal) for a, share, goal, _ in rows]), ""]
             lines += ["| 指标 | 当前 | 目标 | 规则 |", "|---|---|---|---|"]
-            lines += [f"| {a} | {s:.1f}% | {t:g}% | {_rule(rid)} |" for a, s, t, rid in rows]
+            lines += [f"| {a} | {share:.1f}% | {goal:g}% | {_rule(rid)} |" for a, share, goal, rid in rows]
         labels, values = self.monthly()
         lines += ["", "## 每月完成的回访", "", bars(f"{r.as_of.year} 年每月完成的回访（条）", labels, values), ""]
         lines += ["## 按规则统计", ""]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.workbook import contract as K
 from generator.config import Config
-from generator.output import is_output_folder
+from generator.output import WORKBOOK_SUFFIXES, is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
 from generator.rules import ORDER, RULES, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
@@ -139,9 +139,6 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2)
-
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 
 
 def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[Path]:

@@ -56,6 +56,22 @@ class ReadError(Exception):
     """A file that cannot be read at all. The message is one Chinese line naming the file."""
 
 
+class DamagedPart(ReadError):
+    """A zip member that cannot be inflated (bad CRC, broken deflate stream)."""
+
+
+# what zipfile and zlib raise for a member that cannot be inflated
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
+def _damaged(path: Path, name: str, e: Exception) -> DamagedPart:
+    return DamagedPart(f"{path}：其中 {name} 已损坏，无法解压（{_why(e)}）")
+
+
+def _entities(path: Path, name: str) -> ReadError:
+    return _fail(path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+
+
 @dataclass
 class SheetInfo:
     name: str
@@ -66,6 +82,8 @@ class SheetInfo:
     odd_cells: dict[str, str] = field(default_factory=dict)
     # cells far outside the data, left out of what the reader reads: reference -> value shown
     outliers: dict[str, str] = field(default_factory=dict)
+    # byte spans of cells the next normalized copy leaves out (far cells, unconvertible dates)
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -156,8 +174,7 @@ class Package:
             name = info.filename.replace("\\", "/").lstrip("/")
             self.infos.setdefault(name, info)
         self.renamed = any(i.filename != n for n, i in self.infos.items())
-        low = {n.lower(): n for n in self.infos}
-        self.low = low
+        self.low = {n.lower(): n for n in self.infos}
 
     def find(self, name: str) -> str | None:
         name = name.replace("\\", "/").lstrip("/")
@@ -169,8 +186,8 @@ class Package:
     def read(self, name: str) -> bytes:
         try:
             return self.zf.read(self.infos[name])
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
-            raise _fail(self.path, f"其中 {name} 已损坏，无法解压（{_why(e)}）") from None
+        except _DAMAGE as e:
+            raise _damaged(self.path, name, e) from None
 
 
 def _why(e: Exception) -> str:
@@ -194,14 +211,14 @@ def _xml(pkg: Package, name: str):
     try:
         return SafeET.fromstring(data)
     except DefusedXmlException:
-        raise _fail(pkg.path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取") from None
+        raise _entities(pkg.path, name) from None
     except SafeET.ParseError:
         raise _fail(pkg.path, f"{name} 不是有效的 XML，文件已损坏") from None
 
 
 def _no_entities(path: Path, name: str, data: bytes) -> None:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise _fail(path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+        raise _entities(path, name)
 
 
 def _rels(pkg: Package, source: str) -> dict[str, tuple[str, str]]:
@@ -270,7 +287,6 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
             part = pkg.find(targets.get(rid, "")) or ""
             sheets.append(SheetInfo(el.get("name", ""), part, el.get("state", "visible") != "visible"))
     sheet_parts = {sh.part for sh in sheets}
-    needed = {book_part, *sheet_parts}
     for name in list(pkg.infos):
         if name.endswith((".xml", ".rels")) and name not in sheet_parts:
             if _needed(name, book_part):
@@ -290,7 +306,7 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
             if sh.part:
                 sh.odd_cells = _scan_sheet(pkg, sh.part)
     standard = book_part == "xl/workbook.xml"
-    if pkg.renamed or not standard or any(sh.outliers for sh in sheets) or not _members_sound(pkg, needed):
+    if pkg.renamed or not standard or any(sh.outliers for sh in sheets):
         _normalize(pkg, info, book_part)
     return info
 
@@ -306,15 +322,9 @@ def _quietly_checked(pkg: Package, name: str) -> None:
     left alone if it is damaged (it is not copied into a normalized copy then)."""
     try:
         _stream_no_entities(pkg, name)
-    except ReadError as e:
-        if "实体" in str(e):
-            raise
+    except DamagedPart:
         pkg.infos.pop(name, None)
         pkg.renamed = True          # the reader gets a copy without the damaged part
-
-
-def _members_sound(pkg: Package, needed: set[str]) -> bool:
-    return all(n in pkg.infos for n in needed)
 
 
 def _stream_no_entities(pkg: Package, name: str) -> None:
@@ -325,10 +335,10 @@ def _stream_no_entities(pkg: Package, name: str) -> None:
             while chunk := fh.read(CHUNK):
                 buf = tail + chunk
                 if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
-                    raise _fail(pkg.path, f"{name} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+                    raise _entities(pkg.path, name)
                 tail = buf[-16:]
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
-        raise _fail(pkg.path, f"其中 {name} 已损坏，无法解压（{_why(e)}）") from None
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, name, e) from None
 
 
 # ------------------------------------------------------------------ far cells
@@ -354,8 +364,8 @@ def _outliers(pkg: Package, sh: SheetInfo) -> None:
     try:
         with pkg.open(sh.part) as fh:
             head = fh.read(1 << 16)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
-        raise _fail(pkg.path, f"其中 {sh.part} 已损坏，无法解压（{_why(e)}）") from None
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, sh.part, e) from None
     m = _DIMENSION.search(head)
     if m and m.group(3):
         cols = col_index(m.group(3).decode()) + 1
@@ -388,7 +398,7 @@ def _outliers(pkg: Package, sh: SheetInfo) -> None:
         raise _fail(pkg.path, f"工作表“{sh.name}”的数据分布在过大的区域（{len(cells)} 个单元格，最远到 "
                               f"{_letters(max(c[0] for c in cells))}{max(c[1] for c in cells)}），请删除远离数据区的内容后再校验")
     sh.outliers = {f"{_letters(c)}{r}": shown for c, r, _, _, shown in far}
-    sh._spans = [(s, e) for _, _, s, e, _ in far]          # noqa: SLF001  (used by _normalize)
+    sh.spans = [(s, e) for _, _, s, e, _ in far]
 
 
 def _complete(buf: bytes) -> int:
@@ -430,8 +440,8 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     break
                 tail = buf[cut:]
                 offset += len(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as e:
-        raise _fail(pkg.path, f"其中 {part} 已损坏，无法解压（{_why(e)}）") from None
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, part, e) from None
     return out
 
 
@@ -448,7 +458,7 @@ def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
     only, far cells left out. Written to a private temporary folder, removed after reading."""
     folder = Path(tempfile.mkdtemp(prefix="huifang-read-"))
     target = folder / "workbook.xlsx"
-    spans = {sh.part: getattr(sh, "_spans", []) for sh in info.sheets}
+    spans = {sh.part: sh.spans for sh in info.sheets}
     moves = {}
     if book_part != "xl/workbook.xml":
         moves[book_part] = "xl/workbook.xml"
@@ -480,7 +490,7 @@ def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
     info.sniffed_mismatch = False
     for sh in info.sheets:
         sh.part = moves.get(sh.part, sh.part)
-        sh._spans = []                                  # noqa: SLF001  (applied)
+        sh.spans = []                                   # applied
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -539,7 +549,7 @@ def _scan_sheet(pkg: Package, part: str) -> dict[str, str]:
                     raise _fail(pkg.path, f"{part} 解压后超出安全上限，拒绝读取（疑似压缩炸弹）")
                 buf = tail + chunk
                 if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
-                    raise _fail(pkg.path, f"{part} 含有 XML 实体声明，可能是恶意构造的文件，拒绝读取")
+                    raise _entities(pkg.path, part)
                 if not nsdecl:
                     nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', buf[:1 << 16]))
                 cut = _complete(buf)
@@ -552,8 +562,8 @@ def _scan_sheet(pkg: Package, part: str) -> dict[str, str]:
                     _find_odd(work, odd, nsdecl)
             if tail and any(mk in tail for mk in _MARKERS):
                 _find_odd(tail, odd, nsdecl)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as e:
-        raise _fail(pkg.path, f"其中 {part} 已损坏，无法解压（{_why(e)}）") from None
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, part, e) from None
     return odd
 
 
@@ -632,27 +642,22 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
     with zipfile.ZipFile(src) as zf:
         pkg = Package(src, zf)
         styles = _date_styles(pkg)
-        bad = []
+        part = None
+        keep = []
         for c, r, start, end, shown in _cell_positions(pkg, sh.part):
-            with_style = None
             try:
                 value = float(shown)
             except ValueError:
                 continue
             if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
                 continue
-            bad.append((c, r, start, end, shown, with_style))
-        if not bad:
-            return {}
-        # keep only the cells whose style is a date format (the ones the reader converts)
-        part = pkg.read(sh.part)
-        keep = []
-        for c, r, start, end, shown, _ in bad:
+            # only the cells whose style is a date format: the ones the reader converts
+            part = part if part is not None else pkg.read(sh.part)
             m = re.search(rb'\bs="(\d+)"', part[start:end])
             if m is None or int(m.group(1)) in styles:
                 keep.append((c, r, start, end, shown))
         if not keep:
             return {}
-        sh._spans = [(s_, e) for _, _, s_, e, _ in keep]    # noqa: SLF001
+        sh.spans = [(s_, e) for _, _, s_, e, _ in keep]
         _normalize(pkg, info, info.book_part)
     return {f"{_letters(c)}{r}": shown for c, r, _, _, shown in keep}

@@ -248,7 +248,7 @@ def _read(path: Path, info, contract) -> Workbook:
                     if not bad:
                         raise
                     del problems[first:]
-                    table.__init__(spec)
+                    table = tables[spec.name] = Table(spec)
                     for ref, shown in bad.items():
                         sinfo.odd_cells[ref] = f"数值 {shown} 不是任何日历能表示的日期，未读取；请改正"
                     sheet = parse(sinfo)

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_validate.py                 # 100k and 1M records
     python benchmarks/bench_validate.py --sizes 10000 100000
+    python benchmarks/bench_validate.py --skew 10000 40000   # one customer holding everything
 
 For each size it writes a synthetic unit (customers = records / 5), then measures in
 separate processes (so each has its own peak memory):
@@ -44,6 +45,35 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 """
 
 
+GENERATE_LOST = """
+import resource, sys, tempfile, time
+from datetime import date
+from pathlib import Path
+from generator.config import load_config
+from generator.documents.generate import generate
+t = time.perf_counter()
+with tempfile.TemporaryDirectory() as tmp:
+    generate([sys.argv[1]], Path(tmp) / "out", kinds=("lost",), config=load_config(None), today=date(2025, 12, 31))
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
+"""
+
+
+def skew(sizes: list[int], folder: Path) -> None:
+    """The same n events, callbacks, plans and contacts held by one customer or spread over n / 5."""
+    from synth import skew_sheets, write_workbook
+    print("| rows per sheet | uniform validate s | skewed validate s | ratio | uniform lost s | skewed lost s | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for n in sizes:
+        got = {}
+        for skewed in (False, True):
+            path = folder / f"skew-{n}-{'one' if skewed else 'spread'}.xlsx"
+            if not path.exists():
+                write_workbook(path, skew_sheets(n, skewed))
+            got[skewed] = measure(VALIDATE, path)[0], measure(GENERATE_LOST, path)[0]
+        (uv, ul), (sv, sl) = got[False], got[True]
+        print(f"| {n:,} | {uv:.2f} | {sv:.2f} | {sv / uv:.2f} | {ul:.2f} | {sl:.2f} | {sl / ul:.2f} |", flush=True)
+
+
 def measure(code: str, path: Path) -> tuple[float, float, int]:
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, check=True)
     secs, rss_kb, n = out.stdout.split()
@@ -54,9 +84,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--dir", type=Path, default=Path("/tmp/huifang-bench"))
+    ap.add_argument("--skew", type=int, nargs="+", metavar="N",
+                    help="instead: one customer holding N events, callbacks, plans and contacts, against N spread out")
     a = ap.parse_args()
     a.dir.mkdir(parents=True, exist_ok=True)
     sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    if a.skew:
+        skew(a.skew, a.dir)
+        return
     from synth import large_sheets, write_workbook
     rows = []
     for n in a.sizes:

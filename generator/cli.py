@@ -189,7 +189,7 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
-                  config=config, progress=sys.stderr.isatty(), templates=Path(templates) if templates else TEMPLATE_DIR)
+                  config=config, progress="bar" if sys.stderr.isatty() else "lines", templates=Path(templates) if templates else TEMPLATE_DIR)
     click.echo(summary)
 
 

@@ -691,6 +691,60 @@ def large_sheets(n_records: int, n_customers: int, seed: int = 1):
     return {"客户": customers(), "人员": staff, "回访记录": records()}
 
 
+def skew_sheets(n: int, skewed: bool, seed: int = 1):
+    """n 私募认购 events, n callbacks, n plans and n lost-customer contacts; with `skewed` one
+    customer holds all of them (the case a per-customer scan makes quadratic), else they are
+    spread over n / 5 customers. Rows are produced one by one."""
+    rng = random.Random(seed)
+    n_cust = max(1, n // 5)
+    who = (lambda k: "C0000001") if skewed else (lambda k: f"C{1 + (k * 7) % n_cust:07d}")
+    staff = [{"工号": c, "姓名": nm, "岗位": r, "营业部": "偏斜营业部"} for c, nm, r in STAFF]
+    t0 = datetime(YEAR, 1, 2, 9)
+
+    def when(k: int) -> datetime:
+        return t0 + timedelta(minutes=(k * 37) % (300 * 24 * 60))
+
+    def customers():
+        for k in range(1, n_cust + 1):
+            yield {"客户编号": f"C{k:07d}", "客户名称": rng.choice(SURNAMES) + rng.choice(GIVEN), "客户类别": "个人",
+                   "营业部": "偏斜营业部", "开发人员": "S001", "客户分级": "普通", "开户日期": date(2015, 1, 1),
+                   "账户状态": "正常", "总资产": 50000.0}
+
+    def events():
+        for k in range(1, n + 1):
+            yield {"事件编号": f"E{k:08d}", "客户编号": who(k), "事件类型": "私募认购", "事件时间": when(k),
+                   "产品": "星河一号私募", "金额": 1_000_000.0}
+
+    def records():
+        answers = {q.short: q.expected for q in DEFAULT_BANKS["私募产品回访"]}
+        for k in range(1, n + 1):
+            refused = k % 10 == 0
+            yield {"记录编号": f"R{k:08d}", "客户编号": who(k), "回访类型": "私募产品回访",
+                   "关联事件": f"E{k:08d}" if k % 2 else None, "回访方式": "电话",
+                   "回访时间": when(k) + timedelta(hours=30), "回访人员": CALLERS[k % 3], "被访人": "客户本人",
+                   "拨打次数": 1, "回访结果": "拒绝回访" if refused else "回访通过", "录音编号": f"LY{k:09d}",
+                   **({} if refused else answers)}
+            if refused:
+                yield {"记录编号": f"N{k:08d}", "客户编号": who(k), "回访类型": "私募产品回访", "回访方式": "短信",
+                       "回访时间": when(k) + timedelta(hours=31), "回访人员": CALLERS[k % 3], "回访结果": "回访通过"}
+
+    def plans():
+        for k in range(1, n + 1):
+            yield {"计划编号": f"P{k:08d}", "客户编号": who(k), "回访类型": "私募产品回访", "回访方式": "电话",
+                   "计划日期": (when(k) + timedelta(hours=30)).date(), "回访人员": CALLERS[k % 3]}
+
+    def lost():
+        for c in ({"C0000001"} if skewed else {who(k) for k in range(1, n + 1)}):
+            yield {"客户编号": c, "流失日期": date(YEAR, 1, 2), "流失主要原因": "资金需求", "服务员工": "S001"}
+
+    def follow():
+        for k in range(1, n + 1):
+            yield {"客户编号": who(k), "联系时间": when(k), "联系员工": "S001", "交流内容": "了解资金安排"}
+
+    return {"客户": customers(), "人员": staff, "事件": events(), "回访记录": records(), "回访计划": plans(),
+            "流失客户": lost(), "流失跟踪": follow()}
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "examples":
         breaches = write_examples(Path(argv[1]))

@@ -15,6 +15,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -67,6 +69,16 @@ class Unit:
         self.staff_name = {c: n for c, n in zip(staff.col("工号"), staff.col("姓名")) if c is not None}
         ev = book["事件"]
         self.event_row = {e: i for i, e in enumerate(ev.col("事件编号")) if e is not None}
+        self._follow: dict | None = None
+
+    def follow_ups(self, code) -> list[int]:
+        """Rows of 流失跟踪 for a customer (indexed once, on first use)."""
+        if self._follow is None:
+            self._follow = defaultdict(list)
+            for k, c in enumerate(self.book["流失跟踪"].col("客户编号")):
+                if c is not None:
+                    self._follow[c].append(k)
+        return self._follow.get(code, [])
 
     def cval(self, code, column):
         i = self.cust_row.get(code)
@@ -209,10 +221,10 @@ def lost_context(u: Unit, i: int) -> dict:
     col = lambda n: t.col(n)[i]  # noqa: E731
     code = col("客户编号")
     f = u.book["流失跟踪"]
+    when, who, said, reaction, note = (f.col(n) for n in ("联系时间", "联系员工", "交流内容", "客户反应", "备注"))
     contacts = sorted(
-        ({"time": w, "staff": u.person(s), "content": c, "reaction": r, "note": n}
-         for k, w, s, c, r, n in zip(f.col("客户编号"), f.col("联系时间"), f.col("联系员工"), f.col("交流内容"),
-                                     f.col("客户反应"), f.col("备注")) if k == code and w is not None),
+        ({"time": when[k], "staff": u.person(who[k]), "content": said[k], "reaction": reaction[k], "note": note[k]}
+         for k in u.follow_ups(code) if when[k] is not None),
         key=lambda x: x["time"])
     pick = lambda own, cust: col(own) if col(own) is not None else u.cval(code, cust)  # noqa: E731
     return {
@@ -231,7 +243,8 @@ def _safe(name: str) -> str:
 
 
 def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config: Config, today: date):
-    """Yield (kind, relative path, context) for every document to write."""
+    """Yield (kind, relative path, make) for every document to write; `make()` builds its context,
+    so a run holds one context at a time however many documents it writes."""
     cal = WorkCalendar(config.calendar_years)
     folders = unique_names([(_safe(u.name), u.book.path) for u in units])
     for u, folder in zip(units, folders):
@@ -246,12 +259,12 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
                 first_seen.add(code)
                 if (period and times[i] not in period) or (customers and code not in customers):
                     continue
-                ctx = record_context(u, i, rnd)
                 rid = ids[i] or f"第{t.rows[i]}行"
-                yield "record", Path(FOLDERS["record"], folder, f"{_safe(rid)}_{_safe(code)}.docx"), ctx
+                yield ("record", Path(FOLDERS["record"], folder, f"{_safe(rid)}_{_safe(code)}.docx"),
+                       lambda u=u, i=i, rnd=rnd: record_context(u, i, rnd))
         if "plan" in kinds:
             for month, ctx in plan_contexts(u, period, customers).items():
-                yield "plan", Path(FOLDERS["plan"], folder, f"{folder}_回访计划_{month}.docx"), ctx
+                yield "plan", Path(FOLDERS["plan"], folder, f"{folder}_回访计划_{month}.docx"), lambda ctx=ctx: ctx
         if "report" in kinds and not customers:
             t = u.book["回访报告"]
             for i, label in enumerate(t.col("报告期")):
@@ -260,14 +273,14 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
                 p = parse_period(label)
                 if period and not (period.start <= p.start and p.end <= period.end):
                     continue
-                ctx = report_context(u, i, config, cal, today)
-                yield "report", Path(FOLDERS["report"], folder, f"{folder}_回访报告_{p.key}.docx"), ctx
+                yield ("report", Path(FOLDERS["report"], folder, f"{folder}_回访报告_{p.key}.docx"),
+                       lambda u=u, i=i: report_context(u, i, config, cal, today))
         if "lost" in kinds:
             t = u.book["流失客户"]
             for i, code in enumerate(t.col("客户编号")):
                 if code is None or (customers and code not in customers) or (period and t.col("流失日期")[i] not in period):
                     continue
-                yield "lost", Path(FOLDERS["lost"], folder, f"{_safe(code)}.docx"), lost_context(u, i)
+                yield "lost", Path(FOLDERS["lost"], folder, f"{_safe(code)}.docx"), lambda u=u, i=i: lost_context(u, i)
 
 
 def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers=(), pdf=False,
@@ -289,12 +302,14 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
             raise OutputError(f"{path}：模板无法使用（{e}）") from None
     out = prepare_dir(Path(out), files, "documents")
-    todo = list(jobs(units, kinds, per, set(customers), config, today or date.today()))
+    today = today or date.today()
+    total = sum(1 for _ in jobs(units, kinds, per, set(customers), config, today))
     written: Counter = Counter()
     made: list[Path] = []
-    with click.progressbar(todo, label="生成文书", file=None if progress else open(os.devnull, "w"),
-                           show_pos=True) as bar:
-        for kind, rel, ctx in bar:
+    with _Progress(total, progress) as bar:
+        for kind, rel, make in jobs(units, kinds, per, set(customers), config, today):
+            bar.step()
+            ctx = make()
             target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(target, PRIVATE) as tmp:
@@ -305,14 +320,44 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
                 except TemplateError as e:
                     raise OutputError(f"{Path(templates) / NAMES[kind]}：填写 {rel} 时模板出错（{e}）") from None
             written[kind] += 1
-            made.append(target)
-    lines = [f"已写出 {len(made)} 份文书到 {out}："]
+            if pdf:
+                made.append(target)
+    lines = [f"已写出 {sum(written.values())} 份文书到 {out}："]
     for kind in KINDS:
         if kind in kinds:
             lines.append(f"  {FOLDERS[kind]}：{written[kind]} 份")
     if pdf:
         lines.append(to_pdf(made))
     return "\n".join(lines)
+
+
+class _Progress:
+    """Progress on standard error: click's bar on a terminal, else a line every few seconds
+    (a log or a scheduled job still shows the run is alive), nothing when `mode` is False."""
+    EVERY = 5.0
+
+    def __init__(self, total: int, mode) -> None:
+        self.total, self.done, self.mode = total, 0, mode
+        self.bar = None
+        self.last = time.monotonic()
+
+    def __enter__(self) -> "_Progress":
+        if self.mode == "bar":
+            self.bar = click.progressbar(length=self.total, label="生成文书", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        return self
+
+    def step(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.mode == "lines" and time.monotonic() - self.last >= self.EVERY:
+            self.last = time.monotonic()
+            print(f"生成文书：{self.done - 1:,} / {self.total:,} 份", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def to_pdf(docs: list[Path]) -> str:

@@ -80,6 +80,21 @@ class FastTemplate:
         xml = self._doc.patch_xml(self._doc.get_xml())
         self.template = self.env.from_string(_P_OPEN.sub(r"\n<w:p\1", xml))
         self.root = self._doc.docx._element
+        # a template whose tables fix_tables cannot change and that holds no pictures needs neither
+        # the re-parse nor the id renumbering: its rendered body is spliced between the document's
+        # bytes before and after the body, serialized once here
+        self.direct = "docPr" not in xml and _tables_fixed(xml)
+        body = self.root.body
+        mark = etree.Element(body.tag)
+        self.root.replace(body, mark)
+        try:
+            whole = etree.tostring(self.root, encoding="UTF-8", standalone=True)
+        finally:
+            self.root.replace(mark, body)
+        empty = etree.tostring(mark, encoding="UTF-8")
+        self.head, self.tail = whole.split(empty.split(b" xmlns")[0].rstrip(b"/>"), 1)
+        self.tail = self.tail.split(b">", 1)[1] if not self.tail.startswith(b"/>") else self.tail[2:]
+        self._checked = False
         with zipfile.ZipFile(path) as z:
             parts = [(info.filename, z.read(info.filename)) for info in z.infolist()]
         for name, data in parts:
@@ -95,6 +110,11 @@ class FastTemplate:
         dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if "\t" in dst or "\a" in dst or "\n" in dst or "\f" in dst:
             dst = doc.resolve_listing(dst)   # a no-op when none of these characters is present
+        if self.direct:
+            if not self._checked:       # the first document of a run is parsed, strictly, once
+                etree.fromstring(dst.encode("utf-8"))
+                self._checked = True
+            return self.head + _BODY_NS.sub(b"<w:body>", dst.encode("utf-8"), 1) + self.tail
         tree = doc.fix_tables(dst)
         doc.docx_ids_index = 1000
         doc.fix_docpr_ids(tree)
@@ -110,6 +130,49 @@ class FastTemplate:
         entries = [(name, packed or _deflate(xml, 1)) for name, packed in self.parts]
         with open(target, "wb") as fh:
             fh.write(_zip(entries))
+
+
+_BODY_NS = re.compile(rb"<w:body[^>]*>")
+_JINJA_OPEN = re.compile(r"{%-?\s*(?:for|if)\b")
+_JINJA_CLOSE = re.compile(r"{%-?\s*end(?:for|if)\b")
+
+
+def _tables_fixed(xml: str) -> bool:
+    """Whether docxtpl's table fix-up is a no-op for every rendering of this (patched) template body:
+    no column loops (`{%tc`), cell spans not templated, and in every table no row wider than the grid
+    and some row outside every loop and condition exactly as wide (so repeating or dropping the
+    looped rows never changes the grid)."""
+    if re.search(r"{%-?\s*tc\b", xml) or re.search(r"<w:gridSpan[^>]*{", xml):
+        return False
+    try:
+        tree = etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return False
+    ns = "{" + tree.nsmap.get("w", "") + "}"
+
+    def span(tr) -> int:
+        n = 0
+        for tc in tr.findall(ns + "tc"):
+            g = tc.find(f"{ns}tcPr/{ns}gridSpan")
+            n += int(g.get(ns + "val")) if g is not None else 1
+        return n
+
+    for t in tree.iter(ns + "tbl"):
+        grid = t.find(ns + "tblGrid")
+        width = len(grid.findall(ns + "gridCol")) if grid is not None else 0
+        depth, static = 0, 0
+        for child in t:
+            if child.tag == ns + "tr":
+                n = span(child)
+                if n > width:
+                    return False
+                if depth == 0:
+                    static = max(static, n)
+            text = (child.tail or "")
+            depth += len(_JINJA_OPEN.findall(text)) - len(_JINJA_CLOSE.findall(text))
+        if (t.text or "").strip() or static != width:
+            return False
+    return True
 
 
 _DOS_TIME, _DOS_DATE = 0, (2025 - 1980) << 9 | 1 << 5 | 1     # 2025-01-01 00:00, as docx files carry no real time

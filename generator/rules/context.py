@@ -134,39 +134,44 @@ class Context:
             self._shared["by_ct"] = got
         return got
 
-    def callbacks(self, customer, kind: str, *, completed: bool, start: date | datetime,
-                  end: date | None = None) -> list[int]:
-        """Records of the customer and type at or after `start` (a day, or a moment), and on or
-        before the day `end`, that count. Found by binary search: linear however skewed the data."""
-        lst, times = self.by_customer_type().get((customer, kind), ((), ()))
-        if not lst:
-            return []
-        moment = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
-        out = []
-        days = self.rec_day
-        for k in range(bisect_left(times, moment), len(lst)):
-            i = lst[k]
-            if end is not None and days[i] > end:
-                break
-            if i in self.void or (completed and not self.rec_completed[i]):
-                continue
-            out.append(i)
-        return out
+    def _counting(self, kind: str, completed: bool, accept) -> dict:
+        """The records of one type that count (not void, completed when asked, accepted by `accept`),
+        sorted by time and grouped three ways: by customer, by customer among those naming no event,
+        and by (customer, event named). Built once per (type, completed, accept): every look-up is
+        then a binary search, however many records one customer has."""
+        key = ("counting", kind, completed, accept)
+        got = self._shared.get(key)
+        if got is None:
+            void, done, links, times = self.void, self.rec_completed, self.records.col("关联事件"), self.rec_time
+            groups: dict = {}
+            for (c, k), (lst, _) in self.by_customer_type().items():
+                if k != kind:
+                    continue
+                for i in lst:
+                    if i in void or (completed and not done[i]) or (accept is not None and not accept(i)):
+                        continue
+                    groups.setdefault((c, "*"), []).append(i)
+                    groups.setdefault((c, links[i]), []).append(i)      # links[i] None: names no event
+            got = {g: (lst, [times[i] for i in lst]) for g, lst in groups.items()}
+            self._shared[key] = got
+        return got
 
     def first_callback(self, customer, kind: str, *, completed: bool, start: date | datetime,
-                       accept=None) -> int | None:
-        """The earliest record that counts at or after start (and that `accept(i)` accepts)."""
-        lst, times = self.by_customer_type().get((customer, kind), ((), ()))
-        if not lst:
-            return None
+                       event=None, accept=None, end: date | None = None) -> int | None:
+        """The earliest record that counts at or after `start` (a day, or a moment) and, with `end`,
+        on or before that day. With `event`, only records naming that event or naming none count;
+        `accept(i)` is a further test (the same function for every look-up of a rule)."""
+        groups = self._counting(kind, completed, accept)
         moment = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
-        for k in range(bisect_left(times, moment), len(lst)):
-            i = lst[k]
-            if i in self.void or (completed and not self.rec_completed[i]):
-                continue
-            if accept is None or accept(i):
-                return i
-        return None
+        best = None
+        for g in (((customer, None), (customer, event)) if event is not None else ((customer, "*"),)):
+            lst, times = groups.get(g, ((), ()))
+            k = bisect_left(times, moment)
+            if k < len(lst) and (best is None or (times[k], lst[k]) < (self.rec_time[best], best)):
+                best = lst[k]
+        if best is not None and end is not None and self.rec_day[best] > end:
+            return None
+        return best
 
     def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:
         return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i], **facts)
@@ -195,11 +200,15 @@ def _completion(rec: Table, times: list) -> tuple[list[bool], dict[int, int], se
         for j, m in enumerate(methods):
             if m in K.NOTICE_METHODS and results[j] not in K.ANSWERED and times[j] is not None:
                 candidates.setdefault((custs[j], kinds[j]), []).append(j)
-        for lst in candidates.values():
+        at = {}
+        for key, lst in candidates.items():
             lst.sort(key=times.__getitem__)
+            at[key] = (lst, [times[j] for j in lst])
         for i in refusals:
-            for j in candidates.get((custs[i], kinds[i]), ()):
-                if j != i and times[j] >= times[i]:
+            lst, when = at.get((custs[i], kinds[i]), ((), ()))
+            for k in range(bisect_left(when, times[i]), len(lst)):    # the first notice at or after it
+                j = lst[k]
+                if j != i:
                     notice_of[i] = j
                     notices.add(j)
                     completed[i] = True

@@ -38,7 +38,7 @@ class Figure:
 
 
 def _done(ctx: Context, customer, kind: str, p: Period) -> bool:
-    return bool(ctx.callbacks(customer, kind, completed=True, start=p.start, end=p.end))
+    return ctx.first_callback(customer, kind, completed=True, start=p.start, end=p.end) is not None
 
 
 def _split(ctx: Context, rid: str, label: str, p: Period, base: list[int], target: float, *kinds: str) -> Figure:

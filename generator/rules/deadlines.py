@@ -58,7 +58,6 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
     """Yield Hit (late or overdue) and Due (pending) for each trigger."""
     kind = dl.callback
     what = ("完成" if dl.completed else "进行") + kind
-    links = ctx.records.col("关联事件")
     lo, hi = window.bounds()
     short, long = timedelta(days=lo), timedelta(days=hi)
     since, as_of = ctx.since, ctx.as_of
@@ -66,13 +65,8 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
     for t in triggers:
         if t.day is None or t.customer is None or t.day > as_of or t.day + long < since:
             continue
-        accept = None
-        if t.event is not None:
-            event = t.event
-            accept = lambda i: links[i] is None or links[i] == event  # noqa: E731
-        if t.accept is not None:
-            accept = t.accept if accept is None else (lambda i, a=accept, b=t.accept: a(i) and b(i))
-        i = ctx.first_callback(t.customer, kind, completed=dl.completed, start=t.moment or t.day, accept=accept)
+        i = ctx.first_callback(t.customer, kind, completed=dl.completed, start=t.moment or t.day,
+                               event=t.event, accept=t.accept)
         if i is not None and ctx.done_day(i) <= t.day + short:
             continue                                    # on time by any calendar: no deadline needed
         due, provisional = ctx.after(window, t.day)

@@ -111,7 +111,7 @@ def pln001(ctx: Context, s):
         if d is None or d < ctx.since or d >= ctx.as_of or custs[i] is None:
             continue
         start = d - timedelta(days=s.window_days)
-        if not ctx.callbacks(custs[i], kinds[i], completed=False, start=start):
+        if ctx.first_callback(custs[i], kinds[i], completed=False, start=start) is None:
             yield Hit("回访计划", t.rows[i], "计划日期",
                       f"计划 {ids[i] or ''} 的{kinds[i]}（计划日期 {iso(d)}）没有对应的回访记录", custs[i])
 

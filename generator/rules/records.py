@@ -1,6 +1,7 @@
 """Rules on each callback record: private-fund cooling-off, independence, evidence, outcome."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime, timedelta
 
 from generator.rules.examples import answers
@@ -33,6 +34,10 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     for j, k in enumerate(kinds):
         if k == "私募认购" and times[j] is not None:
             by_cust.setdefault(custs[j], []).append(j)
+    at: dict = {}                   # customer -> (subscriptions sorted by time, their times)
+    for c, lst in by_cust.items():
+        lst.sort(key=times.__getitem__)
+        at[c] = (lst, [times[j] for j in lst])
     rec = ctx.records
     rkinds, rcusts, links = rec.col("回访类型"), rec.col("客户编号"), rec.col("关联事件")
     out = {}
@@ -42,10 +47,11 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
             continue
         j = ctx.event_index.get(links[i]) if links[i] else None
         if j is None or kinds[j] != "私募认购" or times[j] is None:
-            before = [j for j in by_cust.get(rcusts[i], ()) if times[j] <= when]
-            if not before:
+            lst, when_s = at.get(rcusts[i], ((), ()))
+            k = bisect_right(when_s, when)        # the latest subscription at or before the callback
+            if not k:
                 continue
-            j = max(before, key=times.__getitem__)
+            j = lst[k - 1]
         end = times[j] + span
         if when < end:
             out[i] = (ids[j], times[j], end)

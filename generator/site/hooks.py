@@ -13,14 +13,6 @@ from pathlib import Path
 
 from mkdocs.structure.files import File
 
-try:  # mkdocs-material segments Chinese text with jieba when it is installed
-    import logging as _logging
-
-    import jieba
-    jieba.setLogLevel(_logging.WARNING)
-except ImportError:  # pragma: no cover
-    jieba = None
-
 from generator.config import Config, load_config
 from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
 
@@ -30,15 +22,21 @@ DOMAIN_WORDS = ("冷静期", "回访", "回访专员", "回访记录", "回访�
 
 
 def _teach_segmenter() -> None:
-    """The callback vocabulary as whole words, so that a search for 冷静期 finds 冷静期."""
-    if jieba is None:
+    """The callback vocabulary as whole words, so that a search for 冷静期 finds 冷静期.
+
+    mkdocs-material segments Chinese with jieba when it is installed; jieba's dictionary takes
+    about 1.5 s to load, so it is loaded here, for a build with the search index, and not when
+    these hooks are merely imported."""
+    try:
+        import logging
+
+        import jieba
+    except ImportError:  # pragma: no cover
         return
+    jieba.setLogLevel(logging.WARNING)
     from generator.workbook.contract import CALLBACK_TYPES, EVENT_TYPES
     for w in (*DOMAIN_WORDS, *CALLBACK_TYPES, *EVENT_TYPES):
         jieba.add_word(w, freq=200000)
-
-
-_teach_segmenter()
 
 EXTRA_KEY = "huifang_settings"     # mkdocs config.extra: the rules configuration in force
 _TOKEN = re.compile(r"\[\[([A-Za-z]+\d*)(?:\.(\w+))?\]\]")
@@ -56,6 +54,8 @@ def on_config(mkdocs_config, **kw):
     """`huifang site` hands its configuration over in config.extra; `mkdocs build` uses the defaults."""
     settings = mkdocs_config["extra"].get(EXTRA_KEY) or load_config(None)
     _CURRENT[:] = [settings]
+    if "search" in mkdocs_config["plugins"] or "material/search" in mkdocs_config["plugins"]:
+        _teach_segmenter()
     return mkdocs_config
 
 

@@ -204,5 +204,26 @@ def site(paths, as_of, since, config_file, out):
     click.echo(build_site(report, Path(out)))
 
 
+@main.command(help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"
+                   "附件二《客户回访计划》和计划说明（输入的工作簿不会被改动）。", options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang plan 台账/ --month 2026-01 --out 计划/\n"
+                     "  huifang plan 示例营业部.xlsx --month 2026-01 --as-of 2025-12-31 --seed 7 --out 计划/")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
+@period_options
+@click.option("--month", required=True, metavar="YYYY-MM", help="计划月份（如 2026-01）")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="输出文件夹")
+@click.option("--seed", type=int, default=1, show_default=True, metavar="整数",
+              help="存量回访抽样的随机种子（同一种子、同一数据得到同一名单）")
+@click.option("--preparer", metavar="工号", help="计划的编制人（默认留空，由编制人填写）")
+@click.option("--supervisor", metavar="工号", help="审批计划的部门主管（默认留空）")
+@friendly
+def plan(paths, as_of, since, config_file, month, out, seed, preparer, supervisor):
+    from generator.planning import run_plan
+    paths = input_paths(paths)
+    config = load_settings(config_file, paths)
+    click.echo(run_plan(list(paths), Path(out), month, config=config, as_of=as_of, since=since, seed=seed,
+                        preparer=preparer, supervisor=supervisor))
+
+
 if __name__ == "__main__":
     main()

@@ -27,6 +27,7 @@ class Hit:
     actual: date | datetime | None = None   # what was done (or found), when there is one
     provisional: bool = False         # the deadline was computed with a provisional calendar
     cell: str | None = None           # a cell outside the mapped columns (DATA009)
+    start: date | datetime | None = None   # deadline rules: the moment the window opened (the trigger)
 
 
 @dataclass(slots=True)
@@ -39,6 +40,7 @@ class Due:
     callback: str
     message: str
     provisional: bool = False
+    start: date | datetime | None = None   # the moment the window opened (the trigger)
 
 
 def iso(d: date | datetime | None) -> str:

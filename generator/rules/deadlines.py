@@ -82,9 +82,10 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
                                   f"实际 {iso(ctx.rec_time[i])}", due=due, actual=ctx.rec_time[i], provisional=provisional)
         elif due < as_of:
             yield Hit(t.sheet, t.row, t.column, f"{head}未{what}（截止 {iso(due)}{note}）", t.customer,
-                      due=due, provisional=provisional)
+                      due=due, provisional=provisional, start=t.moment or t.day)
         else:
-            yield Due(t.sheet, t.row, t.customer, due, kind, f"{head}应{what}（截止 {iso(due)}{note}）", provisional)
+            yield Due(t.sheet, t.row, t.customer, due, kind, f"{head}应{what}（截止 {iso(due)}{note}）", provisional,
+                      start=t.moment or t.day)
 
 
 def customer_triggers(ctx: Context, column: str, label: str, keep=None) -> Iterator[Trigger]:

@@ -217,13 +217,19 @@ def paused_gc():
             gc.enable()
 
 
-def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
+def make_context(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> Context:
+    """The context every rule sees, with the records that count for no rule already set aside."""
     ctx = Context(book, as_of, since, cal, config.banks)
     for rid in ORDER:                       # rules that change which records count run first
         s = config.settings(rid)
         if s.enabled and RULES[rid].excludes is not None:
             ctx.void_reason.update(RULES[rid].excludes(ctx, s))
     ctx.void = set(ctx.void_reason)
+    return ctx
+
+
+def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
+    ctx = make_context(book, config, as_of, since, cal)
     result = BookResult(book.path, book, ctx)
     file = str(book.path)
     for rid in ORDER:

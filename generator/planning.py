@@ -1,0 +1,392 @@
+"""`huifang plan`: next month's callback plan from what is due, overdue and still needed.
+
+附件一 steps 2-3 (确定客户回访名单, 制订《客户回访计划》) and 002 第十一条 (the plan names
+content, method, time, customers and the staff who call). For one month:
+
+- every deadline rule's trigger that falls due by the month's end, and every overdue one not
+  yet done, becomes a plan row of the callback type the rule requires, on a working day no
+  later than the deadline (no earlier than the day after the window opened);
+- the yearly shares' remaining need: a seeded simple random sample of 存量 customers not yet
+  called this year (STK002's margin customers first, then STK001), enough to meet the target
+  by the year's end spread evenly over the remaining months; key customers (KEY001) and 投顾
+  customers (IA003) not yet called in their period, spread likewise;
+- each row gets a 回访方式 the rule MTH006 allows, and a 回访人员 who may call that customer
+  (never a 营销人员, never a 投资顾问 for 投顾 types, never the customer's 开发人员), the
+  eligible staff taking turns by load.
+
+The workbook is copied with the rows appended to 回访计划 (the input is never written), the
+month's plan document (附件二) is generated from the copy, and a summary is written and shown.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from generator import periods
+from generator.config import Config
+from generator.output import OutputError, atomic_path, prepare_dir, unique_names
+from generator.periods import Period
+from generator.rules import ORDER, RULES
+from generator.rules.context import Context, Due, Hit
+from generator.rules.workdays import WorkCalendar
+from generator.validate.run import collect_paths, default_period, make_context
+from generator.workbook import contract as K
+from generator.workbook.reader import Workbook, read_workbook
+
+CALLER_ROLES = ("回访专员", "客户服务")       # staff whose work callbacks are
+IA_KINDS = ("投顾新签约回访", "投顾持续回访")
+SHARE_RULES = ("STK002", "STK001")          # the margin share first: its customers count for both
+SPREAD_RULES = ("KEY001", "IA003")
+TOPICS = {"私募产品回访": "产品购买情况、风险揭示和冷静期", "新开户回访": "开户过程、风险揭示和服务情况",
+          "投顾新签约回访": "签约过程、风险揭示和服务协议", "投顾持续回访": "投顾服务满意度和执业规范",
+          "存量回访": "服务满意度和执业规范", "重点客户回访": "服务需求和满意度"}
+REASONS = {"overdue": "逾期未回访（补做）", "due": "本月到期", "share": "存量覆盖率抽样", "spread": "年度应回访名单"}
+
+
+@dataclass
+class PlanRow:
+    customer: str
+    kind: str
+    reason: str                 # a key of REASONS
+    rule: str
+    due: date | None            # the deadline (deadline rules) or the period's end (coverage)
+    earliest: date              # the first day the callback may be made
+    purpose: str
+    method: str = "电话"
+    day: date | None = None
+    staff: str | None = None
+    first: str = "常规"
+    id: str = ""
+
+
+@dataclass
+class BookPlan:
+    book: Workbook
+    month: Period
+    rows: list[PlanRow] = field(default_factory=list)
+    shares: list[str] = field(default_factory=list)        # what the sample reaches, one line each
+    notes: list[str] = field(default_factory=list)
+    seed: int = 0
+    preparer: str | None = None         # 编制人 and 部门主管: left for a person unless given
+    supervisor: str | None = None
+
+
+def parse_month(text: str) -> Period:
+    try:
+        p = periods.parse_period(text)
+    except ValueError:
+        p = None
+    if p is None or p.kind != periods.MONTH:
+        raise OutputError(f"--month “{text}”应为 YYYY-MM 格式的月份（如 2026-01）")
+    return p
+
+
+# ------------------------------------------------------------------ what to plan
+
+def plan_book(book: Workbook, config: Config, month: Period, as_of: date, since: date, seed: int,
+              cal: WorkCalendar, preparer: str | None = None, supervisor: str | None = None) -> BookPlan:
+    ctx = make_context(book, config, as_of, since, cal)
+    plan = BookPlan(book, month, seed=seed)
+    first_day = max(month.start, as_of + timedelta(days=1))
+    days = [first_day + timedelta(days=k) for k in range((month.end - first_day).days + 1)]
+    days = [d for d in days if cal.is_workday(d)]
+    if not days:
+        raise OutputError(f"{book.path}：{month.label}在检查日 {as_of} 之后没有工作日可排计划")
+    planned = _already_planned(ctx, as_of)
+    taken: set[tuple] = set()
+
+    def add(row: PlanRow) -> None:
+        key = (row.customer, row.kind)
+        if key in taken or key in planned:
+            return
+        taken.add(key)
+        plan.rows.append(row)
+
+    for row in _deadline_rows(ctx, config, month):
+        add(row)
+    picked: set = {r.customer for r in plan.rows if r.kind == "存量回访"}
+    for rid in SHARE_RULES:
+        s = config.settings(rid)
+        if s.enabled:
+            for row in _share_rows(ctx, s, rid, month, first_day, seed, picked, plan, planned):
+                add(row)
+                picked.add(row.customer)
+    for rid in SPREAD_RULES:
+        s = config.settings(rid)
+        if s.enabled:
+            for row in _spread_rows(ctx, s, rid, month, first_day, seed, plan):
+                add(row)
+    _schedule(plan.rows, days)
+    _methods(plan.rows, config)
+    _assign(ctx, plan)
+    _number(ctx, plan)
+    seen = set(c for c in ctx.records.col("客户编号") if c is not None)
+    for r in plan.rows:
+        r.first = "常规" if r.customer in seen else "首次"
+    plan.preparer, plan.supervisor = preparer, supervisor
+    return plan
+
+
+def _already_planned(ctx: Context, as_of: date) -> set[tuple]:
+    """(customer, type) of plan rows dated after as-of: planned already, not planned twice."""
+    t = ctx.plans
+    return {(c, k) for c, k, d in zip(t.col("客户编号"), t.col("回访类型"), t.col("计划日期"))
+            if c is not None and k is not None and d is not None and d > as_of}
+
+
+def _deadline_rows(ctx: Context, config: Config, month: Period):
+    """Every trigger of a deadline rule due by the month's end, or overdue and not yet done."""
+    for rid in ORDER:
+        r = RULES[rid]
+        s = config.settings(rid)
+        if r.deadline is None or not s.enabled:
+            continue
+        view = ctx.for_rule(r.effective) if r.effective else ctx
+        for hit in r.check(view, s):
+            if hit.customer is None or hit.start is None:
+                continue
+            if isinstance(hit, Due):
+                if hit.due > month.end:
+                    continue
+                reason = "due"
+            elif isinstance(hit, Hit) and hit.actual is None and hit.due is not None:
+                reason = "overdue"
+            else:
+                continue
+            start = hit.start
+            earliest = start.date() + timedelta(days=1) if isinstance(start, datetime) and start.time() != datetime.min.time() \
+                else (start.date() if isinstance(start, datetime) else start)
+            yield PlanRow(hit.customer, r.deadline.callback, reason, rid, hit.due, earliest,
+                          f"{r.deadline.trigger}起应{r.deadline.callback}（{rid}，截止 {hit.due}）")
+
+
+def _months_left(month: Period, p: Period) -> int:
+    """Months from this one to the end of period p, this one included."""
+    return (p.end.year - month.start.year) * 12 + p.end.month - month.start.month + 1
+
+
+def _seeded(seed: int, rid: str, p: Period, items: list) -> list:
+    """A reproducible simple random order: the same seed, rule, period and list give the same order."""
+    out = sorted(items)
+    random.Random(f"{seed}:{rid}:{p.key}").shuffle(out)
+    return out
+
+
+def _share_rows(ctx: Context, s, rid: str, month: Period, first_day: date, seed: int, picked: set,
+                plan: BookPlan, planned: set):
+    rule = RULES[rid]
+    p = periods.year(month.start.year)
+    f = rule.figures(ctx, s, p)
+    if not f.base:
+        return
+    custs = ctx.customers.col("客户编号")
+    missing = [custs[i] for i in f.missing if custs[i] is not None]
+    ahead = sum(1 for c in missing if c in picked or (c, "存量回访") in planned)
+    need = max(0, math.ceil(f.target / 100 * len(f.base)) - len(f.done) - ahead)
+    quota = math.ceil(need / _months_left(month, p)) if need else 0
+    chosen = [c for c in _seeded(seed, rid, p, missing) if c not in picked and (c, "存量回访") not in planned][:quota]
+    after = len(f.done) + ahead + len(chosen)
+    plan.shares.append(f"{rid} {f.label}：已完成 {len(f.done)}/{len(f.base)} 户（{f.share:.1f}%），目标 {f.target:g}%；"
+                       f"尚需 {need} 户，分 {_months_left(month, p)} 个月，本月抽取 {len(chosen)} 户"
+                       f"（简单随机抽样，种子 {seed}）；本月计划完成后 {after}/{len(f.base)} 户"
+                       f"（{100 * after / len(f.base):.1f}%）")
+    for c in chosen:
+        yield PlanRow(c, "存量回访", "share", rid, p.end, first_day,
+                      f"存量客户抽样回访（{rid}，简单随机抽样，种子 {seed}）")
+
+
+def _spread_rows(ctx: Context, s, rid: str, month: Period, first_day: date, seed: int, plan: BookPlan):
+    rule = RULES[rid]
+    kind = "重点客户回访" if rid == "KEY001" else "投顾持续回访"
+    p = periods.containing(getattr(s, "period", periods.YEAR) if rid == "IA003" else periods.YEAR, month.start)
+    f = rule.figures(ctx, s, p)
+    custs = ctx.customers.col("客户编号")
+    missing = [custs[i] for i in f.missing if custs[i] is not None]
+    if not missing:
+        return
+    left = _months_left(month, p)
+    quota = math.ceil(len(missing) / left)
+    chosen = _seeded(seed, rid, p, missing)[:quota]
+    plan.shares.append(f"{rid} {f.label}：{p.label}尚有 {len(missing)} 户未回访，分 {left} 个月，本月安排 {len(chosen)} 户")
+    for c in chosen:
+        yield PlanRow(c, kind, "spread", rid, p.end, first_day, f"{p.label}应完成{kind}（{rid}）")
+
+
+# ------------------------------------------------------------------ when, how, who
+
+def _schedule(rows: list[PlanRow], days: list[date]) -> None:
+    """Each row on the least-loaded working day between its earliest day and its deadline; a row
+    whose deadline has passed (or falls before any working day left) goes on its earliest day."""
+    load: Counter = Counter()
+    order = sorted(rows, key=lambda r: (r.due or date.max, r.customer, r.kind))
+    for r in order:
+        ok = [d for d in days if d >= r.earliest and (r.due is None or d <= r.due)]
+        if not ok:
+            ok = [d for d in days if d >= r.earliest][:1] or days[-1:]
+        r.day = min(ok, key=lambda d: (load[d], d))
+        load[r.day] += 1
+
+
+def _methods(rows: list[PlanRow], config: Config) -> None:
+    allowed = config.settings("MTH006").allowed if config.settings("MTH006").enabled else {}
+    for r in rows:
+        ok = allowed.get(r.kind)
+        r.method = "电话" if not ok or "电话" in ok else ok[0]
+
+
+def _assign(ctx: Context, plan: BookPlan) -> None:
+    """A caller for each row: eligible for the customer and type, the least loaded first."""
+    st = ctx.staff
+    roles = dict(zip(st.col("工号"), st.col("岗位")))
+    callers = sorted(c for c, r in roles.items() if c is not None and r in CALLER_ROLES)
+    dev = ctx.customers.col("开发人员")
+    load: Counter = Counter()
+    missing = 0
+    for r in sorted(plan.rows, key=lambda r: (r.day, r.customer, r.kind)):
+        i = ctx.cust_index.get(r.customer)
+        developer = dev[i] if i is not None else None
+        ok = [c for c in callers if c != developer and not (r.kind in IA_KINDS and roles.get(c) == "投资顾问")]
+        if not ok:
+            missing += 1
+            continue
+        r.staff = min(ok, key=lambda c: (load[c], c))
+        load[r.staff] += 1
+    if missing:
+        plan.notes.append(f"{missing} 行没有可安排的回访人员（人员表中没有回访专员或客户服务岗位的员工，或只有客户的开发人员），"
+                          "回访人员留空，请指定")
+
+
+def _number(ctx: Context, plan: BookPlan) -> None:
+    used = {x for x in ctx.plans.col("计划编号") if x is not None}
+    stem = f"JH{plan.month.start:%Y%m}-"
+    n = 0
+    plan.rows.sort(key=lambda r: (r.day, r.customer, r.kind))
+    for r in plan.rows:
+        n += 1
+        while f"{stem}{n:04d}" in used:
+            n += 1
+        r.id = f"{stem}{n:04d}"
+
+
+# ------------------------------------------------------------------ writing
+
+COLUMNS = ("计划编号", "客户编号", "回访类型", "回访方式", "首次或常规", "回访目的", "回访主题", "计划日期", "回访人员",
+           "编制人", "部门主管")
+
+
+def write_copy(plan: BookPlan, target: Path) -> None:
+    """The workbook with the plan rows appended to 回访计划, written whole to target."""
+    import openpyxl
+    from openpyxl.styles import Alignment
+
+    source = plan.book.path
+    if source.suffix.lower() not in (".xlsx", ".xlsm") or plan.book.format != "xlsx":
+        raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；请先用 Excel 或 WPS 另存为 .xlsx 再运行")
+    try:
+        wb = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm", rich_text=True)
+    except Exception as e:         # noqa: BLE001 - any reason the copy cannot be made is said in one line
+        raise OutputError(f"{source}：无法复制此工作簿以追加计划（{type(e).__name__}）") from None
+    table = plan.book["回访计划"]
+    spec = K.CONTRACT["回访计划"]
+    if table.present and table.header_row is not None:
+        ws = wb[_sheet_named(wb, table.name)]
+        header = table.header_row
+        letters = {n: openpyxl.utils.column_index_from_string(table.letter(n)) for n in COLUMNS if table.has(n)}
+        nxt = max([ws.max_column, *letters.values()]) + 1
+        for n in COLUMNS:
+            if n not in letters:
+                ws.cell(header, nxt, n)
+                letters[n] = nxt
+                nxt += 1
+        row = max(table.rows, default=header) + 1
+    else:
+        ws = wb.create_sheet("回访计划")
+        header = 1
+        letters = {n: j for j, n in enumerate((c.name for c in spec.columns), 1)}
+        for n, j in letters.items():
+            ws.cell(1, j, n)
+        row = 2
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r in plan.rows:
+        values = {"计划编号": r.id, "客户编号": r.customer, "回访类型": r.kind, "回访方式": r.method,
+                  "首次或常规": r.first, "回访目的": r.purpose, "回访主题": TOPICS.get(r.kind, "服务满意度"),
+                  "计划日期": r.day, "回访人员": r.staff, "编制人": plan.preparer, "部门主管": plan.supervisor}
+        for n, v in values.items():
+            if v is None:
+                continue
+            cell = ws.cell(row, letters[n], v)
+            if isinstance(v, date):
+                cell.number_format = "yyyy-mm-dd"
+            elif n == "回访目的":
+                cell.alignment = wrap
+            else:
+                cell.number_format = "@"
+        row += 1
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+
+
+def _sheet_named(wb, name: str) -> str:
+    """The sheet the reader took for `name` (it matches names as it matches headers)."""
+    from generator.workbook.values import norm_header
+    if name in wb.sheetnames:
+        return name
+    return next(n for n in wb.sheetnames if norm_header(n) == norm_header(name))
+
+
+def summary(plan: BookPlan, copy: Path) -> str:
+    lines = [f"{plan.book.path}：{plan.month.label}计划 {len(plan.rows)} 行，写入 {copy}"]
+    by_reason = Counter(r.reason for r in plan.rows)
+    lines.append("  按来由：" + ("；".join(f"{REASONS[k]} {n} 行" for k, n in by_reason.items()) or "无"))
+    by_kind = Counter(r.kind for r in plan.rows)
+    lines.append("  按类型：" + ("；".join(f"{k} {n} 行" for k, n in by_kind.most_common()) or "无"))
+    by_staff = Counter(r.staff or "（未安排）" for r in plan.rows)
+    lines.append("  按回访人员：" + ("；".join(f"{k} {n} 行" for k, n in sorted(by_staff.items())) or "无"))
+    late = [r for r in plan.rows if r.due is not None and r.day is not None and r.day > r.due]
+    if late:
+        lines.append(f"  其中 {len(late)} 行截止日已过或在本月第一个可排日之前，已排在最早的工作日，请优先处理")
+    for s in plan.shares:
+        lines.append(f"  {s}")
+    for n in plan.notes:
+        lines.append(f"  注意：{n}")
+    return "\n".join(lines)
+
+
+def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date | None, since: date | None,
+             seed: int, preparer: str | None = None, supervisor: str | None = None, documents: bool = True) -> str:
+    from generator.documents.generate import generate
+
+    month = parse_month(month_text)
+    as_of, since = default_period(as_of, since)
+    if as_of >= month.end:
+        raise OutputError(f"检查日 {as_of} 不早于 {month.label}的最后一天，无法为该月排计划；请用 --as-of 指定月初之前的日期")
+    files = collect_paths(paths)
+    if not files:
+        raise OutputError("没有找到可用的工作簿")
+    contract = K.build_contract(config.banks)
+    cal = WorkCalendar(config.calendar_years)
+    out = prepare_dir(Path(out), files, "plan")
+    books_dir = out / "工作簿"
+    names = unique_names([(f.stem, f) for f in files])
+    texts, copies = [], []
+    for f, name in zip(files, names):
+        book = read_workbook(f, contract)
+        plan = plan_book(book, config, month, as_of, since, seed, cal, preparer, supervisor)
+        target = books_dir / f"{name}_计划_{month.key}{'.xlsm' if f.suffix.lower() == '.xlsm' else '.xlsx'}"
+        write_copy(plan, target)
+        copies.append(target)
+        texts.append(summary(plan, target))
+    if documents:
+        texts.append(generate([str(c) for c in copies], out / "文书", kinds=("plan",), period=month.key,
+                              config=config, today=as_of))
+    text = "\n".join(texts)
+    with atomic_path(out / "计划说明.txt") as tmp:
+        Path(tmp).write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+__all__ = ["run_plan", "plan_book", "write_copy", "parse_month", "PlanRow", "BookPlan"]

@@ -155,3 +155,84 @@ def test_manual_has_no_hand_typed_rule_numbers():
         for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             found = pattern.search(line)
             assert not found, f"{page.relative_to(ROOT)}:{n}: {found.group(0)}"
+
+
+def _serve(folder: Path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _days(text: str) -> int:
+    return int(re.search(r"(\d+)\s*天", text).group(1))
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_REQUIRE_BROWSER"), reason="Chromium 未安装")
+def test_status_pages_lead_with_the_work_on_desktop_phone_and_dark(built):
+    """Screenshots (tests/artifacts/status-*.png) of the unit page at desktop, phone and dark;
+    the worklist is overdue-first by days, rows carry severity badges, the overview is ranked by
+    urgency, rows become labelled cards on a phone, chart text follows the dark scheme."""
+    from playwright.sync_api import sync_playwright
+    server, base = _serve(built)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            # desktop
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(base + "/status/")
+            units = page.locator("table.hf-work tbody tr")
+            overdue = [int(units.nth(k).locator("td").nth(1).inner_text()) for k in range(units.count())]
+            assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
+            page.screenshot(path=str(ARTIFACTS / "status-overview-desktop.png"), full_page=True)
+            page.goto(base + "/status/%E7%A4%BA%E4%BE%8B%E8%90%A5%E4%B8%9A%E9%83%A8/")
+            heads = page.locator("h2").all_inner_texts()
+            assert heads[0].startswith("现在要做") and heads[1].startswith("即将到期") and heads[2].startswith("已迟到")
+            assert page.locator(".hf-summary .hf-badge.hf-error").count() >= 2
+            work = page.locator("table.hf-work").first.locator("tbody tr")
+            assert work.count() > 1
+            days = [_days(work.nth(k).locator("td").first.inner_text()) for k in range(work.count())]
+            assert days == sorted(days, reverse=True), days
+            for k in range(work.count()):
+                row = work.nth(k)
+                assert row.locator(".hf-badge.hf-error, .hf-badge.hf-warning").count() == 1
+                assert row.locator('a[href*="rules/"]').count() == 1
+                assert row.locator("td").nth(5).inner_text().strip()          # the fix is spelled out
+            color = page.evaluate("getComputedStyle(document.querySelector('.hf-badge.hf-error')).backgroundColor")
+            assert color == "rgb(198, 40, 40)"
+            page.screenshot(path=str(ARTIFACTS / "status-desktop.png"), full_page=True)
+            # phone: cards with labels, nothing wider than the screen but the scrolling chart
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+            phone.goto(page.url)
+            assert phone.evaluate("getComputedStyle(document.querySelector('table.hf-work thead')).display") == "none"
+            assert phone.evaluate("getComputedStyle(document.querySelector('table.hf-work tbody tr')).display") == "block"
+            label = phone.evaluate("getComputedStyle(document.querySelector('table.hf-work td'), '::before').content")
+            assert "逾期" in label
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            svg_w = phone.evaluate("document.querySelector('.hf-chart svg').getBoundingClientRect().width")
+            assert svg_w >= 560                                     # text keeps its size; the box scrolls
+            phone.screenshot(path=str(ARTIFACTS / "status-phone.png"), full_page=True)
+            # dark
+            dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+            dark.goto(page.url)
+            assert dark.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+            rgb = dark.evaluate("getComputedStyle(document.querySelector('.hf-chart svg')).color")
+            assert min(int(x) for x in re.findall(r"\d+", rgb)[:3]) > 150, rgb      # light text on the dark page
+            dark.screenshot(path=str(ARTIFACTS / "status-dark.png"), full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+def test_no_stray_spaces_where_chinese_markdown_lines_wrap(built):
+    """A sentence wrapped over two source lines shows without a gap (outside code)."""
+    cjk = "\u4e00-\u9fff\uff00-\uffef\u3000-\u303f"
+    found = []
+    for p in built.rglob("*.html"):
+        html = re.sub(r"<(pre|code|script)\b.*?</\1>", "\x00", p.read_text(encoding="utf-8"), flags=re.S)
+        found += [(p.relative_to(built), m.group(0)) for m in re.finditer(f"[{cjk}][ \\t]*\\n[ \\t]*[{cjk}]", html)]
+    assert found == []

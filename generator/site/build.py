@@ -104,45 +104,115 @@ class UnitPage:
         months = range(1, (self.report.as_of.month if self.report.as_of.year == year else 12) + 1)
         return [f"{m}月" for m in months], [counts[m] for m in months]
 
+    # ------------------------------------------------------------------ who is involved
+    @cached_property
+    def _staff(self) -> dict:
+        st = self.b.book["人员"]
+        return {c: n for c, n in zip(st.col("工号"), st.col("姓名")) if c is not None}
+
+    @cached_property
+    def _record_at(self) -> dict[int, int]:
+        return {r: i for i, r in enumerate(self.b.book["回访记录"].rows)}
+
+    def person(self, code) -> str:
+        if not code:
+            return ""
+        name = self._staff.get(code)
+        return self.t(f"{name}（{code}）" if name else code)
+
+    def involved(self, f) -> str:
+        """Who to talk to about a finding: the record's 回访人员, else the customer's 开发人员."""
+        if f.sheet == "回访记录" and f.row in self._record_at:
+            who = self.b.book["回访记录"].col("回访人员")[self._record_at[f.row]]
+            if who:
+                return f"回访人员 {self.person(who)}"
+        if f.customer:
+            i = self.b.ctx.cust_index.get(f.customer)
+            dev = self.b.book["客户"].col("开发人员")[i] if i is not None else None
+            if dev:
+                return f"开发人员 {self.person(dev)}，回访由回访专员进行"
+        return ""
+
+    # ------------------------------------------------------------------ sections
+    def overdue(self) -> list:
+        """Deadlines passed with nothing done: the work to do now, the longest overdue first."""
+        got = [f for f in self.b.findings if RULES[f.rule].group in DEADLINE_GROUPS and f.actual is None and f.due]
+        return sorted(got, key=lambda f: (-(f.days_late or 0), f.due, f.customer or "", f.rule))
+
+    def late(self) -> list:
+        got = [f for f in self.b.findings if RULES[f.rule].group in DEADLINE_GROUPS and f.actual is not None]
+        return sorted(got, key=lambda f: (-(f.days_late or 0), f.customer or "", f.rule))
+
+    def soon(self) -> list:
+        limit = self.report.as_of + timedelta(days=WORKLIST_DAYS)
+        return [p for p in self.b.pending if p.due <= limit]
+
+    def what(self, f) -> str:
+        dl = RULES[f.rule].deadline
+        return self.t(dl.callback if dl else RULES[f.rule].title)
+
     def markdown(self) -> str:
         b, r, t = self.b, self.report, self.t
-        f_dead = [f for f in b.findings if RULES[f.rule].group in DEADLINE_GROUPS]
-        soon = [p for p in b.pending if p.due <= r.as_of + timedelta(days=WORKLIST_DAYS)]
+        overdue, late, soon = self.overdue(), self.late(), self.soon()
+        shown = {id(f) for f in overdue} | {id(f) for f in late}
+        others = sorted((f for f in b.findings if id(f) not in shown), key=lambda f: f.severity != "error")
         # the page title is given, escaped: mkdocs would otherwise take it from the heading unescaped
-        lines = ["---", f"title: {json.dumps(t(b.unit), ensure_ascii=False)}", "---", "", f"# {t(b.unit)}", "", f"!!! info \"检查日 {r.as_of}\"",
-                 f"    检查期间 {r.since} 至 {r.as_of}；工作簿 {t(b.path.name)}。", "",
-                 f"错误 **{b.count('error')}** 条，警告 **{b.count('warning')}** 条，待办 **{len(b.pending)}** 项"
-                 f"（其中 {WORKLIST_DAYS} 天内到期 {len(soon)} 项）。", ""]
-        lines += ["## 逾期和迟到的回访", ""]
-        if f_dead:
-            lines += ["| 规则 | 客户 | 位置 | 说明 |", "|---|---|---|---|"]
-            lines += [f"| {_rule(f.rule)} {RULES[f.rule].title} | {self.who(f.customer)} | {t(f.where)} | {t(f.message)} |"
-                      for f in f_dead[:MAX_ROWS]]
-            if len(f_dead) > MAX_ROWS:
-                lines += ["", f"共 {len(f_dead)} 条，此处列出前 {MAX_ROWS} 条。"]
+        lines = ["---", f"title: {json.dumps(t(b.unit), ensure_ascii=False)}", "---", "", f"# {t(b.unit)}", "",
+                 summary_badges(b.count("error"), b.count("warning"), len(overdue), len(soon)), "",
+                 f"!!! info \"检查日 {r.as_of}\"",
+                 f"    检查期间 {r.since} 至 {r.as_of}；工作簿 {t(b.path.name)}。待办共 {len(b.pending)} 项。", ""]
+        lines += ["## 现在要做：逾期未完成", ""]
+        if overdue:
+            lines += [f"截止日已过、还没有完成的回访，逾期最久的在前（共 {len(overdue)} 项）。", ""]
+            lines += work_table(("逾期", "客户", "应做的回访", "截止日", "相关人员", "怎么处理", "规则"), [
+                (f.severity, [f"{f.days_late} 天", self.who(f.customer) or "（全营业部）", self.what(f), str(f.due),
+                              self.involved(f), t(RULES[f.rule].fix), f"{_rule(f.rule)} {severity_badge(f.severity)}"])
+                for f in overdue[:MAX_ROWS]])
+            if len(overdue) > MAX_ROWS:
+                lines += ["", f"共 {len(overdue)} 项，此处列出逾期最久的 {MAX_ROWS} 项。"]
         else:
-            lines.append("没有逾期或迟到的回访。")
-        lines += ["", f"## {WORKLIST_DAYS} 天内到期的工作清单", ""]
+            lines.append("没有逾期未完成的回访。")
+        lines += ["", f"## 即将到期：{WORKLIST_DAYS} 天内", ""]
         if soon:
-            lines += ["| 截止日 | 客户 | 回访 | 说明 | 规则 |", "|---|---|---|---|---|"]
-            lines += [f"| {p.due} | {self.who(p.customer)} | {t(p.callback)} | {t(p.message)} | {_rule(p.rule)} |"
-                      for p in soon[:MAX_ROWS]]
-            if len(soon) > MAX_ROWS:
-                lines += ["", f"共 {len(soon)} 项，此处列出最早到期的 {MAX_ROWS} 项。"]
+            lines += work_table(("剩余", "截止日", "客户", "应做的回访", "说明", "规则"), [
+                ("due", [f"{(p.due - r.as_of).days} 天", str(p.due), self.who(p.customer), t(p.callback), t(p.message),
+                         _rule(p.rule)]) for p in soon[:MAX_ROWS]])
         else:
             lines.append(f"未来 {WORKLIST_DAYS} 天没有到期的回访。")
-        later = len(b.pending) - len(soon)
+        later = b.pending[len(soon):]         # pending is sorted by deadline: soon is its head
         if later:
-            lines += ["", f"另有 {later} 项在 {WORKLIST_DAYS} 天之后到期。"]
+            lines += ["", f'??? note "另有 {len(later)} 项在 {WORKLIST_DAYS} 天之后到期"', ""]
+            lines += [f"    - {p.due}　{self.who(p.customer)}　{t(p.callback)}：{t(p.message)}" for p in later[:MAX_ROWS]]
+        lines += ["", "## 已迟到：完成了，但晚于截止日", ""]
+        if late:
+            lines += ["这些回访已经做了，不必再做；请查明迟到的原因，避免再次发生。", ""]
+            lines += work_table(("迟到", "客户", "回访", "截止日", "实际", "相关人员", "规则"), [
+                (f.severity, [f"{f.days_late} 天", self.who(f.customer), self.what(f), str(f.due), t(_day(f.actual)),
+                              self.involved(f), f"{_rule(f.rule)} {severity_badge(f.severity)}"]) for f in late[:MAX_ROWS]])
+        else:
+            lines.append("没有迟到的回访。")
         lines += ["", "## 年度覆盖", ""]
         rows = self.shares
         if rows:
             lines += [shares(f"{r.as_of.year} 年覆盖率（虚线为目标）", [(a, share, goal) for a, share, goal, _ in rows]), ""]
             lines += ["| 指标 | 当前 | 目标 | 规则 |", "|---|---|---|---|"]
             lines += [f"| {a} | {share:.1f}% | {goal:g}% | {_rule(rid)} |" for a, share, goal, rid in rows]
+        else:
+            lines.append("没有需要计算覆盖率的客户。")
         labels, values = self.monthly()
         lines += ["", "## 每月完成的回访", "", bars(f"{r.as_of.year} 年每月完成的回访（条）", labels, values), ""]
-        lines += ["## 按规则统计", ""]
+        lines += ["## 其他问题", ""]
+        if others:
+            lines += ["回访记录、流程和数据方面的问题，错误在前。", ""]
+            lines += work_table(("级别", "规则", "位置", "客户", "说明", "怎么处理"), [
+                (f.severity, [severity_badge(f.severity), f"{_rule(f.rule)} {t(RULES[f.rule].title)}", t(f.where),
+                              self.who(f.customer), t(f.message), t(RULES[f.rule].fix)]) for f in others[:MAX_ROWS]])
+            if len(others) > MAX_ROWS:
+                lines += ["", f"共 {len(others)} 条，此处列出前 {MAX_ROWS} 条；完整清单请运行 "
+                              f"huifang validate {t(b.path.name)} --as-of {r.as_of} 或查看标注副本。"]
+        else:
+            lines.append("没有其他问题。")
+        lines += ["", "## 按规则统计", ""]
         per = Counter(f.rule for f in b.findings)
         if per:
             lines += ["| 规则 | 级别 | 分类 | 条数 |", "|---|---|---|---|"]
@@ -150,37 +220,72 @@ class UnitPage:
                       for rid, n in sorted(per.items())]
         else:
             lines.append("没有发现问题。")
-        missing = [f for f in b.findings if f.rule == "RPT001"]        # the rule's own judgement
-        if missing:
-            lines += ["", "!!! warning \"缺少的回访报告\"", ""]
-            lines += [f"    - {t(f.message)}" for f in missing[:MAX_ROWS]]
-        lines += ["", "## 全部发现", ""]
-        if b.findings:
-            shown = b.findings[:MAX_ROWS]
-            lines += ["| 级别 | 规则 | 位置 | 客户 | 说明 |", "|---|---|---|---|---|"]
-            lines += [f"| {SEVERITY_LABEL[f.severity]} | {_rule(f.rule)} | {t(f.where)} | {self.who(f.customer)} | {t(f.message)} |"
-                      for f in shown]
-            if len(b.findings) > len(shown):
-                lines += ["", f"共 {len(b.findings)} 条，此处列出前 {len(shown)} 条；完整清单请运行 "
-                              f"huifang validate {t(b.path.name)} --as-of {r.as_of} 或查看标注副本。"]
-        else:
-            lines.append("没有发现问题。")
         return "\n".join(lines) + "\n"
 
 
+def _day(v) -> str:
+    return "" if v is None else (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") and (v.hour or v.minute) else str(v)[:10])
+
+
+_BADGE = {"error": ("hf-error", "错误"), "warning": ("hf-warning", "警告")}
+
+
+def severity_badge(severity: str) -> str:
+    cls, label = _BADGE.get(severity, ("hf-zero", SEVERITY_LABEL.get(severity, severity)))
+    return f'<span class="hf-badge {cls}">{label}</span>'
+
+
+def summary_badges(errors: int, warnings: int, overdue: int, soon: int) -> str:
+    def one(cls, label, n):
+        return f'<span class="hf-badge {cls if n else "hf-zero"}">{label} {n}</span>'
+    return ('<div class="hf-summary">' + one("hf-error", "逾期未完成", overdue) + one("hf-error", "错误", errors)
+            + one("hf-warning", "警告", warnings) + one("hf-due", f"{WORKLIST_DAYS} 天内到期", soon) + "</div>")
+
+
+NUM = ' class="hf-num"'
+
+
+def work_table(heads: tuple[str, ...], rows: list[tuple[str, list[str]]]) -> list[str]:
+    """A worklist as an HTML table whose cells carry their column name (a card on a phone).
+    Cells are already escaped page text; `markdown="span"` lets the rule links resolve."""
+    out = ['<table class="hf-work" markdown>', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead>",
+           "<tbody markdown>"]
+    for cls, cells in rows:
+        tds = "".join(f'<td data-label="{h}"{NUM if k == 0 else ""} markdown="span">{c}</td>'
+                      for k, (h, c) in enumerate(zip(heads, cells)))
+        out.append(f'<tr class="hf-{cls}" markdown>{tds}</tr>')
+    out += ["</tbody>", "</table>", ""]
+    return out
+
+
+def urgency(page: "UnitPage") -> tuple:
+    """Units in order of what needs doing: overdue work, then errors, then what falls due soon."""
+    b = page.b
+    return (-len(page.overdue()), -b.count("error"), -len(page.soon()), -b.count("warning"), b.unit)
+
+
 def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> str:
-    lines = ["# 合规状态", "", f"!!! info \"检查日 {report.as_of}\"",
-             f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。", "",
-             "| 营业部 | 错误 | 警告 | 待办 | 14 天内到期 | 存量回访覆盖 | 融资融券覆盖 |", "|---|---|---|---|---|---|---|"]
-    for name, page in pages:
+    lines = ["# 合规状态", "", summary_badges(report.count("error"), report.count("warning"),
+                                             sum(len(p.overdue()) for _, p in pages), sum(len(p.soon()) for _, p in pages)),
+             "", f"!!! info \"检查日 {report.as_of}\"",
+             f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。营业部按紧急程度排列："
+             "逾期未完成的回访最多的在前。", ""]
+    rows = []
+    for name, page in sorted(pages, key=lambda np: urgency(np[1])):
         b = page.b
-        soon = sum(1 for p in b.pending if p.due <= report.as_of + timedelta(days=WORKLIST_DAYS))
-        sh = {rid: f"{s:.1f}%（目标 {t:g}%）" for _, s, t, rid in page.shares}
-        lines.append(f"| [{t(b.unit)}]({name}.md) | {b.count('error')} | {b.count('warning')} | {len(b.pending)} | {soon} | "
-                     f"{sh.get('STK001', '—')} | {sh.get('STK002', '—')} |")
+        sh = {rid: f"{s:.1f}%（目标 {g:g}%）" for _, s, g, rid in page.shares}
+        worst = "error" if page.overdue() or b.count("error") else ("warning" if b.count("warning") else "ok")
+        rows.append((worst, [f"[{t(b.unit)}]({name}.md)", _count(len(page.overdue()), "hf-error"),
+                             _count(b.count("error"), "hf-error"), _count(b.count("warning"), "hf-warning"),
+                             _count(len(page.soon()), "hf-due"), t(sh.get("STK001", "—")), t(sh.get("STK002", "—"))]))
+    lines += work_table(("营业部", "逾期未完成", "错误", "警告", f"{WORKLIST_DAYS} 天内到期", "存量回访覆盖", "融资融券覆盖"), rows)
     lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
               "", "年度覆盖率在当年 12 月 31 日判定；年中显示的是截至检查日的进度。"]
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, cls: str) -> str:
+    return f'<span class="hf-badge {cls if n else "hf-zero"}">{n}</span>'
 
 
 def write_status(report: Report, docs: Path) -> None:

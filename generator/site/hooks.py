@@ -165,6 +165,22 @@ def on_page_markdown(markdown: str, page, **kw):
     return _TOKEN.sub(sub, markdown)
 
 
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_WRAPPED = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n[ \\t]*(?=[{_CJK}])")
+_VERBATIM = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>)", re.S)
+
+
+def join_wrapped_lines(html: str) -> str:
+    """A line break between two Chinese characters in the Markdown source is not a space: the
+    browser would show one (a stray gap inside a sentence). Code is left as it is."""
+    parts = _VERBATIM.split(html)
+    return "".join(p if k % 2 else _WRAPPED.sub("", p) for k, p in enumerate(parts))
+
+
+def on_page_content(html: str, page, **kw):
+    return join_wrapped_lines(html)
+
+
 def on_files(files, config, **kw):
     for rid in RULES:
         files.append(File.generated(config, f"rules/{rid}.md", content=rule_page(rid)))

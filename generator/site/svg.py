@@ -1,4 +1,9 @@
-"""Small static SVG charts for the status pages (no script, no web font, nothing fetched)."""
+"""Small static charts for the status pages (no script, no web font, nothing fetched).
+
+Text and axes are drawn in `currentColor`, so they follow the page's light or dark scheme; a
+chart sits in a box that scrolls sideways on a phone rather than shrinking its text below
+legibility (.hf-chart in assets/huifang.css). Coverage shares are HTML bars: their text is page
+text and reflows like any other."""
 from __future__ import annotations
 
 from html import escape
@@ -6,43 +11,36 @@ from html import escape
 FONT = "font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;font-size:12px"
 
 
-def bars(title: str, labels: list[str], values: list[int], *, color="#3f6ec6", width=640, height=220) -> str:
+def bars(title: str, labels: list[str], values: list[int], *, color="#4a7bd6", width=640, height=220) -> str:
     top, bottom, left = 28, 36, 36
     h = height - top - bottom
     n = max(len(values), 1)
     step = (width - left - 10) / n
     vmax = max(values + [1])
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-           f'width="100%" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
+    out = ['<div class="hf-chart">',
+           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+           f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
            f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
-           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="#888"/>']
+           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" stroke-opacity="0.5"/>']
     for i, (lab, v) in enumerate(zip(labels, values)):
         bh = h * v / vmax
         x = left + i * step + step * 0.15
         out.append(f'<rect x="{x:.1f}" y="{top + h - bh:.1f}" width="{step * 0.7:.1f}" height="{bh:.1f}" fill="{color}"/>')
         out.append(f'<text x="{x + step * 0.35:.1f}" y="{top + h - bh - 4:.1f}" text-anchor="middle">{v}</text>')
         out.append(f'<text x="{x + step * 0.35:.1f}" y="{top + h + 16:.1f}" text-anchor="middle">{escape(lab)}</text>')
-    out.append("</svg>")
+    out.append("</svg></div>")
     return "".join(out)
 
 
-def shares(title: str, rows: list[tuple[str, float, float]], width=640) -> str:
-    """Horizontal bars: (label, share %, target %) with the target marked."""
-    row_h, left, top = 30, 190, 28
-    height = top + row_h * max(len(rows), 1) + 10
-    span = width - left - 60
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-           f'width="100%" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
-           f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>']
-    for i, (lab, share, target) in enumerate(rows):
-        y = top + i * row_h
-        ok = share >= target
-        w = span * min(share, 100) / 100
-        tx = left + span * min(target, 100) / 100
-        out.append(f'<text x="4" y="{y + 17}">{escape(lab)}</text>')
-        out.append(f'<rect x="{left}" y="{y + 4}" width="{span}" height="18" fill="#eee"/>')
-        out.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="18" fill="{"#2e8b57" if ok else "#c0392b"}"/>')
-        out.append(f'<line x1="{tx:.1f}" y1="{y}" x2="{tx:.1f}" y2="{y + 26}" stroke="#000" stroke-dasharray="3,2"/>')
-        out.append(f'<text x="{left + span + 6}" y="{y + 17}">{share:.1f}%</text>')
-    out.append("</svg>")
+def shares(title: str, rows: list[tuple[str, float, float]]) -> str:
+    """Horizontal HTML bars: (label, share %, target %), the target marked by a line."""
+    out = [f'<div class="hf-shares" role="figure" aria-label="{escape(title)}">',
+           f'<div class="hf-shares__title">{escape(title)}</div>']
+    for lab, share, target in rows:
+        state = "ok" if share >= target else "short"
+        out.append(f'<div class="hf-share"><span class="hf-share__label">{escape(lab)}</span>'
+                   f'<span class="hf-share__track"><span class="hf-share__fill hf-{state}" style="width:{min(share, 100):.1f}%"></span>'
+                   f'<span class="hf-share__target" style="left:{min(target, 100):.1f}%" title="目标 {target:g}%"></span></span>'
+                   f'<span class="hf-share__value">{share:.1f}%<small>（目标 {target:g}%）</small></span></div>')
+    out.append("</div>")
     return "".join(out)

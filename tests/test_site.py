@@ -100,22 +100,18 @@ def test_search_index_is_segmented_chinese(built):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"]
 
 
 @pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_REQUIRE_BROWSER"), reason="Chromium 未安装")
 def test_browser_renders_links_and_searches(built):
     from playwright.sync_api import sync_playwright
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server, base = _serve(built)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(60000)
             outside = []
@@ -157,9 +153,13 @@ def test_manual_has_no_hand_typed_rule_numbers():
             assert not found, f"{page.relative_to(ROOT)}:{n}: {found.group(0)}"
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
 def _serve(folder: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
@@ -179,9 +179,7 @@ def test_status_pages_lead_with_the_work_on_desktop_phone_and_dark(built):
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
             # desktop
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + "/status/")

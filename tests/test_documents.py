@@ -1,5 +1,6 @@
 """The four documents, read back with python-docx: every field, boxes, figures, escaping."""
 import os
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -73,7 +74,7 @@ def test_record_form_has_every_field(unit, tmp_path):
     pf = text_of(out / "回访记录表/测试营业部/R0002_C0001.docx")
     assert "购买基金的全部行为是否由您本人进行？\n☑是　☐否" in pf
     assert "销售人员是否提示您认真阅读并理解基金合同和风险揭示？\n☐是　☑否（异常）" in pf
-    assert "产品购买时间\n2025年6月18日　稳健一号" in pf
+    assert "产品购买时间\n2025年6月18日 10:00　稳健一号" in pf
     assert "☑常规回访" in pf and "☑1.产品推荐情况" in pf
     assert "提交日期：2025年6月21日　受理部门：风控合规部" in pf
 
@@ -164,6 +165,34 @@ def test_each_kind_converts_to_pdf_with_pages(unit, tmp_path):
         assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 1
 
 
+@pytest.mark.skipif(not shutil.which("soffice") and not os.environ.get("HUIFANG_REQUIRE_SOFFICE"),
+                    reason="LibreOffice（soffice）未安装")
+def test_every_record_form_of_the_examples_prints_on_one_page(tmp_path):
+    """Every record form of the example workbooks, questionnaire or not, is one A4 page in
+    LibreOffice; a Chinese serif face is used (Noto Serif CJK here, for 宋体/SimSun)."""
+    import re
+    out = tmp_path / "out"
+    generate([ROOT / "workbooks"], out, kinds=("record",), pdf=True, config=load_config(None), today=date(2025, 12, 31))
+    pdfs = list((out / "回访记录表").rglob("*.pdf"))
+    docs = list((out / "回访记录表").rglob("*.docx"))
+    assert len(pdfs) == len(docs) > 100
+    pages = {p.name: len(re.findall(rb"/Type\s*/Page[^s]", p.read_bytes())) for p in pdfs}
+    assert {n: k for n, k in pages.items() if k != 1} == {}
+    fonts = set(re.findall(rb"/BaseFont\s*/\w+\+(\w+)", pdfs[0].read_bytes()))
+    assert any(f.startswith(b"NotoSerifCJK") for f in fonts), fonts
+
+
+def test_record_form_shows_what_a_reviewer_checks(unit, tmp_path):
+    """Date-times for the callback and the purchase, 开户日期, the reply, 拨打次数 only for calls."""
+    out, _ = run(unit, tmp_path, kinds=["record"])
+    texts = {p.name: text_of(p) for p in (out / "回访记录表").rglob("*.docx")}
+    pf = next(t for t in texts.values() if "私募产品回访" in t)
+    assert "产品购买时间" in pf and re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", pf.split("产品购买时间")[1])
+    assert "开户日期" in pf
+    onsite = next(t for t in texts.values() if "☑面谈" in t)
+    assert "拨打" not in onsite
+
+
 def test_interrupted_run_leaves_no_broken_file(unit, tmp_path, monkeypatch):
     calls = {"n": 0}
     real = FastTemplate.save
@@ -232,3 +261,19 @@ def test_generate_reports_progress_in_lines_when_not_a_terminal(unit, tmp_path, 
                progress="lines", today=date(2025, 12, 31))
     err = capsys.readouterr().err
     assert "生成文书：" in err and " 份" in err
+
+
+def test_report_lists_only_the_findings_of_its_period(book, tmp_path):
+    """A new-account callback due in April and done late is a finding of April's report, not of
+    March's (the account was opened then) nor of June's."""
+    b = book
+    b.sheets["客户"][0].update(开户日期=date(2025, 3, 3))
+    b.add("回访记录", **record(记录编号="R0009", 回访类型="新开户回访", 回访时间=datetime(2025, 4, 20, 10)))
+    b.add("回访报告", 报告期="2025-03", 部门="测试营业部", 编制人="H001", 编制日期=date(2025, 4, 2))
+    b.add("回访报告", 报告期="2025-04", 部门="测试营业部", 编制人="H001", 编制日期=date(2025, 5, 2))
+    b.add("回访报告", 报告期="2025-06", 部门="测试营业部", 编制人="H001", 编制日期=date(2025, 7, 2))
+    out = tmp_path / "out"
+    generate([b.write()], out, kinds=("report",), config=load_config(None), today=date(2025, 12, 31))
+    text = {m: text_of(out / f"回访报告/测试营业部/测试营业部_回访报告_2025-{m}.docx") for m in ("03", "04", "06")}
+    assert "NEW001" in text["04"] and "新开户回访超期" in text["04"]
+    assert "NEW001" not in text["03"] and "NEW001" not in text["06"]

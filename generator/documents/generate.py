@@ -117,7 +117,7 @@ def record_context(u: Unit, i: int, rnd: str) -> dict:
     escalated = col("上报合规日期")
     return {
         "c": {"code": code, "name": u.cval(code, "客户名称"), "address": u.cval(code, "联系地址"),
-              "email": u.cval(code, "电子邮箱"), "category": u.cval(code, "客户类别")},
+              "email": u.cval(code, "电子邮箱"), "category": u.cval(code, "客户类别"), "opened": u.cval(code, "开户日期")},
         "r": {
             "id": col("记录编号"), "kind": kind, "respondent": col("被访人"), "position": "",
             "method": col("回访方式"), "round": rnd, "time": col("回访时间"), "purchase": purchase,
@@ -190,7 +190,9 @@ def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: 
         forms.append("投诉处理")
     as_of = min(p.end, today)
     checked = check_book(u.book, config, as_of, p.start, cal)
-    per_rule = Counter((f.rule, f.severity) for f in checked.findings)
+    period_rows = {rec.rows[i] for i in idx}
+    found = [f for f in checked.findings if _in_period(f, p, period_rows)]
+    per_rule = Counter((f.rule, f.severity) for f in found)
     findings = [{"rule": rid, "title": RULES[rid].title, "severity": SEVERITY_LABEL[sev], "count": n}
                 for (rid, sev), n in sorted(per_rule.items())]
     callers = sorted({rec.col("回访人员")[i] for i in idx if rec.col("回访人员")[i]})
@@ -207,13 +209,24 @@ def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: 
         "issues": sum(1 for i in idx if rec.col("发现问题")[i]),
         "complaints": sum(1 for i in idx if rec.col("是否投诉")[i] == "是"),
         "escalated": sum(1 for i in idx if rec.col("上报合规日期")[i]),
-        "as_of": as_of, "errors": checked.count("error"), "warnings": checked.count("warning"), "findings": findings,
+        "as_of": as_of, "errors": sum(f.severity == "error" for f in found),
+        "warnings": sum(f.severity == "warning" for f in found), "findings": findings,
         "groups": "、".join(f"{s['kind']} {s['customers']} 户" for s in by_type),
         "opinions": col("客户主要意见"), "product_view": col("客户对产品评价"), "product_hope": col("客户对产品期望"),
         "service_view": col("客户对服务评价"), "service_hope": col("客户对服务期望"), "measures": col("改善客户服务对策"),
         "problems": col("回访中遇到的问题"), "note": col("备注"), "review": col("主管领导审核意见"),
         "preparer": u.person(col("编制人")),
     }
+
+
+def _in_period(f, p: Period, record_rows: set) -> bool:
+    """A finding of the report's period: one whose deadline fell in it (done late or not done),
+    or, without a deadline, one about a callback record of the period."""
+    if f.due is not None:
+        return f.due in p
+    if f.actual is not None:
+        return f.actual in p
+    return f.sheet == "回访记录" and f.row in record_rows
 
 
 def lost_context(u: Unit, i: int) -> dict:

@@ -20,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-FONT = "宋体"
+FONT = "SimSun"             # 宋体 by its family name: Word and WPS know both; fontconfig maps it to a Chinese serif
 LATIN = "Times New Roman"
 TEMPLATE_DIR = resources.path(resources.TEMPLATES)
 
@@ -50,17 +50,18 @@ def _fonts(style_or_run, size=None, bold=None):
     fonts.set(qn("w:hAnsi"), LATIN)
 
 
-def new_document(landscape: bool = False) -> Document:
+def new_document(landscape: bool = False, margins_cm: float = 2.0, size: float = 10.5) -> Document:
     doc = Document()
     sec = doc.sections[0]
     sec.page_width, sec.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
     for side in ("left_margin", "right_margin"):
-        setattr(sec, side, Cm(2.0))
-    sec.top_margin = sec.bottom_margin = Cm(2.0)
+        setattr(sec, side, Cm(margins_cm))
+    sec.top_margin = sec.bottom_margin = Cm(margins_cm)
     normal = doc.styles["Normal"]
-    _fonts(normal, 10.5)
+    _fonts(normal, size)
+    _font_table(doc)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     # the document language tells Word and WPS to use East Asian line breaking
@@ -69,7 +70,47 @@ def new_document(landscape: bool = False) -> Document:
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     rpr.append(lang)
+    # and the document defaults, which table styles inherit (not from Normal)
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for old in defaults.findall(qn("w:lang")) + defaults.findall(qn("w:rFonts")):
+        defaults.remove(old)
+    fonts = OxmlElement("w:rFonts")
+    for attr, val in (("w:ascii", LATIN), ("w:hAnsi", LATIN), ("w:eastAsia", FONT), ("w:cs", LATIN)):
+        fonts.set(qn(attr), val)
+    defaults.insert(0, fonts)
+    dlang = OxmlElement("w:lang")
+    for attr, val in (("w:val", "en-US"), ("w:eastAsia", "zh-CN"), ("w:bidi", "ar-SA")):
+        dlang.set(qn(attr), val)
+    defaults.append(dlang)
     return doc
+
+
+# East Asian fonts in order of preference: 宋体 (SimSun on Windows, in WPS), then Noto Serif CJK SC
+# (Linux, LibreOffice). The font table names the fallbacks and declares the GB2312 character set,
+# so a program without 宋体 substitutes a Simplified Chinese face, not a Japanese one.
+FALLBACKS = (("SimSun", "宋体", "02010600030101010101"), ("Noto Serif CJK SC", "Source Han Serif SC", "02020400000000000000"))
+
+
+def _font_table(doc) -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    part = next((r.target_part for r in doc.part.rels.values() if r.reltype == RT.FONT_TABLE), None)
+    if part is None:
+        return
+    from lxml import etree
+    root = etree.fromstring(part.blob)
+    for name, alt, panose in reversed(FALLBACKS):
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        f = etree.SubElement(root, qn("w:font"))
+        f.set(qn("w:name"), name)
+        for tag, val in (("w:altName", alt), ("w:panose1", panose), ("w:charset", "86"), ("w:family", "roman"),
+                         ("w:pitch", "variable")):
+            e = etree.SubElement(f, qn(tag))
+            e.set(qn("w:val"), val)
+        root.remove(f)
+        root.insert(0, f)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def title(doc, text, size=16):
@@ -81,13 +122,15 @@ def title(doc, text, size=16):
     return p
 
 
-def line(doc, text, align=None, bold=False, space=2):
+def line(doc, text, align=None, bold=False, space=2, before=0, size=None):
     p = doc.add_paragraph()
     if align == "right":
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     p.paragraph_format.space_after = Pt(space)
+    if before:
+        p.paragraph_format.space_before = Pt(before)
     r = p.add_run(text)
-    _fonts(r, bold=bold)
+    _fonts(r, size=size, bold=bold)
     return p
 
 
@@ -107,8 +150,13 @@ def table(doc, widths_cm: list[float], rows: int = 0):
     return t
 
 
-def add_row(t, cells: list, bold=False, height_cm=None):
+def add_row(t, cells: list, bold=False, height_cm=None, keep=False):
+    """A row; `keep`: the row is not split across pages and stays on the page of the next
+    (the signature block of a form moves to a new page as a whole)."""
     row = t.add_row()
+    if keep:
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
     if height_cm:
         trpr = row._tr.get_or_add_trPr()
         h = OxmlElement("w:trHeight")
@@ -129,6 +177,8 @@ def add_row(t, cells: list, bold=False, height_cm=None):
                 p = cell.add_paragraph()
             r = p.add_run(ln)
             _fonts(r, bold=bold)
+            if keep:
+                p.paragraph_format.keep_with_next = True
         i += span
     return row
 
@@ -150,34 +200,36 @@ def build_plan() -> Document:
 
 
 def build_record() -> Document:
-    doc = new_document()
-    title(doc, "客户回访记录表")
+    """The record form (附件三) on one A4 page: 10 pt, 1.5 cm margins, label columns wide enough
+    for their labels, the signature block rows kept together with the note below them."""
+    doc = new_document(margins_cm=1.5, size=10)
+    title(doc, "客户回访记录表", size=15)
     line(doc, "记录编号：{{ r.id }}　　客户编号：{{ c.code }}　　回访类型：{{ r.kind }}", align="right")
-    W = [2.6, 5.4, 2.6, 6.4]
+    W = [2.5, 5.6, 2.9, 7.0]
     t = table(doc, W)
     add_row(t, ["客户名称", "{{ c.name }}", "地址", "{{ c.address }}"])
     add_row(t, ["被访人", "{{ r.respondent }}", "职务", "{{ r.position }}"])
     add_row(t, ["Email", "{{ c.email }}", "类别",
                 "{{ box(c.category, '个人') }}个人客户　{{ box(c.category, '机构') }}机构客户"])
     add_row(t, ["回访方式", ("{{ box(r.method, '电话') }}电话　{{ box(r.method, '面谈') }}面谈　{{ box(r.method, '信函') }}信函　"
-                         "{{ box(r.method, '电子邮件') }}电子邮件　{{ box(r.method, '电子问卷') }}电子问卷　{{ box(r.method, '短信') }}短信\n"
-                         "{{ box(r.round, '首次') }}首次回访　{{ box(r.round, '常规') }}常规回访　{{ box(r.round, '其他') }}其他", 3)])
-    add_row(t, ["回访时间", "{{ r.time|cn_datetime }}", "产品购买时间", "{{ r.purchase|cn_date }}　{{ r.product }}"])
-    add_row(t, ["回访结果", "{{ r.result }}", "录音编号", "{{ r.recording }}　拨打 {{ r.attempts }} 次"])
+                         "{{ box(r.method, '电子邮件') }}电子邮件　{{ box(r.method, '电子问卷') }}电子问卷　{{ box(r.method, '短信') }}短信　"
+                         "｜　{{ box(r.round, '首次') }}首次回访　{{ box(r.round, '常规') }}常规回访", 3)])
+    add_row(t, ["回访时间", "{{ r.time|cn_datetime }}", "回访结果", "{{ r.result }}"])
+    add_row(t, ["开户日期", "{{ c.opened|cn_date }}", "产品购买时间", "{{ r.purchase|cn_datetime }}　{{ r.product }}"])
+    add_row(t, ["录音编号", ("{{ r.recording }}{% if r.method == '电话' and r.attempts %}　拨打 {{ r.attempts }} 次{% endif %}", 3)])
     add_row(t, ["回访内容", ("{{ box(r.topics, '产品推荐情况') }}1.产品推荐情况　{{ box(r.topics, '产品购买情况') }}2.产品购买情况　"
-                         "{{ box(r.topics, '公司服务情况') }}3.公司服务情况\n{{ box(r.topics, '风险披露情况') }}4.风险披露情况　"
+                         "{{ box(r.topics, '公司服务情况') }}3.公司服务情况　{{ box(r.topics, '风险披露情况') }}4.风险披露情况　"
                          "{{ box(r.topics, '其他') }}5.其他", 3)])
-    doc.add_paragraph()
-    line(doc, "客户回访内容记录", bold=True)
+    line(doc, "客户回访内容记录", bold=True, before=4)
     line(doc, "1、产品推荐与购买情况评价（{{ r.bank_name }}）：")
-    q = table(doc, [1.0, 12.0, 4.0])
+    q = table(doc, [1.0, 13.0, 4.0])
     add_row(q, ["序号", "问题", "客户回答"], bold=True)
     add_row(q, ["{%tr for q in r.questions %}"])
     add_row(q, ["{{ loop.index }}", "{{ q.text }}", "{{ box(q.answer, '是') }}是　{{ box(q.answer, '否') }}否{{ q.flag }}"])
     add_row(q, ["{%tr endfor %}"])
     line(doc, "{% if not r.questions %}（本类回访没有规定问卷）{% endif %}")
     line(doc, "2、公司服务响应情况和评价：")
-    s = table(doc, [6.0, 11.0])
+    s = table(doc, [5.0, 13.0])
     add_row(s, ["一、销售的服务态度",
                 "{{ box(r.attitude, '很好') }}A.很好　{{ box(r.attitude, '较好') }}B.较好　{{ box(r.attitude, '差') }}C.差"])
     add_row(s, ["二、客户服务的响应速度",
@@ -186,22 +238,23 @@ def build_record() -> Document:
     add_row(s, ["四、服务的整体满意度",
                 "{{ box(r.overall, '满意') }}A.满意　{{ box(r.overall, '较满意') }}B.较满意　{{ box(r.overall, '不满意') }}C.不满意"])
     line(doc, "3、意见和建议：")
-    o = table(doc, [17.0])
-    add_row(o, ["{{ r.opinion }}"], height_cm=1.5)
-    doc.add_paragraph()
-    t2 = table(doc, [3.0, 14.0])
-    add_row(t2, ["发现问题", "{{ r.finding }}"], height_cm=1.0)
-    add_row(t2, ["处理方式及结果", "{{ r.handling }}\n答复记录：{{ r.answered|cn_date }}　是否投诉：{{ r.complaint }}"], height_cm=1.2)
-    add_row(t2, ["遗留问题处理跟踪", "遗留问题：{{ r.open_issue }}\n提交日期：{{ r.escalated|cn_date }}　受理部门：{{ r.receiver }}\n"
-                              "解决结果跟踪：{{ r.followup }}"], height_cm=1.5)
+    o = table(doc, [18.0])
+    add_row(o, ["{{ r.opinion }}"], height_cm=1.0)
+    t2 = table(doc, [3.4, 14.6])
+    add_row(t2, ["发现问题", "{{ r.finding }}"], height_cm=0.8)
+    add_row(t2, ["处理方式及结果", "{{ r.handling }}"], height_cm=0.8)
+    add_row(t2, ["答复记录", "{% if r.answered %}{{ r.answered|cn_date }}答复客户：{{ r.handling }}{% elif r.opinion %}尚未答复"
+                         "{% endif %}　是否投诉：{{ r.complaint }}"])
+    add_row(t2, ["遗留问题处理跟踪", "遗留问题：{{ r.open_issue }}　提交日期：{{ r.escalated|cn_date }}　受理部门：{{ r.receiver }}\n"
+                              "解决结果跟踪：{{ r.followup }}"])
     add_row(t2, ["客户意见（现场回访需填写）", "{{ r.onsite_opinion }}\n客户确认（签字或盖章）：{{ r.signed }}　　日期：{{ r.signed_date|cn_date }}"],
-            height_cm=1.2)
+            height_cm=1.0, keep=True)
     add_row(t2, ["回访记录人员", "{{ r.caller }}　　填写日期：{{ r.reported|cn_date }}　　提交审核：{{ r.submitted|cn_date }}"
-                             "{% if r.extended %}（经主管同意延期）{% endif %}"])
-    add_row(t2, ["主管领导审批", "{{ r.reviewer }}　{{ r.review_note }}　　日期：{{ r.reviewed|cn_date }}"])
-    doc.add_paragraph()
-    line(doc, "注：1. 此单用于回访服务时填写。2. 此单由回访人员填写，回访结束后提交部门主管审批后归档。"
-              "3. 现场回访完毕后，请客户签名或盖章确认。")
+                             "{% if r.extended %}（经主管同意延期）{% endif %}"], keep=True)
+    add_row(t2, ["主管领导审批", "{{ r.reviewer }}　{{ r.review_note }}　　日期：{{ r.reviewed|cn_date }}"], keep=True)
+    note = line(doc, "注：1. 此单用于回访服务时填写。2. 此单由回访人员填写，回访结束后提交部门主管审批后归档。"
+                     "3. 现场回访完毕后，请客户签名或盖章确认。", before=4, size=9)
+    note.paragraph_format.keep_together = True
     return doc
 
 

@@ -44,6 +44,7 @@ SPREAD_RULES = ("KEY001", "IA003")
 TOPICS = {"私募产品回访": "产品购买情况、风险揭示和冷静期", "新开户回访": "开户过程、风险揭示和服务情况",
           "投顾新签约回访": "签约过程、风险揭示和服务协议", "投顾持续回访": "投顾服务满意度和执业规范",
           "存量回访": "服务满意度和执业规范", "重点客户回访": "服务需求和满意度"}
+OVERDUE_DAYS = 5                            # overdue callbacks are spread over the month's first working days
 REASONS = {"overdue": "逾期未回访（补做）", "due": "本月到期", "share": "存量覆盖率抽样", "spread": "年度应回访名单"}
 
 
@@ -220,13 +221,14 @@ def _spread_rows(ctx: Context, s, rid: str, month: Period, first_day: date, seed
 
 def _schedule(rows: list[PlanRow], days: list[date]) -> None:
     """Each row on the least-loaded working day between its earliest day and its deadline; a row
-    whose deadline has passed (or falls before any working day left) goes on its earliest day."""
+    whose deadline has passed (or falls before any working day left) goes on the least loaded of
+    the first OVERDUE_DAYS working days it may be made on."""
     load: Counter = Counter()
     order = sorted(rows, key=lambda r: (r.due or date.max, r.customer, r.kind))
     for r in order:
         ok = [d for d in days if d >= r.earliest and (r.due is None or d <= r.due)]
-        if not ok:
-            ok = [d for d in days if d >= r.earliest][:1] or days[-1:]
+        if not ok:          # overdue: as soon as possible, spread over the first working days
+            ok = [d for d in days if d >= r.earliest][:OVERDUE_DAYS] or days[-1:]
         r.day = min(ok, key=lambda d: (load[d], d))
         load[r.day] += 1
 
@@ -348,7 +350,7 @@ def summary(plan: BookPlan, copy: Path) -> str:
     lines.append("  按回访人员：" + ("；".join(f"{k} {n} 行" for k, n in sorted(by_staff.items())) or "无"))
     late = [r for r in plan.rows if r.due is not None and r.day is not None and r.day > r.due]
     if late:
-        lines.append(f"  其中 {len(late)} 行截止日已过或在本月第一个可排日之前，已排在最早的工作日，请优先处理")
+        lines.append(f"  其中 {len(late)} 行截止日已过或在本月第一个可排日之前，已排在本月最初的 {OVERDUE_DAYS} 个工作日内，请优先处理")
     for s in plan.shares:
         lines.append(f"  {s}")
     for n in plan.notes:

@@ -353,6 +353,8 @@ def summary(plan: BookPlan, copy: Path) -> str:
         lines.append(f"  其中 {len(late)} 行截止日已过或在本月第一个可排日之前，已排在本月最初的 {OVERDUE_DAYS} 个工作日内，请优先处理")
     for s in plan.shares:
         lines.append(f"  {s}")
+    if plan.rows and not plan.supervisor:
+        lines.append("  编制人、部门主管留空：核对后填写并报部门主管审批（未填写部门主管时 PLN002 会提示）")
     for n in plan.notes:
         lines.append(f"  注意：{n}")
     return "\n".join(lines)

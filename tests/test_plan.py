@@ -162,3 +162,44 @@ def test_plan_refuses_a_month_already_past_and_a_bad_month(tmp_path):
     assert r.exit_code == 2 and "无法为该月排计划" in r.output
     r = CliRunner().invoke(main, ["plan", str(EXAMPLE), "--month", "2026/13", "--out", str(tmp_path / "y")])
     assert r.exit_code == 2 and "YYYY-MM" in r.output
+
+
+def test_a_workbook_without_a_plan_sheet_gets_one(book, tmp_path):
+    """The clean unit has no 回访计划 sheet: the copy gains it, with headers the reader maps."""
+    book.sheets["客户"][0].update(开户日期=date(2025, 12, 20))        # a new account: its callback falls due in January
+    src = book.write()
+    out = tmp_path / "plan"
+    r = CliRunner().invoke(main, ["plan", str(src), "--month", "2026-01", "--as-of", "2025-12-31", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    copy = next((out / "工作簿").glob("*.xlsx"))
+    rows = plan_rows(copy)
+    new = [x for x in rows if x["回访类型"] == "新开户回访"]
+    assert [x["客户编号"] for x in new] == ["C0001"]
+    assert new[0]["计划日期"] <= date(2026, 1, 20) and new[0]["回访人员"] != "S001"        # not its 开发人员
+    assert not [f for f in validate_paths([copy], load_config(None), AS_OF).findings
+                if f.sheet == "回访计划" and f.rule.startswith("DATA")]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-40, 40), st.integers(-40, 40)), min_size=1, max_size=30),
+       st.sets(st.integers(0, 30), min_size=1))
+def test_schedule_keeps_each_row_inside_its_window_when_it_can(windows, workdays):
+    """Any earliest day and deadline: the plan day is a working day of the month, inside
+    [earliest, deadline] whenever such a working day exists, else among the first days it may be made on."""
+    from generator.planning import OVERDUE_DAYS, PlanRow, _schedule
+    start = date(2026, 1, 1)
+    days = sorted(start + timedelta(days=k) for k in workdays)
+    rows = [PlanRow("C", "存量回访", "due", "X", start + timedelta(days=d), start + timedelta(days=e), "")
+            for e, d in windows]
+    _schedule(rows, days)
+    for r in rows:
+        assert r.day in days
+        inside = [d for d in days if r.earliest <= d <= r.due]
+        if inside:
+            assert r.day in inside
+        else:
+            later = [d for d in days if d >= r.earliest]
+            assert r.day in (later[:OVERDUE_DAYS] or days[-1:])

@@ -53,6 +53,13 @@ def test_no_customer_data_anywhere_in_the_built_site(built):
     assert leaks == {}
 
 
+def test_rule_page_examples_show_no_phone_or_id_numbers(built):
+    """The examples are invented, but a rule page shows them as the status pages would show real data."""
+    for p in (built / "rules").rglob("index.html"):
+        text = unescape(p.read_text(encoding="utf-8"))
+        assert not re.search(r"\d{11,}", text), p
+
+
 def test_nothing_is_fetched_from_outside(built):
     for p in list(built.rglob("*.html")) + list(built.rglob("*.css")):
         text = p.read_text(encoding="utf-8", errors="ignore")

@@ -222,7 +222,7 @@ def build_record() -> Document:
                          "{{ box(r.topics, '其他') }}5.其他", 3)])
     line(doc, "客户回访内容记录", bold=True, before=4)
     line(doc, "1、产品推荐与购买情况评价（{{ r.bank_name }}）：")
-    q = table(doc, [1.0, 13.0, 4.0])
+    q = table(doc, [1.3, 12.7, 4.0])
     add_row(q, ["序号", "问题", "客户回答"], bold=True)
     add_row(q, ["{%tr for q in r.questions %}"])
     add_row(q, ["{{ loop.index }}", "{{ q.text }}", "{{ box(q.answer, '是') }}是　{{ box(q.answer, '否') }}否{{ q.flag }}"])

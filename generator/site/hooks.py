@@ -3,7 +3,8 @@ in the manual all come from the rule registry, so the manual and the validator a
 
 In the manual's Markdown, ``[[NEW001.months]]`` is replaced by the value in force of that
 parameter (``1 个月``), ``[[NEW001]]`` by a link to the rule page, ``[[questionnaires]]`` by the
-question banks and ``[[deadlines]]`` by the table of deadline rules.
+question banks and ``[[deadlines]]`` by the table of deadline rules; ``[[worklist]]`` and
+``[[planoverdue]]`` by the status page's look-ahead and the plan's spread of overdue callbacks.
 """
 from __future__ import annotations
 
@@ -93,8 +94,13 @@ def rule_page(rule_id: str) -> str:
 
 def example_section(r) -> list[str]:
     """示例: the rule's own failing and passing case (the ones its tests build), as a reader follows them."""
-    from generator.rules.examples import as_of, describe
+    from generator.privacy import Masker
+    from generator.rules.examples import CUSTOMER, RECORD, as_of, describe
     ex = r.example
+    mask = Masker([CUSTOMER["客户名称"], RECORD["被访人"]])     # invented data, published as real data would be
+
+    def md(text: str) -> str:
+        return _md(mask(text))
     out = ["## 示例", "", f"从一个干净的台账出发（一位客户 C0001、五名人员、一条合规的存量回访记录 R0001），检查日 {as_of(ex)}。", "",
            "**违反：**", ""]
     out += [f"- {md(line)}" for line in describe(ex.fails)]
@@ -104,7 +110,7 @@ def example_section(r) -> list[str]:
     return out
 
 
-def md(text: str) -> str:
+def _md(text: str) -> str:
     """Plain text in a Markdown line (examples are ours, but may hold * _ [ < characters)."""
     return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
 
@@ -146,6 +152,20 @@ def deadlines(page_dir: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _worklist() -> str:
+    from generator.site.build import WORKLIST_DAYS
+    return f"{WORKLIST_DAYS} 天"
+
+
+def _plan_overdue() -> str:
+    from generator.planning import OVERDUE_DAYS
+    return f"{OVERDUE_DAYS} 个工作日"
+
+
+# numbers of the product itself (not of a rule), written into the manual from the code that uses them
+PRODUCT_NUMBERS = {"worklist": _worklist, "planoverdue": _plan_overdue}
+
+
 def on_page_markdown(markdown: str, page, **kw):
     """Expand the manual's tokens. Generated status pages are never expanded: their text
     comes from workbooks (and is escaped, so it could not form a token anyway)."""
@@ -159,6 +179,8 @@ def on_page_markdown(markdown: str, page, **kw):
             return questionnaires()
         if name == "deadlines":
             return deadlines(page_dir)
+        if name in PRODUCT_NUMBERS:
+            return PRODUCT_NUMBERS[name]()
         if name in RULES:
             return value(name, key) if key else rule_link(name, page_dir)
         raise ValueError(f"{page.file.src_uri}：未知的标记 {m.group(0)}")

@@ -111,7 +111,7 @@ def test_folder_input_skips_lock_files(book):
     assert json.loads(r.stdout)["summary"]["files"] == 1
 
 
-ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|YYYY-MM-DD|text|json|plan|record|report|lost|"
+ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|YYYY-MM-DD|YYYY-MM|text|json|plan|record|seed|preparer|supervisor|month|report|lost|"
                      r"LibreOffice|PDF|mkdocs|toml|doc_templates|xlsx|NEW001|Q3|Excel|WPS|[A-Z]{2,}\d{3}")
 
 
@@ -122,7 +122,8 @@ def english_words(text: str) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["generate", "--help"], ["site", "--help"],
                                   ["init", "--help"], ["rules", "--help"], ["generate"], ["valdate"],
                                   ["validate", "x", "--as-of", "2025/12/31"], ["validate", "x", "--format", "xml"],
-                                  ["init"], ["validate", "--bogus"]])
+                                  ["init"], ["validate", "--bogus"], ["plan", "--help"], ["plan", "x", "--out", "y"],
+                                  ["plan", "x", "--month", "2026-01"]])
 def test_help_and_usage_errors_speak_chinese(args):
     r = huifang(*args)
     text = r.stdout + r.stderr
@@ -132,7 +133,7 @@ def test_help_and_usage_errors_speak_chinese(args):
 
 
 def test_help_shows_examples():
-    for cmd in ("validate", "generate", "site", "init", "rules"):
+    for cmd in ("validate", "generate", "site", "init", "rules", "plan"):
         assert "示例：" in huifang(cmd, "--help").stdout
 
 

@@ -92,10 +92,10 @@ def main() -> None:
     if a.skew:
         skew(a.skew, a.dir)
         return
-    from synth import large_sheets, write_workbook
+    from synth import LARGE_VERSION, large_sheets, write_workbook
     rows = []
     for n in a.sizes:
-        path = a.dir / f"unit-{n}.xlsx"
+        path = a.dir / f"unit-{n}-v{LARGE_VERSION}.xlsx"
         if not path.exists():
             t = time.perf_counter()
             write_workbook(path, large_sheets(n, max(1, n // 5)))

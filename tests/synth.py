@@ -660,6 +660,10 @@ def examples_readme(units, breaches) -> str:
 
 # ------------------------------------------------------------------ large synthetic unit
 
+STOCK_ANSWERS = {q.short: q.expected for q in DEFAULT_BANKS["存量回访"]}
+LARGE_VERSION = 2       # bump when large_sheets changes, so benchmarks do not reuse an older file
+
+
 def large_sheets(n_records: int, n_customers: int, seed: int = 1):
     """A clean-looking large unit, produced row by row (nothing held in memory)."""
     rng = random.Random(seed)
@@ -684,7 +688,7 @@ def large_sheets(n_records: int, n_customers: int, seed: int = 1):
             yield {"记录编号": f"R{k:08d}", "客户编号": c, "回访类型": "存量回访", "回访方式": "电话",
                    "回访时间": when, "回访人员": CALLERS[k % 3], "被访人": "客户本人", "拨打次数": 1,
                    "回访结果": "回访通过", "录音编号": f"LY{k:09d}", "服务态度": "很好", "响应速度": "满意",
-                   "乱收费": "没有", "整体满意度": "满意", "是否投诉": "否",
+                   "乱收费": "没有", "整体满意度": "满意", "是否投诉": "否", **STOCK_ANSWERS,
                    "报告日期": when.date() + timedelta(days=1), "提交审核日期": when.date() + timedelta(days=2),
                    "审核人": "M001", "审核日期": when.date() + timedelta(days=3), "审核意见": "同意"}
 

@@ -136,24 +136,47 @@ class Context:
             self._shared["by_ct"] = got
         return got
 
+    def _by_kind(self) -> dict[str, list[tuple]]:
+        """回访类型 -> [(客户编号, record indexes, their times)], from by_customer_type."""
+        got = self._shared.get("by_kind")
+        if got is None:
+            got = {}
+            for (c, k), (lst, times) in self.by_customer_type().items():
+                got.setdefault(k, []).append((c, lst, times))
+            self._shared["by_kind"] = got
+        return got
+
     def _counting(self, kind: str, completed: bool, accept) -> dict:
-        """The records of one type that count (not void, completed when asked, accepted by `accept`),
-        sorted by time and grouped three ways: by customer, by customer among those naming no event,
-        and by (customer, event named). Built once per (type, completed, accept): every look-up is
-        then a binary search, however many records one customer has."""
+        """客户编号 -> the records of one type that count (not void, completed when asked, accepted
+        by `accept`), sorted by time, with their times. Built once per (type, completed, accept):
+        every look-up is then a binary search, however many records one customer has. A list in
+        which every record counts is shared with by_customer_type, not copied."""
         key = ("counting", kind, completed, accept)
         got = self._shared.get(key)
         if got is None:
-            void, done, links, times = self.void, self.rec_completed, self.records.col("关联事件"), self.rec_time
+            void, done, times = self.void, self.rec_completed, self.rec_time
+            got = {}
+            for c, lst, when in self._by_kind().get(kind, ()):
+                keep = [i for i in lst if not (i in void or (completed and not done[i])
+                                               or (accept is not None and not accept(i)))]
+                if len(keep) == len(lst):
+                    got[c] = (lst, when)
+                elif keep:
+                    got[c] = (keep, [times[i] for i in keep])
+            self._shared[key] = got
+        return got
+
+    def _linked(self, kind: str, completed: bool, accept) -> dict:
+        """(客户编号, event named or None) -> the counting records naming that event (or none);
+        built on the first look-up for an event."""
+        key = ("linked", kind, completed, accept)
+        got = self._shared.get(key)
+        if got is None:
+            links, times = self.records.col("关联事件"), self.rec_time
             groups: dict = {}
-            for (c, k), (lst, _) in self.by_customer_type().items():
-                if k != kind:
-                    continue
+            for c, (lst, _) in self._counting(kind, completed, accept).items():
                 for i in lst:
-                    if i in void or (completed and not done[i]) or (accept is not None and not accept(i)):
-                        continue
-                    groups.setdefault((c, "*"), []).append(i)
-                    groups.setdefault((c, links[i]), []).append(i)      # links[i] None: names no event
+                    groups.setdefault((c, links[i]), []).append(i)
             got = {g: (lst, [times[i] for i in lst]) for g, lst in groups.items()}
             self._shared[key] = got
         return got
@@ -163,11 +186,17 @@ class Context:
         """The earliest record that counts at or after `start` (a day, or a moment) and, with `end`,
         on or before that day. With `event`, only records naming that event or naming none count;
         `accept(i)` is a further test (the same function for every look-up of a rule)."""
-        groups = self._counting(kind, completed, accept)
         moment = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
+        if event is None:
+            found = (self._counting(kind, completed, accept).get(customer),)
+        else:
+            linked = self._linked(kind, completed, accept)
+            found = (linked.get((customer, None)), linked.get((customer, event)))
         best = None
-        for g in (((customer, None), (customer, event)) if event is not None else ((customer, "*"),)):
-            lst, times = groups.get(g, ((), ()))
+        for got in found:
+            if got is None:
+                continue
+            lst, times = got
             k = bisect_left(times, moment)
             if k < len(lst) and (best is None or (times[k], lst[k]) < (self.rec_time[best], best)):
                 best = lst[k]

@@ -8,7 +8,6 @@ so a clipped quote never shows the part of a number that masking would have hidd
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _SEP = r"[\s\-‐‑‒–—―－.·•/_]?"                 # one optional separator between digits

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest

@@ -1,7 +1,6 @@
 """Time semantics of rules.md, each with its own test."""
 from datetime import date
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 

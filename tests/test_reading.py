@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 

@@ -9,7 +9,6 @@ import re
 import stat
 import subprocess
 import sys
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest

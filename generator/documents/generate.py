@@ -19,8 +19,7 @@ import sys
 import time
 import tempfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click

@@ -17,7 +17,7 @@ as the deadline issue refined it):
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Callable, Iterable, Iterator
 
 from generator.rules.examples import answers

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from generator.rules.examples import answers
 from generator.workbook import contract as K
-from generator.rules.context import Context, Hit, iso
+from generator.rules.context import Context, iso
 from generator.rules.deadlines import PROVISIONAL_NOTE
 from generator.rules.durations import HOUR, WORKDAY, Duration
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets

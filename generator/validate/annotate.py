@@ -2,7 +2,6 @@
 and a summary sheet in front. The original is only read."""
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from collections import defaultdict

@@ -17,7 +17,7 @@ from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+from python_calamine import CalamineWorkbook, PasswordError
 
 from generator.workbook import contract as K
 from generator.workbook.values import column_letter, convert_column, norm_header

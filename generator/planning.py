@@ -23,17 +23,17 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from generator import periods
 from generator.config import Config
 from generator.output import OutputError, atomic_path, prepare_dir, unique_names
 from generator.periods import Period
-from generator.rules import ORDER, RULES
+from generator.rules import RULES
 from generator.rules.context import Context, Due, Hit
 from generator.rules.workdays import WorkCalendar
-from generator.validate.run import collect_paths, default_period, make_context
+from generator.validate.run import collect_paths, default_period, make_context, rule_hits
 from generator.workbook import contract as K
 from generator.workbook.reader import Workbook, read_workbook
 
@@ -91,7 +91,7 @@ def parse_month(text: str) -> Period:
 def plan_book(book: Workbook, config: Config, month: Period, as_of: date, since: date, seed: int,
               cal: WorkCalendar, preparer: str | None = None, supervisor: str | None = None) -> BookPlan:
     ctx = make_context(book, config, as_of, since, cal)
-    plan = BookPlan(book, month, seed=seed)
+    plan = BookPlan(book, month, seed=seed, preparer=preparer, supervisor=supervisor)
     first_day = max(month.start, as_of + timedelta(days=1))
     days = [first_day + timedelta(days=k) for k in range((month.end - first_day).days + 1)]
     days = [d for d in days if cal.is_workday(d)]
@@ -128,7 +128,6 @@ def plan_book(book: Workbook, config: Config, month: Period, as_of: date, since:
     seen = set(c for c in ctx.records.col("客户编号") if c is not None)
     for r in plan.rows:
         r.first = "常规" if r.customer in seen else "首次"
-    plan.preparer, plan.supervisor = preparer, supervisor
     return plan
 
 
@@ -141,28 +140,28 @@ def _already_planned(ctx: Context, as_of: date) -> set[tuple]:
 
 def _deadline_rows(ctx: Context, config: Config, month: Period):
     """Every trigger of a deadline rule due by the month's end, or overdue and not yet done."""
-    for rid in ORDER:
-        r = RULES[rid]
-        s = config.settings(rid)
-        if r.deadline is None or not s.enabled:
+    for rid, _, hit in rule_hits(ctx, config, only=lambda r: r.deadline is not None):
+        if hit.customer is None or hit.start is None:
             continue
-        view = ctx.for_rule(r.effective) if r.effective else ctx
-        for hit in r.check(view, s):
-            if hit.customer is None or hit.start is None:
+        if isinstance(hit, Due):
+            if hit.due > month.end:
                 continue
-            if isinstance(hit, Due):
-                if hit.due > month.end:
-                    continue
-                reason = "due"
-            elif isinstance(hit, Hit) and hit.actual is None and hit.due is not None:
-                reason = "overdue"
-            else:
-                continue
-            start = hit.start
-            earliest = start.date() + timedelta(days=1) if isinstance(start, datetime) and start.time() != datetime.min.time() \
-                else (start.date() if isinstance(start, datetime) else start)
-            yield PlanRow(hit.customer, r.deadline.callback, reason, rid, hit.due, earliest,
-                          f"{r.deadline.trigger}起应{r.deadline.callback}（{rid}，截止 {hit.due}）")
+            reason = "due"
+        elif isinstance(hit, Hit) and hit.actual is None and hit.due is not None:
+            reason = "overdue"
+        else:
+            continue
+        dl = RULES[rid].deadline
+        yield PlanRow(hit.customer, dl.callback, reason, rid, hit.due, _first_day(hit.start),
+                      f"{dl.trigger}起应{dl.callback}（{rid}，截止 {hit.due}）")
+
+
+def _first_day(start: date | datetime) -> date:
+    """The first day a callback can be made on: the window's day, or the next day when the window
+    opens at a time of day (a callback that day may come too early, e.g. inside a cooling-off)."""
+    if not isinstance(start, datetime):
+        return start
+    return start.date() + timedelta(days=1 if start.time() != time() else 0)
 
 
 def _months_left(month: Period, p: Period) -> int:

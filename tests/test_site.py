@@ -111,44 +111,51 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
                 "--disable-component-update", "--disable-sync"]
 
 
-@pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_REQUIRE_BROWSER"), reason="Chromium 未安装")
-def test_browser_renders_links_and_searches(built):
+@pytest.fixture(scope="module")
+def browser_site(built):
+    """Chromium and the built site served on localhost: (browser, base URL)."""
     from playwright.sync_api import sync_playwright
     server, base = _serve(built)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(60000)
-            outside = []
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
-            page.goto(base + "/")
-            h1 = page.locator("h1").first
-            assert h1.inner_text().startswith("客户回访工作手册")
-            # the glyphs are drawn: the heading is wider than a row of missing-glyph boxes would be tall
-            assert h1.bounding_box()["width"] > 100
-            page.goto(base + "/status/")
-            page.get_by_role("link", name="示例营业部", exact=True).first.click()
-            page.wait_for_load_state()
-            assert "检查日 2025-12-31" in page.content()
-            page.screenshot(path=str(ARTIFACTS / "status-page.png"), full_page=True)
-            page.locator('a[href$="rules/NEW001/"]').first.click()
-            page.wait_for_load_state()
-            assert "NEW001 新开户回访超期" in page.locator("h1").first.inner_text()
-            page.goto(base + "/")
-            page.wait_for_load_state("networkidle")      # the search worker has fetched its index
-            box = page.locator("input.md-search__input")
-            box.click()
-            box.fill("冷静期")
-            box.press("End")                             # the search listens to key events
-            page.wait_for_selector(".md-search-result__item", timeout=60000)
-            results = page.locator(".md-search-result__item").all_inner_texts()
-            assert any("冷静期" in r for r in results)
+            yield browser, base
             browser.close()
-            assert outside == []
     finally:
         server.shutdown()
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_REQUIRE_BROWSER"), reason="Chromium 未安装")
+def test_browser_renders_links_and_searches(browser_site):
+    browser, base = browser_site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(60000)
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
+    page.goto(base + "/")
+    h1 = page.locator("h1").first
+    assert h1.inner_text().startswith("客户回访工作手册")
+    # the glyphs are drawn: the heading is wider than a row of missing-glyph boxes would be tall
+    assert h1.bounding_box()["width"] > 100
+    page.goto(base + "/status/")
+    page.get_by_role("link", name="示例营业部", exact=True).first.click()
+    page.wait_for_load_state()
+    assert "检查日 2025-12-31" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "status-page.png"), full_page=True)
+    page.locator('a[href$="rules/NEW001/"]').first.click()
+    page.wait_for_load_state()
+    assert "NEW001 新开户回访超期" in page.locator("h1").first.inner_text()
+    page.goto(base + "/")
+    page.wait_for_load_state("networkidle")      # the search worker has fetched its index
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("冷静期")
+    box.press("End")                             # the search listens to key events
+    page.wait_for_selector(".md-search-result__item", timeout=60000)
+    results = page.locator(".md-search-result__item").all_inner_texts()
+    assert any("冷静期" in r for r in results)
+    assert outside == []
 
 
 def test_manual_has_no_hand_typed_rule_numbers():
@@ -177,60 +184,52 @@ def _days(text: str) -> int:
 
 
 @pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_REQUIRE_BROWSER"), reason="Chromium 未安装")
-def test_status_pages_lead_with_the_work_on_desktop_phone_and_dark(built):
+def test_status_pages_lead_with_the_work_on_desktop_phone_and_dark(browser_site):
     """Screenshots (tests/artifacts/status-*.png) of the unit page at desktop, phone and dark;
     the worklist is overdue-first by days, rows carry severity badges, the overview is ranked by
     urgency, rows become labelled cards on a phone, chart text follows the dark scheme."""
-    from playwright.sync_api import sync_playwright
-    server, base = _serve(built)
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-            # desktop
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(base + "/status/")
-            units = page.locator("table.hf-work tbody tr")
-            overdue = [int(units.nth(k).locator("td").nth(1).inner_text()) for k in range(units.count())]
-            assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
-            page.screenshot(path=str(ARTIFACTS / "status-overview-desktop.png"), full_page=True)
-            page.goto(base + "/status/%E7%A4%BA%E4%BE%8B%E8%90%A5%E4%B8%9A%E9%83%A8/")
-            heads = page.locator("h2").all_inner_texts()
-            assert heads[0].startswith("现在要做") and heads[1].startswith("即将到期") and heads[2].startswith("已迟到")
-            assert page.locator(".hf-summary .hf-badge.hf-error").count() >= 2
-            work = page.locator("table.hf-work").first.locator("tbody tr")
-            assert work.count() > 1
-            days = [_days(work.nth(k).locator("td").first.inner_text()) for k in range(work.count())]
-            assert days == sorted(days, reverse=True), days
-            for k in range(work.count()):
-                row = work.nth(k)
-                assert row.locator(".hf-badge.hf-error, .hf-badge.hf-warning").count() == 1
-                assert row.locator('a[href*="rules/"]').count() == 1
-                assert row.locator("td").nth(5).inner_text().strip()          # the fix is spelled out
-            color = page.evaluate("getComputedStyle(document.querySelector('.hf-badge.hf-error')).backgroundColor")
-            assert color == "rgb(198, 40, 40)"
-            page.screenshot(path=str(ARTIFACTS / "status-desktop.png"), full_page=True)
-            # phone: cards with labels, nothing wider than the screen but the scrolling chart
-            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
-            phone.goto(page.url)
-            assert phone.evaluate("getComputedStyle(document.querySelector('table.hf-work thead')).display") == "none"
-            assert phone.evaluate("getComputedStyle(document.querySelector('table.hf-work tbody tr')).display") == "block"
-            label = phone.evaluate("getComputedStyle(document.querySelector('table.hf-work td'), '::before').content")
-            assert "逾期" in label
-            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-            svg_w = phone.evaluate("document.querySelector('.hf-chart svg').getBoundingClientRect().width")
-            assert svg_w >= 560                                     # text keeps its size; the box scrolls
-            phone.screenshot(path=str(ARTIFACTS / "status-phone.png"), full_page=True)
-            # dark
-            dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-            dark.goto(page.url)
-            assert dark.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
-            rgb = dark.evaluate("getComputedStyle(document.querySelector('.hf-chart svg')).color")
-            assert min(int(x) for x in re.findall(r"\d+", rgb)[:3]) > 150, rgb      # light text on the dark page
-            dark.screenshot(path=str(ARTIFACTS / "status-dark.png"), full_page=True)
-            browser.close()
-    finally:
-        server.shutdown()
+    browser, base = browser_site
+    # desktop
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base + "/status/")
+    units = page.locator("table.hf-work tbody tr")
+    overdue = [int(units.nth(k).locator("td").nth(1).inner_text()) for k in range(units.count())]
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
+    page.screenshot(path=str(ARTIFACTS / "status-overview-desktop.png"), full_page=True)
+    page.goto(base + "/status/%E7%A4%BA%E4%BE%8B%E8%90%A5%E4%B8%9A%E9%83%A8/")
+    heads = page.locator("h2").all_inner_texts()
+    assert heads[0].startswith("现在要做") and heads[1].startswith("即将到期") and heads[2].startswith("已迟到")
+    assert page.locator(".hf-summary .hf-badge.hf-error").count() >= 2
+    work = page.locator("table.hf-work").first.locator("tbody tr")
+    assert work.count() > 1
+    days = [_days(work.nth(k).locator("td").first.inner_text()) for k in range(work.count())]
+    assert days == sorted(days, reverse=True), days
+    for k in range(work.count()):
+        row = work.nth(k)
+        assert row.locator(".hf-badge.hf-error, .hf-badge.hf-warning").count() == 1
+        assert row.locator('a[href*="rules/"]').count() == 1
+        assert row.locator("td").nth(5).inner_text().strip()          # the fix is spelled out
+    color = page.evaluate("getComputedStyle(document.querySelector('.hf-badge.hf-error')).backgroundColor")
+    assert color == "rgb(198, 40, 40)"
+    page.screenshot(path=str(ARTIFACTS / "status-desktop.png"), full_page=True)
+    # phone: cards with labels, nothing wider than the screen but the scrolling chart
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    phone.goto(page.url)
+    assert phone.evaluate("getComputedStyle(document.querySelector('table.hf-work thead')).display") == "none"
+    assert phone.evaluate("getComputedStyle(document.querySelector('table.hf-work tbody tr')).display") == "block"
+    label = phone.evaluate("getComputedStyle(document.querySelector('table.hf-work td'), '::before').content")
+    assert "逾期" in label
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    svg_w = phone.evaluate("document.querySelector('.hf-chart svg').getBoundingClientRect().width")
+    assert svg_w >= 560                                     # text keeps its size; the box scrolls
+    phone.screenshot(path=str(ARTIFACTS / "status-phone.png"), full_page=True)
+    # dark
+    dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    dark.goto(page.url)
+    assert dark.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    rgb = dark.evaluate("getComputedStyle(document.querySelector('.hf-chart svg')).color")
+    assert min(int(x) for x in re.findall(r"\d+", rgb)[:3]) > 150, rgb      # light text on the dark page
+    dark.screenshot(path=str(ARTIFACTS / "status-dark.png"), full_page=True)
 
 
 def test_no_stray_spaces_where_chinese_markdown_lines_wrap(built):

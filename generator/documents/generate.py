@@ -137,29 +137,33 @@ def record_context(u: Unit, i: int, rnd: str) -> dict:
     }
 
 
-def plan_contexts(u: Unit, period: Period | None, customers: set) -> dict[str, dict]:
+def plan_months(u: Unit, period: Period | None, customers: set) -> list[tuple[str, list[int]]]:
+    """(YYYY-MM, plan rows of that month), in month order: one plan document each."""
     t = u.book["回访计划"]
     months: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(t.col("计划日期")):
         if d is None or (period and d not in period) or (customers and t.col("客户编号")[i] not in customers):
             continue
         months[f"{d.year}-{d.month:02d}"].append(i)
-    out = {}
-    for month, idx in sorted(months.items()):
-        idx.sort(key=lambda i: (t.col("计划日期")[i], t.rows[i]))
-        rows = []
-        for n, i in enumerate(idx, 1):
-            code = t.col("客户编号")[i]
-            rows.append({"seq": n, "customer": u.cval(code, "客户名称"), "code": code,
-                         "method": t.col("回访方式")[i], "first": t.col("首次或常规")[i], "kind": t.col("回访类型")[i],
-                         "purpose": t.col("回访目的")[i], "topic": t.col("回访主题")[i], "date": t.col("计划日期")[i],
-                         "caller": u.person(t.col("回访人员")[i])})
-        prep = Counter(t.col("编制人")[i] for i in idx if t.col("编制人")[i]).most_common(1)
-        sup = Counter(t.col("部门主管")[i] for i in idx if t.col("部门主管")[i]).most_common(1)
-        y, m = month.split("-")
-        out[month] = {"unit": u.name, "number": f"HFJH-{y}{m}", "month": f"{y}年{int(m)}月", "rows": rows,
-                      "preparer": u.person(prep[0][0]) if prep else "", "supervisor": u.person(sup[0][0]) if sup else ""}
-    return out
+    return sorted(months.items())
+
+
+def plan_context(u: Unit, month: str, idx: list[int]) -> dict:
+    """The plan document (附件二) of one month: its rows by plan date, the usual preparer and supervisor."""
+    t = u.book["回访计划"]
+    idx.sort(key=lambda i: (t.col("计划日期")[i], t.rows[i]))
+    rows = []
+    for n, i in enumerate(idx, 1):
+        code = t.col("客户编号")[i]
+        rows.append({"seq": n, "customer": u.cval(code, "客户名称"), "code": code,
+                     "method": t.col("回访方式")[i], "first": t.col("首次或常规")[i], "kind": t.col("回访类型")[i],
+                     "purpose": t.col("回访目的")[i], "topic": t.col("回访主题")[i], "date": t.col("计划日期")[i],
+                     "caller": u.person(t.col("回访人员")[i])})
+    prep = Counter(t.col("编制人")[i] for i in idx if t.col("编制人")[i]).most_common(1)
+    sup = Counter(t.col("部门主管")[i] for i in idx if t.col("部门主管")[i]).most_common(1)
+    y, m = month.split("-")
+    return {"unit": u.name, "number": f"HFJH-{y}{m}", "month": f"{y}年{int(m)}月", "rows": rows,
+            "preparer": u.person(prep[0][0]) if prep else "", "supervisor": u.person(sup[0][0]) if sup else ""}
 
 
 def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: date) -> dict:
@@ -275,8 +279,9 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
                 yield ("record", Path(FOLDERS["record"], folder, f"{_safe(rid)}_{_safe(code)}.docx"),
                        lambda u=u, i=i, rnd=rnd: record_context(u, i, rnd))
         if "plan" in kinds:
-            for month, ctx in plan_contexts(u, period, customers).items():
-                yield "plan", Path(FOLDERS["plan"], folder, f"{folder}_回访计划_{month}.docx"), lambda ctx=ctx: ctx
+            for month, idx in plan_months(u, period, customers):
+                yield ("plan", Path(FOLDERS["plan"], folder, f"{folder}_回访计划_{month}.docx"),
+                       lambda u=u, month=month, idx=idx: plan_context(u, month, idx))
         if "report" in kinds and not customers:
             t = u.book["回访报告"]
             for i, label in enumerate(t.col("报告期")):

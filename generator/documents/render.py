@@ -85,15 +85,14 @@ class FastTemplate:
         # bytes before and after the body, serialized once here
         self.direct = "docPr" not in xml and _tables_fixed(xml)
         body = self.root.body
-        mark = etree.Element(body.tag)
+        mark = etree.Element(body.tag)            # an empty body: serialized as <w:body/> in the root
         self.root.replace(body, mark)
         try:
             whole = etree.tostring(self.root, encoding="UTF-8", standalone=True)
         finally:
             self.root.replace(mark, body)
-        empty = etree.tostring(mark, encoding="UTF-8")
-        self.head, self.tail = whole.split(empty.split(b" xmlns")[0].rstrip(b"/>"), 1)
-        self.tail = self.tail.split(b">", 1)[1] if not self.tail.startswith(b"/>") else self.tail[2:]
+        self.head, _, self.tail = whole.partition(b"<w:body/>")
+        self.direct = self.direct and bool(self.tail)
         self._checked = False
         with zipfile.ZipFile(path) as z:
             parts = [(info.filename, z.read(info.filename)) for info in z.infolist()]

@@ -64,25 +64,22 @@ def new_document(landscape: bool = False, margins_cm: float = 2.0, size: float =
     _font_table(doc)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
-    # the document language tells Word and WPS to use East Asian line breaking
-    rpr = normal.element.get_or_add_rPr()
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    rpr.append(lang)
-    # and the document defaults, which table styles inherit (not from Normal)
+    # the document defaults, which every style inherits (table styles not from Normal): the fonts, and
+    # the language that tells Word and WPS to use East Asian line breaking
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     for old in defaults.findall(qn("w:lang")) + defaults.findall(qn("w:rFonts")):
         defaults.remove(old)
-    fonts = OxmlElement("w:rFonts")
-    for attr, val in (("w:ascii", LATIN), ("w:hAnsi", LATIN), ("w:eastAsia", FONT), ("w:cs", LATIN)):
-        fonts.set(qn(attr), val)
-    defaults.insert(0, fonts)
-    dlang = OxmlElement("w:lang")
-    for attr, val in (("w:val", "en-US"), ("w:eastAsia", "zh-CN"), ("w:bidi", "ar-SA")):
-        dlang.set(qn(attr), val)
-    defaults.append(dlang)
+    defaults.insert(0, _element("w:rFonts", ascii=LATIN, hAnsi=LATIN, eastAsia=FONT, cs=LATIN))
+    defaults.append(_element("w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA"))
     return doc
+
+
+def _element(tag: str, **attrs):
+    """A WordprocessingML element with w: attributes."""
+    e = OxmlElement(tag)
+    for attr, val in attrs.items():
+        e.set(qn(f"w:{attr}"), val)
+    return e
 
 
 # East Asian fonts in order of preference: 宋体 (SimSun on Windows, in WPS), then Noto Serif CJK SC
@@ -98,18 +95,14 @@ def _font_table(doc) -> None:
         return
     from lxml import etree
     root = etree.fromstring(part.blob)
-    for name, alt, panose in reversed(FALLBACKS):
-        for old in root.findall(qn("w:font")):
-            if old.get(qn("w:name")) == name:
-                root.remove(old)
-        f = etree.SubElement(root, qn("w:font"))
-        f.set(qn("w:name"), name)
-        for tag, val in (("w:altName", alt), ("w:panose1", panose), ("w:charset", "86"), ("w:family", "roman"),
-                         ("w:pitch", "variable")):
-            e = etree.SubElement(f, qn(tag))
-            e.set(qn("w:val"), val)
-        root.remove(f)
-        root.insert(0, f)
+    for old in root.findall(qn("w:font")):
+        if old.get(qn("w:name")) in {name for name, _, _ in FALLBACKS}:
+            root.remove(old)
+    for k, (name, alt, panose) in enumerate(FALLBACKS):       # first in the table, in order of preference
+        f = _element("w:font", name=name)
+        for tag, val in (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", "roman"), ("pitch", "variable")):
+            f.append(_element(f"w:{tag}", val=val))
+        root.insert(k, f)
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 

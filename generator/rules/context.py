@@ -127,13 +127,7 @@ class Context:
                 if c is None or t is None or d is None or d > as_of or i in notices:
                     continue            # a notice (短信, or the letter after a refusal) is not a callback
                 idx.setdefault((c, t), []).append(i)
-            times = self.rec_time
-            got = {}
-            for key, lst in idx.items():
-                if len(lst) > 1:
-                    lst.sort(key=times.__getitem__)
-                got[key] = (lst, [times[i] for i in lst])
-            self._shared["by_ct"] = got
+            got = self._shared["by_ct"] = by_time(idx, self.rec_time)
         return got
 
     def _by_kind(self) -> dict[str, list[tuple]]:
@@ -177,8 +171,7 @@ class Context:
             for c, (lst, _) in self._counting(kind, completed, accept).items():
                 for i in lst:
                     groups.setdefault((c, links[i]), []).append(i)
-            got = {g: (lst, [times[i] for i in lst]) for g, lst in groups.items()}
-            self._shared[key] = got
+            got = self._shared[key] = by_time(groups, times, presorted=True)
         return got
 
     def first_callback(self, customer, kind: str, *, completed: bool, start: date | datetime,
@@ -231,10 +224,7 @@ def _completion(rec: Table, times: list) -> tuple[list[bool], dict[int, int], se
         for j, m in enumerate(methods):
             if m in K.NOTICE_METHODS and results[j] not in K.ANSWERED and times[j] is not None:
                 candidates.setdefault((custs[j], kinds[j]), []).append(j)
-        at = {}
-        for key, lst in candidates.items():
-            lst.sort(key=times.__getitem__)
-            at[key] = (lst, [times[j] for j in lst])
+        at = by_time(candidates, times)
         for i in refusals:
             lst, when = at.get((custs[i], kinds[i]), ((), ()))
             for k in range(bisect_left(when, times[i]), len(lst)):    # the first notice at or after it
@@ -245,6 +235,17 @@ def _completion(rec: Table, times: list) -> tuple[list[bool], dict[int, int], se
                     completed[i] = True
                     break
     return completed, notice_of, notices
+
+
+def by_time(groups: dict, times: list, presorted: bool = False) -> dict:
+    """key -> (its indexes sorted by time, their times): the pair a binary search needs.
+    `presorted`: the lists are already in time order."""
+    out = {}
+    for key, lst in groups.items():
+        if not presorted and len(lst) > 1:
+            lst.sort(key=times.__getitem__)
+        out[key] = (lst, [times[i] for i in lst])
+    return out
 
 
 def _first_index(keys: list) -> dict:

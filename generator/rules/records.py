@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from generator.rules.examples import answers
 from generator.workbook import contract as K
-from generator.rules.context import Context, iso
+from generator.rules.context import Context, by_time, iso
 from generator.rules.deadlines import PROVISIONAL_NOTE
 from generator.rules.durations import HOUR, WORKDAY, Duration
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
@@ -34,10 +34,7 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     for j, k in enumerate(kinds):
         if k == "私募认购" and times[j] is not None:
             by_cust.setdefault(custs[j], []).append(j)
-    at: dict = {}                   # customer -> (subscriptions sorted by time, their times)
-    for c, lst in by_cust.items():
-        lst.sort(key=times.__getitem__)
-        at[c] = (lst, [times[j] for j in lst])
+    at = by_time(by_cust, times)    # customer -> (subscriptions sorted by time, their times)
     rec = ctx.records
     rkinds, rcusts, links = rec.col("回访类型"), rec.col("客户编号"), rec.col("关联事件")
     out = {}

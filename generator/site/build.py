@@ -20,6 +20,7 @@ from generator.site import hooks as sitehooks
 from generator import periods
 from generator.output import OutputError, check_replaceable, replace_dir
 from generator.privacy import Masker, mask_name
+from generator.rules.context import iso
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.site.svg import bars, shares
 from generator import resources
@@ -133,15 +134,18 @@ class UnitPage:
         return ""
 
     # ------------------------------------------------------------------ sections
+    @cached_property
     def overdue(self) -> list:
         """Deadlines passed with nothing done: the work to do now, the longest overdue first."""
         got = [f for f in self.b.findings if RULES[f.rule].group in DEADLINE_GROUPS and f.actual is None and f.due]
         return sorted(got, key=lambda f: (-(f.days_late or 0), f.due, f.customer or "", f.rule))
 
+    @cached_property
     def late(self) -> list:
         got = [f for f in self.b.findings if RULES[f.rule].group in DEADLINE_GROUPS and f.actual is not None]
         return sorted(got, key=lambda f: (-(f.days_late or 0), f.customer or "", f.rule))
 
+    @cached_property
     def soon(self) -> list:
         limit = self.report.as_of + timedelta(days=WORKLIST_DAYS)
         return [p for p in self.b.pending if p.due <= limit]
@@ -152,7 +156,7 @@ class UnitPage:
 
     def markdown(self) -> str:
         b, r, t = self.b, self.report, self.t
-        overdue, late, soon = self.overdue(), self.late(), self.soon()
+        overdue, late, soon = self.overdue, self.late, self.soon
         shown = {id(f) for f in overdue} | {id(f) for f in late}
         others = sorted((f for f in b.findings if id(f) not in shown), key=lambda f: f.severity != "error")
         # the page title is given, escaped: mkdocs would otherwise take it from the heading unescaped
@@ -186,7 +190,7 @@ class UnitPage:
         if late:
             lines += ["这些回访已经做了，不必再做；请查明迟到的原因，避免再次发生。", ""]
             lines += work_table(("迟到", "客户", "回访", "截止日", "实际", "相关人员", "规则"), [
-                (f.severity, [f"{f.days_late} 天", self.who(f.customer), self.what(f), str(f.due), t(_day(f.actual)),
+                (f.severity, [f"{f.days_late} 天", self.who(f.customer), self.what(f), str(f.due), t(iso(f.actual) if f.actual is not None else ''),
                               self.involved(f), f"{_rule(f.rule)} {severity_badge(f.severity)}"]) for f in late[:MAX_ROWS]])
         else:
             lines.append("没有迟到的回访。")
@@ -220,10 +224,6 @@ class UnitPage:
         else:
             lines.append("没有发现问题。")
         return "\n".join(lines) + "\n"
-
-
-def _day(v) -> str:
-    return "" if v is None else (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") and (v.hour or v.minute) else str(v)[:10])
 
 
 _BADGE = {"error": ("hf-error", "错误"), "warning": ("hf-warning", "警告")}
@@ -260,12 +260,12 @@ def work_table(heads: tuple[str, ...], rows: list[tuple[str, list[str]]]) -> lis
 def urgency(page: "UnitPage") -> tuple:
     """Units in order of what needs doing: overdue work, then errors, then what falls due soon."""
     b = page.b
-    return (-len(page.overdue()), -b.count("error"), -len(page.soon()), -b.count("warning"), b.unit)
+    return (-len(page.overdue), -b.count("error"), -len(page.soon), -b.count("warning"), b.unit)
 
 
 def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> str:
     lines = ["# 合规状态", "", summary_badges(report.count("error"), report.count("warning"),
-                                             sum(len(p.overdue()) for _, p in pages), sum(len(p.soon()) for _, p in pages)),
+                                             sum(len(p.overdue) for _, p in pages), sum(len(p.soon) for _, p in pages)),
              "", f"!!! info \"检查日 {report.as_of}\"",
              f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。营业部按紧急程度排列："
              "逾期未完成的回访最多的在前。", ""]
@@ -273,10 +273,10 @@ def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> 
     for name, page in sorted(pages, key=lambda np: urgency(np[1])):
         b = page.b
         sh = {rid: f"{s:.1f}%（目标 {g:g}%）" for _, s, g, rid in page.shares}
-        worst = "error" if page.overdue() or b.count("error") else ("warning" if b.count("warning") else "ok")
-        rows.append((worst, [f"[{t(b.unit)}]({name}.md)", _count(len(page.overdue()), "hf-error"),
+        worst = "error" if page.overdue or b.count("error") else ("warning" if b.count("warning") else "ok")
+        rows.append((worst, [f"[{t(b.unit)}]({name}.md)", _count(len(page.overdue), "hf-error"),
                              _count(b.count("error"), "hf-error"), _count(b.count("warning"), "hf-warning"),
-                             _count(len(page.soon()), "hf-due"), t(sh.get("STK001", "—")), t(sh.get("STK002", "—"))]))
+                             _count(len(page.soon), "hf-due"), t(sh.get("STK001", "—")), t(sh.get("STK002", "—"))]))
     lines += work_table(("营业部", "逾期未完成", "错误", "警告", f"{WORKLIST_DAYS} 天内到期", "存量回访覆盖", "融资融券覆盖"), rows)
     lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
               "", "年度覆盖率在当年 12 月 31 日判定；年中显示的是截至检查日的进度。"]

@@ -228,22 +228,29 @@ def make_context(book: Workbook, config: Config, as_of: date, since: date, cal: 
     return ctx
 
 
+def rule_hits(ctx: Context, config: Config, only=None):
+    """(rule id, settings, Hit or Due) of every enabled rule (those `only(rule)` accepts), each
+    judged from the day its parameters took effect, in catalogue order."""
+    for rid in ORDER:
+        s = config.settings(rid)
+        r = RULES[rid]
+        if not s.enabled or (only is not None and not only(r)):
+            continue
+        view = ctx.for_rule(r.effective) if r.effective else ctx
+        for hit in r.check(view, s):
+            yield rid, s, hit
+
+
 def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
     ctx = make_context(book, config, as_of, since, cal)
     result = BookResult(book.path, book, ctx)
     file = str(book.path)
-    for rid in ORDER:
-        s = config.settings(rid)
-        if not s.enabled:
-            continue
-        r = RULES[rid]
-        view = ctx.for_rule(r.effective) if r.effective else ctx
-        for hit in r.check(view, s):
-            if isinstance(hit, Due):
-                result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
-                                              hit.callback, hit.message, hit.provisional))
-            else:
-                result.findings.append(_finding(book, rid, s.severity, file, hit, as_of))
+    for rid, s, hit in rule_hits(ctx, config):
+        if isinstance(hit, Due):
+            result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
+                                          hit.callback, hit.message, hit.provisional))
+        else:
+            result.findings.append(_finding(book, rid, s.severity, file, hit, as_of))
     result.findings.sort(key=_order(book))
     result.pending.sort(key=lambda p: (p.due, p.customer or "", p.rule))
     return result

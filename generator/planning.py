@@ -285,8 +285,8 @@ def write_copy(plan: BookPlan, target: Path) -> None:
     from openpyxl.styles import Alignment
 
     source = plan.book.path
-    if source.suffix.lower() not in (".xlsx", ".xlsm") or plan.book.format != "xlsx":
-        raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；请先用 Excel 或 WPS 另存为 .xlsx 再运行")
+    if source.suffix.lower() not in COPYABLE or plan.book.format != "xlsx":
+        _refuse_copy(source)
     try:
         wb = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm", rich_text=True)
     except Exception as e:         # noqa: BLE001 - any reason the copy cannot be made is said in one line
@@ -331,6 +331,13 @@ def write_copy(plan: BookPlan, target: Path) -> None:
         wb.save(tmp)
 
 
+COPYABLE = (".xlsx", ".xlsm")            # the workbooks openpyxl can copy with the plan rows added
+
+
+def _refuse_copy(source: Path) -> None:
+    raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；请先用 Excel 或 WPS 另存为 .xlsx 再运行")
+
+
 def _sheet_named(wb, name: str) -> str:
     """The sheet the reader took for `name` (it matches names as it matches headers)."""
     from generator.workbook.values import norm_header
@@ -370,6 +377,9 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     files = collect_paths(paths)
     if not files:
         raise OutputError("没有找到可用的工作簿")
+    for f in files:                 # refused before the output folder is made
+        if f.suffix.lower() not in COPYABLE:
+            _refuse_copy(f)
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
     out = prepare_dir(Path(out), files, "plan")

@@ -203,3 +203,12 @@ def test_schedule_keeps_each_row_inside_its_window_when_it_can(windows, workdays
         else:
             later = [d for d in days if d >= r.earliest]
             assert r.day in (later[:OVERDUE_DAYS] or days[-1:])
+
+
+def test_a_workbook_that_cannot_be_copied_is_refused_before_any_output(tmp_path):
+    src = tmp_path / "台账.ods"
+    src.write_bytes(b"PK\x03\x04not really")
+    r = CliRunner().invoke(main, ["plan", str(src), "--month", "2026-01", "--as-of", "2025-12-31",
+                                  "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and "另存为 .xlsx" in r.output
+    assert not (tmp_path / "out").exists()

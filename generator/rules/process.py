@@ -167,14 +167,15 @@ def lst002(ctx: Context, s):
 
 @rule("RPT001", WARNING, "回访报告未按期编制",
       explain="有回访记录的每个报告期（{period}）结束后 {grace}内，应在“回访报告”表中登记该期的客户回访报告"
-              "（报告期写 2025-09、2025-Q3 或 2025）。报告期结束前和宽限期内列为待办。",
+              "（报告期写 2025-09、2025-Q3 或 2025）。报告期结束前和宽限期内列为待办。"
+              "缺少的报告指向“回访报告”表中应登记它的行（已有报告之后的空行，按报告期先后）；工作簿没有这张表时指向整个工作簿。",
       fix="编制该期的《客户回访报告》（附件四），在“回访报告”表中填写报告期、部门和文字部分；数字由 huifang generate 从回访记录计算。",
       group="process", sources=[S("003", "5.4 日常工作流程 10（次月初五个工作日内完成月度分析总结）"), S("000", "附件四 客户回访报告")],
       params=[Param("period", "报告周期", "month", source=S("003", "5.4 日常工作流程 10"), choices=("month", "quarter", "year")),
               Param("grace", "编制时限", Duration(5, WORKDAY), source=S("003", "5.4 日常工作流程 10"))],
       sheet="回访报告",
-      example=Example(fails=(), passes=(adds("回访报告", 报告期="2025-06", 部门="测试营业部"),), cell="回访报告",
-                      message="2025 年 6 月的回访报告没有登记（报告期 2025-06 结束后 5 个工作日内应编制，截止 2025-07-07）",
+      example=Example(fails=(), passes=(adds("回访报告", 报告期="2025-06", 部门="测试营业部"),), cell="（整体）",
+                      message="工作簿中没有“回访报告”表；2025 年 6 月的回访报告没有登记（报告期 2025-06 结束后 5 个工作日内应编制，截止 2025-07-07）",
                       as_of="2025-07-15"))
 def rpt001(ctx: Context, s):
     have = set()
@@ -184,6 +185,8 @@ def rpt001(ctx: Context, s):
         except ValueError:
             pass
     active = {periods.containing(s.period, d).key for d in set(ctx.rec_day) if d is not None}
+    reports = ctx.book["回访报告"]
+    row = (reports.rows[-1] if reports.rows else reports.header_row or 1) + 1    # where the next report goes
     for p in periods.between(s.period, ctx.since, ctx.as_of):
         if p.end >= ctx.as_of or p.key not in active or p.key in have:
             continue
@@ -191,7 +194,11 @@ def rpt001(ctx: Context, s):
         note = PROVISIONAL_NOTE if prov else ""
         text = f"{p.label}的回访报告没有登记（报告期 {p.key} 结束后 {s.grace.show()}内应编制，截止 {iso(due)}{note}）"
         if due < ctx.as_of:
-            yield Hit("回访报告", None, "报告期", text, due=due, provisional=prov)
+            if reports.present:
+                yield Hit("回访报告", row, "报告期", text, due=due, provisional=prov)
+                row += 1
+            else:                       # no sheet to point into: the workbook as a whole
+                yield Hit(None, None, None, f"工作簿中没有“回访报告”表；{text}", due=due, provisional=prov)
         else:
             yield Due("回访报告", None, None, due, "回访报告", text, prov)
 

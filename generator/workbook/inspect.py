@@ -84,6 +84,8 @@ class SheetInfo:
     outliers: dict[str, str] = field(default_factory=dict)
     # byte spans of cells the next normalized copy leaves out (far cells, unconvertible dates)
     spans: list[tuple[int, int]] = field(default_factory=list)
+    # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -304,7 +306,7 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
     if scan:
         for sh in sheets:
             if sh.part:
-                sh.odd_cells = _scan_sheet(pkg, sh.part)
+                _scan_sheet(pkg, sh)
     standard = book_part == "xl/workbook.xml"
     if pkg.renamed or not standard or any(sh.outliers for sh in sheets):
         _normalize(pkg, info, book_part)
@@ -524,7 +526,7 @@ def scan_sheets(path: Path, sheets: list[SheetInfo], source: Path | None = None)
             pkg = Package(Path(path), zf)
             for sh in sheets:
                 if sh.part in pkg.infos:
-                    sh.odd_cells = _scan_sheet(pkg, sh.part)
+                    _scan_sheet(pkg, sh)
     except (zipfile.BadZipFile, OSError) as e:
         raise _fail(Path(path), f"文件已损坏，无法读取（{_why(e)}）") from None
 
@@ -532,9 +534,14 @@ def scan_sheets(path: Path, sheets: list[SheetInfo], source: Path | None = None)
 _MARKERS = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'", b"<f/>", b":f/>")
 
 
-def _scan_sheet(pkg: Package, part: str) -> dict[str, str]:
-    """Stream a worksheet's XML once; return the cells with errors or uncached formulas."""
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def _scan_sheet(pkg: Package, sh: SheetInfo) -> None:
+    """Stream a worksheet's XML once: the cells with errors or uncached formulas, and the merged ranges."""
+    part = sh.part
     odd: dict[str, str] = {}
+    merges: list = []
     seen = 0
     tail = b""
     nsdecl = b""
@@ -560,11 +567,22 @@ def _scan_sheet(pkg: Package, part: str) -> dict[str, str]:
                 work, tail = buf[:cut], buf[cut:]
                 if any(mk in work for mk in _MARKERS):
                     _find_odd(work, odd, nsdecl)
+                if b"mergeCell" in work:
+                    _find_merges(work, merges)
             if tail and any(mk in tail for mk in _MARKERS):
                 _find_odd(tail, odd, nsdecl)
+            if b"mergeCell" in tail:
+                _find_merges(tail, merges)
     except _DAMAGE as e:
         raise _damaged(pkg.path, part, e) from None
-    return odd
+    sh.odd_cells, sh.merges = odd, merges
+
+
+def _find_merges(buf: bytes, merges: list) -> None:
+    for m in _MERGE.finditer(buf):
+        c0, r0 = col_index(m.group(1).decode()), int(m.group(2)) - 1
+        c1, r1 = (col_index(m.group(3).decode()), int(m.group(4)) - 1) if m.group(3) else (c0, r0)
+        merges.append(((r0, c0), (r1, c1)))
 
 
 _CELL_START = re.compile(rb"<(\w+:)?c\b[^>]*>")

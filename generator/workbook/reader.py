@@ -13,6 +13,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,9 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError
 
 from generator.workbook import contract as K
-from generator.workbook.values import column_letter, convert_column, norm_header
-from generator.workbook.inspect import (FORMAT_LABEL, ReadError, SheetInfo, inspect, scan_sheets,
+from generator.workbook.values import column_letter, convert_column, convert_encoded, norm_header
+from generator.workbook import columnar
+from generator.workbook.inspect import (FORMAT_LABEL, XLSX, ReadError, SheetInfo, inspect, scan_sheets,
                                         strip_unconvertible_dates)
 
 HEADER_SCAN_ROWS = 30
@@ -224,14 +226,34 @@ def _read(path: Path, info, contract) -> Workbook:
                 return book.get_sheet_by_name(sinfo.name)
         return _guarded(load, path, sinfo.name)
 
+    def parse_columns(spec: K.Sheet, sinfo: SheetInfo):
+        """The columnar path where it can vouch for the values; python-calamine's rows otherwise."""
+        if _columnar_ok(info, sinfo):
+            try:
+                return columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
+                                     HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec))
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException:      # Fallback, or anything the quick look did not expect: the row reader decides
+                pass
+        return parse(sinfo)
+
+    def fill(table: Table, sheet, sinfo: SheetInfo) -> None:
+        if isinstance(sheet, columnar.FastSheet):
+            try:
+                return _fill_fast(table, sheet, sinfo, problems, info.date1904)
+            except columnar.Fallback:
+                sheet = parse(sinfo)
+        _fill(table, sheet, sinfo, problems, info.date1904)
+
     order = sorted(wanted, key=lambda w: -w[1].size)
     with ThreadPoolExecutor(max_workers=2) as pool:
         parsed = {}
         if order:
-            parsed[order[0][0].name] = pool.submit(parse, order[0][1])
+            parsed[order[0][0].name] = pool.submit(parse_columns, *order[0])
         scanned = pool.submit(scan_sheets, path, [s for _, s in wanted], info.source) if info.cached_values else None
         for spec, sinfo in order[1:]:
-            parsed[spec.name] = pool.submit(parse, sinfo)
+            parsed[spec.name] = pool.submit(parse_columns, spec, sinfo)
         if scanned is not None:
             scanned.result()
         for spec, sinfo in wanted:
@@ -240,7 +262,7 @@ def _read(path: Path, info, contract) -> Workbook:
             try:
                 try:
                     sheet = parsed.pop(spec.name).result()
-                    _guarded(lambda: _fill(table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
+                    _guarded(partial(fill, table, sheet, sinfo), path, sinfo.name)
                 except ReadError:
                     # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
                     # cells out, report each at its cell, and read the sheet once more
@@ -252,16 +274,24 @@ def _read(path: Path, info, contract) -> Workbook:
                     for ref, shown in bad.items():
                         sinfo.odd_cells[ref] = f"数值 {shown} 不是任何日历能表示的日期，未读取；请改正"
                     sheet = parse(sinfo)
-                    _guarded(lambda: _fill(table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
+                    _guarded(partial(_fill, table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
             finally:
                 _name_customers(table, problems[first:])
             table.hidden = sinfo.hidden
-            del sheet
+            sheet = None            # the parsed sheet goes before the next is filled
     notes = []
     if not info.cached_values:
         notes.append(f"{FORMAT_LABEL[info.format]}中无法区分公式出错、没有计算结果的公式和空单元格，这些单元格按空白处理；"
                      "需要核对公式时请另存为 .xlsx 再校验")
     return Workbook(path, tables, problems, info.macros, info.format, notes)
+
+
+COLUMNAR_ENV = "HUIFANG_READER"      # "rows" reads every sheet with python-calamine's rows (for comparisons)
+
+
+def _columnar_ok(info, sinfo: SheetInfo) -> bool:
+    return (info.format == XLSX and bool(sinfo.part)
+            and os.environ.get(COLUMNAR_ENV, "") != "rows")
 
 
 def _sheet_names(info, path: Path) -> list[str]:
@@ -304,6 +334,7 @@ def _name_customers(table: Table, problems: list[Problem]) -> None:
 
 
 def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:
+    """Fill a table from python-calamine's rows, in chunks."""
     spec = table.spec
     table.present = True
     col0 = sheet.start[1] if sheet.start else 0          # iter_rows skips empty leading columns
@@ -311,39 +342,10 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
     head = list(islice(rows_iter, HEADER_SCAN_ROWS))
     h = _find_header(head, spec)
     if h is None:
-        for col in spec.columns:
-            if col.required:
-                problems.append(Problem("DATA001", spec.name, 1, col.name, f"工作表“{spec.name}”是空的，缺少表头“{col.name}”"))
+        _empty_sheet(spec, problems)
         return
-    header = head[h]
-    table.header_row = h + 1
-    mapped: dict[str, int] = {}
-    unknown: dict[str, int] = {}
-    for j, v in enumerate(header):
-        name = norm_header(v)
-        if not name:
-            continue
-        if name in spec.by_name:
-            if name in mapped:
-                a, b = column_letter(col0 + mapped[name]), column_letter(col0 + j)
-                problems.append(Problem("DATA001", spec.name, h + 1, name,
-                                        f"表头“{name}”出现了两次（{a} 列和 {b} 列），只读取 {a} 列，请删除或改名重复的一列"))
-                continue
-            mapped[name] = j
-        else:
-            unknown.setdefault(str(v).strip(), j)
-    for col in spec.columns:
-        if col.required and col.name not in mapped:
-            near = difflib.get_close_matches(col.name, list(unknown), n=1, cutoff=0.5)
-            hint = f"（找到表头“{near[0]}”，应为“{col.name}”？）" if near else ""
-            problems.append(Problem("DATA001", spec.name, h + 1, col.name, f"缺少必填列“{col.name}”{hint}"))
+    mapped, unknown = _map_header(table, head[h], h, col0, problems)
     names_at = {j: n for n, j in mapped.items()}
-    for name, j in mapped.items():
-        table.letters[name] = column_letter(col0 + j)
-        table.cols[name] = []
-    for name, j in unknown.items():
-        table.extra_letters[name] = column_letter(col0 + j)
-        table.extra[name] = []
 
     # merged cells inside the data: filled down from their first cell, reported once each
     merges = []
@@ -356,15 +358,8 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
             f"数据区内有合并单元格 {column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}："
             "已按首格的值读取其中每一行，请取消合并并逐行填写"))
     merge_top: dict[tuple[int, int], object] = {}
-
-    # error values and formulas without a cached value: (excel row, column index) -> reason
-    odd: dict[int, dict[int, str]] = {}
-    for ref, why in sinfo.odd_cells.items():
-        letters = ref.rstrip("0123456789")
-        odd.setdefault(_letter_index(letters) - col0, {})[int(ref[len(letters):])] = why
-
-    width = len(header)
-    required = {name for name in mapped if spec.by_name[name].required}
+    odd = _odd_cells(sinfo, col0)
+    width = len(head[h])
     r = h + 1                                  # 0-based sheet row of the next data row
     pending = head[h + 1:]
     del head
@@ -389,31 +384,116 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
             data = [row + [""] * (width - len(row)) if len(row) < width else row for row in data]
         columns = list(zip(*data))
         del data, chunk
-        for name, j in mapped.items():
-            col = spec.by_name[name]
-            vals, bad = convert_column(col, columns[j], date1904)
-            flagged = set()
-            odd_here = odd.get(j)
-            if odd_here:
-                for k, row_no in enumerate(excel_rows):
-                    why = odd_here.get(row_no)
-                    if why is not None:
-                        problems.append(Problem("DATA003", spec.name, row_no, name, why))
-                        vals[k] = None
-                        flagged.add(k)
-            rule = "DATA002" if col.type == K.ENUM else "DATA003"
-            for k, why, _raw in bad:
-                if k not in flagged:
-                    problems.append(Problem(rule, spec.name, excel_rows[k], name, f"{name}：{why}"))
-                    flagged.add(k)
-            if name in required and None in vals:
-                for k, v in enumerate(vals):
-                    if v is None and k not in flagged:
-                        problems.append(Problem("DATA001", spec.name, excel_rows[k], name, f"必填项“{name}”为空"))
-            table.cols[name].extend(vals)
+        _convert(table, mapped, columns.__getitem__, excel_rows, odd, problems, date1904)
         for name, j in unknown.items():
             table.extra[name].extend(columns[j])
         del columns
+
+
+def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:
+    """Fill a table from a sheet parsed into columns (workbook/columnar.py). Raises Fallback,
+    before changing anything, where the columns are not what the row reader would have read."""
+    h = fast.header
+    header = fast.head[h]
+    for j, v in enumerate(header):
+        if type(v) is str and norm_header(v) and norm_header(fast.names.get(j)) != norm_header(v):
+            raise columnar.Fallback(f"header {j} read as {fast.names.get(j)!r}")
+    if any(r1 > h for (_, _), (r1, _) in sinfo.merges):
+        raise columnar.Fallback("merged cells in the data")
+    table.present = True
+    mapped, unknown = _map_header(table, header, h, 0, problems)
+    odd = _odd_cells(sinfo, 0)
+    keep = columnar.nonempty_rows(list(fast.columns.values()), fast.height)
+    whole = len(keep) == fast.height
+    table.rows.extend((keep + (h + 2)).tolist())
+
+    def column(j: int) -> list:
+        arr = fast.columns.pop(j)
+        return columnar.values(arr if whole else arr.take(keep))
+    _convert(table, mapped, column, table.rows, odd, problems, date1904)
+    for name, j in unknown.items():
+        arr = fast.columns.pop(j)
+        table.extra[name].extend(columnar.values(arr if whole else arr.take(keep), empty=""))
+    fast.columns.clear()
+
+
+def _empty_sheet(spec: K.Sheet, problems: list[Problem]) -> None:
+    for col in spec.columns:
+        if col.required:
+            problems.append(Problem("DATA001", spec.name, 1, col.name, f"工作表“{spec.name}”是空的，缺少表头“{col.name}”"))
+
+
+def _map_header(table: Table, header: list, h: int, col0: int, problems: list[Problem]) -> tuple[dict, dict]:
+    """Contract columns and other columns of the header row h (0-based): name -> index in `header`."""
+    spec = table.spec
+    table.header_row = h + 1
+    mapped: dict[str, int] = {}
+    unknown: dict[str, int] = {}
+    for j, v in enumerate(header):
+        name = norm_header(v)
+        if not name:
+            continue
+        if name in spec.by_name:
+            if name in mapped:
+                a, b = column_letter(col0 + mapped[name]), column_letter(col0 + j)
+                problems.append(Problem("DATA001", spec.name, h + 1, name,
+                                        f"表头“{name}”出现了两次（{a} 列和 {b} 列），只读取 {a} 列，请删除或改名重复的一列"))
+                continue
+            mapped[name] = j
+        else:
+            unknown.setdefault(str(v).strip(), j)
+    for col in spec.columns:
+        if col.required and col.name not in mapped:
+            near = difflib.get_close_matches(col.name, list(unknown), n=1, cutoff=0.5)
+            hint = f"（找到表头“{near[0]}”，应为“{col.name}”？）" if near else ""
+            problems.append(Problem("DATA001", spec.name, h + 1, col.name, f"缺少必填列“{col.name}”{hint}"))
+    for name, j in mapped.items():
+        table.letters[name] = column_letter(col0 + j)
+        table.cols[name] = []
+    for name, j in unknown.items():
+        table.extra_letters[name] = column_letter(col0 + j)
+        table.extra[name] = []
+    return mapped, unknown
+
+
+def _odd_cells(sinfo: SheetInfo, col0: int) -> dict[int, dict[int, str]]:
+    """Error values and formulas without a cached value: column index -> excel row -> reason."""
+    odd: dict[int, dict[int, str]] = {}
+    for ref, why in sinfo.odd_cells.items():
+        letters = ref.rstrip("0123456789")
+        odd.setdefault(_letter_index(letters) - col0, {})[int(ref[len(letters):])] = why
+    return odd
+
+
+def _convert(table: Table, mapped: dict[str, int], column, excel_rows: list[int], odd, problems: list[Problem],
+             date1904: bool) -> None:
+    """Typed values of each mapped column (`column(j)` gives its raw values), with a finding for
+    each cell that cannot be read and each required cell left empty."""
+    spec = table.spec
+    required = {name for name in mapped if spec.by_name[name].required}
+    for name, j in mapped.items():
+        col = spec.by_name[name]
+        raw = column(j)
+        vals, bad = convert_encoded(col, *raw, date1904) if isinstance(raw, columnar.Encoded) else convert_column(col, raw, date1904)
+        flagged = set()
+        odd_here = odd.get(j)
+        if odd_here:
+            for k, row_no in enumerate(excel_rows):
+                why = odd_here.get(row_no)
+                if why is not None:
+                    problems.append(Problem("DATA003", spec.name, row_no, name, why))
+                    vals[k] = None
+                    flagged.add(k)
+        rule = "DATA002" if col.type == K.ENUM else "DATA003"
+        for k, why, _raw in bad:
+            if k not in flagged:
+                problems.append(Problem(rule, spec.name, excel_rows[k], name, f"{name}：{why}"))
+                flagged.add(k)
+        if name in required and None in vals:
+            for k, v in enumerate(vals):
+                if v is None and k not in flagged:
+                    problems.append(Problem("DATA001", spec.name, excel_rows[k], name, f"必填项“{name}”为空"))
+        table.cols[name].extend(vals)
 
 
 def _fill_merged(chunk: list[list], r: int, merges, top: dict) -> None:

@@ -286,6 +286,7 @@ _IDS = (K.CODE, K.STAFF, K.CUSTOMER, K.EVENT)
 
 
 _MICRO = attrgetter("microsecond")
+_NONE = type(None)
 
 
 def _plain_range(raw) -> bool:
@@ -301,11 +302,15 @@ def _fast_path(kind: str, raw) -> list | None:
     if not raw:
         return []
     types = set(map(type, raw))
+    present = raw
+    if _NONE in types and len(types) == 2 and kind in (K.DATETIME, K.DATE, K.NUMBER):   # blanks between values
+        types.discard(_NONE)
+        present = [v for v in raw if v is not None]
     if types == {datetime} and kind == K.DATETIME:
-        if _plain_range(raw) and not any(map(_MICRO, raw)):
+        if _plain_range(present) and not any(map(_MICRO, present)):
             return list(raw)
     elif types == {date} and kind == K.DATE:      # python-calamine gives midnight values as dates
-        if _plain_range(raw):
+        if _plain_range(present):
             return list(raw)
     elif types == {float} and kind == K.NUMBER:
         return list(raw)
@@ -344,3 +349,21 @@ def column_letter(index: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+def convert_encoded(col: K.Column, distinct: list, idx, date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
+    """`convert_column` for a column given as its distinct values and, per cell, the index of its
+    value (len(distinct) for a blank cell): each distinct value is converted once, the cells are
+    filled by one take."""
+    import numpy as np
+
+    typed, bad = convert_column(col, distinct, date1904)
+    pool = np.empty(len(typed) + 1, dtype=object)
+    pool[:-1] = typed
+    pool[-1] = None
+    vals = pool[idx].tolist()
+    if not bad:
+        return vals, []
+    why = {k: (reason, raw) for k, reason, raw in bad}
+    rows = np.flatnonzero(np.isin(idx, list(why))).tolist()
+    return vals, [(i, *why[int(idx[i])]) for i in rows]

@@ -1,0 +1,261 @@
+"""The columnar read path for .xlsx / .xlsm sheets (issue 15).
+
+fastexcel parses a sheet with calamine's borrowing cell reader straight into Arrow columns, on
+a thread that does not hold the GIL, about twice as fast as python-calamine's row objects.
+This module gives the row reader (reader.py) the same raw values it would have seen, column by
+column, so the conversion and every finding stay the row reader's own:
+
+- The header row is found in the sheet's first rows read from its XML (a few kilobytes), so the
+  sheet is parsed once, with the header row known and every column typed by what it holds.
+- A column must hold one kind of value (numbers, text, dates or booleans, and blanks): fastexcel
+  is asked to refuse a sheet where one does not, because coercing such a column would change
+  values (a 身份证号码 typed as a number would lose its warning). Such sheets, merged cells in the
+  data, or anything else this path cannot vouch for raise `Fallback`: the row reader reads them.
+- Values are handed over as the row reader's: text shared by distinct value (one Python object
+  per distinct text, not per cell), numbers as floats, dates as datetimes, a time of day as a time.
+"""
+from __future__ import annotations
+
+import logging
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import fastexcel
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from generator.workbook.inspect import col_index
+
+logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
+
+_NO_DATE = datetime(1900, 1, 1)
+
+
+class Fallback(Exception):
+    """This sheet is for the row reader."""
+
+
+class Encoded(NamedTuple):
+    """A text column: its distinct values, and per cell the index of its value (len(distinct): blank)."""
+    distinct: list
+    idx: np.ndarray
+
+
+class FastSheet:
+    """A parsed sheet: its first rows as the row reader shows them, the header row's index in the
+    sheet (0-based) and the sheet's data below the header as Arrow columns keyed by column index."""
+
+    def __init__(self, head: list[list], header: int, columns: dict[int, pa.Array], names: dict[int, str]):
+        self.head, self.header, self.columns, self.names = head, header, columns, names
+        self.height = len(next(iter(columns.values()))) if columns else 0
+
+
+def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header) -> FastSheet:
+    """Parse one sheet. `find_header(rows)` is the row reader's own header search."""
+    head, first = head_rows(source, part, book_part, rows)
+    if first is None:
+        raise Fallback("no value in the first rows")
+    h = find_header(head)
+    if h is None or h < first:
+        raise Fallback("no header row")
+    try:
+        loaded = fastexcel.read_excel(str(source)).load_sheet(
+            sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
+        batch = loaded.to_arrow()
+        infos = loaded.available_columns()
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as e:      # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)
+        raise Fallback(str(e)[:200]) from None
+    del loaded
+    columns = {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}
+    for arr in columns.values():
+        if pa.types.is_timestamp(arr.type):
+            check_dates(arr)
+    names = {c.absolute_index: c.name for c in infos}
+    return FastSheet(head, h, columns, names)
+
+
+# ---------------------------------------------------------------- the first rows, from the XML
+
+def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[list], int | None]:
+    """The sheet's first n rows (0-based rows 0..n-1) as python-calamine's iter_rows gives them,
+    with columns counted from A, and the first row holding any value (None if none does).
+
+    Only the first rows of the sheet's XML are parsed, and of the shared strings only as many as
+    they refer to. The inspection has refused entity declarations in every other part; a sheet's
+    own DTD could only come first, and is refused here."""
+    cells: list[tuple[int, int, object]] = []        # (row, column, value)
+    first = None
+    wanted: dict[int, list[tuple[int, int]]] = {}   # shared string index -> cells
+    with zipfile.ZipFile(source) as zf:
+        with zf.open(part) as fh:
+            start = fh.peek(1 << 12)[:1 << 12] if hasattr(fh, "peek") else b""
+            if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+                raise Fallback("DTD")
+            row_no = -1
+            for _, el in etree.iterparse(fh, events=("end",), tag="{*}row", resolve_entities=False,
+                                         no_network=True, load_dtd=False, huge_tree=False):
+                r = el.get("r")
+                row_no = int(r) - 1 if r and r.isdigit() else row_no + 1
+                if row_no >= n:
+                    break
+                col = -1
+                for c in el.iterchildren("{*}c"):
+                    ref = c.get("r")
+                    col = col_index(ref.rstrip("0123456789")) if ref else col + 1
+                    kind = c.get("t", "n")
+                    if kind == "inlineStr":
+                        text = "".join(t.text or "" for t in c.iter("{*}t") if not _in_phonetic(t))
+                        cells.append((row_no, col, text))
+                        first = row_no if first is None else first
+                        continue
+                    v = c.find("{*}v")
+                    if v is None or v.text is None:
+                        if kind == "str" and v is not None:
+                            cells.append((row_no, col, ""))
+                            first = row_no if first is None else first
+                        continue
+                    first = row_no if first is None else first
+                    if kind == "s":
+                        wanted.setdefault(int(v.text), []).append((row_no, col))
+                    elif kind == "str":
+                        cells.append((row_no, col, v.text))
+                    elif kind == "b":
+                        cells.append((row_no, col, v.text.strip() == "1"))
+                    elif kind == "e":
+                        cells.append((row_no, col, ""))
+                    else:
+                        try:
+                            cells.append((row_no, col, float(v.text)))
+                        except ValueError:
+                            cells.append((row_no, col, v.text))
+                el.clear()
+        if wanted:
+            for i, text in _shared_strings(zf, book_part, max(wanted)).items():
+                for row_no, col in wanted.get(i, ()):
+                    cells.append((row_no, col, text))
+    width = max((c for _, c, _ in cells), default=-1) + 1
+    rows = [[""] * width for _ in range(n)]
+    for r, c, v in cells:
+        rows[r][c] = v
+    return rows, first
+
+
+def _in_phonetic(t) -> bool:
+    parent = t.getparent()
+    return parent is not None and etree.QName(parent).localname == "rPh"
+
+
+def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int, str]:
+    """Shared strings 0..last, read from the start of the part."""
+    folder = book_part.rsplit("/", 1)[0]
+    name = next((i.filename for i in zf.infolist()
+                 if i.filename.lower() in (f"{folder}/sharedstrings.xml".lower(), "xl/sharedstrings.xml")), None)
+    if name is None:
+        raise Fallback("no shared strings")
+    out: dict[int, str] = {}
+    with zf.open(name) as fh:
+        for i, (_, si) in enumerate(etree.iterparse(fh, events=("end",), tag="{*}si", resolve_entities=False,
+                                                    no_network=True, load_dtd=False, huge_tree=True)):
+            out[i] = "".join(t.text or "" for t in si.iter("{*}t") if not _in_phonetic(t))
+            si.clear()
+            if i >= last:
+                break
+    if last not in out:
+        raise Fallback("shared string index out of range")
+    return out
+
+
+# ---------------------------------------------------------------- Arrow columns to the row reader's values
+
+def nonempty_rows(columns: list[pa.Array], height: int) -> np.ndarray:
+    """Indexes of the rows with a value in any column (an empty text counts as empty)."""
+    if not columns:
+        return np.arange(0)
+    any_value = None
+    for arr in columns:
+        if pa.types.is_null(arr.type):
+            continue
+        has = arr.is_valid()
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            has = pc.and_(has, pc.not_equal(arr, "")).fill_null(False)
+        any_value = has if any_value is None else pc.or_(any_value, has)
+    if any_value is None:
+        return np.arange(0)
+    return np.flatnonzero(any_value.to_numpy(zero_copy_only=False))
+
+
+def values(arr: pa.Array, empty=None):
+    """The row reader's raw values of one column; a blank cell is `empty`.
+
+    Text comes as (distinct values, index of each cell's value, with len(distinct) for a blank):
+    the conversion then works once per distinct value (values.convert_encoded). Other kinds come
+    as a list."""
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_null(t):
+        return [empty] * n
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        enc = arr.dictionary_encode()
+        distinct = enc.dictionary.to_pylist()
+        idx = enc.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+        if empty is not None:
+            return _take(distinct + [empty], idx)
+        return Encoded(distinct, idx)
+    if pa.types.is_timestamp(t):
+        out = _dates(arr)
+    elif pa.types.is_integer(t) or pa.types.is_floating(t):
+        out = _numbers(arr.cast(pa.float64()))
+    else:
+        out = arr.to_pylist()
+    if empty is not None and arr.null_count:
+        out = [empty if v is None else v for v in out]
+    return out
+
+
+def _take(pool: list, idx: np.ndarray) -> list:
+    objects = np.empty(len(pool), dtype=object)
+    objects[:] = pool
+    return objects[idx].tolist()
+
+
+def _numbers(arr: pa.Array) -> list:
+    got = arr.to_numpy(zero_copy_only=False)
+    if not arr.null_count:
+        return got.tolist()
+    objects = got.astype(object)
+    objects[arr.is_null().to_numpy(zero_copy_only=False)] = None
+    return objects.tolist()
+
+
+def check_dates(arr: pa.Array) -> None:
+    """A date Python cannot hold (after 9999) is for the row reader, which reports it at its cell."""
+    high = pc.max(arr.cast(pa.timestamp("ms")).cast(pa.int64())).as_py()
+    if high is not None and high > _LAST_MS:
+        raise Fallback("a date after 9999")
+
+
+_LAST_MS = int((datetime(9999, 12, 31, 23, 59, 59) - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
+def _dates(arr: pa.Array) -> list:
+    """As python-calamine gives date cells: a date at midnight, a datetime otherwise, a time of day
+    (a value before 1900) as a time."""
+    got = arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)      # NaT for a blank
+    days = got.astype("datetime64[D]")
+    midnight = days == got
+    early = got < np.datetime64(_NO_DATE)
+    if midnight.all() or (arr.null_count and (midnight | np.isnat(got)).all()):
+        if not early.any():
+            return days.tolist()
+    out = got.tolist()
+    if midnight.any() or early.any():
+        for i in np.flatnonzero(midnight | early).tolist():
+            v = out[i]
+            out[i] = v.time() if v < _NO_DATE else v.date()
+    return out

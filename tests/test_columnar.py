@@ -1,0 +1,173 @@
+"""The columnar read path (fastexcel / Arrow) reads exactly what the row reader reads: the same
+typed values of the same types, the same rows, the same findings at the same cells. Where it
+cannot vouch for that (a column holding several kinds of value, merged cells in the data), the
+sheet goes to the row reader, so the answer is still the same."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.workbook import columnar, reader
+from generator.workbook.reader import read_workbook
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def snapshot(path, monkeypatch, mode: str):
+    monkeypatch.setenv(reader.COLUMNAR_ENV, mode)
+    wb = read_workbook(path)
+    tables = {}
+    for name, t in wb.tables.items():
+        cols = {c: [(type(v).__name__, v) for v in vals] for c, vals in t.cols.items()}
+        extra = {c: [(type(v).__name__, v) for v in vals] for c, vals in t.extra.items()}
+        tables[name] = (t.present, t.header_row, t.rows, cols, t.letters, extra, t.extra_letters)
+    problems = sorted((p.rule, p.sheet, p.row or 0, p.column or "", p.message, p.customer or "", p.cell or "")
+                      for p in wb.problems)
+    return tables, problems, wb.notes
+
+
+class Used:
+    """Counts the sheets the columnar path filled."""
+
+    def __init__(self, monkeypatch):
+        self.sheets: list[str] = []
+        real = reader._fill_fast
+
+        def counted(table, *a, **kw):
+            real(table, *a, **kw)
+            self.sheets.append(table.name)
+        monkeypatch.setattr(reader, "_fill_fast", counted)
+
+
+def same_both_ways(path, monkeypatch) -> list[str]:
+    rows = snapshot(path, monkeypatch, "rows")
+    used = Used(monkeypatch)
+    fast = snapshot(path, monkeypatch, "")
+    assert fast == rows
+    return used.sheets
+
+
+@pytest.mark.parametrize("name", ["示例营业部.xlsx", "示例二营业部.xlsx"])
+def test_examples_read_the_same_both_ways(name, monkeypatch):
+    used = same_both_ways(ROOT / "workbooks" / name, monkeypatch)
+    assert "回访记录" in used
+    if name == "示例营业部.xlsx":      # its 客户 sheet has 最后交易日期 typed as text "2025/02/30" beside dates
+        assert "客户" not in used
+
+
+HEADERS = ["记录编号", "客户编号", "回访类型", "回访方式", "回访时间", "拨打次数", "客户签字", "报告日期", "回访人员",
+           "录音编号", "本人购买", "客户意见"]
+TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=12)   # what a cell can hold
+ANY = st.one_of(
+    st.none(),
+    TEXT,
+    st.sampled_from(["", " ", "\u3000", "2025/3/5", "２０２５年３月５日", "45000", "√", "是", "否", "N", "1,000",
+                     "#N/A", "电话 ", "C0001", "110101199001011234"]),
+    st.integers(-10**6, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e18, max_value=1e18),
+    st.sampled_from([1.2345678901234567e15, 110101199001011234, 13800000001, 45000.5, 0.0, -0.0, 1 / 3]),
+    st.booleans(),
+    st.dates(date(1900, 3, 1), date(2199, 12, 31)),
+    st.datetimes(datetime(1900, 3, 1), datetime(2199, 12, 31)),
+    st.times(),
+)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                           HealthCheck.too_slow])
+
+
+def write(path, grid, titles=0, col0=0, blank_rows=(), merge=None, shared=True):
+    """The 回访记录 sheet (and an empty 客户/人员, which the contract requires) written by openpyxl."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "回访记录"
+    for k in range(titles):
+        ws.cell(1 + k, 1 + col0, f"标题 {k + 1}")
+    r = titles + 1
+    for row in grid:
+        while r in blank_rows:
+            r += 1
+        for j, v in enumerate(row):
+            if v is not None:
+                ws.cell(r, 1 + col0 + j, v)
+        r += 1
+    if merge:
+        ws.merge_cells(merge)
+    wb.create_sheet("客户").append(["客户编号", "客户名称"])
+    wb.create_sheet("人员").append(["工号", "姓名"])
+    wb.save(path)
+    return path
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(HEADERS + ["备注", None]), min_size=1, max_size=8, unique=True),
+       st.data(), st.integers(0, 3), st.integers(0, 2), st.sets(st.integers(1, 12), max_size=3))
+def test_any_cells_read_the_same_both_ways(tmp_path_factory, monkeypatch, header, data, titles, col0, blanks):
+    n = data.draw(st.integers(0, 6))
+    grid = [header] + [[data.draw(ANY) for _ in header] for _ in range(n)]
+    path = write(tmp_path_factory.mktemp("c") / "mixed.xlsx", grid, titles, col0, blanks)
+    same_both_ways(path, monkeypatch)
+
+
+KINDS = {
+    "回访时间": st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)),
+    "报告日期": st.dates(date(2000, 1, 1), date(2100, 1, 1)),
+    "拨打次数": st.integers(0, 9),
+    "客户编号": st.from_regex(r"C\d{4}", fullmatch=True),
+    "回访类型": st.sampled_from(["新开户回访", "存量回访", "不存在的类型"]),
+    "客户意见": TEXT,
+    "客户签字": st.booleans(),
+}
+
+
+@SETTINGS
+@given(st.data(), st.integers(1, 30), st.integers(0, 2), st.sets(st.integers(2, 20), max_size=4))
+def test_uniform_columns_take_the_columnar_path_and_read_the_same(tmp_path_factory, monkeypatch, data, n, titles,
+                                                                   blanks):
+    names = list(KINDS)
+    grid = [names] + [[data.draw(st.one_of(st.none(), KINDS[c])) for c in names] for _ in range(n)]
+    path = write(tmp_path_factory.mktemp("u") / "uniform.xlsx", grid, titles, 0, blanks)
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+
+
+def test_a_column_of_numbers_and_text_goes_to_the_row_reader_and_keeps_its_warning(tmp_path, monkeypatch):
+    """An ID typed as a number beside IDs typed as text: the 15-digit warning must survive."""
+    grid = [["记录编号", "客户编号", "回访时间"], ["R1", "C0001", datetime(2025, 3, 5, 10)],
+            ["R2", 1.2345678901234567e17, datetime(2025, 3, 6, 10)]]
+    path = write(tmp_path / "ids.xlsx", grid)
+    used = same_both_ways(path, monkeypatch)
+    assert "回访记录" not in used
+    book = read_workbook(path)
+    assert any(p.row == 3 and p.column == "客户编号" and "15 位有效数字" in p.message for p in book.problems)
+
+
+def test_merged_cells_in_the_data_go_to_the_row_reader(tmp_path, monkeypatch):
+    grid = [["记录编号", "客户编号"], ["R1", "C0001"], ["R2", None], ["R3", "C0003"]]
+    path = write(tmp_path / "merged.xlsx", grid, merge="B2:B3")
+    assert "回访记录" not in same_both_ways(path, monkeypatch)
+    assert read_workbook(path)["回访记录"].col("客户编号") == ["C0001", "C0001", "C0003"]
+
+
+def test_a_merged_title_above_the_header_stays_columnar(tmp_path, monkeypatch):
+    grid = [["记录编号", "客户编号"], ["R1", "C0001"]]
+    path = write(tmp_path / "title.xlsx", grid, titles=1, merge="A1:B1")
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+
+
+def test_head_rows_read_shared_inline_and_formula_strings(tmp_path):
+    grid = [["记录编号", "客户编号"], ["R1", "C0001"]]
+    path = write(tmp_path / "s.xlsx", grid, titles=2, col0=2)
+    rows, first = columnar.head_rows(path, "xl/worksheets/sheet1.xml", "xl/workbook.xml", 30)
+    assert first == 0
+    assert rows[2][2:4] == ["记录编号", "客户编号"] and rows[3][2:4] == ["R1", "C0001"]
+    assert rows[0][2] == "标题 1" and all(v == "" for v in rows[10])
+
+
+def test_time_of_day_cells_read_as_times(tmp_path, monkeypatch):
+    grid = [["记录编号", "回访时间"], ["R1", time(10, 30)], ["R2", time(11, 0)]]
+    path = write(tmp_path / "t.xlsx", grid)
+    same_both_ways(path, monkeypatch)
+    assert any("只有时间" in p.message for p in read_workbook(path).problems)

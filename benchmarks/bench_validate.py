@@ -7,7 +7,8 @@
 For each size it writes a synthetic unit (customers = records / 5), then measures in
 separate processes (so each has its own peak memory):
   read  - python-calamine reading every cell of every sheet (the fastest reader here)
-  total - `validate_paths` (inspection, reading, typing, every rule)
+  total - `validate_paths` (inspection, reading, typing, every rule), with the columnar read path
+  rows  - the same with HUIFANG_READER=rows (every sheet through python-calamine's rows, as before issue 15)
 and prints seconds, peak RSS and the ratios.
 """
 from __future__ import annotations
@@ -74,8 +75,10 @@ def skew(sizes: list[int], folder: Path) -> None:
         print(f"| {n:,} | {uv:.2f} | {sv:.2f} | {sv / uv:.2f} | {ul:.2f} | {sl:.2f} | {sl / ul:.2f} |", flush=True)
 
 
-def measure(code: str, path: Path) -> tuple[float, float, int]:
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, check=True)
+def measure(code: str, path: Path, **env: str) -> tuple[float, float, int]:
+    import os
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={**os.environ, "HUIFANG_READER": "", **env})
     secs, rss_kb, n = out.stdout.split()
     return float(secs), int(rss_kb) / 1024, int(n)
 
@@ -102,15 +105,20 @@ def main() -> None:
             print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
         r_s, r_mb, cells = measure(READ, path)
         v_s, v_mb, findings = measure(VALIDATE, path)
+        o_s, o_mb, o_findings = measure(VALIDATE, path, HUIFANG_READER="rows")
+        assert o_findings == findings, (o_findings, findings)
         rows.append({"records": n, "customers": max(1, n // 5), "cells": cells, "read_s": round(r_s, 2),
                      "read_peak_mb": round(r_mb), "validate_s": round(v_s, 2), "validate_peak_mb": round(v_mb),
-                     "time_ratio": round(v_s / r_s, 2), "memory_ratio": round(v_mb / r_mb, 2), "findings": findings})
+                     "time_ratio": round(v_s / r_s, 2), "memory_ratio": round(v_mb / r_mb, 2), "findings": findings,
+                     "rows_validate_s": round(o_s, 2), "rows_peak_mb": round(o_mb),
+                     "rows_time_ratio": round(o_s / r_s, 2)})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    print("\n| records | read s | validate s | time ratio | read MB | validate MB | memory ratio |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| records | read s | validate s | time ratio | read MB | validate MB | memory ratio "
+          "| row-reader validate s | its ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['records']:,} | {r['read_s']} | {r['validate_s']} | {r['time_ratio']} | {r['read_peak_mb']} | "
-              f"{r['validate_peak_mb']} | {r['memory_ratio']} |")
+              f"{r['validate_peak_mb']} | {r['memory_ratio']} | {r['rows_validate_s']} | {r['rows_time_ratio']} |")
     if len(rows) > 1:
         a0, a1 = rows[0], rows[-1]
         print(f"\ngrowth: {a1['records'] / a0['records']:.0f}x records -> {a1['validate_s'] / a0['validate_s']:.1f}x validate time")

@@ -20,7 +20,6 @@ import logging
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
 import fastexcel
 import numpy as np
@@ -29,6 +28,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from generator.workbook.inspect import col_index
+from generator.workbook.values import Encoded
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
 
@@ -37,12 +37,6 @@ _NO_DATE = datetime(1900, 1, 1)
 
 class Fallback(Exception):
     """This sheet is for the row reader."""
-
-
-class Encoded(NamedTuple):
-    """A text column: its distinct values, and per cell the index of its value (len(distinct): blank)."""
-    distinct: list
-    idx: np.ndarray
 
 
 class FastSheet:
@@ -190,12 +184,13 @@ def nonempty_rows(columns: list[pa.Array], height: int) -> np.ndarray:
     return np.flatnonzero(any_value.to_numpy(zero_copy_only=False))
 
 
-def values(arr: pa.Array, empty=None):
+def values(arr: pa.Array, empty=None, instants: bool = False):
     """The row reader's raw values of one column; a blank cell is `empty`.
 
     Text comes as (distinct values, index of each cell's value, with len(distinct) for a blank):
     the conversion then works once per distinct value (values.convert_encoded). Other kinds come
-    as a list."""
+    as a list. With `instants` (a date-and-time column) a date cell at midnight comes as a midnight
+    datetime, which is what the conversion makes of python-calamine's date."""
     t = arr.type
     n = len(arr)
     if pa.types.is_null(t):
@@ -208,7 +203,7 @@ def values(arr: pa.Array, empty=None):
             return _take(distinct + [empty], idx)
         return Encoded(distinct, idx)
     if pa.types.is_timestamp(t):
-        out = _dates(arr)
+        out = _dates(arr, instants)
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _numbers(arr.cast(pa.float64()))
     else:
@@ -243,19 +238,16 @@ def check_dates(arr: pa.Array) -> None:
 _LAST_MS = int((datetime(9999, 12, 31, 23, 59, 59) - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
-def _dates(arr: pa.Array) -> list:
+def _dates(arr: pa.Array, instants: bool = False) -> list:
     """As python-calamine gives date cells: a date at midnight, a datetime otherwise, a time of day
-    (a value before 1900) as a time."""
+    (a value before 1900) as a time; with `instants`, midnight stays a datetime."""
     got = arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)      # NaT for a blank
-    days = got.astype("datetime64[D]")
-    midnight = days == got
     early = got < np.datetime64(_NO_DATE)
-    if midnight.all() or (arr.null_count and (midnight | np.isnat(got)).all()):
-        if not early.any():
-            return days.tolist()
+    midnight = np.zeros(len(got), dtype=bool) if instants else got.astype("datetime64[D]") == got
+    if not early.any() and not instants and (midnight | np.isnat(got)).all():
+        return got.astype("datetime64[D]").tolist()
     out = got.tolist()
-    if midnight.any() or early.any():
-        for i in np.flatnonzero(midnight | early).tolist():
-            v = out[i]
-            out[i] = v.time() if v < _NO_DATE else v.date()
+    for i in np.flatnonzero(midnight | early).tolist():
+        v = out[i]
+        out[i] = v.time() if v < _NO_DATE else v.date()
     return out

@@ -21,8 +21,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError
 
 from generator.workbook import contract as K
-from generator.workbook.values import column_letter, convert_column, convert_encoded, norm_header
-from generator.workbook import columnar
+from generator.workbook.values import Encoded, column_letter, convert_column, convert_encoded, norm_header
 from generator.workbook.inspect import (FORMAT_LABEL, XLSX, ReadError, SheetInfo, inspect, scan_sheets,
                                         strip_unconvertible_dates)
 
@@ -200,6 +199,8 @@ def _guarded(fn, path: Path, sheet: str | None = None):
 
 
 def _read(path: Path, info, contract) -> Workbook:
+    if info.format == XLSX:
+        from generator.workbook import columnar      # Arrow and numpy, loaded only for the format that uses them
     names = _guarded(lambda: _sheet_names(info, path), path)
     if not info.sheets:           # formats the inspection does not open itself: the reader lists the sheets
         info.sheets = [SheetInfo(n, "") for n in names]
@@ -239,7 +240,7 @@ def _read(path: Path, info, contract) -> Workbook:
         return parse(sinfo)
 
     def fill(table: Table, sheet, sinfo: SheetInfo) -> None:
-        if isinstance(sheet, columnar.FastSheet):
+        if info.format == XLSX and isinstance(sheet, columnar.FastSheet):
             try:
                 return _fill_fast(table, sheet, sinfo, problems, info.date1904)
             except columnar.Fallback:
@@ -393,6 +394,7 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
 def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:
     """Fill a table from a sheet parsed into columns (workbook/columnar.py). Raises Fallback,
     before changing anything, where the columns are not what the row reader would have read."""
+    from generator.workbook import columnar
     h = fast.header
     header = fast.head[h]
     for j, v in enumerate(header):
@@ -407,9 +409,11 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     whole = len(keep) == fast.height
     table.rows.extend((keep + (h + 2)).tolist())
 
+    instants = {j for name, j in mapped.items() if table.spec.by_name[name].type == K.DATETIME}
+
     def column(j: int) -> list:
         arr = fast.columns.pop(j)
-        return columnar.values(arr if whole else arr.take(keep))
+        return columnar.values(arr if whole else arr.take(keep), instants=j in instants)
     _convert(table, mapped, column, table.rows, odd, problems, date1904)
     for name, j in unknown.items():
         arr = fast.columns.pop(j)
@@ -474,7 +478,7 @@ def _convert(table: Table, mapped: dict[str, int], column, excel_rows: list[int]
     for name, j in mapped.items():
         col = spec.by_name[name]
         raw = column(j)
-        vals, bad = convert_encoded(col, *raw, date1904) if isinstance(raw, columnar.Encoded) else convert_column(col, raw, date1904)
+        vals, bad = convert_encoded(col, *raw, date1904) if isinstance(raw, Encoded) else convert_column(col, raw, date1904)
         flagged = set()
         odd_here = odd.get(j)
         if odd_here:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from operator import attrgetter
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
 from generator.workbook import contract as K
@@ -349,6 +350,12 @@ def column_letter(index: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+class Encoded(NamedTuple):
+    """A text column as its distinct values and, per cell, the index of its value (len(distinct): blank)."""
+    distinct: list
+    idx: object          # a numpy integer array
 
 
 def convert_encoded(col: K.Column, distinct: list, idx, date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:

@@ -1,11 +1,12 @@
 """Read paths side by side: is a columnar reader worth adopting? (issue 15)
 
-    pip install fastexcel polars pyarrow     # not huifang's dependencies: only for this measurement
+    pip install polars       # fastexcel and pyarrow are huifang's dependencies; polars only for this measurement
     python benchmarks/bench_columnar.py /tmp/huifang-bench/unit-100000-v2.xlsx
 
 Each path runs in its own process (its own peak memory), on the same file:
   iter_rows        python-calamine reading every cell of every sheet (bench_validate's baseline)
-  huifang          huifang's reader: inspection, header mapping and typed columns
+  huifang          huifang's reader: inspection, header mapping and typed columns (the columnar path
+                   since issue 15; HUIFANG_READER=rows gives the row reader)
   fastexcel+arrow  fastexcel to Arrow, each column to Python with pyarrow's to_pylist, then typed
   fastexcel+polars the same through polars' to_list, without and with the typing
 The typing is huifang's own `convert_column`, so the last lines show what a columnar read would

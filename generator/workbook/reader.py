@@ -1,8 +1,14 @@
 """The workbook reader: one read path for every command.
 
-Each sheet is read once with python-calamine, the header row is found, columns are mapped by
-header name in any order, and every column is turned into typed values in one pass over its
-distinct values. What cannot be read becomes a `Problem` (DATA001/002/003) with its cell.
+Each sheet is parsed once, the header row is found, columns are mapped by header name in any
+order, and every column is turned into typed values in one pass over its distinct values. What
+cannot be read becomes a `Problem` (DATA001/002/003) with its cell.
+
+An .xlsx sheet is parsed into columns (columnar.py: fastexcel into Arrow); every other format,
+and any .xlsx sheet that path cannot vouch for (a column holding several kinds of value, merged
+cells in the data), is read as rows by python-calamine. Both hand the same raw values to the
+same header mapping and conversion below (`_map_header`, `_convert`), so the findings are the
+same (tests/test_columnar.py). HUIFANG_READER=rows reads every sheet as rows.
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -76,7 +77,6 @@ def skew(sizes: list[int], folder: Path) -> None:
 
 
 def measure(code: str, path: Path, **env: str) -> tuple[float, float, int]:
-    import os
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, check=True,
                          env={**os.environ, "HUIFANG_READER": "", **env})
     secs, rss_kb, n = out.stdout.split()

@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
-from generator.workbook.inspect import col_index
-from generator.workbook.values import Encoded
+from generator.workbook.inspect import Package, _rels, col_index
+from generator.workbook.values import Encoded, take
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
 
@@ -84,7 +84,6 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
     they refer to. The inspection has refused entity declarations in every other part; a sheet's
     own DTD could only come first, and is refused here."""
     cells: list[tuple[int, int, object]] = []        # (row, column, value)
-    first = None
     wanted: dict[int, list[tuple[int, int]]] = {}   # shared string index -> cells
     with zipfile.ZipFile(source) as zf:
         with zf.open(part) as fh:
@@ -106,15 +105,12 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
                     if kind == "inlineStr":
                         text = "".join(t.text or "" for t in c.iter("{*}t") if not _in_phonetic(t))
                         cells.append((row_no, col, text))
-                        first = row_no if first is None else first
                         continue
                     v = c.find("{*}v")
                     if v is None or v.text is None:
                         if kind == "str" and v is not None:
                             cells.append((row_no, col, ""))
-                            first = row_no if first is None else first
                         continue
-                    first = row_no if first is None else first
                     if kind == "s":
                         wanted.setdefault(int(v.text), []).append((row_no, col))
                     elif kind == "str":
@@ -137,7 +133,7 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
     rows = [[""] * width for _ in range(n)]
     for r, c, v in cells:
         rows[r][c] = v
-    return rows, first
+    return rows, min((r for r, _, _ in cells), default=None)
 
 
 def _in_phonetic(t) -> bool:
@@ -146,14 +142,14 @@ def _in_phonetic(t) -> bool:
 
 
 def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int, str]:
-    """Shared strings 0..last, read from the start of the part."""
-    folder = book_part.rsplit("/", 1)[0]
-    name = next((i.filename for i in zf.infolist()
-                 if i.filename.lower() in (f"{folder}/sharedstrings.xml".lower(), "xl/sharedstrings.xml")), None)
+    """Shared strings 0..last, read from the start of the part the workbook's relationships name."""
+    pkg = Package(Path(zf.filename or ""), zf)
+    name = next((pkg.find(part) for typ, part in _rels(pkg, book_part).values()
+                 if typ.endswith("/sharedStrings") and pkg.find(part)), None)
     if name is None:
         raise Fallback("no shared strings")
     out: dict[int, str] = {}
-    with zf.open(name) as fh:
+    with pkg.open(name) as fh:
         for i, (_, si) in enumerate(etree.iterparse(fh, events=("end",), tag="{*}si", resolve_entities=False,
                                                     no_network=True, load_dtd=False, huge_tree=True)):
             out[i] = "".join(t.text or "" for t in si.iter("{*}t") if not _in_phonetic(t))
@@ -167,7 +163,7 @@ def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int,
 
 # ---------------------------------------------------------------- Arrow columns to the row reader's values
 
-def nonempty_rows(columns: list[pa.Array], height: int) -> np.ndarray:
+def nonempty_rows(columns: list[pa.Array]) -> np.ndarray:
     """Indexes of the rows with a value in any column (an empty text counts as empty)."""
     if not columns:
         return np.arange(0)
@@ -200,7 +196,7 @@ def values(arr: pa.Array, empty=None, instants: bool = False):
         distinct = enc.dictionary.to_pylist()
         idx = enc.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
         if empty is not None:
-            return _take(distinct + [empty], idx)
+            return take(distinct + [empty], idx)
         return Encoded(distinct, idx)
     if pa.types.is_timestamp(t):
         out = _dates(arr, instants)
@@ -211,12 +207,6 @@ def values(arr: pa.Array, empty=None, instants: bool = False):
     if empty is not None and arr.null_count:
         out = [empty if v is None else v for v in out]
     return out
-
-
-def _take(pool: list, idx: np.ndarray) -> list:
-    objects = np.empty(len(pool), dtype=object)
-    objects[:] = pool
-    return objects[idx].tolist()
 
 
 def _numbers(arr: pa.Array) -> list:
@@ -243,9 +233,13 @@ def _dates(arr: pa.Array, instants: bool = False) -> list:
     (a value before 1900) as a time; with `instants`, midnight stays a datetime."""
     got = arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)      # NaT for a blank
     early = got < np.datetime64(_NO_DATE)
-    midnight = np.zeros(len(got), dtype=bool) if instants else got.astype("datetime64[D]") == got
-    if not early.any() and not instants and (midnight | np.isnat(got)).all():
-        return got.astype("datetime64[D]").tolist()
+    if instants:
+        midnight = np.zeros(len(got), dtype=bool)
+    else:
+        days = got.astype("datetime64[D]")
+        midnight = days == got
+        if not early.any() and (midnight | np.isnat(got)).all():
+            return days.tolist()
     out = got.tolist()
     for i in np.flatnonzero(midnight | early).tolist():
         v = out[i]

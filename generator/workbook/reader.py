@@ -28,7 +28,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 
 from generator.workbook import contract as K
 from generator.workbook.values import Encoded, column_letter, convert_column, convert_encoded, norm_header
-from generator.workbook.inspect import (FORMAT_LABEL, XLSX, ReadError, SheetInfo, inspect, scan_sheets,
+from generator.workbook.inspect import (FORMAT_LABEL, XLSX, ReadError, SheetInfo, col_index, inspect, scan_sheets,
                                         strip_unconvertible_dates)
 
 HEADER_SCAN_ROWS = 30
@@ -411,7 +411,7 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     table.present = True
     mapped, unknown = _map_header(table, header, h, 0, problems)
     odd = _odd_cells(sinfo, 0)
-    keep = columnar.nonempty_rows(list(fast.columns.values()), fast.height)
+    keep = columnar.nonempty_rows(list(fast.columns.values()))
     whole = len(keep) == fast.height
     table.rows.extend((keep + (h + 2)).tolist())
 
@@ -471,7 +471,7 @@ def _odd_cells(sinfo: SheetInfo, col0: int) -> dict[int, dict[int, str]]:
     odd: dict[int, dict[int, str]] = {}
     for ref, why in sinfo.odd_cells.items():
         letters = ref.rstrip("0123456789")
-        odd.setdefault(_letter_index(letters) - col0, {})[int(ref[len(letters):])] = why
+        odd.setdefault(col_index(letters) - col0, {})[int(ref[len(letters):])] = why
     return odd
 
 
@@ -519,13 +519,6 @@ def _fill_merged(chunk: list[list], r: int, merges, top: dict) -> None:
             row = chunk[rr - r]
             for c in range(max(c0, 0), min(c1, len(row) - 1) + 1):
                 row[c] = value
-
-
-def _letter_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 __all__ = ["read_workbook", "Workbook", "Table", "Problem", "ReadError"]

@@ -358,6 +358,15 @@ class Encoded(NamedTuple):
     idx: object          # a numpy integer array
 
 
+def take(pool: list, idx) -> list:
+    """[pool[i] for i in idx], in C: the cells of a column share the pool's objects."""
+    import numpy as np
+
+    objects = np.empty(len(pool), dtype=object)
+    objects[:] = pool
+    return objects[idx].tolist()
+
+
 def convert_encoded(col: K.Column, distinct: list, idx, date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
     """`convert_column` for a column given as its distinct values and, per cell, the index of its
     value (len(distinct) for a blank cell): each distinct value is converted once, the cells are
@@ -365,10 +374,7 @@ def convert_encoded(col: K.Column, distinct: list, idx, date1904: bool = False) 
     import numpy as np
 
     typed, bad = convert_column(col, distinct, date1904)
-    pool = np.empty(len(typed) + 1, dtype=object)
-    pool[:-1] = typed
-    pool[-1] = None
-    vals = pool[idx].tolist()
+    vals = take(typed + [None], idx)
     if not bad:
         return vals, []
     why = {k: (reason, raw) for k, reason, raw in bad}

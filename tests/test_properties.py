@@ -87,7 +87,7 @@ def test_findings_do_not_depend_on_column_order_or_title_rows(tmp_path_factory, 
 # ------------------------------------------------------------------ identifiers (DATA006) and masking
 
 from generator.privacy import Masker, mask_phone  # noqa: E402
-from generator.workbook.ids import id_card_ok, uscc_ok  # noqa: E402
+from generator.workbook.ids import bad_id_cards, id_card_ok, uscc_ok  # noqa: E402
 from synth import USCC_CHARS, id_number, uscc  # noqa: E402
 
 
@@ -98,6 +98,16 @@ def test_id_card_check_digit_catches_every_single_digit_error(born, male, seed, 
     assert id_card_ok(good) and id_card_ok(good.lower())
     bad = good[:pos] + str((int(good[pos]) + delta) % 10) + good[pos + 1:]
     assert not id_card_ok(bad)
+    assert bad_id_cards([good, good.lower(), bad]) == {bad}
+
+
+@given(st.lists(st.one_of(
+    st.text(alphabet="0123456789Xx", min_size=16, max_size=19),
+    st.text(min_size=18, max_size=18),
+    st.builds(lambda s, born, male: id_number(random.Random(s), born, male),
+              st.integers(0, 2**32), st.dates(date(1930, 1, 1), date(2010, 12, 31)), st.booleans()))))
+def test_batch_id_check_refuses_exactly_what_the_single_check_refuses(values):
+    assert bad_id_cards(values) == {v for v in values if not id_card_ok(v)}
 
 
 @given(st.integers(0, 2**32), st.integers(0, 16), st.integers(1, 30))

@@ -81,6 +81,7 @@ class Context:
         self._shared: dict = {}         # caches that do not depend on since (shared by for_rule copies)
         self.provisional_years: set[int] = set()   # years a deadline of this workbook was computed in provisionally
         self._period: list[int] | None = None
+        self._period_kind: dict | None = None
 
     def for_rule(self, since: date) -> "Context":
         """The same workbook judged from a later first day (a rule's parameters in force from then)."""
@@ -89,6 +90,7 @@ class Context:
         other = copy.copy(self)
         other.since = since
         other._period = None
+        other._period_kind = None
         return other
 
     def provisional(self, start: date, end: date) -> bool:
@@ -115,6 +117,16 @@ class Context:
             since, as_of = self.since, self.as_of
             self._period = [i for i, d in enumerate(self.rec_day) if d is not None and since <= d <= as_of]
         return self._period
+
+    def period_records_of(self, kind: str) -> list[int]:
+        """period_records() of one 回访类型 (the records grouped by type once)."""
+        if self._period_kind is None:
+            groups: dict = {}
+            kinds = self.records.col("回访类型")
+            for i in self.period_records():
+                groups.setdefault(kinds[i], []).append(i)
+            self._period_kind = groups
+        return self._period_kind.get(kind, [])
 
     def by_customer_type(self) -> dict[tuple, tuple[list[int], list[datetime]]]:
         """(客户编号, 回访类型) -> (record indexes dated on or before as-of, sorted by time; their times)."""
@@ -196,6 +208,22 @@ class Context:
         if best is not None and end is not None and self.rec_day[best] > end:
             return None
         return best
+
+    def customers_served(self, kind: str, start: date, end: date) -> set:
+        """客户编号 of every customer with a completed record of `kind` that counts, dated start..end:
+        what first_callback(customer, kind, completed=True, start=start, end=end) finds, for all
+        customers in one pass (the coverage figures ask it of every customer of the base)."""
+        key = ("served", kind, start, end)
+        got = self._shared.get(key)
+        if got is None:
+            moment, day = datetime(start.year, start.month, start.day), self.rec_day
+            got = set()
+            for c, (lst, times) in self._counting(kind, True, None).items():
+                k = bisect_left(times, moment)
+                if k < len(lst) and day[lst[k]] <= end:
+                    got.add(c)
+            self._shared[key] = got
+        return got
 
     def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:
         return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i], **facts)

@@ -37,15 +37,12 @@ class Figure:
         return self.share >= self.target
 
 
-def _done(ctx: Context, customer, kind: str, p: Period) -> bool:
-    return ctx.first_callback(customer, kind, completed=True, start=p.start, end=p.end) is not None
-
-
 def _split(ctx: Context, rid: str, label: str, p: Period, base: list[int], target: float, *kinds: str) -> Figure:
     custs = ctx.customers.col("客户编号")
+    served = set().union(*(ctx.customers_served(k, p.start, p.end) for k in kinds))
     done, missing = [], []
     for i in base:
-        (done if any(_done(ctx, custs[i], k, p) for k in kinds) else missing).append(i)
+        (done if custs[i] in served else missing).append(i)
     return Figure(rid, label, p, base, done, target, missing)
 
 

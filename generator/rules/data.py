@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from generator.workbook import contract as K
-from generator.workbook.ids import id_card_ok, uscc_ok
+from generator.workbook.ids import bad_id_cards, uscc_ok
 from generator.rules.context import Context, Hit, iso
 from generator.rules.registry import ERROR, Example, S, WARNING, adds, rule, sets
 
@@ -99,12 +99,15 @@ def data005(ctx: Context, s):
       example=Example(fails=(sets('客户', 证件号码='110105194912310021'),), passes=(sets('客户', 证件号码='11010519491231002x'),), cell='客户!F2', message='居民身份证号码 110105194912310021 不是 18 位或校验位不符'))
 def data006(ctx: Context, s):
     t = ctx.customers
-    kinds, cats, custs = t.col("证件类型"), t.col("客户类别"), t.col("客户编号")
-    for i, v in enumerate(t.col("证件号码")):
+    kinds, cats, custs, numbers = t.col("证件类型"), t.col("客户类别"), t.col("客户编号"), t.col("证件号码")
+    implied = {"个人": "居民身份证", "机构": "统一社会信用代码"}
+    kind_of = [k or implied.get(c) for k, c in zip(kinds, cats)]
+    bad_cards = bad_id_cards(v for v, k in zip(numbers, kind_of) if v is not None and k == "居民身份证")
+    for i, v in enumerate(numbers):
         if v is None:
             continue
-        kind = kinds[i] or {"个人": "居民身份证", "机构": "统一社会信用代码"}.get(cats[i])
-        if kind == "居民身份证" and not id_card_ok(v):
+        kind = kind_of[i]
+        if kind == "居民身份证" and v in bad_cards:
             yield Hit("客户", t.rows[i], "证件号码", f"居民身份证号码 {v} 不是 18 位或校验位不符", custs[i])
         elif kind == "统一社会信用代码" and not uscc_ok(v):
             yield Hit("客户", t.rows[i], "证件号码", f"统一社会信用代码 {v} 不是 18 位或校验码不符", custs[i])

@@ -232,12 +232,11 @@ def out003(ctx: Context, s):
       example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 已提示风险='否'))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', 回访结果='回访不通过', 上报合规日期='2025-05-11', **answers('新开户回访', 已提示风险='否'))), cell='回访记录!Z2', message='“开户时工作人员是否向您提示了投资风险？”回答“否”（应为“是”），回访结果却是回访通过'))
 def out004(ctx: Context, s):
     rec = ctx.records
-    kinds, results = rec.col("回访类型"), rec.col("回访结果")
+    results = rec.col("回访结果")
     for kind, bank in ctx.banks.items():
         cols = [(q, rec.col(q.short)) for q in bank if rec.has(q.short)]
-        for i in ctx.period_records():
-            if kinds[i] != kind or results[i] != "回访通过":
-                continue
+        passed = [i for i in ctx.period_records_of(kind) if results[i] == "回访通过"]
+        for i in passed:
             for q, vals in cols:
                 v = vals[i]
                 if v is not None and v != q.expected:
@@ -279,16 +278,24 @@ def out005(ctx: Context, s):
       example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 全权委托=None))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访'))), cell='回访记录!Y2', message='新开户回访问卷缺 1 题：全权委托'))
 def out006(ctx: Context, s):
     rec = ctx.records
-    kinds, results, custs = rec.col("回访类型"), rec.col("回访结果"), rec.col("客户编号")
-    sales = by_sales_staff(ctx)
+    results, custs = rec.col("回访结果"), rec.col("客户编号")
+    sales = None
     for kind, bank in ctx.banks.items():
-        cols = [(q, rec.col(q.short)) for q in bank if q.required]
-        for i in ctx.period_records():
-            if kinds[i] != kind or results[i] not in JUDGED:
+        judged = [i for i in ctx.period_records_of(kind) if results[i] in JUDGED]
+        missing: dict[int, list[str]] = {}
+        for q in bank:                  # question by question: a record is looked at again only where an answer is missing
+            if not q.required:
                 continue
-            missing = [q.short for q, vals in cols if vals[i] is None and (not q.when or custs[i] in sales)]
-            if missing:
-                yield ctx.rec_hit(i, missing[0], f"{kind}问卷缺 {len(missing)} 题：{'、'.join(missing)}")
+            vals = rec.col(q.short)
+            blank = [i for i in judged if vals[i] is None]
+            if blank and q.when:
+                sales = by_sales_staff(ctx) if sales is None else sales
+                blank = [i for i in blank if custs[i] in sales]
+            for i in blank:
+                missing.setdefault(i, []).append(q.short)
+        for i in sorted(missing):
+            gaps = missing[i]
+            yield ctx.rec_hit(i, gaps[0], f"{kind}问卷缺 {len(gaps)} 题：{'、'.join(gaps)}")
 
 
 
@@ -341,15 +348,24 @@ def mth005(ctx: Context, s):
     rec = ctx.records
     who, custs = rec.col("被访人"), rec.col("客户编号")
     names, cats = ctx.customers.col("客户名称"), ctx.customers.col("客户类别")
+    index, plain = ctx.cust_index, {}       # each distinct text without its spaces, made once
     for i in ctx.period_records():
         w = who[i]
         if not w:
             continue
-        j = ctx.cust_index.get(custs[i])
+        j = index.get(custs[i])
         if j is None or cats[j] != "个人":
             continue
-        plain = "".join(w.split())
-        if plain in SELF or plain == "".join((names[j] or "").split()):
+        pw = plain.get(w)
+        if pw is None:
+            pw = plain[w] = "".join(w.split())
+        if pw in SELF:
+            continue
+        name = names[j] or ""
+        pn = plain.get(name)
+        if pn is None:
+            pn = plain[name] = "".join(name.split())
+        if pw == pn:
             continue
         yield ctx.rec_hit(i, "被访人", f"被访人“{w}”不是客户本人（客户名称 {names[j]}）")
 

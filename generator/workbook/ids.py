@@ -26,6 +26,24 @@ def id_card_ok(s: str) -> bool:
     return len(s) == 18 and s[:17].isdigit() and id_check_char(s[:17]) == s[17]
 
 
+def bad_id_cards(values) -> set[str]:
+    """The distinct values among `values` that id_card_ok refuses, the usual 18 ASCII characters
+    checked all at once in numpy (a unit's 200,000 customers in milliseconds, not a second)."""
+    import numpy as np
+    distinct = set(values)
+    plain = [v for v in distinct if len(v) == 18 and v.isascii()]
+    bad = {v for v in distinct - set(plain) if not id_card_ok(v)}
+    if plain:
+        chars = np.frombuffer("".join(plain).upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        body = chars[:, :17]
+        digits = ((body >= 48) & (body <= 57)).all(axis=1)
+        total = (body.astype(np.int64) - 48) @ np.array(ID_WEIGHTS, dtype=np.int64)
+        check = np.frombuffer(ID_CHECK.encode("ascii"), dtype=np.uint8)[total % 11]
+        ok = digits & (check == chars[:, 17])
+        bad.update(plain[k] for k in np.flatnonzero(~ok).tolist())
+    return bad
+
+
 def uscc_ok(s: str) -> bool:
     s = s.upper()
     return len(s) == 18 and all(c in USCC_CHARS for c in s) and uscc_check_char(s[:17]) == s[17]

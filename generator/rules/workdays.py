@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
-import holidays as _holidays
 
 from generator.rules.durations import add_months  # noqa: F401  (re-exported: the deadline arithmetic)
 
@@ -92,7 +91,8 @@ def _package_range() -> tuple[int, int]:
 @lru_cache(maxsize=64)
 def _provisional_holidays(year: int) -> frozenset[date]:
     """The statutory holidays of a year no official arrangement covers yet."""
+    import holidays  # only for years no official arrangement covers (8 MB, not loaded otherwise)
     try:
-        return frozenset(_holidays.China(years=year))
+        return frozenset(holidays.China(years=year))
     except (NotImplementedError, ValueError, OverflowError):
         return frozenset()

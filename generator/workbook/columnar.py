@@ -22,17 +22,28 @@ from datetime import datetime
 from pathlib import Path
 
 import fastexcel
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-from lxml import etree
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
 
-from generator.workbook.inspect import Package, _rels, col_index
+from generator.workbook.inspect import Package, _local, _rels, col_index
 from generator.workbook.values import Encoded, take
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
 
 _NO_DATE = datetime(1900, 1, 1)
+
+np = pa = pc = None         # numpy and pyarrow: see arrow()
+
+
+def arrow() -> None:
+    """Import numpy and pyarrow (a quarter of a second at start-up). fastexcel itself does not
+    need them to parse, so the reader calls this while the first sheet is being parsed."""
+    global np, pa, pc
+    if pc is None:
+        import numpy
+        import pyarrow
+        import pyarrow.compute
+        np, pa, pc = numpy, pyarrow, pyarrow.compute
 
 
 class Fallback(Exception):
@@ -48,8 +59,9 @@ class FastSheet:
         self.height = len(next(iter(columns.values()))) if columns else 0
 
 
-def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header) -> FastSheet:
-    """Parse one sheet. `find_header(rows)` is the row reader's own header search."""
+def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None) -> FastSheet:
+    """Parse one sheet. `find_header(rows)` is the row reader's own header search; `parsed()`, if
+    given, is called when the parse is over and only its Arrow columns remain to be made."""
     head, first = head_rows(source, part, book_part, rows)
     if first is None:
         raise Fallback("no value in the first rows")
@@ -59,6 +71,8 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     try:
         loaded = fastexcel.read_excel(str(source)).load_sheet(
             sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
+        if parsed is not None:
+            parsed()
         batch = loaded.to_arrow()
         infos = loaded.available_columns()
     except (KeyboardInterrupt, SystemExit, MemoryError):
@@ -66,6 +80,7 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     except BaseException as e:      # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)
         raise Fallback(str(e)[:200]) from None
     del loaded
+    arrow()
     columns = {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}
     for arr in columns.values():
         if pa.types.is_timestamp(arr.type):
@@ -81,30 +96,28 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
     with columns counted from A, and the first row holding any value (None if none does).
 
     Only the first rows of the sheet's XML are parsed, and of the shared strings only as many as
-    they refer to. The inspection has refused entity declarations in every other part; a sheet's
-    own DTD could only come first, and is refused here."""
+    they refer to, with defusedxml (no DTD, no entities: the inspection refused them in every
+    other part already)."""
     cells: list[tuple[int, int, object]] = []        # (row, column, value)
     wanted: dict[int, list[tuple[int, int]]] = {}   # shared string index -> cells
     with zipfile.ZipFile(source) as zf:
         with zf.open(part) as fh:
-            start = fh.peek(1 << 12)[:1 << 12] if hasattr(fh, "peek") else b""
-            if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
-                raise Fallback("DTD")
             row_no = -1
-            for _, el in etree.iterparse(fh, events=("end",), tag="{*}row", resolve_entities=False,
-                                         no_network=True, load_dtd=False, huge_tree=False):
+            for el in _ends(fh, "row"):
                 r = el.get("r")
                 row_no = int(r) - 1 if r and r.isdigit() else row_no + 1
                 if row_no >= n:
                     break
                 col = -1
-                for c in el.iterchildren("{*}c"):
+                for c in el:
+                    if _local(c.tag) != "c":
+                        continue
                     ref = c.get("r")
                     col = col_index(ref.rstrip("0123456789")) if ref else col + 1
                     kind = c.get("t", "n")
                     if kind == "inlineStr":
-                        text = "".join(t.text or "" for t in c.iter("{*}t") if not _in_phonetic(t))
-                        cells.append((row_no, col, text))
+                        got = c.find("{*}is")
+                        cells.append((row_no, col, _text(got) if got is not None else ""))
                         continue
                     v = c.find("{*}v")
                     if v is None or v.text is None:
@@ -136,9 +149,26 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
     return rows, min((r for r, _, _ in cells), default=None)
 
 
-def _in_phonetic(t) -> bool:
-    parent = t.getparent()
-    return parent is not None and etree.QName(parent).localname == "rPh"
+def _ends(fh, name: str):
+    """The elements called `name` (any namespace) of an XML stream, as each ends."""
+    try:
+        for _, el in SafeET.iterparse(fh, events=("end",)):
+            if _local(el.tag) == name:
+                yield el
+    except (SafeET.ParseError, DefusedXmlException) as e:
+        raise Fallback(f"XML: {e}") from None
+
+
+def _text(node) -> str:
+    """The text of a plain or rich string (<is>, <si>), without its phonetic runs (<rPh>)."""
+    out = []
+    for ch in node:
+        name = _local(ch.tag)
+        if name == "t":
+            out.append(ch.text or "")
+        elif name == "r":
+            out.extend(t.text or "" for t in ch if _local(t.tag) == "t")
+    return "".join(out)
 
 
 def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int, str]:
@@ -150,9 +180,8 @@ def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int,
         raise Fallback("no shared strings")
     out: dict[int, str] = {}
     with pkg.open(name) as fh:
-        for i, (_, si) in enumerate(etree.iterparse(fh, events=("end",), tag="{*}si", resolve_entities=False,
-                                                    no_network=True, load_dtd=False, huge_tree=True)):
-            out[i] = "".join(t.text or "" for t in si.iter("{*}t") if not _in_phonetic(t))
+        for i, si in enumerate(_ends(fh, "si")):
+            out[i] = _text(si)
             si.clear()
             if i >= last:
                 break
@@ -165,6 +194,7 @@ def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int,
 
 def nonempty_rows(columns: list[pa.Array]) -> np.ndarray:
     """Indexes of the rows with a value in any column (an empty text counts as empty)."""
+    arrow()
     if not columns:
         return np.arange(0)
     any_value = None
@@ -187,6 +217,7 @@ def values(arr: pa.Array, empty=None, instants: bool = False):
     the conversion then works once per distinct value (values.convert_encoded). Other kinds come
     as a list. With `instants` (a date-and-time column) a date cell at midnight comes as a midnight
     datetime, which is what the conversion makes of python-calamine's date."""
+    arrow()
     t = arr.type
     n = len(arr)
     if pa.types.is_null(t):
@@ -220,6 +251,7 @@ def _numbers(arr: pa.Array) -> list:
 
 def check_dates(arr: pa.Array) -> None:
     """A date Python cannot hold (after 9999) is for the row reader, which reports it at its cell."""
+    arrow()
     high = pc.max(arr.cast(pa.timestamp("ms")).cast(pa.int64())).as_py()
     if high is not None and high > _LAST_MS:
         raise Fallback("a date after 9999")

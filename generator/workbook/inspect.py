@@ -32,7 +32,6 @@ from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
-from lxml import etree
 
 # Bounds: a year of a large broker is about a million records; its sheet inflates to ~1.5 GB.
 MAX_PART_BYTES = 4 << 30          # any one part, inflated
@@ -40,6 +39,7 @@ MAX_TOTAL_BYTES = 8 << 30         # the whole workbook, inflated
 MAX_RATIO = 400                   # inflated / compressed, for parts above RATIO_FLOOR
 RATIO_FLOOR = 64 << 20
 CHUNK = 1 << 22
+SCAN_CHUNK = 1 << 18       # the scan beside the parse: small buffers, while the parse needs the memory
 MAX_CELLS = 150_000_000           # the rectangle the cell reader may allocate (rows x columns)
 WIDE = 256                        # a sheet dimension wider than this is checked cell by cell
 
@@ -49,7 +49,6 @@ FORMAT_LABEL = {XLSX: "Excel 工作簿（.xlsx）", XLSB: "Excel 二进制工作
                 XLS: "Excel 97-2003 / WPS 工作簿（.xls / .et）"}
 _OFFICE_DOC = re.compile(r"/officeDocument$")
 _ENCRYPTED = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 class ReadError(Exception):
@@ -548,7 +547,7 @@ def _scan_sheet(pkg: Package, sh: SheetInfo) -> None:
     try:
         with pkg.open(part) as fh:
             while True:
-                chunk = fh.read(CHUNK)
+                chunk = fh.read(SCAN_CHUNK)
                 if not chunk:
                     break
                 seen += len(chunk)
@@ -564,11 +563,12 @@ def _scan_sheet(pkg: Package, sh: SheetInfo) -> None:
                     tail = buf          # no complete row yet: read on
                     continue
                 cut = cut or len(buf)
-                work, tail = buf[:cut], buf[cut:]
-                if any(mk in work for mk in _MARKERS):
-                    _find_odd(work, odd, nsdecl)
-                if b"mergeCell" in work:
-                    _find_merges(work, merges)
+                # searched in place: the rows are copied only in the rare chunk that has something to find
+                if any(buf.find(mk, 0, cut) != -1 for mk in _MARKERS):
+                    _find_odd(buf[:cut], odd, nsdecl)
+                if buf.find(b"mergeCell", 0, cut) != -1:
+                    _find_merges(buf[:cut], merges)
+                tail = buf[cut:]
             if tail and any(mk in tail for mk in _MARKERS):
                 _find_odd(tail, odd, nsdecl)
             if b"mergeCell" in tail:
@@ -601,8 +601,8 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
         if not any(mk in cell for mk in _MARKERS):
             continue
         try:
-            el = etree.fromstring(b"<root " + nsdecl + b">" + cell + b"</root>", _PARSER)[0]
-        except (etree.XMLSyntaxError, IndexError, ValueError):
+            el = SafeET.fromstring(b"<root " + nsdecl + b">" + cell + b"</root>")[0]
+        except (SafeET.ParseError, DefusedXmlException, IndexError, ValueError):
             continue
         ref = el.get("r")
         if not ref or ref in odd:

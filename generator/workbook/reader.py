@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -206,7 +207,7 @@ def _guarded(fn, path: Path, sheet: str | None = None):
 
 def _read(path: Path, info, contract) -> Workbook:
     if info.format == XLSX:
-        from generator.workbook import columnar      # Arrow and numpy, loaded only for the format that uses them
+        from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
     names = _guarded(lambda: _sheet_names(info, path), path)
     if not info.sheets:           # formats the inspection does not open itself: the reader lists the sheets
         info.sheets = [SheetInfo(n, "") for n in names]
@@ -233,12 +234,13 @@ def _read(path: Path, info, contract) -> Workbook:
                 return book.get_sheet_by_name(sinfo.name)
         return _guarded(load, path, sinfo.name)
 
-    def parse_columns(spec: K.Sheet, sinfo: SheetInfo):
-        """The columnar path where it can vouch for the values; python-calamine's rows otherwise."""
+    def parse_columns(spec: K.Sheet, sinfo: SheetInfo, parsed=None):
+        """The columnar path where it can vouch for the values; python-calamine's rows otherwise.
+        `parsed()` is called once the parser has let go of its cells."""
         if _columnar_ok(info, sinfo):
             try:
                 return columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
-                                     HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec))
+                                     HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed)
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except BaseException:      # Fallback, or anything the quick look did not expect: the row reader decides
@@ -253,14 +255,31 @@ def _read(path: Path, info, contract) -> Workbook:
                 sheet = parse(sinfo)
         _fill(table, sheet, sinfo, problems, info.date1904)
 
+    # Memory peaks while the largest sheet is parsed (the parser holds its cells twice over). The
+    # other sheets are parsed, and filled, only once that parse is over, while its cells become
+    # Arrow columns: nothing else is held beside the peak, and the work still overlaps.
     order = sorted(wanted, key=lambda w: -w[1].size)
+    largest_parsed = threading.Event()
+
+    def parse_largest(spec: K.Sheet, sinfo: SheetInfo):
+        try:
+            return parse_columns(spec, sinfo, largest_parsed.set)
+        finally:
+            largest_parsed.set()
+
+    def parse_after_largest(spec: K.Sheet, sinfo: SheetInfo):
+        largest_parsed.wait()
+        return parse_columns(spec, sinfo)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         parsed = {}
         if order:
-            parsed[order[0][0].name] = pool.submit(parse_columns, *order[0])
+            parsed[order[0][0].name] = pool.submit(parse_largest, *order[0])
         scanned = pool.submit(scan_sheets, path, [s for _, s in wanted], info.source) if info.cached_values else None
         for spec, sinfo in order[1:]:
-            parsed[spec.name] = pool.submit(parse_columns, spec, sinfo)
+            parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
+        if info.format == XLSX:
+            columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
         if scanned is not None:
             scanned.result()
         for spec, sinfo in wanted:
@@ -286,6 +305,7 @@ def _read(path: Path, info, contract) -> Workbook:
                 _name_customers(table, problems[first:])
             table.hidden = sinfo.hidden
             sheet = None            # the parsed sheet goes before the next is filled
+            _trim()
     notes = []
     if not info.cached_values:
         notes.append(f"{FORMAT_LABEL[info.format]}中无法区分公式出错、没有计算结果的公式和空单元格，这些单元格按空白处理；"
@@ -294,6 +314,23 @@ def _read(path: Path, info, contract) -> Workbook:
 
 
 COLUMNAR_ENV = "HUIFANG_READER"      # "rows" reads every sheet with python-calamine's rows (for comparisons)
+
+
+def _trim() -> None:
+    """Hand the memory a parsed sheet leaves free back to the system (glibc keeps it per thread
+    otherwise, so the parse of the next sheet on another thread could not reuse it)."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _columnar_ok(info, sinfo: SheetInfo) -> bool:

@@ -74,7 +74,7 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
         if parsed is not None:
             parsed()
         batch = loaded.to_arrow()
-        infos = loaded.available_columns()
+        infos = loaded.selected_columns      # (available_columns() infers every dtype again)
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException as e:      # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)

@@ -247,17 +247,17 @@ def _read(path: Path, info, contract) -> Workbook:
                 pass
         return parse(sinfo)
 
-    def fill(table: Table, sheet, sinfo: SheetInfo) -> None:
+    def fill(table: Table, sheet, sinfo: SheetInfo, found: list[Problem]) -> None:
         if info.format == XLSX and isinstance(sheet, columnar.FastSheet):
             try:
-                return _fill_fast(table, sheet, sinfo, problems, info.date1904)
+                return _fill_fast(table, sheet, sinfo, found, info.date1904)
             except columnar.Fallback:
                 sheet = parse(sinfo)
-        _fill(table, sheet, sinfo, problems, info.date1904)
+        _fill(table, sheet, sinfo, found, info.date1904)
 
     # Memory peaks while the largest sheet is parsed (the parser holds its cells twice over). The
-    # other sheets are parsed, and filled, only once that parse is over, while its cells become
-    # Arrow columns: nothing else is held beside the peak, and the work still overlaps.
+    # other sheets are parsed only once that parse is over, while its cells become Arrow columns
+    # and are filled in; nothing else is held beside the peak, and the work still overlaps.
     order = sorted(wanted, key=lambda w: -w[1].size)
     largest_parsed = threading.Event()
 
@@ -282,30 +282,34 @@ def _read(path: Path, info, contract) -> Workbook:
             columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
         if scanned is not None:
             scanned.result()
-        for spec, sinfo in wanted:
+        found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
+        for spec, sinfo in order[:1] + [w for w in wanted if w is not order[0]]:
             table = tables[spec.name]
-            first = len(problems)
+            mine = found[spec.name] = []
             try:
                 try:
                     sheet = parsed.pop(spec.name).result()
-                    _guarded(partial(fill, table, sheet, sinfo), path, sinfo.name)
+                    _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
                 except ReadError:
                     # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
                     # cells out, report each at its cell, and read the sheet once more
                     bad = strip_unconvertible_dates(info, sinfo.name)
                     if not bad:
                         raise
-                    del problems[first:]
+                    mine.clear()
                     table = tables[spec.name] = Table(spec)
                     for ref, shown in bad.items():
                         sinfo.odd_cells[ref] = f"数值 {shown} 不是任何日历能表示的日期，未读取；请改正"
                     sheet = parse(sinfo)
-                    _guarded(partial(_fill, table, sheet, sinfo, problems, info.date1904), path, sinfo.name)
+                    _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
             finally:
-                _name_customers(table, problems[first:])
+                _name_customers(table, mine)
             table.hidden = sinfo.hidden
             sheet = None            # the parsed sheet goes before the next is filled
             _trim()
+        for spec, _ in wanted:
+            problems.extend(found[spec.name])
+
     notes = []
     if not info.cached_values:
         notes.append(f"{FORMAT_LABEL[info.format]}中无法区分公式出错、没有计算结果的公式和空单元格，这些单元格按空白处理；"

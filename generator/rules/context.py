@@ -133,12 +133,20 @@ class Context:
         got = self._shared.get("by_ct")
         if got is None:
             idx: dict[tuple, list[int]] = {}
-            days, as_of, notices = self.rec_day, self.as_of, self.notices
-            for i, (c, t) in enumerate(zip(self.records.col("客户编号"), self.records.col("回访类型"))):
-                d = days[i]
-                if c is None or t is None or d is None or d > as_of or i in notices:
-                    continue            # a notice (短信, or the letter after a refusal) is not a callback
-                idx.setdefault((c, t), []).append(i)
+            as_of, notices = self.as_of, self.notices
+            custs, kinds = self.records.col("客户编号"), self.records.col("回访类型")
+            keep = [i for i, d in enumerate(self.rec_day) if d is not None and d <= as_of]
+            if notices:                 # a notice (短信, or the letter after a refusal) is not a callback
+                keep = [i for i in keep if i not in notices]
+            for i in keep:
+                c, t = custs[i], kinds[i]
+                if c is None or t is None:
+                    continue
+                got = idx.get((c, t))
+                if got is None:
+                    idx[(c, t)] = [i]
+                else:
+                    got.append(i)
             got = self._shared["by_ct"] = by_time(idx, self.rec_time)
         return got
 

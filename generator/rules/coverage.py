@@ -150,10 +150,6 @@ def stk002(ctx: Context, s):
 
 # ------------------------------------------------------------------ 重点客户回访
 
-def is_key(s, grade, assets, volume) -> bool:
-    return grade in KEY_GRADES or (assets or 0) >= s.min_assets or (volume or 0) >= s.min_volume
-
-
 def key_reason(ctx: Context, s, i: int) -> tuple[str, str]:
     t = ctx.customers
     g = t.col("客户分级")[i]
@@ -169,8 +165,10 @@ def key001_figure(ctx: Context, s, p: Period) -> Figure:
     t = ctx.customers
     grade, assets, volume = t.col("客户分级"), t.col("总资产"), t.col("月均交易量")
     opened, state, closed = t.col("开户日期"), t.col("账户状态"), t.col("销户日期")
-    base = [i for i in range(len(t)) if is_key(s, grade[i], assets[i], volume[i])
-            and not (opened[i] is not None and opened[i] > p.end)
+    low_assets, low_volume = s.min_assets, s.min_volume
+    key = [i for i, (g, a, v) in enumerate(zip(grade, assets, volume))
+           if g in KEY_GRADES or (a or 0) >= low_assets or (v or 0) >= low_volume]
+    base = [i for i in key if not (opened[i] is not None and opened[i] > p.end)
             and not (state[i] in K.LOST_STATES and closed[i] is not None and closed[i] < p.start)]
     return _split(ctx, "KEY001", "重点客户回访", p, base, 100.0, "重点客户回访", "新开户回访")
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 DAY, WORKDAY, MONTH, HOUR = "天", "个工作日", "个月", "小时"
 UNITS = (DAY, WORKDAY, MONTH, HOUR)
@@ -25,8 +26,10 @@ _SPELLINGS = {
 _CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
+@lru_cache(maxsize=1 << 14)
 def add_months(d: date, n: int) -> date:
-    """Same day number n months later, clamped to the month's last day (01-31 + 1 = 02-28)."""
+    """Same day number n months later, clamped to the month's last day (01-31 + 1 = 02-28).
+    (Remembered: a unit's customers share a few thousand dates.)"""
     m = d.month - 1 + n
     y, m = d.year + m // 12, m % 12 + 1
     return date(y, m, min(d.day, _calendar.monthrange(y, m)[1]))

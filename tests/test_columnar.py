@@ -171,3 +171,39 @@ def test_time_of_day_cells_read_as_times(tmp_path, monkeypatch):
     path = write(tmp_path / "t.xlsx", grid)
     same_both_ways(path, monkeypatch)
     assert any("只有时间" in p.message for p in read_workbook(path).problems)
+
+
+def test_the_largest_sheet_is_filled_first_yet_problems_come_in_sheet_order(tmp_path, monkeypatch):
+    """Memory peaks while the largest sheet is parsed, so the others are parsed after it and it is
+    filled first; the problems are still given sheet by sheet, in the contract's order."""
+    grid = [["记录编号", "客户编号", "回访时间"]] + [[f"R{k}", f"C{k:04d}", datetime(2025, 3, 5, 10)] for k in range(1, 200)]
+    grid[50][1] = None                                          # 回访记录 row 51: 客户编号 empty
+    path = write(tmp_path / "order.xlsx", grid)
+    wb = openpyxl.load_workbook(path)
+    wb["客户"].append([None, "张三"])                            # 客户 row 2: 客户编号 empty
+    wb.save(path)
+    used = Used(monkeypatch)
+    book = read_workbook(path)
+    assert used.sheets[0] == "回访记录"
+    where = [(p.sheet, p.row, p.column) for p in book.problems if p.rule == "DATA001"]
+    assert ("客户", 2, "客户编号") in where and ("回访记录", 51, "客户编号") in where
+    sheets = [p.sheet for p in book.problems]
+    assert sheets.index("回访记录") > max(i for i, s in enumerate(sheets) if s == "客户")
+
+
+def test_when_the_largest_sheet_cannot_go_columnar_the_others_do_not_wait_forever(tmp_path, monkeypatch):
+    import threading
+
+    grid = [["记录编号", "客户编号"]] + [[f"R{k}", f"C{k:04d}"] for k in range(1, 50)]
+    path = write(tmp_path / "fails.xlsx", grid)
+    expected = snapshot(path, monkeypatch, "rows")
+
+    def broken(*a, **kw):
+        raise RuntimeError("fastexcel failed")
+    monkeypatch.setattr(columnar.fastexcel, "read_excel", broken)
+    got = {}
+    t = threading.Thread(target=lambda: got.setdefault("book", snapshot(path, monkeypatch, "")), daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the reader waited forever for the largest sheet"
+    assert got["book"] == expected

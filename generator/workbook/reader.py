@@ -127,9 +127,11 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     """Read a workbook. Raises ReadError (one Chinese line) when it cannot be read at all.
 
     Every safety check runs first (workbook/inspect.py). Then the sheets are parsed on two
-    threads (python-calamine and zlib release the GIL), the largest first, beside the scan for
-    error cells and uncached formulas. Each parsed sheet is streamed in chunks of rows into
-    typed columns, so the Python copy of a sheet never exists whole beside the parser's own.
+    threads (the parsers and zlib release the GIL): the largest first, beside the scan for error
+    cells and uncached formulas, and the others once the largest is parsed, so that nothing else
+    is held in memory at its peak. The largest is filled in while the others are parsed. A sheet
+    the row reader reads is streamed in chunks of rows into typed columns, so its Python copy
+    never exists whole beside the parser's own.
     Whatever the cell reader raises (an error, a Rust panic) becomes one line naming the file.
     """
     path = Path(path)

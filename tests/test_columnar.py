@@ -207,3 +207,19 @@ def test_when_the_largest_sheet_cannot_go_columnar_the_others_do_not_wait_foreve
     t.join(60)
     assert not t.is_alive(), "the reader waited forever for the largest sheet"
     assert got["book"] == expected
+
+
+def test_repeated_dates_are_read_once_each_and_the_same_both_ways(tmp_path, monkeypatch):
+    """A date column whose days repeat is handed over by distinct day (one object per day, shared by
+    its cells): the values, the midnight rule of a date-and-time column and the time-only finding
+    stay the row reader's."""
+    days = [date(2025, 3, 5), date(2025, 3, 6), None, date(2025, 3, 5)]
+    times = [datetime(2025, 3, 5), datetime(2025, 3, 5, 10, 30), time(9, 0), None]
+    grid = [["记录编号", "回访时间", "报告日期"]] + [[f"R{k}", times[k % 4], days[k % 4]] for k in range(40)]
+    path = write(tmp_path / "days.xlsx", grid)
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+    t = read_workbook(path)["回访记录"]
+    reported = t.col("报告日期")
+    assert reported[:4] == [date(2025, 3, 5), date(2025, 3, 6), None, date(2025, 3, 5)]
+    assert reported[0] is reported[3] is reported[4]                   # one object per distinct day
+    assert t.col("回访时间")[:2] == [datetime(2025, 3, 5), datetime(2025, 3, 5, 10, 30)]

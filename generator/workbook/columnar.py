@@ -213,9 +213,9 @@ def nonempty_rows(columns: list[pa.Array]) -> np.ndarray:
 def values(arr: pa.Array, empty=None, instants: bool = False):
     """The row reader's raw values of one column; a blank cell is `empty`.
 
-    Text comes as (distinct values, index of each cell's value, with len(distinct) for a blank):
-    the conversion then works once per distinct value (values.convert_encoded). Other kinds come
-    as a list. With `instants` (a date-and-time column) a date cell at midnight comes as a midnight
+    Text, and dates that repeat, come as (distinct values, index of each cell's value, with
+    len(distinct) for a blank): the conversion then works once per distinct value and the cells
+    share its objects (values.convert_encoded). Other kinds come as a list. With `instants` (a date-and-time column) a date cell at midnight comes as a midnight
     datetime, which is what the conversion makes of python-calamine's date."""
     arrow()
     t = arr.type
@@ -224,12 +224,11 @@ def values(arr: pa.Array, empty=None, instants: bool = False):
         return [empty] * n
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         enc = arr.dictionary_encode()
-        distinct = enc.dictionary.to_pylist()
-        idx = enc.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-        if empty is not None:
-            return take(distinct + [empty], idx)
-        return Encoded(distinct, idx)
+        return _encoded(enc.dictionary.to_pylist(), enc.indices, empty)
     if pa.types.is_timestamp(t):
+        enc = arr.dictionary_encode()
+        if 2 * len(enc.dictionary) <= n:     # days that repeat (报告日期, 审核日期): one object per day
+            return _encoded(_dates(enc.dictionary, instants), enc.indices, empty)
         out = _dates(arr, instants)
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _numbers(arr.cast(pa.float64()))
@@ -238,6 +237,13 @@ def values(arr: pa.Array, empty=None, instants: bool = False):
     if empty is not None and arr.null_count:
         out = [empty if v is None else v for v in out]
     return out
+
+
+def _encoded(distinct: list, indices: pa.Array, empty):
+    idx = indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    if empty is not None:
+        return take(distinct + [empty], idx)
+    return Encoded(distinct, idx)
 
 
 def _numbers(arr: pa.Array) -> list:

@@ -195,10 +195,10 @@ class Context:
         return got
 
     def first_callback(self, customer, kind: str, *, completed: bool, start: date | datetime,
-                       event=None, accept=None, end: date | None = None) -> int | None:
-        """The earliest record that counts at or after `start` (a day, or a moment) and, with `end`,
-        on or before that day. With `event`, only records naming that event or naming none count;
-        `accept(i)` is a further test (the same function for every look-up of a rule)."""
+                       event=None, accept=None) -> int | None:
+        """The earliest record that counts at or after `start` (a day, or a moment). With `event`,
+        only records naming that event or naming none count; `accept(i)` is a further test (the
+        same function for every look-up of a rule)."""
         moment = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
         if event is None:
             found = (self._counting(kind, completed, accept).get(customer),)
@@ -213,14 +213,12 @@ class Context:
             k = bisect_left(times, moment)
             if k < len(lst) and (best is None or (times[k], lst[k]) < (self.rec_time[best], best)):
                 best = lst[k]
-        if best is not None and end is not None and self.rec_day[best] > end:
-            return None
         return best
 
     def customers_served(self, kind: str, start: date, end: date) -> set:
         """客户编号 of every customer with a completed record of `kind` that counts, dated start..end:
-        what first_callback(customer, kind, completed=True, start=start, end=end) finds, for all
-        customers in one pass (the coverage figures ask it of every customer of the base)."""
+        the first such record on or after `start` falls on or before `end`. One pass over all
+        customers (the coverage figures ask it of every customer of their base)."""
         key = ("served", kind, start, end)
         got = self._shared.get(key)
         if got is None:

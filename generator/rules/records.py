@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date, datetime
+from functools import lru_cache
 
 from generator.rules.examples import answers
 from generator.workbook import contract as K
@@ -348,7 +349,8 @@ def mth005(ctx: Context, s):
     rec = ctx.records
     who, custs = rec.col("被访人"), rec.col("客户编号")
     names, cats = ctx.customers.col("客户名称"), ctx.customers.col("客户类别")
-    index, plain = ctx.cust_index, {}       # each distinct text without its spaces, made once
+    index = ctx.cust_index
+    bare = lru_cache(maxsize=None)(lambda text: "".join(text.split()))   # each distinct text stripped once
     for i in ctx.period_records():
         w = who[i]
         if not w:
@@ -356,16 +358,8 @@ def mth005(ctx: Context, s):
         j = index.get(custs[i])
         if j is None or cats[j] != "个人":
             continue
-        pw = plain.get(w)
-        if pw is None:
-            pw = plain[w] = "".join(w.split())
-        if pw in SELF:
-            continue
-        name = names[j] or ""
-        pn = plain.get(name)
-        if pn is None:
-            pn = plain[name] = "".join(name.split())
-        if pw == pn:
+        pw = bare(w)
+        if pw in SELF or pw == bare(names[j] or ""):
             continue
         yield ctx.rec_hit(i, "被访人", f"被访人“{w}”不是客户本人（客户名称 {names[j]}）")
 

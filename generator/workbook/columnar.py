@@ -215,8 +215,9 @@ def values(arr: pa.Array, empty=None, instants: bool = False):
 
     Text, and dates that repeat, come as (distinct values, index of each cell's value, with
     len(distinct) for a blank): the conversion then works once per distinct value and the cells
-    share its objects (values.convert_encoded). Other kinds come as a list. With `instants` (a date-and-time column) a date cell at midnight comes as a midnight
-    datetime, which is what the conversion makes of python-calamine's date."""
+    share its objects (values.convert_encoded). Other kinds come as a list. With `instants` (a
+    date-and-time column) a date cell at midnight comes as a midnight datetime, which is what the
+    conversion makes of python-calamine's date."""
     arrow()
     t = arr.type
     n = len(arr)

@@ -11,20 +11,13 @@ import click
 
 from generator import __version__
 from generator.cli_zh import install as _chinese
+from generator.errors import HuifangError
 
 _chinese()
 
 
-class Fail(Exception):
+class Fail(HuifangError):
     """Exit 2 with one Chinese line on standard error."""
-
-
-def _known_errors():
-    from generator.config import ConfigError
-    from generator.output import OutputError
-    from generator.rules.workdays import CalendarError
-    from generator.workbook.inspect import ReadError
-    return (ReadError, ConfigError, CalendarError, OutputError, Fail)
 
 
 def friendly(fn):
@@ -33,7 +26,7 @@ def friendly(fn):
     def wrapper(*a, **kw):
         try:
             return fn(*a, **kw)
-        except _known_errors() as e:
+        except HuifangError as e:
             click.echo(f"huifang：{e}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:

@@ -21,6 +21,8 @@ naming it.
 """
 from __future__ import annotations
 
+from generator.errors import HuifangError
+
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,7 +46,7 @@ PROFILES: dict[str, dict[str, dict[str, object]]] = {
 PROFILE_NOTE = {"sichuan": "四川辖区：投顾持续回访每季度至少一次（002 第十条(二)）"}
 
 
-class ConfigError(Exception):
+class ConfigError(HuifangError):
     """A configuration that cannot be used. The message is Chinese and names the key."""
 
 

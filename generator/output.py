@@ -7,6 +7,8 @@ and never replaced; an output is never written at or above an input workbook.
 """
 from __future__ import annotations
 
+from generator.errors import HuifangError
+
 import json
 import os
 import shutil
@@ -20,7 +22,7 @@ _MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
-class OutputError(Exception):
+class OutputError(HuifangError):
     """An output that cannot be written. The message is Chinese and names the path."""
 
 

@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+from generator.errors import HuifangError
+
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -18,7 +20,7 @@ import chinese_calendar
 from generator.rules.durations import add_months  # noqa: F401  (re-exported: the deadline arithmetic)
 
 
-class CalendarError(Exception):
+class CalendarError(HuifangError):
     """Kept for callers that catch it; the calendar itself no longer refuses a year."""
 
 

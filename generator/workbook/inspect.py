@@ -19,6 +19,8 @@ which cells does the cell reader not show as they are?
 """
 from __future__ import annotations
 
+from generator.errors import HuifangError
+
 import os
 import re
 from collections import Counter
@@ -51,7 +53,7 @@ _OFFICE_DOC = re.compile(r"/officeDocument$")
 _ENCRYPTED = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 
 
-class ReadError(Exception):
+class ReadError(HuifangError):
     """A file that cannot be read at all. The message is one Chinese line naming the file."""
 
 

@@ -21,18 +21,59 @@ class Fail(HuifangError):
 
 
 def friendly(fn):
-    """Turn expected failures into one line on stderr and exit status 2; never a traceback."""
+    """Every way a command can fail ends in one Chinese line on stderr and exit status 2, never a
+    traceback; a run stopped by a signal removes what it had half-written; the scratch of runs
+    that were killed earlier is removed (generator.scratch)."""
     @functools.wraps(fn)
     def wrapper(*a, **kw):
+        from generator import scratch
+        from generator.output import release_outputs
+        scratch.install_signal_handlers()
+        scratch.sweep_system_temp()
         try:
             return fn(*a, **kw)
         except HuifangError as e:
-            click.echo(f"huifang：{e}", err=True)
-            sys.exit(2)
-        except KeyboardInterrupt:
+            _fail_line(str(e))
+        except OSError as e:
+            from generator.output import why
+            where = e.filename if e.filename is not None else "huifang"
+            _fail_line(f"{where}：{why(e)}，操作未完成，未留下不完整的文件")
+        except MemoryError:
+            _fail_line("内存不足，操作未完成，未留下不完整的文件；请关闭其他程序，或把工作簿分成几个较小的文件后重试")
+        except KeyboardInterrupt as e:
+            scratch.cleanup()
+            release_outputs()
             click.echo("huifang：已中断，未写出不完整的文件", err=True)
-            sys.exit(130)
+            scratch.hard_exit(scratch.exit_status(e))
+        except Exception as e:           # a defect of huifang itself: said in one line, the details in a file
+            _fail_line(f"内部错误（{type(e).__name__}），操作未完成，未留下不完整的文件；{_crash_report(e)}")
+        finally:
+            scratch.cleanup()
+            release_outputs()
     return wrapper
+
+
+def _fail_line(message: str) -> None:
+    click.echo(f"huifang：{message}", err=True)
+    sys.exit(2)
+
+
+def _crash_report(e: Exception) -> str:
+    """The traceback, for the maintainers, in a private file (HUIFANG_DEBUG=1 shows it instead)."""
+    import os
+    import tempfile
+    import traceback
+    text = "".join(traceback.format_exception(e))
+    if os.environ.get("HUIFANG_DEBUG"):
+        click.echo(text, err=True)
+        return "详细信息见上"
+    try:
+        fd, path = tempfile.mkstemp(prefix="huifang-内部错误-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"huifang {__version__}\n{text}")
+    except OSError:
+        return "请设置 HUIFANG_DEBUG=1 重试以查看详细信息"
+    return f"详细信息已写入 {path}，请发给维护人员"
 
 
 def parse_day(ctx, param, value):

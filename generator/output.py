@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from generator.errors import HuifangError
 
+import errno
+import hashlib
 import json
 import os
 import shutil
-import tempfile
+import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from generator import scratch
 
 MARKER = ".huifang-output"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
@@ -32,20 +37,35 @@ def atomic_path(target: Path, mode: int = PRIVATE_FILE):
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~huifang-", suffix=target.suffix, dir=target.parent)
+        tmp = scratch.scratch_file("part", target.parent, target.suffix)
     except OSError as e:
-        raise OutputError(f"{target.parent}：无法写入（{e.strerror}）") from None
-    os.close(fd)
+        raise write_failure(target.parent, e) from None
     try:
-        yield Path(tmp)
+        yield tmp
         os.chmod(tmp, mode)
         os.replace(tmp, target)
+        scratch.forget(tmp)
+    except OSError as e:
+        scratch.remove(tmp)
+        raise write_failure(target, e) from None
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        scratch.remove(tmp)
         raise
+
+
+_WHY = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+        errno.EPERM: "没有写入权限", errno.EROFS: "只读的文件系统", errno.ENAMETOOLONG: "文件名太长",
+        errno.EIO: "读写设备出错", errno.ENOTDIR: "路径中有同名文件，不是文件夹"}
+
+
+def why(e: OSError) -> str:
+    """The reason of an OS error in Chinese (the system's own words when there is no translation)."""
+    return _WHY.get(e.errno, e.strerror or type(e).__name__)
+
+
+def write_failure(path: Path, e: OSError) -> "OutputError":
+    """One line for a write that failed; the partial file is already removed."""
+    return OutputError(f"{path}：无法写入（{why(e)}），未留下不完整的文件")
 
 
 def write_text(target: Path, text: str, mode: int = PRIVATE_FILE) -> None:
@@ -117,10 +137,12 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
     out = Path(out)
     check_not_over_inputs(out, inputs)
     real = out.resolve()
+    lock_output(real, out)
     if real.exists():
         if not real.is_dir():
             raise OutputError(f"{out}：已有同名文件，不是文件夹")
         if _manifest(real) is not None:
+            scratch.sweep(real, recursive=True)
             return real
         if any(real.iterdir()):
             raise OutputError(f"{out}：文件夹不是空的，也不是 huifang 写出的输出文件夹；为免覆盖其中的文件，"
@@ -128,14 +150,14 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
         try:
             _mark(real, kind)
         except OSError as e:
-            raise OutputError(f"{out}：无法写入（{e.strerror}）") from None
+            raise OutputError(f"{out}：无法写入（{why(e)}）") from None
         return real
     try:
         real.mkdir(parents=True)
         os.chmod(real, PRIVATE_DIR)
         _mark(real, kind)
     except OSError as e:
-        raise OutputError(f"{out}：无法创建文件夹（{e.strerror}）") from None
+        raise OutputError(f"{out}：无法创建文件夹（{why(e)}）") from None
     return real
 
 
@@ -149,6 +171,8 @@ def check_replaceable(out: Path, inputs: list[Path]) -> Path:
     out = Path(out)
     check_not_over_inputs(out, inputs)
     real = out.resolve()
+    lock_output(real, out)
+    scratch.sweep(real.parent)
     if not real.exists():
         return real
     if not real.is_dir():
@@ -176,33 +200,162 @@ def replace_dir(built: Path, real: Path, kind: str) -> None:
             os.replace(child, real / child.name)
         shutil.rmtree(built, ignore_errors=True)
     elif real.exists():
-        old = real.parent / f".~huifang-old-{real.name}-{os.getpid()}"
-        os.replace(real, old)
+        old = scratch.scratch_dir("old", real.parent)
+        os.replace(real, old / "site")
         try:
             os.replace(built, real)
         except OSError:
-            os.replace(old, real)
+            os.replace(old / "site", real)
             raise
-        shutil.rmtree(old, ignore_errors=True)
+        scratch.remove(old)
     else:
         real.parent.mkdir(parents=True, exist_ok=True)
         os.replace(built, real)
 
 
-def unique_names(keys: list[tuple[str, Path]]) -> list[str]:
+def unique_names(keys: list[tuple[str, Path]], room: int = 0) -> list[str]:
     """A folder or file name per (name, source path), kept apart when two sources share a name.
 
-    The first keeps the plain name; a later one adds its file name, then its folder, then a number."""
+    The first keeps the plain name; a later one adds its file name, then its folder, then a number.
+    Every name fits a file system with `room` bytes left for what the caller appends (see fit)."""
     used: set[str] = set()
     out = []
     for name, source in keys:
-        candidates = [name, f"{name}（{source.stem}）", f"{name}（{source.parent.name}-{source.stem}）"]
+        candidates = [fit(c, room) for c in
+                      (name, f"{name}（{source.stem}）", f"{name}（{source.parent.name}-{source.stem}）")]
         pick = next((c for c in candidates if c not in used), None)
         n = 2
         while pick is None:
-            if f"{name}（{n}）" not in used:
-                pick = f"{name}（{n}）"
+            if fit(f"{name}（{n}）", room) not in used:
+                pick = fit(f"{name}（{n}）", room)
             n += 1
         used.add(pick)
         out.append(pick)
     return out
+
+
+# ------------------------------------------------------------------ names that fit any file system
+
+NAME_BYTES = 255        # one path component, in bytes (ext4, XFS, btrfs; NTFS counts 255 UTF-16 units)
+
+
+def fit(name: str, room: int = 0, limit: int = NAME_BYTES) -> str:
+    """`name` as a path component of at most `limit - room` bytes in UTF-8 (`room`: what the caller
+    appends, such as `_回访计划_2025-09.docx`). A longer name keeps its beginning, readable, and
+    ends with `~` and a short hash of the whole name, so two long names that share a beginning
+    stay apart."""
+    budget = limit - room
+    if len(name.encode("utf-8", "surrogateescape")) <= budget:
+        return name
+    tag = "~" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    keep = budget - len(tag)
+    cut = name.encode("utf-8", "surrogateescape")[:max(keep, 0)].decode("utf-8", "ignore")
+    return cut.rstrip(" .") + tag
+
+
+def fit_file(stem: str, tail: str) -> str:
+    """A file name `stem + tail` (tail: a fixed ending such as `.docx`) within NAME_BYTES."""
+    return fit(stem, len(tail.encode("utf-8"))) + tail
+
+
+# ------------------------------------------------------------------ one writer per output
+
+LOCK_WAIT = float(os.environ.get("HUIFANG_LOCK_WAIT", "600"))     # seconds a run waits for another
+_locks: dict[Path, int] = {}
+
+
+def lock_output(real: Path, shown: Path) -> None:
+    """Hold the output `real` for this run: another huifang writing into it is waited for (with a
+    line on standard error), up to LOCK_WAIT seconds, then refused. The lock is a hidden file
+    beside the output, removed when the run ends (release_outputs)."""
+    real = Path(real)
+    if real in _locks:
+        return
+    try:
+        import fcntl
+    except ImportError:         # not POSIX: no lock (runs into one folder are not serialized)
+        return
+    lock = real.parent / fit(LOCK_PREFIX + real.name)
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    _drop_stale_locks(real.parent, lock)
+    told = False
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        except OSError:
+            return              # a folder we may not write beside: the output itself will say so
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _holder(fd)
+            os.close(fd)
+            if time.monotonic() > deadline:
+                raise OutputError(f"{shown}：另一个 huifang 进程{holder}正在写入这个输出文件夹，"
+                                  f"已等待 {LOCK_WAIT:.0f} 秒；请等它结束后再运行") from None
+            if not told:
+                print(f"huifang：另一个 huifang 进程{holder}正在写入 {shown}，等它完成后继续……",
+                      file=sys.stderr, flush=True)
+                told = True
+            time.sleep(0.2)
+            continue
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except OSError:
+            same = False
+        if not same:            # the holder removed the file as we opened it: take the new one
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        _locks[real] = fd
+        _lock_paths[real] = lock
+        return
+
+
+_lock_paths: dict[Path, Path] = {}
+LOCK_PREFIX = ".~huifang-lock."
+
+
+def _drop_stale_locks(folder: Path, keep: Path) -> None:
+    """Lock files of runs that were killed (nobody holds them) are removed."""
+    import fcntl
+    try:
+        names = [e for e in folder.iterdir() if e.name.startswith(LOCK_PREFIX) and e != keep]
+    except OSError:
+        return
+    for path in names:
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                os.unlink(path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    try:
+        pid = os.pread(fd, 20, 0).decode().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f"（进程号 {pid}）" if pid.isdigit() else ""
+
+
+def release_outputs() -> None:
+    """End of the run: remove the lock files and let a waiting run go on."""
+    for real, fd in list(_locks.items()):
+        try:
+            os.unlink(_lock_paths.pop(real))
+        except OSError:
+            pass
+        os.close(fd)
+        del _locks[real]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from generator import periods
 from generator.config import Config
-from generator.output import OutputError, atomic_path, prepare_dir, unique_names
+from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names
 from generator.periods import Period
 from generator.rules import RULES
 from generator.rules.context import Context, Due, Hit
@@ -389,7 +389,7 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     for f, name in zip(files, names):
         book = read_workbook(f, contract)
         plan = plan_book(book, config, month, as_of, since, seed, cal, preparer, supervisor)
-        target = books_dir / f"{name}_计划_{month.key}{'.xlsm' if f.suffix.lower() == '.xlsm' else '.xlsx'}"
+        target = books_dir / fit_file(name, f"_计划_{month.key}{'.xlsm' if f.suffix.lower() == '.xlsm' else '.xlsx'}")
         write_copy(plan, target)
         copies.append(target)
         texts.append(summary(plan, target))

@@ -17,12 +17,13 @@ import shutil
 import subprocess
 import sys
 import time
-import tempfile
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
 import click
+
+from generator import scratch
 import zipfile
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 
@@ -30,7 +31,7 @@ from generator.workbook import contract as K
 from generator.config import Config
 from generator import periods
 from generator.periods import Period
-from generator.output import OutputError, atomic_path, prepare_dir, unique_names
+from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names
 from generator.workbook.reader import Workbook, read_workbook
 from generator.documents.render import FastTemplate
 from generator.rules import RULES, SEVERITY_LABEL
@@ -254,8 +255,14 @@ def lost_context(u: Unit, i: int) -> dict:
 
 # ------------------------------------------------------------------ generate
 
+_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")      # device names on Windows
+
+
 def _safe(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(name)).strip() or "未命名"
+    """Cell text as a file or folder name on any system: no separators or control characters, no
+    leading or trailing dots and spaces (no `..`, no hidden names, none Windows refuses)."""
+    text = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", str(name)).strip(" .\t\u3000") or "未命名"
+    return f"_{text}" if _RESERVED.match(text) else text
 
 
 def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config: Config, today: date):
@@ -276,11 +283,11 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
                 if (period and times[i] not in period) or (customers and code not in customers):
                     continue
                 rid = ids[i] or f"第{t.rows[i]}行"
-                yield ("record", Path(FOLDERS["record"], folder, f"{_safe(rid)}_{_safe(code)}.docx"),
+                yield ("record", Path(FOLDERS["record"], folder, fit_file(f"{_safe(rid)}_{_safe(code)}", ".docx")),
                        lambda u=u, i=i, rnd=rnd: record_context(u, i, rnd))
         if "plan" in kinds:
             for month, idx in plan_months(u, period, customers):
-                yield ("plan", Path(FOLDERS["plan"], folder, f"{folder}_回访计划_{month}.docx"),
+                yield ("plan", Path(FOLDERS["plan"], folder, fit_file(folder, f"_回访计划_{month}.docx")),
                        lambda u=u, month=month, idx=idx: plan_context(u, month, idx))
         if "report" in kinds and not customers:
             t = u.book["回访报告"]
@@ -290,14 +297,14 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
                 p = parse_period(label)
                 if period and not (period.start <= p.start and p.end <= period.end):
                     continue
-                yield ("report", Path(FOLDERS["report"], folder, f"{folder}_回访报告_{p.key}.docx"),
+                yield ("report", Path(FOLDERS["report"], folder, fit_file(folder, f"_回访报告_{p.key}.docx")),
                        lambda u=u, i=i: report_context(u, i, config, cal, today))
         if "lost" in kinds:
             t = u.book["流失客户"]
             for i, code in enumerate(t.col("客户编号")):
                 if code is None or (customers and code not in customers) or (period and t.col("流失日期")[i] not in period):
                     continue
-                yield "lost", Path(FOLDERS["lost"], folder, f"{_safe(code)}.docx"), lambda u=u, i=i: lost_context(u, i)
+                yield "lost", Path(FOLDERS["lost"], folder, fit_file(_safe(code), ".docx")), lambda u=u, i=i: lost_context(u, i)
 
 
 def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers=(), pdf=False,
@@ -386,8 +393,9 @@ def to_pdf(docs: list[Path]) -> str:
         by_dir[d.parent].append(d)
     n = 0
     # a profile of its own: a LibreOffice the user has open (or another run) does not interfere
-    with tempfile.TemporaryDirectory(prefix="huifang-lo-") as profile:
-        env_arg = f"-env:UserInstallation={Path(profile).as_uri()}"
+    profile = scratch.scratch_dir("lo")
+    try:
+        env_arg = f"-env:UserInstallation={profile.as_uri()}"
         for folder, items in by_dir.items():
             for k in range(0, len(items), 200):
                 chunk = items[k:k + 200]
@@ -404,4 +412,6 @@ def to_pdf(docs: list[Path]) -> str:
                 for d in chunk:
                     os.chmod(d.with_suffix(".pdf"), PRIVATE)
                     n += 1
+    finally:
+        scratch.remove(profile)
     return f"  PDF：{n} 份（LibreOffice 转换）"

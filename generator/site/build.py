@@ -10,7 +10,6 @@ import json
 import logging
 import re
 import shutil
-import tempfile
 from collections import Counter
 from datetime import timedelta
 from functools import cached_property
@@ -18,7 +17,8 @@ from pathlib import Path
 
 from generator.site import hooks as sitehooks
 from generator import periods
-from generator.output import OutputError, check_replaceable, replace_dir
+from generator import scratch
+from generator.output import OutputError, check_replaceable, fit, replace_dir, write_failure
 from generator.privacy import Masker, mask_name
 from generator.rules.context import iso
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
@@ -33,7 +33,8 @@ DEADLINE_GROUPS = ("deadline", "coverage")
 
 
 def slug(unit: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in unit).strip("-") or "unit"
+    """A unit's page name: letters and digits kept, short enough for any file system."""
+    return fit("".join(ch if ch.isalnum() else "-" for ch in unit).strip("-") or "unit", len("-99999.md"))
 
 
 _ENTITY = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~=$^%@:"}
@@ -294,9 +295,11 @@ def write_status(report: Report, docs: Path) -> None:
     pages = []
     used: set = set()
     for b in report.books:
-        name = slug(b.unit)
+        name = base = slug(b.unit)
+        n = 1
         while name in used:
-            name += "-2"
+            n += 1
+            name = f"{base}-{n}"
         used.add(name)
         pages.append((name, UnitPage(b, report, text)))
     for name, page in pages:
@@ -322,9 +325,9 @@ def build_site(report: Report, out: Path) -> str:
     out = check_replaceable(Path(out), [b.path for b in report.books])
     try:    # beside the target, so the finished site moves into place by a rename
         out.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".~huifang-site-", dir=out.parent))
+        work = scratch.scratch_dir("site", out.parent)
     except OSError as e:
-        raise OutputError(f"{shown}：无法写入（{e.strerror}）") from None
+        raise write_failure(shown, e) from None
     collect = _Collect()
     log = logging.getLogger("mkdocs")
     log.addHandler(collect)
@@ -344,10 +347,10 @@ def build_site(report: Report, out: Path) -> str:
         try:
             replace_dir(built, out, "site")
         except OSError as e:
-            raise OutputError(f"{shown}：无法写入站点（{e.strerror}）") from None
+            raise write_failure(shown, e) from None
     finally:
         log.removeHandler(collect)
-        shutil.rmtree(work, ignore_errors=True)
+        scratch.remove(work)
     n = sum(1 for _ in out.rglob("*.html"))
     return (f"已构建站点：{out}（{n} 个页面；检查日 {report.as_of}，错误 {report.count('error')} 条，"
             f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）")

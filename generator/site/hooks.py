@@ -9,10 +9,11 @@ question banks and ``[[deadlines]]`` by the table of deadline rules; ``[[worklis
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 from mkdocs.structure.files import File
+
+from generator import scratch
 
 from generator.config import Config, load_config
 from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
@@ -220,7 +221,10 @@ def on_files(files, config, **kw):
     from generator.documents.templates import NAMES, TEMPLATE_DIR
     for name in NAMES.values():
         files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(TEMPLATE_DIR / name)))
-    with tempfile.TemporaryDirectory(prefix="huifang-blank-") as tmp:
-        blank = init_workbook(Path(tmp) / "回访台账_空白.xlsx", contract=None).read_bytes()
+    tmp = scratch.scratch_dir("blank")
+    try:
+        blank = init_workbook(tmp / "回访台账_空白.xlsx", contract=None).read_bytes()
+    finally:
+        scratch.remove(tmp)
     files.append(File.generated(config, "downloads/回访台账_空白.xlsx", content=blank))
     return files

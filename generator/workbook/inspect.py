@@ -19,6 +19,7 @@ which cells does the cell reader not show as they are?
 """
 from __future__ import annotations
 
+from generator import scratch
 from generator.errors import HuifangError
 
 import os
@@ -26,7 +27,6 @@ import re
 from collections import Counter
 import shutil
 import stat
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -459,7 +459,7 @@ def _letters(index: int) -> str:
 def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
     """A copy the cell reader can read: standard member names and workbook path, sound parts
     only, far cells left out. Written to a private temporary folder, removed after reading."""
-    folder = Path(tempfile.mkdtemp(prefix="huifang-read-"))
+    folder = scratch.scratch_dir("read")
     target = folder / "workbook.xlsx"
     spans = {sh.part: sh.spans for sh in info.sheets}
     moves = {}

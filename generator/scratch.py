@@ -1,0 +1,188 @@
+"""Temporary files and folders that huifang recognises as its own, and removes.
+
+Every scratch name carries the kind of scratch and the id of the process that made it:
+``.~huifang-<kind>-<pid>-<random>`` beside or inside an output (hidden), and
+``huifang-<kind>-<pid>-<random>`` in the system's temporary folder. So:
+
+- a run that ends normally, fails, or is stopped with SIGTERM/SIGINT removes its own scratch
+  at once (`cleanup()`, called by the command line on every way out);
+- a run killed with SIGKILL, or a machine that lost power, leaves scratch behind: the next run
+  removes what it finds (`sweep()`) when the owner is gone: no live process has that id, or the
+  process now holding the id started after the scratch was last written (the id was reused).
+
+Nothing that does not match the pattern is ever removed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_HIDDEN = re.compile(r"^\.~huifang-([a-z]+)-(\d+)-")      # beside and inside outputs
+_PLAIN = re.compile(r"^huifang-([a-z]+)-(\d+)-")            # in the system's temporary folder
+_mine: list[Path] = []          # scratch made by this process, newest last
+
+
+def _prefix(kind: str, hidden: bool) -> str:
+    return f"{'.~' if hidden else ''}huifang-{kind}-{os.getpid()}-"
+
+
+def scratch_dir(kind: str, beside: Path | None = None) -> Path:
+    """A new private folder: hidden inside `beside` when given, else in the system's temp folder."""
+    path = Path(tempfile.mkdtemp(prefix=_prefix(kind, beside is not None), dir=beside))
+    _mine.append(path)
+    return path
+
+
+def scratch_file(kind: str, folder: Path, suffix: str = "") -> Path:
+    """A new empty private file, hidden inside `folder`."""
+    fd, name = tempfile.mkstemp(prefix=_prefix(kind, True), suffix=suffix, dir=folder)
+    os.close(fd)
+    path = Path(name)
+    _mine.append(path)
+    return path
+
+
+def forget(path: Path) -> None:
+    """The scratch became an output (renamed into place) or was removed by its maker."""
+    try:
+        _mine.remove(Path(path))
+    except ValueError:
+        pass
+
+
+def remove(path: Path) -> None:
+    path = Path(path)
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    forget(path)
+
+
+def cleanup() -> None:
+    """Remove every scratch this process made and still holds."""
+    for path in reversed(list(_mine)):
+        remove(path)
+    _mine.clear()
+
+
+# ------------------------------------------------------------------ the next run's sweep
+
+def _started(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch), where the system says (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat[stat.rindex(")") + 2:].split()[19])
+        with open("/proc/stat") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration, AttributeError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True                 # no cheap, safe probe: keep it (the age rule below still applies)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def _stale(entry: Path, pid: int, stale_after: float) -> bool:
+    try:
+        mtime = entry.lstat().st_mtime
+    except OSError:
+        return False
+    if pid == os.getpid():
+        return False
+    if not _alive(pid):
+        return True
+    started = _started(pid)
+    if started is not None and started > mtime + 1:
+        return True                 # the id now belongs to a process younger than the scratch
+    return os.name != "posix" and time.time() - mtime > stale_after
+
+
+def sweep(folder: Path, recursive: bool = False, stale_after: float = 86400.0, hidden: bool = True) -> list[Path]:
+    """Remove the scratch in `folder` whose owner is gone; return what was removed. Only hidden
+    names (`.~huifang-…`) are looked at, except in the system's temporary folder."""
+    pattern = _HIDDEN if hidden else _PLAIN
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if m and _stale(entry, int(m.group(2)), stale_after):
+            remove(entry)
+            if not entry.exists():
+                removed.append(entry)
+        elif recursive and not m and entry.is_dir() and not entry.is_symlink():
+            removed += sweep(entry, True, stale_after, hidden)
+    return removed
+
+
+def sweep_system_temp() -> list[Path]:
+    """Scratch of earlier runs in the system's temporary folder (copies of workbooks being read)."""
+    return sweep(Path(tempfile.gettempdir()), hidden=False)
+
+
+# ------------------------------------------------------------------ signals
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, SIGHUP or SIGINT arrived: unwind so every `finally` and scratch removal runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise(signum, frame):
+    raise Stopped(signum)
+
+
+def install_signal_handlers() -> None:
+    """Turn the signals that stop a run into an exception (main thread only)."""
+    names = ("SIGTERM", "SIGHUP", "SIGINT")
+    for name in names:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        try:
+            signal.signal(sig, _raise)
+        except (ValueError, OSError):     # not the main thread, or not allowed here
+            pass
+
+
+def exit_status(e: BaseException) -> int:
+    """128 + the signal number, as shells report a process stopped by a signal."""
+    return 128 + (e.signum if isinstance(e, Stopped) else signal.SIGINT)
+
+
+def hard_exit(status: int) -> None:
+    """Leave at once, without waiting for worker threads still parsing a sheet."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)

@@ -11,6 +11,7 @@ import click
 
 from generator import __version__
 from generator.cli_zh import install as _chinese
+from generator.cli_zh import wide_formatter
 from generator.errors import HuifangError
 
 _chinese()
@@ -80,12 +81,14 @@ def parse_day(ctx, param, value):
     """Dates in options are written one way only: YYYY-MM-DD (2025-12-31)."""
     if value is None:
         return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise click.BadParameter(f"“{value}”不是 YYYY-MM-DD 格式的日期（如 2025-12-31）")
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"“{value}”不是 YYYY-MM-DD 格式的日期（如 2025-12-31）") from None
+        y, m, d = map(int, value.split("-"))
+        why = f"没有 {m} 月" if not 1 <= m <= 12 else f"{y} 年 {m} 月没有 {d} 日"
+        raise click.BadParameter(f"“{value}”格式正确，但不是实际存在的日期（{why}）") from None
 
 
 DEFAULT_INPUT = "workbooks"
@@ -115,17 +118,39 @@ def period_options(fn):
     return fn
 
 
+def colors(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    import os
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def reading_progress(path: Path, size: int) -> None:
+    """A line on standard error before a large workbook is read, so a long run is seen to be alive."""
+    click.echo(f"huifang：正在读取 {path}（{size / 1e6:.0f} MB），请稍候……", err=True)
+
+
 def run_validation(paths, as_of, since, config_file):
     from generator.validate import validate_paths
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     try:
-        return validate_paths(list(paths), config, as_of, since)
+        return validate_paths(list(paths), config, as_of, since, progress=reading_progress)
     except ValueError as e:
         raise Fail(str(e)) from None
 
 
+class ChineseContext(click.Context):
+    formatter_class = wide_formatter()
+
+
+class ChineseCommand(click.Command):
+    context_class = ChineseContext
+
+
 class ChineseGroup(click.Group):
+    context_class = ChineseContext
+    command_class = ChineseCommand
+
     def main(self, *a, **kw):
         try:
             return super().main(*a, standalone_mode=False, **kw)
@@ -148,7 +173,7 @@ def main():
     pass
 
 
-@main.command(help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang init 我的营业部.xlsx\n  huifang init 台账.xlsx --force")
+@main.command(short_help="写出空白回访台账工作簿", help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang init 我的营业部.xlsx\n  huifang init 台账.xlsx --force")
 @click.argument("file", type=click.Path(dir_okay=False), metavar="文件.xlsx")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="规则配置（决定问卷列）")
@@ -162,14 +187,15 @@ def init(file, force, config_file):
     click.echo(f"已写出空白工作簿：{file}")
 
 
-@main.command(help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n  huifang validate 我的营业部.xlsx --format json --output 报告.json\n  huifang validate 台账/ --annotate 标注/")
+@main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）", help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n  huifang validate 我的营业部.xlsx --format json --output 报告.json\n  huifang validate 台账/ --annotate 标注/")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="报告格式")
 @click.option("--output", type=click.Path(dir_okay=False), metavar="文件", help="把报告写入文件，而不是标准输出")
 @click.option("--annotate", type=click.Path(file_okay=False), metavar="文件夹", help="把标注了发现的工作簿副本写入此文件夹")
+@click.option("--verbose", "-v", is_flag=True, help="文本报告中写出每条依据的完整文件名和条款")
 @friendly
-def validate(paths, as_of, since, config_file, fmt, output, annotate):
+def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose):
     from generator.output import check_report_target, write_text
     from generator.validate import collect_paths, render_text
     if output:
@@ -178,7 +204,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
     if fmt == "json":
         text = report.to_json() + "\n"
     else:
-        text = render_text(report, color=output is None and sys.stdout.isatty())
+        text = render_text(report, color=output is None and colors(sys.stdout), verbose=verbose)
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
         written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
@@ -192,7 +218,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate):
     sys.exit(report.exit_code)
 
 
-@main.command(help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang rules\n  huifang rules NEW001")
+@main.command(short_help="列出规则目录，或说明一条规则", help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang rules\n  huifang rules NEW001")
 @click.argument("rule_id", required=False, metavar="[规则编号]")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="显示此配置下生效的参数值")
 @friendly
@@ -205,7 +231,7 @@ def rules(rule_id, config_file):
         click.echo(list_rules(config))
 
 
-@main.command(help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang generate 台账/ --out 文书/\n  huifang generate 台账/ --out 文书/ --kind record --period 2025-09 --pdf")
+@main.command(short_help="填写四种附件文书（计划、记录表、报告、流失档案）", help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang generate 台账/ --out 文书/\n  huifang generate 台账/ --out 文书/ --kind record --period 2025-09 --pdf")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="输出文件夹")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["plan", "record", "report", "lost"]),
@@ -227,7 +253,7 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     click.echo(summary)
 
 
-@main.command(help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang site 台账/ --as-of 2025-12-31 --out 站点/")
+@main.command(short_help="构建回访工作手册与合规状态站点", help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang site 台账/ --as-of 2025-12-31 --out 站点/")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="站点输出文件夹")
@@ -238,7 +264,7 @@ def site(paths, as_of, since, config_file, out):
     click.echo(build_site(report, Path(out)))
 
 
-@main.command(help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"
+@main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）", help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"
                    "附件二《客户回访计划》和计划说明（输入的工作簿不会被改动）。", options_metavar="[选项]",
               epilog="示例：\n\n\b\n  huifang plan 台账/ --month 2026-01 --out 计划/\n"
                      "  huifang plan 示例营业部.xlsx --month 2026-01 --as-of 2025-12-31 --seed 7 --out 计划/")

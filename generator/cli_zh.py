@@ -68,3 +68,61 @@ def install() -> None:
             module._ = _
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext
+
+
+# ------------------------------------------------------------------ help laid out by display width
+
+def width(text: str) -> int:
+    """Columns a text takes on a terminal: a Chinese character takes two."""
+    from wcwidth import wcswidth
+    n = wcswidth(text)
+    return n if n >= 0 else len(text)
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Lines of at most `columns` display columns; breaks at spaces in Latin text, anywhere
+    between Chinese characters, never inside a Latin word that fits on a line."""
+    from wcwidth import wcwidth
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        line, used, word = "", 0, ""
+        for ch in para + " ":
+            if ch == " " or wcwidth(ch) == 2:
+                piece = word + (ch if ch != " " else "")
+                w = width(piece)
+                if used + w > columns and line:
+                    lines.append(line.rstrip())
+                    line, used = "", 0
+                line += piece + (" " if ch == " " else "")
+                used += w + (1 if ch == " " else 0)
+                word = ""
+            else:
+                word += ch
+        lines.append(line.rstrip())
+    return lines
+
+
+def wide_formatter():
+    """click's help formatter, measuring the option column and wrapping help by display width."""
+    import click
+    from click.formatting import iter_rows
+
+    class WideFormatter(click.HelpFormatter):
+        def write_dl(self, rows, col_max=30, col_spacing=2):
+            rows = list(rows)
+            first_width = min(max((width(a) for a, _ in rows), default=0), col_max) + col_spacing
+            for first, second in iter_rows(rows, 2):
+                self.write(" " * self.current_indent + first)
+                if not second:
+                    self.write("\n")
+                    continue
+                if width(first) <= first_width - col_spacing:
+                    self.write(" " * (first_width - width(first)))
+                else:
+                    self.write("\n" + " " * (first_width + self.current_indent))
+                lines = wrap(second, max(self.width - first_width - self.current_indent - 2, 20))
+                self.write(lines[0] + "\n")
+                for line in lines[1:]:
+                    self.write(" " * (first_width + self.current_indent) + line + "\n")
+
+    return WideFormatter

@@ -67,9 +67,76 @@ def test_unreadable_input_is_one_line_and_exit_2(tmp_path, make, text):
     assert "Traceback" not in r.stderr
 
 
-def test_bad_option_is_exit_2():
-    r = huifang("validate", "workbooks", "--as-of", "2025-13-01")
+def test_bad_option_is_exit_2_and_a_wrong_date_is_told_from_a_wrong_format():
+    r = huifang("validate", "workbooks", "--as-of", "2025/12/01")
     assert r.returncode == 2 and "不是 YYYY-MM-DD" in r.stderr
+    r = huifang("validate", "workbooks", "--as-of", "2025-13-01")
+    assert r.returncode == 2 and "格式正确，但不是实际存在的日期（没有 13 月）" in r.stderr
+    r = huifang("validate", "workbooks", "--as-of", "2025-02-29")
+    assert r.returncode == 2 and "2025 年 2 月没有 29 日" in r.stderr
+
+
+def test_help_is_laid_out_by_display_width_with_a_whole_summary_per_command():
+    from generator.cli_zh import width
+    r = huifang("--help")
+    assert "plan      排出某月的回访计划（工作簿副本、附件二、计划说明）" in r.stdout and "plan ..." not in r.stdout
+    r = huifang("validate", "--help")
+    rows = [line for line in r.stdout.splitlines() if line.startswith("  --")]
+    helps = {width(line[:m.start(2)]) for line in rows if (m := re.match(r"^(  \S.*?)  +(\S.*)$", line))}
+    assert len(helps) == 1, (helps, rows)
+
+
+def test_no_color_and_pipes_get_no_escapes(book):
+    import os
+    import pty
+    wb = book.write()
+    env = {**os.environ, "NO_COLOR": "1"}
+    pid, fd = pty.fork()
+    if pid == 0:                                          # the child: a terminal, but NO_COLOR set
+        os.execvpe(sys.executable, [sys.executable, "-m", "generator.cli", "validate", str(wb),
+                                    "--as-of", "2025-12-31"], env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    assert "共 1 个工作簿".encode() in out and b"\x1b[" not in out
+    r = huifang("validate", wb, "--as-of", "2025-12-31")
+    assert "\x1b[" not in r.stdout
+
+
+def test_the_text_report_leads_with_the_counts_then_errors_by_days_overdue():
+    r = huifang("validate", "workbooks/示例营业部.xlsx", "--as-of", "2025-12-31")
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("共 1 个工作簿：错误 28 条，警告 13 条")
+    assert str((ROOT / "workbooks/示例营业部.xlsx")) in r.stdout            # absolute, as every command prints
+    errors, warnings = r.stdout.index("  错误（28 条）"), r.stdout.index("  警告（13 条）")
+    assert errors < warnings
+    days = [int(m) for m in re.findall(r"逾期 (\d+) 天", r.stdout[errors:warnings])]
+    assert days == sorted(days, reverse=True) and days[0] >= 295
+    assert "依据：CLS001 · " in r.stdout and "依据：经纪业务客户回访实施细则" not in r.stdout
+    r = huifang("validate", "workbooks/示例营业部.xlsx", "--as-of", "2025-12-31", "--verbose")
+    assert "依据：经纪业务客户回访实施细则" in r.stdout
+
+
+def test_json_findings_say_what_to_do():
+    import json
+    r = huifang("validate", "workbooks/示例营业部.xlsx", "--as-of", "2025-12-31", "--format", "json")
+    data = json.loads(r.stdout)
+    from generator.rules import RULES
+    assert all(f["fix"] == RULES[f["rule"]].fix for f in data["findings"])
+
+
+def test_a_blank_workbook_is_not_called_compliant(tmp_path):
+    wb = tmp_path / "空白.xlsx"
+    assert huifang("init", wb).returncode == 0
+    r = huifang("validate", wb, "--as-of", "2025-12-31")
+    assert r.returncode == 0 and "“客户”表中没有客户" in r.stdout
 
 
 def test_annotate_writes_a_copy_and_leaves_the_input_untouched(book, tmp_path):

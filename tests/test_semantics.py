@@ -231,6 +231,6 @@ def test_the_text_report_names_the_article_of_each_finding(book):
     import subprocess
     import sys
     book.sheets["回访记录"][0]["录音编号"] = None
-    r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(book.write()), "--as-of", "2025-06-30"],
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(book.write()), "--as-of", "2025-06-30",
+                        "--verbose"], capture_output=True, text=True)
     assert "依据：经纪业务客户回访实施细则（汇编" in r.stdout and "第七条" in r.stdout

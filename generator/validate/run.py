@@ -66,7 +66,7 @@ class Finding:
                 "due": self.due.isoformat() if self.due else None,
                 "actual": self.actual.isoformat(sep=" ", timespec="minutes") if isinstance(self.actual, datetime)
                 else (self.actual.isoformat() if self.actual else None),
-                "days_late": self.days_late, "provisional": self.provisional}
+                "days_late": self.days_late, "provisional": self.provisional, "fix": RULES[self.rule].fix}
 
 
 @dataclass
@@ -184,9 +184,13 @@ def default_period(as_of: date | None, since: date | None) -> tuple[date, date]:
     return as_of, since or date(as_of.year, 1, 1)
 
 
+LARGE_FILE = 5_000_000      # bytes: a workbook this large takes seconds to read; `progress` is told first
+
+
 def validate_paths(paths: list[str | Path], config: Config, as_of: date | None = None,
-                   since: date | None = None) -> Report:
-    """Read and check every workbook. Raises ReadError for a file that cannot be read."""
+                   since: date | None = None, progress=None) -> Report:
+    """Read and check every workbook. Raises ReadError for a file that cannot be read.
+    `progress(path, size)` is called before a large workbook is read."""
     as_of, since = default_period(as_of, since)
     if since > as_of:
         raise ValueError(f"--since {since} 晚于 --as-of {as_of}")
@@ -195,6 +199,14 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     books = []
     skipped: list = []
     for path in collect_paths(paths, skipped):
+        path = path.absolute()
+        if progress is not None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0
+            if size >= LARGE_FILE:
+                progress(path, size)
         with paused_gc():
             book = read_workbook(path, contract)
             books.append(check_book(book, config, as_of, since, cal))
@@ -241,7 +253,12 @@ def rule_hits(ctx: Context, config: Config, only=None):
             yield rid, s, hit
 
 
+NO_CUSTOMERS = "“客户”表中没有客户，校验结果不能说明回访是否合规；请先填写客户、人员和回访记录"
+
+
 def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
+    if not len(book["客户"]) and NO_CUSTOMERS not in book.notes:
+        book.notes.append(NO_CUSTOMERS)
     ctx = make_context(book, config, as_of, since, cal)
     result = BookResult(book.path, book, ctx)
     file = str(book.path)
@@ -286,33 +303,63 @@ def _order(book: Workbook):
 
 # ------------------------------------------------------------------ text report
 
-def render_text(report: Report, color: bool = False) -> str:
+def urgency(f: Finding) -> tuple:
+    """Most urgent first: callbacks still not done, longest overdue first; then late ones; then the
+    rest in sheet order (the sort is stable)."""
+    if f.days_late is not None and f.actual is None:
+        return (0, -f.days_late)
+    if f.days_late is not None:
+        return (1, -f.days_late)
+    return (2, 0)
+
+
+def brief_source(rule_id: str) -> str:
+    """The rule and the articles it rests on, short: the full titles are in --verbose and JSON."""
+    return f"{rule_id} · " + "；".join(s.short() for s in RULES[rule_id].sources)
+
+
+def _book_counts(b: BookResult) -> str:
+    return f"错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
+
+
+def render_text(report: Report, color: bool = False, verbose: bool = False) -> str:
+    """The report as staff read it: the counts first, then per workbook its errors before its
+    warnings, the longest overdue first; `verbose` adds the full title of every source."""
     import click
 
     def style(text, **kw):
         return click.style(text, **kw) if color else text
 
-    lines: list[str] = []
+    summary = (f"共 {len(report.books)} 个工作簿：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，"
+               f"待办 {len(report.pending)} 项（检查日 {report.as_of}，检查期间自 {report.since}）")
+    lines: list[str] = [style(summary, bold=True, fg="red" if report.exit_code else "green")]
+    if len(report.books) > 1:
+        lines += [f"  {one_line(str(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
+    lines.append("")
     for b in report.books:
-        lines.append(style(one_line(f"{b.path}（{b.unit}）"), bold=True))
+        lines.append(style(one_line(f"{b.path}（{b.unit}）：{_book_counts(b)}"), bold=True))
         if b.book.macros:
             lines.append("  注意：工作簿含宏，huifang 只读取数据，不运行宏")
         for note in b.book.notes:
             lines.append(f"  注意：{note}")
         if not b.findings:
             lines.append(style("  没有发现问题", fg="green"))
-        current = object()
-        for f in b.findings:
-            if f.sheet != current:
-                current = f.sheet
-                lines.append(style(f"  【{f.sheet or '整体指标'}】", bold=True))
-            sev = SEVERITY_LABEL[f.severity]
-            tag = style(f"[{sev}]", fg="red" if f.severity == "error" else "yellow", bold=True)
-            who = f"  客户 {one_line(f.customer)}" if f.customer else ""
-            lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}")
-            lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
-            lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
-            lines.append(style(f"        依据：{f.source}", dim=True))
+        for severity in ("error", "warning"):
+            found = sorted((f for f in b.findings if f.severity == severity), key=urgency)
+            if not found:
+                continue
+            label = SEVERITY_LABEL[severity]
+            lines.append(style(f"  {label}（{len(found)} 条）", bold=True))
+            for f in found:
+                tag = style(f"[{label}]", fg="red" if severity == "error" else "yellow", bold=True)
+                who = f"  客户 {one_line(f.customer)}" if f.customer else ""
+                when = ""
+                if f.days_late:
+                    when = f"  {'逾期' if f.actual is None else '迟到'} {f.days_late} 天"
+                lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}")
+                lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
+                lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
+                lines.append(style(f"        依据：{f.source if verbose else brief_source(f.rule)}", dim=True))
         if b.pending:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))
@@ -325,7 +372,7 @@ def render_text(report: Report, color: bool = False) -> str:
     if per_rule:
         lines.append("按规则统计：")
         lines += [f"  {rid:<8}{n:>5} 条  {RULES[rid].title}" for rid, n in sorted(per_rule.items())]
-    summary = (f"共 {len(report.books)} 个工作簿：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，"
-               f"待办 {len(report.pending)} 项（检查日 {report.as_of}，检查期间自 {report.since}）")
+    if report.findings and not verbose:
+        lines.append(style("（依据中的 000–004 是行业范本的编号，全文见 huifang rules 规则编号，或加 --verbose）", dim=True))
     lines.append(style(summary, bold=True, fg="red" if report.exit_code else "green"))
     return "\n".join(lines) + "\n"

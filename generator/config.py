@@ -174,7 +174,9 @@ def _decode(data: bytes, path: Path) -> str:
 
 _TOML_REASON = {"Invalid statement": "无法识别的语句", "Expected '=' after a key in a key/value pair": "键后应有 =",
                 "Invalid value": "无法识别的值", "Unclosed array": "列表缺少 ]", "Unclosed inline table": "表缺少 }",
-                "Unterminated string": "字符串缺少结束引号", "Cannot declare": "重复定义", "Cannot overwrite a value": "重复定义"}
+                "Unterminated string": "字符串缺少结束引号", "Cannot declare": "重复定义", "Cannot overwrite a value": "重复定义",
+                "Expected newline or end of document after a statement": "一行只能写一项",
+                "Illegal character": "含有不允许的控制字符"}
 
 
 def _parse(text: str, path: Path) -> dict:
@@ -219,7 +221,7 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     """The configuration a parsed huifang.toml describes; a ConfigError names the first wrong key."""
     unknown = set(raw) - {"profile", "rules", "calendar", "questions"}
     if unknown:
-        raise ConfigError(f"{where}：不认识的配置项“{shown(sorted(unknown)[0])}”（可用：profile、rules、calendar、questions）")
+        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions）")
 
     rules = {rid: RuleSettings(r, True, r.severity, {p.key: p.default for p in r.params},
                                {p.key: DEFAULT_ORIGIN for p in r.params})
@@ -304,7 +306,7 @@ def _calendar(raw, where: str) -> dict[int, dict[str, list[date]]]:
         spec = _table(spec, f"[calendar.{year}]", where)
         extra = set(spec) - {"holidays", "workdays"}
         if extra:
-            raise ConfigError(f"{where}：calendar.{year} 不认识“{shown(sorted(extra)[0])}”（可用：holidays、workdays）")
+            raise ConfigError(f"{where}：calendar.{year} 不认识“{shown(min(extra))}”（可用：holidays、workdays）")
         entry = {}
         for key in ("holidays", "workdays"):
             days = spec.get(key, [])
@@ -343,7 +345,7 @@ def _banks(raw, where: str) -> dict[str, tuple[Question, ...]]:
                 raise ConfigError(f"{at}须有 short（列名）和 expected（“是”或“否”）")
             extra = set(item) - set(_QUESTION_KEYS)
             if extra:
-                raise ConfigError(f"{at}不认识“{shown(sorted(extra)[0])}”（可用：{'、'.join(_QUESTION_KEYS)}）")
+                raise ConfigError(f"{at}不认识“{shown(min(extra))}”（可用：{'、'.join(_QUESTION_KEYS)}）")
             short = norm_header(_text(item["short"], f"{at}的 short", MAX_SHORT))
             if not short:
                 raise ConfigError(f"{at}的 short 是空的")

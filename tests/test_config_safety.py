@@ -12,10 +12,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.config import MAX_BYTES, NUMBER_BOUNDS, Config, ConfigError, find_config, load_config
+from generator.config import (
+    MAX_BYTES,
+    NUMBER_BOUNDS,
+    Config,
+    ConfigError,
+    find_config,
+    load_config,
+)
 from generator.rules.durations import MAX, Duration
 from generator.rules.registry import RULES
 from generator.workbook.contract import CALLBACK_TYPES, build_contract

@@ -23,6 +23,9 @@ _SPELLINGS = {
     "小时": HOUR, "个小时": HOUR, "h": HOUR, "hour": HOUR, "hours": HOUR,
     "周": "周", "个周": "周", "星期": "周", "个星期": "周", "week": "周", "weeks": "周",
 }
+# the longest window huifang.toml may set, about five years in each unit: beyond it a window is a
+# typing slip, and dates would run off the calendar (date.max) before any check could use it
+MAX = {DAY: 1826, WORKDAY: 1300, MONTH: 60, HOUR: 43824}
 _CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -45,22 +48,36 @@ class Duration:
         """From huifang.toml: a number (in the rule's unit) or text such as 7天, 1个工作日, 1个月, 次日.
 
         Raises ValueError with a Chinese reason."""
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError("应为时长，如 \"5个工作日\"")
-        if isinstance(value, (int, float)):
-            if value < 0 or not float(value).is_integer():
-                raise ValueError(f"应为非负整数，而不是 {value}")
-            return cls(int(value), default_unit)
-        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
+        if isinstance(value, float):
+            if not value.is_integer() or value < 0:          # NaN and infinities are not integers
+                raise ValueError(f"应为非负整数，而不是 {value:g}")
+            value = int(value)
+        if isinstance(value, int):
+            if value < 0:
+                raise ValueError("应为非负整数，而不是负数")
+            return cls._bounded(value, default_unit)
+        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).lower()
         if s in ("次日", "下一个工作日", "次一工作日"):
             return cls(1, WORKDAY)
-        m = re.fullmatch(r"(\d+|[一两二三四五六七八九十])(.*)", s)
+        m = re.fullmatch(r"([0-9]+|[一两二三四五六七八九十])(.*)", s)
         if not m or m[2] not in _SPELLINGS:
-            raise ValueError(f"“{value}”不是时长（可写 3天、5个工作日、1个月、24小时 或 次日）")
-        n = int(m[1]) if m[1].isdigit() else _CN_DIGITS[m[1]]
+            shown = "".join(c for c in s[:20] if c.isprintable()) + ("…" if len(s) > 20 else "")
+            raise ValueError(f"“{shown}”不是时长（可写 3天、5个工作日、1个月、24小时 或 次日）")
         unit = _SPELLINGS[m[2]]
+        if len(m[1]) > 9:                       # past every bound, told without converting a thousand digits
+            return cls._bounded(10 ** 9, DAY if unit == "周" else unit)
+        n = int(m[1]) if m[1].isdigit() else _CN_DIGITS[m[1]]
         if unit == "周":
-            return cls(7 * n, DAY)
+            return cls._bounded(7 * n, DAY)
+        return cls._bounded(n, unit)
+
+    @classmethod
+    def _bounded(cls, n: int, unit: str) -> "Duration":
+        if n > MAX[unit]:
+            got = f"，而不是 {n}{unit}" if n < 10 ** 9 else ""
+            raise ValueError(f"不能超过 {MAX[unit]}{unit}（约五年）{got}")
         return cls(n, unit)
 
     def show(self) -> str:

@@ -196,25 +196,26 @@ def init(file, force, config_file):
 @click.option("--verbose", "-v", is_flag=True, help="文本报告中写出每条依据的完整文件名和条款")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose):
-    from generator.output import check_report_target, write_text
+    from generator.output import check_report_target, write_with
     from generator.validate import collect_paths, render_text
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
     report = run_validation(paths, as_of, since, config_file)
     if fmt == "json":
-        text = report.to_json() + "\n"
+        render = report.write_json
     else:
         text = render_text(report, color=output is None and colors(sys.stdout), verbose=verbose)
+        render = lambda stream: stream.write(text)  # noqa: E731
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
         written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
         click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
     if output:
-        write_text(Path(output), text)
+        write_with(Path(output), render)
         click.echo(f"已写出报告：{output}（{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
                    f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）", err=True)
     else:
-        click.echo(text, nl=False)
+        render(sys.stdout)
     sys.exit(report.exit_code)
 
 

@@ -69,8 +69,14 @@ def write_failure(path: Path, e: OSError) -> "OutputError":
 
 
 def write_text(target: Path, text: str, mode: int = PRIVATE_FILE) -> None:
+    write_with(target, lambda fh: fh.write(text), mode)
+
+
+def write_with(target: Path, writer, mode: int = PRIVATE_FILE) -> None:
+    """`writer(stream)` writes the text of `target` (UTF-8), whole or not at all."""
     with atomic_path(target, mode) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            writer(fh)
 
 
 # ------------------------------------------------------------------ where outputs may go

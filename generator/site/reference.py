@@ -66,42 +66,51 @@ def cli_page(group: click.Group) -> str:
     return "\n".join(lines)
 
 
-REPORT_PAGE = """# 校验报告（JSON）
+def report_page() -> str:
+    """The JSON report's page, from the key declarations the report is written from
+    (validate/keys.py), with a sample made by the same code."""
+    from generator.validate import keys
+    lines = ["# 校验报告（JSON）", "",
+             "`huifang validate --format json` 输出一个对象。下列键名是约定，只会增加、不会改名或删除；"
+             "机器可读的说明见 [JSON Schema](report.schema.json)。"
+             "每条发现、每项待办各占一行，便于用 `grep` 等工具逐行处理，也可以整体作为 JSON 读取。", ""]
+    lines += ["| 键 | 类型 | 含义 |", "|---|---|---|"]
+    lines += [f"| `{k.name}` | {_type(k)} | {_cell(k.doc)} |" for k in keys.REPORT]
+    for title, name in (("`summary` 中的键", "summary"), ("`findings` 中每条发现的键", "findings"),
+                        ("`pending` 中每项待办的键", "pending"), ("`skipped` 中每个跳过的文件的键", "skipped")):
+        fields = keys.OBJECTS.get(name) or keys.ITEMS[name]
+        lines += ["", f"## {title}", "", "| 键 | 类型 | 含义 |", "|---|---|---|"]
+        lines += [f"| `{k.name}` | {_type(k)} | {_cell(k.doc)} |" for k in fields]
+    lines += ["", "缺少回访的发现指向触发它的单元格（客户表的触发列，或事件行）；关于一条回访记录的发现指向它在“回访记录”表中的行。",
+              "", "## 示例", "", "一条发现（由生成报告的同一段代码写出）：", "", "```json", _sample(), "```", ""]
+    return "\n".join(lines)
 
-`huifang validate --format json` 输出一个对象。下列键名是约定，只会增加、不会改名或删除。
 
-```json
-{
-  "as_of": "2025-06-30",
-  "since": "2025-01-01",
-  "summary": {"files": 1, "errors": 2, "warnings": 1, "pending": 4},
-  "findings": [
-    {"rule": "NEW001", "severity": "error", "file": "workbooks/示例营业部.xlsx",
-     "sheet": "客户", "row": 7, "column": "开户日期", "cell": "N7", "customer": "C0005",
-     "title": "新开户回访超期",
-     "message": "开户日期 2025-03-10 起一个月内未完成新开户回访（截止 2025-04-10）",
-     "source": "经纪业务客户回访实施细则（汇编）中国银河证券经纪业务客户回访实施细则 第十七条",
-     "due": "2025-04-10", "actual": null, "days_late": 81, "provisional": false}
-  ],
-  "pending": [
-    {"rule": "IA001", "file": "workbooks/示例营业部.xlsx", "sheet": "客户", "row": 9,
-     "customer": "C0007", "due": "2025-07-04", "callback": "投顾新签约回访",
-     "message": "…", "provisional": false}
-  ]
-}
-```
+def _sample() -> str:
+    import json
+    from datetime import date
 
-| 键 | 含义 |
-|---|---|
-| `rule`、`severity` | 规则编号；`error`（违反监管规定或公司制度）或 `warning`（违反公司实务或数据质量要求） |
-| `sheet`、`row`、`column`、`cell` | 发现所在的工作表、Excel 行号（从 1 起）、列名和单元格；整体指标（如存量回访覆盖率）为 null |
-| `customer` | 涉及的客户编号，没有则为 null |
-| `message`、`title`、`source` | 说明、规则标题、所依据的文件和条款 |
-| `due` | 适用的截止日（时限类、年度类规则） |
-| `actual` | 实际回访时间（迟到的回访）；逾期未做为 null |
-| `days_late` | 超过截止日的天数：迟到的按实际回访日，逾期的按检查日 |
-| `provisional` | 截止日按暂定日历计算（该年度的官方放假安排尚未收录） |
+    from generator.validate import keys
+    from generator.validate.run import Finding
+    f = Finding("NEW001", "error", "/台账/示例营业部.xlsx", "客户", 7, "开户日期", "C0005",
+                "开户日期 2025-03-10 起一个月内未完成新开户回访（截止 2025-04-10）", "N7", date(2025, 4, 10), None,
+                False, 81)
+    return json.dumps(keys.obj(keys.FINDING, f), ensure_ascii=False, indent=2)
 
-缺少回访的发现指向触发它的单元格（客户表的触发列，或事件行）；关于一条回访记录的发现指向它在“回访记录”表中的行。
-`pending` 是截止日未到、还没有完成的回访（工作清单），不是发现。
-"""
+
+def _type(k) -> str:
+    label = {"string": "文字", "integer": "整数", "boolean": "true / false", "object": "对象", "array": "列表"}[k.type]
+    if k.format == "date":
+        label = "日期 YYYY-MM-DD"
+    elif k.format == "date-time":
+        label = "日期时间 YYYY-MM-DD HH:MM"
+    if k.enum:
+        label += "：" + " / ".join(f"`{v}`" for v in k.enum)
+    return label + ("，可为 null" if k.nullable else "")
+
+
+def report_schema_text() -> str:
+    import json
+
+    from generator.validate.keys import report_schema
+    return json.dumps(report_schema(), ensure_ascii=False, indent=2) + "\n"

@@ -1,7 +1,9 @@
 """Run the rule catalogue over workbooks and build the report (cli.md, `huifang validate`)."""
 from __future__ import annotations
 
+import functools
 import gc
+import io
 import json
 import os
 from collections import Counter
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from generator.workbook import contract as K
 from generator.config import Config
+from generator.validate import keys
 from generator.output import WORKBOOK_SUFFIXES, is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
 from generator.rules import ORDER, RULES, SEVERITY_LABEL
@@ -46,7 +49,7 @@ class Finding:
     @property
     def source(self) -> str:
         """The documents and articles the rule rests on."""
-        return RULES[self.rule].source_text()
+        return source_text(self.rule)
 
 
     @property
@@ -60,13 +63,7 @@ class Finding:
         return self.sheet
 
     def as_json(self) -> dict:
-        return {"rule": self.rule, "severity": self.severity, "file": self.file, "sheet": self.sheet,
-                "row": self.row, "column": self.column, "customer": self.customer, "message": self.message,
-                "title": self.title, "cell": self.cell, "source": self.source,
-                "due": self.due.isoformat() if self.due else None,
-                "actual": self.actual.isoformat(sep=" ", timespec="minutes") if isinstance(self.actual, datetime)
-                else (self.actual.isoformat() if self.actual else None),
-                "days_late": self.days_late, "provisional": self.provisional, "fix": RULES[self.rule].fix}
+        return keys.obj(keys.FINDING, self)
 
 
 @dataclass
@@ -82,9 +79,7 @@ class Pending:
     provisional: bool = False
 
     def as_json(self) -> dict:
-        return {"rule": self.rule, "file": self.file, "sheet": self.sheet, "row": self.row,
-                "customer": self.customer, "due": self.due.isoformat(), "callback": self.callback,
-                "message": self.message, "provisional": self.provisional}
+        return keys.obj(keys.PENDING, self)
 
 
 @dataclass
@@ -127,18 +122,41 @@ class Report:
         return 1 if self.count("error") else 0
 
     def as_json(self) -> dict:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "since": self.since.isoformat(),
-            "summary": {"files": len(self.books), "errors": self.count("error"),
-                        "warnings": self.count("warning"), "pending": len(self.pending)},
-            "findings": [f.as_json() for f in self.findings],
-            "pending": [p.as_json() for p in self.pending],
-            "skipped": [{"file": str(p), "reason": why} for p, why in self.skipped],
-        }
+        out = {}
+        for k in keys.REPORT:
+            value = k.get(self)
+            out[k.name] = [keys.obj(keys.ITEMS[k.name], v) for v in value] if k.type == "array" else value
+        return out
+
+    def write_json(self, out) -> None:
+        """The JSON report written as it is encoded: one finding (pending item, skipped file) a line,
+        each by the C encoder, so its memory is that of one line, not of the whole report."""
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        last = len(keys.REPORT) - 1
+        out.write("{\n")
+        for i, k in enumerate(keys.REPORT):
+            comma = "," if i < last else ""
+            if k.type != "array":
+                out.write(f'  "{k.name}": {encode(k.get(self))}{comma}\n')
+                continue
+            out.write(f'  "{k.name}": [')
+            fields = keys.ITEMS[k.name]
+            n = 0
+            for n, item in enumerate(k.get(self), 1):
+                out.write(("\n    " if n == 1 else ",\n    ") + encode(keys.obj(fields, item)))
+            out.write(("\n  ]" if n else "]") + comma + "\n")
+        out.write("}\n")
 
     def to_json(self) -> str:
-        return json.dumps(self.as_json(), ensure_ascii=False, indent=2)
+        buf = io.StringIO()
+        self.write_json(buf)
+        return buf.getvalue()
+
+
+@functools.cache
+def source_text(rule_id: str) -> str:
+    """A rule's sources as one text, built once per rule rather than once per finding."""
+    return RULES[rule_id].source_text()
 
 
 def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[Path]:

@@ -1,0 +1,127 @@
+"""The keys of the JSON report, declared once: the report is written from these declarations,
+and its reference page and JSON Schema (site: 参考 → 校验报告) are generated from them.
+
+Keys are only ever added (cli.md); tests/test_report_schema.py holds the published schema
+of every earlier release and fails when a key is renamed, dropped or changes its type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: str            # JSON Schema type: "string", "integer", "boolean", "object", "array"
+    doc: str             # what it means, in Chinese
+    get: Callable[[Any], Any]
+    nullable: bool = False
+    format: str = ""     # "date", "date-time" (written as "YYYY-MM-DD HH:MM")
+    enum: tuple = ()
+
+
+def _day(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ", timespec="minutes")
+    return v.isoformat() if isinstance(v, date) else str(v)
+
+
+def _rule(rid):
+    from generator.rules import RULES
+    return RULES[rid]
+
+
+FINDING: tuple[Key, ...] = (
+    Key("rule", "string", "规则编号（如 NEW001）", lambda f: f.rule),
+    Key("severity", "string", "`error`（违反监管规定或公司制度）或 `warning`（违反公司实务或数据质量要求）",
+        lambda f: f.severity, enum=("error", "warning")),
+    Key("file", "string", "工作簿的绝对路径", lambda f: f.file),
+    Key("sheet", "string", "发现所在的工作表；整体指标（如存量回访覆盖率）为 null", lambda f: f.sheet, nullable=True),
+    Key("row", "integer", "Excel 行号（从 1 起）", lambda f: f.row, nullable=True),
+    Key("column", "string", "列名（表头）", lambda f: f.column, nullable=True),
+    Key("customer", "string", "涉及的客户编号，没有则为 null", lambda f: f.customer, nullable=True),
+    Key("message", "string", "说明：哪条记录、哪个日期、差了什么", lambda f: f.message),
+    Key("title", "string", "规则标题", lambda f: f.title),
+    Key("cell", "string", "单元格（如 F12），列已知时才有", lambda f: f.cell, nullable=True),
+    Key("source", "string", "所依据的文件和条款（全文）", lambda f: f.source),
+    Key("due", "string", "适用的截止日（时限类、年度类规则）", lambda f: _day(f.due), nullable=True, format="date"),
+    Key("actual", "string", "实际回访时间（迟到的回访）；逾期未做为 null", lambda f: _day(f.actual), nullable=True,
+        format="date-time"),
+    Key("days_late", "integer", "超过截止日的天数：迟到的按实际回访日，逾期的按检查日", lambda f: f.days_late,
+        nullable=True),
+    Key("provisional", "boolean", "截止日按暂定日历计算（该年度的官方放假安排尚未收录）", lambda f: f.provisional),
+    Key("fix", "string", "处理：发现之后怎么办", lambda f: _rule(f.rule).fix),
+)
+
+PENDING: tuple[Key, ...] = (
+    Key("rule", "string", "规则编号", lambda p: p.rule),
+    Key("file", "string", "工作簿的绝对路径", lambda p: p.file),
+    Key("sheet", "string", "触发所在的工作表", lambda p: p.sheet, nullable=True),
+    Key("row", "integer", "触发所在的 Excel 行号", lambda p: p.row, nullable=True),
+    Key("customer", "string", "客户编号", lambda p: p.customer, nullable=True),
+    Key("due", "string", "截止日", lambda p: _day(p.due), format="date"),
+    Key("callback", "string", "应做的回访类型", lambda p: p.callback),
+    Key("message", "string", "说明", lambda p: p.message),
+    Key("provisional", "boolean", "截止日按暂定日历计算", lambda p: p.provisional),
+)
+
+SKIPPED: tuple[Key, ...] = (
+    Key("file", "string", "跳过的文件或文件夹", lambda s: str(s[0])),
+    Key("reason", "string", "跳过的原因", lambda s: s[1]),
+)
+
+SUMMARY: tuple[Key, ...] = (
+    Key("files", "integer", "校验的工作簿数", lambda r: len(r.books)),
+    Key("errors", "integer", "“错误”级发现的条数", lambda r: r.count("error")),
+    Key("warnings", "integer", "“警告”级发现的条数", lambda r: r.count("warning")),
+    Key("pending", "integer", "待办（截止日未到）的项数", lambda r: len(r.pending)),
+)
+
+# the report object: scalar keys first, then the lists (written one item a line)
+REPORT: tuple[Key, ...] = (
+    Key("as_of", "string", "检查日", lambda r: r.as_of.isoformat(), format="date"),
+    Key("since", "string", "检查期间的第一天", lambda r: r.since.isoformat(), format="date"),
+    Key("summary", "object", "条数合计", lambda r: obj(SUMMARY, r)),
+    Key("findings", "array", "发现，每条一个对象（见下表）", lambda r: r.findings),
+    Key("pending", "array", "待办：截止日未到、还没有完成的回访（工作清单），不是发现", lambda r: r.pending),
+    Key("skipped", "array", "对文件夹运行时跳过的文件及原因", lambda r: r.skipped),
+)
+ITEMS = {"findings": FINDING, "pending": PENDING, "skipped": SKIPPED}
+OBJECTS = {"summary": SUMMARY}
+
+
+def obj(keys: tuple[Key, ...], item) -> dict:
+    return {k.name: k.get(item) for k in keys}
+
+
+def _schema_of(key: Key) -> dict:
+    if key.type == "array":
+        out = {"type": "array", "items": object_schema(ITEMS[key.name])}
+    elif key.type == "object":
+        out = object_schema(OBJECTS[key.name])
+    else:
+        out = {"type": [key.type, "null"] if key.nullable else key.type}
+        if key.format == "date":
+            out["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
+        elif key.format == "date-time":
+            out["pattern"] = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$"
+        if key.enum:
+            out["enum"] = list(key.enum)
+    out["description"] = key.doc
+    return out
+
+
+def object_schema(keys: tuple[Key, ...]) -> dict:
+    return {"type": "object", "properties": {k.name: _schema_of(k) for k in keys},
+            "required": [k.name for k in keys], "additionalProperties": True}
+
+
+def report_schema() -> dict:
+    """JSON Schema (draft 2020-12) of `huifang validate --format json`."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "huifang 校验报告", "description": "huifang validate --format json 的输出；键只增加，不改名、不删除。",
+            **object_schema(REPORT)}

@@ -36,6 +36,7 @@ import zlib
 from datetime import date, datetime
 from functools import update_wrapper
 from pathlib import Path
+from types import BuiltinMethodType, FunctionType
 
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
@@ -200,6 +201,9 @@ class _Budget:
 
     def step(self) -> None:
         self.steps += 1
+        self.check()
+
+    def check(self) -> None:
         if self.steps > MAX_STEPS:
             raise LimitExceeded(f"循环和调用次数超出限制（每份文书最多 {MAX_STEPS:,} 次）")
         if not self.steps & 255:
@@ -256,15 +260,21 @@ class GuardedTemplate(Template):
         ctx = self.new_context(dict(*args, **kwargs))
         budget = env.budget = _Budget()
         out, size = [], 0
+        pieces = self.root_render_func(ctx)
         try:
-            for piece in self.root_render_func(ctx):
+            for n, piece in enumerate(pieces):
                 size += len(piece)
                 if size > MAX_OUTPUT:
                     raise LimitExceeded(f"文书内容超出限制（最多 {MAX_OUTPUT:,} 个字符）")
                 out.append(piece)
-                budget.clock()
+                if not n & 63:
+                    budget.clock()
+            budget.clock()
             return "".join(out)
         except Exception as e:     # noqa: BLE001 - every failure of a staff-written template is told in one line
+            frame = getattr(pieces, "gi_frame", None)     # stopped here, between two pieces: where it was writing
+            if isinstance(e, LimitExceeded) and frame is not None:
+                e.lineno = self.get_corresponding_lineno(frame.f_lineno)
             raise env.explain(e, getattr(self, "huifang_source", "")) from None
         finally:
             env.budget = None
@@ -286,7 +296,9 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         budget = self.budget
         if budget is None:              # rendered outside GuardedTemplate.render: a budget of its own
             budget = self.budget = _Budget()
-        budget.step()
+        budget.steps += 1
+        if budget.steps > MAX_STEPS or not budget.steps & 255:
+            budget.check()
         return budget
 
     # ---- hooks called by the compiled templates
@@ -375,9 +387,35 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         try:
             t = super().from_string(source, globals, template_class)
         except jx.TemplateSyntaxError as e:
-            raise TemplateError(self.line(e.lineno, source, _syntax_message(e))) from None
+            lineno = e.lineno
+            if re.search(r"(?i)unexpected end of template", e.message or ""):
+                lineno = self._unclosed(source) or lineno      # where the block opens, not the end
+            raise TemplateError(self.line(lineno, source, _syntax_message(e))) from None
         t.huifang_source = source
         return t
+
+    _CLOSES = {"for", "if", "macro", "call", "filter", "block", "with", "autoescape"}
+
+    def _unclosed(self, source: str) -> int | None:
+        """The line of the innermost block tag left open (a {% for %} without its {% endfor %})."""
+        stack: list[tuple[str, int]] = []
+        after_begin = False
+        try:
+            for lineno, kind, value in self.lex(source):
+                if kind == "block_begin":
+                    after_begin = True
+                    continue
+                if kind == "whitespace":
+                    continue
+                if after_begin and kind == "name":
+                    if value in self._CLOSES:
+                        stack.append((value, lineno))
+                    elif value.startswith("end") and stack and stack[-1][0] == value[3:]:
+                        stack.pop()
+                after_begin = False
+        except jx.TemplateSyntaxError:
+            pass
+        return stack[-1][1] if stack else None
 
     def line(self, lineno: int | None, source: str, what: str) -> str:
         where = f"模板 {self.path}"
@@ -389,7 +427,8 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         return f"{where}：{what}"
 
     def explain(self, e: Exception, source: str) -> TemplateError:
-        lineno = _template_line(e)
+        lineno = getattr(e, "lineno", None) if isinstance(e, LimitExceeded) else None
+        lineno = lineno or _template_line(e)
         m = re.search(r"No (filter|test) named '([^']*)'", str(e))
         if m:       # raised where the template starts, not where the name is used: look the name up
             use = r"\|\s*%s\b" if m[1] == "filter" else r"\bis\s+(?:not\s+)?%s\b"
@@ -500,11 +539,15 @@ _AMPLIFYING = {"center", "ljust", "rjust", "zfill", "expandtabs"}
 
 def _check_method(obj, args, kwargs) -> None:
     """Bounds for the string methods a template may call (the sandbox allows them)."""
-    inner = getattr(obj, "__wrapped__", obj)       # str.format comes wrapped by the sandbox
-    owner = getattr(inner, "__self__", None)
+    kind = type(obj)
+    if kind is FunctionType and obj.__name__ in ("format", "format_map"):
+        obj = getattr(obj, "__wrapped__", obj)      # str.format comes wrapped by the sandbox
+    elif kind is not BuiltinMethodType:
+        return
+    owner = getattr(obj, "__self__", None)
     if not isinstance(owner, str):
         return
-    name = getattr(inner, "__name__", "")
+    name = obj.__name__
     if name in _AMPLIFYING:
         for a in (*args, *kwargs.values()):
             _check_width(a, f"{name} 的宽度")

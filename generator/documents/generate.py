@@ -319,14 +319,10 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
         path = Path(templates) / NAMES[kind]
         if not path.is_file():
             raise OutputError(f"{path}：找不到模板（可运行 python -m generator.documents.templates 重新生成）")
-        try:
-            compiled[kind] = FastTemplate(path)
-        except TemplateSyntaxError as e:
-            raise OutputError(f"{path}：模板第 {e.lineno} 行附近的标记有误（{e.message}）") from None
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
-            raise OutputError(f"{path}：模板无法使用（{e}）") from None
-    out = prepare_dir(Path(out), files, "documents")
+        compiled[kind] = FastTemplate(path)         # damaged or ill-written: a TemplateError, nothing written yet
     today = today or date.today()
+    trial_render(compiled, jobs(units, kinds, per, set(customers), config, today))
+    out = prepare_dir(Path(out), files, "documents")
     total = sum(1 for _ in jobs(units, kinds, per, set(customers), config, today))
     written: Counter = Counter()
     made: list[Path] = []
@@ -353,6 +349,18 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
     if pdf:
         lines.append(to_pdf(made))
     return "\n".join(lines)
+
+
+def trial_render(compiled: dict, work) -> None:
+    """Fill each template once, in memory, with its first document's data: a template that fails
+    (bounds, errors in its marks) fails before the output folder is made."""
+    left = set(compiled)
+    for kind, _, make in work:
+        if kind in left:
+            left.discard(kind)
+            compiled[kind].render_xml(make())
+            if not left:
+                return
 
 
 class _Progress:

@@ -114,8 +114,10 @@ def test_private_output_and_rerun_is_safe(unit, tmp_path):
 def test_filters_by_kind_period_and_customer(unit, tmp_path):
     out, summary = run(unit, tmp_path, kinds=["record"], period="2025-09")
     assert [p.name for p in out.rglob("*.docx")] == ["R0003_C0001.docx"]
-    out2, _ = run(unit, tmp_path / "x", kinds=["record"], customers=["C9999"])
-    assert list(out2.rglob("*.docx")) == []
+    from generator.output import OutputError
+    with pytest.raises(OutputError, match="客户编号 C9999 不在"):
+        run(unit, tmp_path / "x", kinds=["record"], customers=["C9999"])
+    assert not (tmp_path / "x").exists()
 
 
 def test_period_forms():

@@ -24,8 +24,6 @@ from pathlib import Path
 import click
 
 from generator import scratch
-import zipfile
-from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 
 from generator.workbook import contract as K
 from generator.config import Config
@@ -203,7 +201,7 @@ def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: 
     return {
         "unit": col("部门") or u.name, "period": p.key, "prepared": col("编制日期"), "start": p.start, "end": p.end,
         "callers": "、".join(u.person(c) for c in callers), "persons": cats["个人"], "orgs": cats["机构"],
-        "industry": "证券经纪", "audience": "直接用户", "purpose": col("回访目的"), "forms": forms,
+        "industry": col("行业") or "", "audience": "直接用户", "purpose": col("回访目的"), "forms": forms,
         "form_text": col("回访形式"), "total": len(who),
         "phone": len({custs[i] for i in idx if methods[i] == "电话"}),
         "onsite": len({custs[i] for i in idx if methods[i] == "面谈"}),
@@ -215,6 +213,7 @@ def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: 
         "escalated": sum(1 for i in idx if rec.col("上报合规日期")[i]),
         "as_of": as_of, "errors": sum(f.severity == "error" for f in found),
         "warnings": sum(f.severity == "warning" for f in found), "findings": findings,
+        "all_errors": checked.count("error"), "all_warnings": checked.count("warning"),
         "groups": "、".join(f"{s['kind']} {s['customers']} 户" for s in by_type),
         "opinions": col("客户主要意见"), "product_view": col("客户对产品评价"), "product_hope": col("客户对产品期望"),
         "service_view": col("客户对服务评价"), "service_hope": col("客户对服务期望"), "measures": col("改善客户服务对策"),
@@ -321,9 +320,15 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
             raise OutputError(f"{path}：找不到模板（可运行 python -m generator.documents.templates 重新生成）")
         compiled[kind] = FastTemplate(path)         # damaged or ill-written: a TemplateError, nothing written yet
     today = today or date.today()
+    unknown = sorted(set(customers) - {c for u in units for c in u.book["客户"].col("客户编号") if c})
+    if unknown:
+        raise OutputError(f"客户编号 {'、'.join(unknown[:5])}{' 等' if len(unknown) > 5 else ''} 不在"
+                          f"{'任何工作簿' if len(units) > 1 else str(files[0])}的“客户”表中；没有写出文书")
+    total = sum(1 for _ in jobs(units, kinds, per, set(customers), config, today))
+    if not total:
+        raise OutputError(nothing_to_write(units, kinds, per, customers))
     trial_render(compiled, jobs(units, kinds, per, set(customers), config, today))
     out = prepare_dir(Path(out), files, "documents")
-    total = sum(1 for _ in jobs(units, kinds, per, set(customers), config, today))
     written: Counter = Counter()
     made: list[Path] = []
     with _Progress(total, progress) as bar:
@@ -333,12 +338,7 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
             target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(target, PRIVATE) as tmp:
-                try:
-                    compiled[kind].save(ctx, tmp)
-                except SecurityError:
-                    raise OutputError(f"{Path(templates) / NAMES[kind]}：模板中有不允许的操作（模板只能填写数据）") from None
-                except TemplateError as e:
-                    raise OutputError(f"{Path(templates) / NAMES[kind]}：填写 {rel} 时模板出错（{e}）") from None
+                compiled[kind].save(ctx, tmp)
             written[kind] += 1
             if pdf:
                 made.append(target)
@@ -349,6 +349,28 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
     if pdf:
         lines.append(to_pdf(made))
     return "\n".join(lines)
+
+
+def nothing_to_write(units: list[Unit], kinds, per: Period | None, customers) -> str:
+    """Why a request yields no document, in one line (the command then exits 2)."""
+    asked = "、".join(FOLDERS[k] for k in kinds)
+    where = f"{per.label}" if per else "工作簿中"
+    reasons = []
+    if "report" in kinds:
+        if customers:
+            reasons.append("回访报告按单位编写，不按客户生成（去掉 --customer）")
+        else:
+            labels = sorted({str(x) for u in units for x in u.book["回访报告"].col("报告期") if x})
+            reasons.append("“回访报告”表中没有" + (f"报告期在{per.label}内的行" if per else "任何报告期")
+                           + (f"（已登记的报告期：{'、'.join(labels[:8])}）" if labels else ""))
+    if "record" in kinds:
+        reasons.append(f"{where}没有回访记录")
+    if "plan" in kinds:
+        reasons.append(f"{where}没有回访计划")
+    if "lost" in kinds:
+        reasons.append(f"{where}没有流失客户" + ("（按流失日期）" if per else ""))
+    who = f"客户 {'、'.join(customers)} " if customers else ""
+    return f"没有可写出的文书（{who}{asked}）：" + "；".join(reasons) + "。没有写出任何文件"
 
 
 def trial_render(compiled: dict, work) -> None:

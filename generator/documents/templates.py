@@ -279,7 +279,9 @@ def build_report() -> Document:
     doc.add_paragraph()
     line(doc, "本期发现的问题", bold=True)
     line(doc, "回访中发现问题 {{ issues }} 条，客户投诉 {{ complaints }} 条，上报合规 {{ escalated }} 条；"
-              "按规则目录校验（检查日 {{ as_of|cn_date }}）：错误 {{ errors }} 条，警告 {{ warnings }} 条。")
+              "按规则目录校验（检查日 {{ as_of|cn_date }}）：本期的发现（截止日或回访记录在本报告期内）错误 {{ errors }} 条，"
+              "警告 {{ warnings }} 条；截至检查日的全部发现错误 {{ all_errors }} 条，警告 {{ all_warnings }} 条"
+              "（与 huifang validate --as-of {{ as_of }} --since {{ start }} 的报告相同）。下表列本期的发现。")
     f = table(doc, [2.4, 9.6, 2.5, 2.5])
     add_row(f, ["规则", "内容", "级别", "条数"], bold=True)
     add_row(f, ["{%tr for x in findings %}"])

@@ -223,6 +223,7 @@ def build_contract(banks: dict[str, tuple[Question, ...]] = DEFAULT_BANKS) -> di
         Sheet("回访报告", (
             C("报告期", CODE, True, note="2025、2025-Q3 或 2025-09"),
             C("部门", TEXT, True, width=16),
+            C("行业", TEXT, width=12, note="写入报告“回访对象”栏，如 证券经纪、基金销售；不填则留空"),
             *(C(n, TEXT, width=24) for n in (
                 "回访目的", "回访形式", "客户主要意见", "客户对产品评价", "客户对产品期望",
                 "客户对服务评价", "客户对服务期望", "改善客户服务对策", "回访中遇到的问题", "备注",

@@ -255,7 +255,7 @@ def trm001(ctx: Context, s):
                                    关联事件="E1", **answers("私募产品回访"))),
                       cell="事件!D2", message="冷静期满 2025-04-03 16:50 起 5 个工作日内未完成私募产品回访（截止 2025-04-11）"))
 def pf002(ctx: Context, s):
-    span = ctx.cooling_off
+    span = ctx.settings("PF001").hours.span()      # PF001's cooling-off, whether PF001 runs or not
     roles, staff = ctx.staff.col("岗位"), ctx.records.col("回访人员")
     index = ctx.staff_index
 

@@ -28,7 +28,6 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     whatever its date; PF001 reports the ones dated in the checked period.
     """
     span = s.hours.span()
-    ctx.cooling_off = span
     ev = ctx.events
     kinds, custs, ids, times = ev.col("事件类型"), ev.col("客户编号"), ev.col("事件编号"), ev.col("事件时间")
     by_cust: dict = {}

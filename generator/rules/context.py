@@ -10,6 +10,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from generator.roles import StaffRoles
 from generator.workbook import contract as K
 from generator.workbook.reader import Table, Workbook
 from generator.rules.workdays import WorkCalendar
@@ -233,6 +234,13 @@ class Context:
                 if k < len(lst) and day[lst[k]] <= end:
                     got.add(c)
             self._shared[key] = got
+        return got
+
+    def staff_roles(self) -> StaffRoles:
+        """工号 -> 岗位, and who may do which duty (generator/roles.py)."""
+        got = self._shared.get("roles")
+        if got is None:
+            got = self._shared["roles"] = StaffRoles.of_table(self.staff)
         return got
 
     def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:

@@ -10,8 +10,9 @@ content, method, time, customers and the staff who call). For one month:
   called this year (STK002's margin customers first, then STK001), enough to meet the target
   by the year's end spread evenly over the remaining months; key customers (KEY001) and 投顾
   customers (IA003) not yet called in their period, spread likewise;
-- each row gets a 回访方式 the rule MTH006 allows, and a 回访人员 who may call that customer
-  (never a 营销人员, never a 投资顾问 for 投顾 types, never the customer's 开发人员), the
+- each row gets a 回访方式 the rule MTH006 allows, and a 回访人员 the independence policy
+  (generator/roles.py) allows for that customer and type: a 回访专员 or 客户服务, else a
+  stand-in (never a 营销人员, never a 投资顾问 for 投顾 types, never the customer's 开发人员), the
   eligible staff taking turns by load.
 
 The workbook is copied with the rows appended to 回访计划 (the input is never written), the
@@ -30,6 +31,7 @@ from generator import periods
 from generator.config import Config
 from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names
 from generator.periods import Period
+from generator.roles import CALLBACK
 from generator.rules import RULES
 from generator.rules.context import Context, Due, Hit
 from generator.rules.workdays import WorkCalendar
@@ -37,8 +39,6 @@ from generator.validate.run import collect_paths, default_period, make_context, 
 from generator.workbook import contract as K
 from generator.workbook.reader import Workbook, read_workbook
 
-CALLER_ROLES = ("回访专员", "客户服务")       # staff whose work callbacks are
-IA_KINDS = ("投顾新签约回访", "投顾持续回访")
 SHARE_RULES = ("STK002", "STK001")          # the margin share first: its customers count for both
 SPREAD_RULES = ("KEY001", "IA003")
 TOPICS = {"私募产品回访": "产品购买情况、风险揭示和冷静期", "新开户回访": "开户过程、风险揭示和服务情况",
@@ -240,25 +240,24 @@ def _methods(rows: list[PlanRow], config: Config) -> None:
 
 
 def _assign(ctx: Context, plan: BookPlan) -> None:
-    """A caller for each row: eligible for the customer and type, the least loaded first."""
-    st = ctx.staff
-    roles = dict(zip(st.col("工号"), st.col("岗位")))
-    callers = sorted(c for c, r in roles.items() if c is not None and r in CALLER_ROLES)
+    """A caller for each row, as the independence policy allows (generator/roles.py): staff whose
+    work callbacks are, or when none of them may call this customer, staff who may stand in (a
+    投资顾问 never on a 投顾 callback, nobody on a customer they developed); the least loaded first."""
+    staff = ctx.staff_roles()
     dev = ctx.customers.col("开发人员")
     load: Counter = Counter()
     missing = 0
     for r in sorted(plan.rows, key=lambda r: (r.day, r.customer, r.kind)):
         i = ctx.cust_index.get(r.customer)
-        developer = dev[i] if i is not None else None
-        ok = [c for c in callers if c != developer and not (r.kind in IA_KINDS and roles.get(c) == "投资顾问")]
+        ok = staff.callers(r.kind, dev[i] if i is not None else None)
         if not ok:
             missing += 1
             continue
         r.staff = min(ok, key=lambda c: (load[c], c))
         load[r.staff] += 1
     if missing:
-        plan.notes.append(f"{missing} 行没有可安排的回访人员（人员表中没有回访专员或客户服务岗位的员工，或只有客户的开发人员），"
-                          "回访人员留空，请指定")
+        plan.notes.append(f"{missing} 行没有可安排的回访人员（可安排：{CALLBACK.who()}；人员表中没有这样的员工，"
+                          "或只有客户的开发人员），回访人员留空，请指定")
 
 
 def _number(ctx: Context, plan: BookPlan) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from generator.roles import StaffRoles
 from generator.workbook import contract as K
 from generator.workbook.reader import Table, Workbook
 from generator.rules.workdays import WorkCalendar
@@ -52,12 +53,15 @@ def iso(d: date | datetime | None) -> str:
 
 
 class Context:
-    def __init__(self, book: Workbook, as_of: date, since: date, cal: WorkCalendar, banks) -> None:
+    def __init__(self, book: Workbook, as_of: date, since: date, cal: WorkCalendar, banks, settings) -> None:
+        """`settings(rule id)`: the settings in force of any rule, enabled or not (config.settings).
+        A rule that needs another rule's value reads it there (PF002 reads PF001's cooling-off)."""
         self.book = book
         self.as_of = as_of
         self.since = since
         self.cal = cal
         self.banks = banks
+        self.settings = settings
         self.customers: Table = book["客户"]
         self.staff: Table = book["人员"]
         self.events: Table = book["事件"]
@@ -77,9 +81,10 @@ class Context:
         self.rec_completed, self.notice_of, self.notices = _completion(rec, times)
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
         self.void_reason: dict[int, object] = {}
-        self.cooling_off = timedelta(hours=24)   # set from PF001's parameter by its excludes hook
         self._shared: dict = {}         # caches that do not depend on since (shared by for_rule copies)
-        self.provisional_years: set[int] = set()   # years a deadline of this workbook was computed in provisionally
+        # years a deadline of this workbook was computed in provisionally: filled as rules compute
+        # their windows, read by CAL001, which declares after=("*",) to run last
+        self.provisional_years: set[int] = set()
         self._period: list[int] | None = None
         self._period_kind: dict | None = None
 
@@ -229,6 +234,13 @@ class Context:
                 if k < len(lst) and day[lst[k]] <= end:
                     got.add(c)
             self._shared[key] = got
+        return got
+
+    def staff_roles(self) -> StaffRoles:
+        """工号 -> 岗位, and who may do which duty (generator/roles.py)."""
+        got = self._shared.get("roles")
+        if got is None:
+            got = self._shared["roles"] = StaffRoles.of_table(self.staff)
         return got
 
     def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from generator.workbook import contract as K
-from generator.workbook.ids import bad_id_cards, uscc_ok
+from generator.workbook.ids import id_card_problems, uscc_problem
 from generator.rules.context import Context, Hit, iso
 from generator.rules.registry import ERROR, Example, S, WARNING, adds, rule, sets
 
@@ -92,25 +92,26 @@ def data005(ctx: Context, s):
 
 
 @rule("DATA006", WARNING, "证件号码校验位不符",
-      explain="证件类型为居民身份证时，号码须为 18 位并符合 GB 11643 的校验位；为统一社会信用代码时，须为 18 位并符合"
-              " GB 32100 的校验码。未填证件类型时，个人客户按居民身份证、机构客户按统一社会信用代码校验。",
+      explain="证件类型为居民身份证时，号码须为 18 位、前 17 位为数字、第 7 至 14 位是存在的出生日期，并符合 GB 11643 的校验位；"
+              "为统一社会信用代码时，须为 18 位、只用 GB 32100 规定的字符并符合校验码。发现中写明是位数、出生日期还是校验位不对。"
+              "未填证件类型时，个人客户按居民身份证、机构客户按统一社会信用代码校验。",
       fix="对照客户证件原件核对号码。", group="data",
       sources=[S("CO", "GB 11643-1999 公民身份号码；GB 32100-2015 法人和其他组织统一社会信用代码编码规则")],
-      example=Example(fails=(sets('客户', 证件号码='110105194912310021'),), passes=(sets('客户', 证件号码='11010519491231002x'),), cell='客户!F2', message='居民身份证号码 110105194912310021 不是 18 位或校验位不符'))
+      example=Example(fails=(sets('客户', 证件号码='110105194912310021'),), passes=(sets('客户', 证件号码='11010519491231002x'),), cell='客户!F2', message='居民身份证号码 110105194912310021 校验位不符（按前 17 位应为 X）'))
 def data006(ctx: Context, s):
     t = ctx.customers
     kinds, cats, custs, numbers = t.col("证件类型"), t.col("客户类别"), t.col("客户编号"), t.col("证件号码")
     implied = {"个人": "居民身份证", "机构": "统一社会信用代码"}
     kind_of = [k or implied.get(c) for k, c in zip(kinds, cats)]
-    bad_cards = bad_id_cards(v for v, k in zip(numbers, kind_of) if v is not None and k == "居民身份证")
+    bad_cards = id_card_problems(v for v, k in zip(numbers, kind_of) if v is not None and k == "居民身份证")
     for i, v in enumerate(numbers):
         if v is None:
             continue
         kind = kind_of[i]
         if kind == "居民身份证" and v in bad_cards:
-            yield Hit("客户", t.rows[i], "证件号码", f"居民身份证号码 {v} 不是 18 位或校验位不符", custs[i])
-        elif kind == "统一社会信用代码" and not uscc_ok(v):
-            yield Hit("客户", t.rows[i], "证件号码", f"统一社会信用代码 {v} 不是 18 位或校验码不符", custs[i])
+            yield Hit("客户", t.rows[i], "证件号码", f"居民身份证号码 {v} {bad_cards[v]}", custs[i])
+        elif kind == "统一社会信用代码" and (problem := uscc_problem(v)):
+            yield Hit("客户", t.rows[i], "证件号码", f"统一社会信用代码 {v} {problem}", custs[i])
 
 
 _MOBILE = re.compile(r"^1\d{10}$")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Iterator
 
+from generator.roles import CALLBACK
 from generator.rules.examples import answers
 from generator.rules.context import Context, Due, Hit, iso
 from generator.rules.registry import Deadline, ERROR, Example, Param, S, WARNING, adds, rule, sets
@@ -38,7 +39,7 @@ class Trigger:
     def __init__(self, sheet, row, column, customer, day, label, event=None, moment=None, accept=None):
         self.sheet, self.row, self.column, self.customer = sheet, row, column, customer
         self.day, self.label, self.event, self.moment = day, label, event, moment
-        self.accept = accept        # a further test a callback must pass to count (PF002: not by sales staff)
+        self.accept = accept        # a further test a callback must pass to count (PF002: by staff the independence policy allows)
 
 
 def window_text(d: Duration) -> str:
@@ -255,17 +256,15 @@ def trm001(ctx: Context, s):
                                    关联事件="E1", **answers("私募产品回访"))),
                       cell="事件!D2", message="冷静期满 2025-04-03 16:50 起 5 个工作日内未完成私募产品回访（截止 2025-04-11）"))
 def pf002(ctx: Context, s):
-    span = ctx.cooling_off
-    roles, staff = ctx.staff.col("岗位"), ctx.records.col("回访人员")
-    index = ctx.staff_index
+    span = ctx.settings("PF001").hours.span()      # PF001's cooling-off, whether PF001 runs or not
+    roles, staff = ctx.staff_roles(), ctx.records.col("回访人员")
 
-    def not_sales(i):
-        j = index.get(staff[i])
-        return j is None or roles[j] != "营销人员"
+    def independent(i):         # a callback by someone the policy bars from it does not count
+        return CALLBACK.allows(roles.role(staff[i]), "私募产品回访")
     for t in event_triggers(ctx, ("私募认购",)):
         when = t.moment or datetime(t.day.year, t.day.month, t.day.day)
         end = when + span
         t.moment, t.day = end, end.date()
         t.label = f"{t.label} 的冷静期满"
-        t.accept = not_sales
+        t.accept = independent
         yield t

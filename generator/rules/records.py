@@ -5,6 +5,7 @@ from bisect import bisect_right
 from datetime import date, datetime
 from functools import lru_cache
 
+from generator.roles import CALLBACK, REVIEW, is_sales
 from generator.rules.examples import answers
 from generator.workbook import contract as K
 from generator.rules.context import Context, by_time, iso
@@ -28,7 +29,6 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     whatever its date; PF001 reports the ones dated in the checked period.
     """
     span = s.hours.span()
-    ctx.cooling_off = span
     ev = ctx.events
     kinds, custs, ids, times = ev.col("事件类型"), ev.col("客户编号"), ev.col("事件编号"), ev.col("事件时间")
     by_cust: dict = {}
@@ -78,9 +78,6 @@ def pf001(ctx: Context, s):
 
 # ------------------------------------------------------------------ independence
 
-IA_KINDS = ("投顾新签约回访", "投顾持续回访")
-
-
 @rule("IND001", ERROR, "回访由营销人员执行",
       explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；投顾新签约回访、投顾持续回访也不得由投资顾问执行。"
               "私募产品回访由营销人员执行的，也在此报告。",
@@ -92,13 +89,12 @@ IA_KINDS = ("投顾新签约回访", "投顾持续回访")
       example=Example(fails=(sets('回访记录', 回访人员='S001'),), passes=(sets('回访记录', 回访人员='H002'),), cell='回访记录!G2', message='存量回访由营销人员 S001 执行，违反回访独立性要求'))
 def ind001(ctx: Context, s):
     staff, kinds = ctx.records.col("回访人员"), ctx.records.col("回访类型")
-    roles = ctx.staff.col("岗位")
+    roles = ctx.staff_roles()
     for i in ctx.period_records():
-        j = ctx.staff_index.get(staff[i])
-        if j is None:
+        if not roles.known(staff[i]):
             continue
-        role = roles[j]
-        if role == "营销人员" or (role == "投资顾问" and kinds[i] in IA_KINDS):
+        role = roles.role(staff[i])
+        if not CALLBACK.allows(role, kinds[i]):
             yield ctx.rec_hit(i, "回访人员", f"{kinds[i] or '回访'}由{role} {staff[i]} 执行，违反回访独立性要求")
 
 
@@ -302,13 +298,9 @@ def out006(ctx: Context, s):
 
 def by_sales_staff(ctx: Context) -> set:
     """客户编号 of the customers whose 开发人员 is a 营销人员."""
-    roles, index = ctx.staff.col("岗位"), ctx.staff_index
-    out = set()
-    for c, dev in zip(ctx.customers.col("客户编号"), ctx.customers.col("开发人员")):
-        j = index.get(dev)
-        if j is not None and roles[j] == "营销人员":
-            out.add(c)
-    return out
+    roles = ctx.staff_roles()
+    return {c for c, dev in zip(ctx.customers.col("客户编号"), ctx.customers.col("开发人员"))
+            if is_sales(roles.role(dev))}
 
 
 @rule("IND003", ERROR, "审核人不独立",
@@ -322,7 +314,7 @@ def by_sales_staff(ctx: Context) -> set:
 def ind003(ctx: Context, s):
     rec = ctx.records
     staff, reviewer = rec.col("回访人员"), rec.col("审核人")
-    roles = ctx.staff.col("岗位")
+    roles = ctx.staff_roles()
     for i in ctx.period_records():
         r = reviewer[i]
         if r is None:
@@ -330,9 +322,8 @@ def ind003(ctx: Context, s):
         if r == staff[i]:
             yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是本记录的回访人员，不能审核自己的回访")
             continue
-        j = ctx.staff_index.get(r)
-        if j is not None and roles[j] in ("营销人员", "投资顾问"):
-            yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是{roles[j]}，不能审核回访记录")
+        if roles.known(r) and not REVIEW.allows(roles.role(r)):
+            yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是{roles.role(r)}，不能审核回访记录")
 
 
 SELF = ("本人", "客户本人", "本人接听")

@@ -122,6 +122,9 @@ class Rule:
     # a coverage rule's figures, shared by its check and the status pages: (ctx, settings, period) -> Figure
     figures: Callable | None = field(default=None, compare=False)
     example: Example | None = None
+    # what must have run before this rule's check: rule IDs, group keys (GROUPS), or "*" for every
+    # rule that does not itself say "*" (CAL001 reads the years the others computed provisionally)
+    after: tuple[str, ...] = ()
 
     @property
     def effective(self) -> date | None:
@@ -163,7 +166,7 @@ RULES: dict[str, Rule] = {}
 def rule(id: str, severity: str, title: str, *, explain: str, fix: str, group: str,
          sources: Iterable[Source], params: Iterable[Param] = (), sheet: str | None = None,
          deadline: Deadline | None = None, excludes: Callable | None = None, figures: Callable | None = None,
-         example: Example | None = None):
+         example: Example | None = None, after: Iterable[str] = ()):
     """Register the decorated function as the check of a rule.
 
     For a deadline rule the function yields the triggers, and the registry's judge (rules/
@@ -176,9 +179,47 @@ def rule(id: str, severity: str, title: str, *, explain: str, fix: str, group: s
             from generator.rules.deadlines import judged
             check = judged(fn, deadline)
         RULES[id] = Rule(id, severity, title, explain, fix, group, tuple(sources), tuple(params), sheet, check,
-                         deadline, excludes, figures, example)
+                         deadline, excludes, figures, example, tuple(after))
         return fn
     return deco
+
+
+def display_order(rules: dict[str, Rule]) -> list[str]:
+    """The catalogue's order: by group as GROUPS lists them, then by ID (for people, not for running)."""
+    groups = list(GROUPS)
+    return sorted(rules, key=lambda rid: (groups.index(rules[rid].group), rid))
+
+
+def run_order(rules: dict[str, Rule]) -> list[str]:
+    """The order the rules run in: each after what it declares in `after`, otherwise in display
+    order. A dependency on no known rule or group, or a cycle, is a ValueError (at import)."""
+    from graphlib import CycleError, TopologicalSorter
+
+    shown = display_order(rules)
+    rank = {rid: k for k, rid in enumerate(shown)}
+    last = [rid for rid in shown if "*" in rules[rid].after]
+    graph: dict[str, set[str]] = {rid: set() for rid in shown}
+    for rid in shown:
+        for dep in rules[rid].after:
+            if dep == "*":
+                graph[rid] |= {o for o in shown if o not in last}
+            elif dep in rules:
+                graph[rid].add(dep)
+            elif dep in GROUPS:
+                graph[rid] |= {o for o in shown if rules[o].group == dep and o != rid}
+            else:
+                raise ValueError(f"rule {rid} runs after {dep!r}, which is neither a rule nor a group")
+    sorter = TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except CycleError as e:
+        raise ValueError(f"rules run after each other in a cycle: {' -> '.join(e.args[1])}") from None
+    out: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=rank.__getitem__)
+        out += ready
+        sorter.done(*ready)
+    return out
 
 
 def sets(sheet: str, **values) -> Change:

@@ -4,7 +4,8 @@ in the manual all come from the rule registry, so the manual and the validator a
 In the manual's Markdown, ``[[NEW001.months]]`` is replaced by the value in force of that
 parameter (``1 个月``), ``[[NEW001]]`` by a link to the rule page, ``[[questionnaires]]`` by the
 question banks and ``[[deadlines]]`` by the table of deadline rules; ``[[worklist]]`` and
-``[[planoverdue]]`` by the status page's look-ahead and the plan's spread of overdue callbacks.
+``[[planoverdue]]`` by the status page's look-ahead and the plan's spread of overdue callbacks;
+``[[roles]]`` by who may do which duty (generator/roles.py).
 """
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from pathlib import Path
 
 from mkdocs.structure.files import File
 
-from generator import scratch
-
+from generator import roles, scratch
 from generator.config import Config, load_config
 from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
 
@@ -164,7 +164,7 @@ def _plan_overdue() -> str:
 
 
 # numbers of the product itself (not of a rule), written into the manual from the code that uses them
-PRODUCT_NUMBERS = {"worklist": _worklist, "planoverdue": _plan_overdue}
+PRODUCT_NUMBERS = {"worklist": _worklist, "planoverdue": _plan_overdue, "roles": roles.markdown}
 
 
 def on_page_markdown(markdown: str, page, **kw):

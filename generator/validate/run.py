@@ -17,7 +17,7 @@ from generator.config import Config
 from generator.validate import keys
 from generator.output import WORKBOOK_SUFFIXES, is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
-from generator.rules import ORDER, RULES, SEVERITY_LABEL
+from generator.rules import RULES, RUN_ORDER, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
@@ -249,8 +249,8 @@ def paused_gc():
 
 def make_context(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> Context:
     """The context every rule sees, with the records that count for no rule already set aside."""
-    ctx = Context(book, as_of, since, cal, config.banks)
-    for rid in ORDER:                       # rules that change which records count run first
+    ctx = Context(book, as_of, since, cal, config.banks, config.settings)
+    for rid in RUN_ORDER:                       # rules that change which records count run first
         s = config.settings(rid)
         if s.enabled and RULES[rid].excludes is not None:
             ctx.void_reason.update(RULES[rid].excludes(ctx, s))
@@ -260,8 +260,8 @@ def make_context(book: Workbook, config: Config, as_of: date, since: date, cal: 
 
 def rule_hits(ctx: Context, config: Config, only=None):
     """(rule id, settings, Hit or Due) of every enabled rule (those `only(rule)` accepts), each
-    judged from the day its parameters took effect, in catalogue order."""
-    for rid in ORDER:
+    judged from the day its parameters took effect, each after the rules it declares (RUN_ORDER)."""
+    for rid in RUN_ORDER:
         s = config.settings(rid)
         r = RULES[rid]
         if not s.enabled or (only is not None and not only(r)):

@@ -1,0 +1,142 @@
+"""Roles (人员.岗位) and who may do which duty: the one home of the independence policy.
+
+The rules (IND001, IND002, IND003, PF002, OUT006), the planner (`huifang plan` choosing a
+回访人员) and the site read the policy from here. Each duty says, as data with the seeds'
+defaults:
+
+- `roles`: whose work it is (the planner's first choice);
+- `stand_in`: who may do it when none of `roles` is free (the planner's second choice);
+- `barred`: who may never do it (the rules report it), with further bars for some callback
+  types (`barred_for`: no 投资顾问 on a 投顾 callback);
+- `not_person`: the one person it must not be, whatever the role (a callback: the customer's
+  开发人员; a review: the record's own 回访人员).
+
+A role in none of the lists may do the duty without a finding, but is never planned for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# the contract's 岗位 values (contract.ROLES; tests/test_roles.py checks they are the same)
+CALLER, SALES, ADVISER, SERVICE, SUPERVISOR, COMPLIANCE = "回访专员", "营销人员", "投资顾问", "客户服务", "部门主管", "合规管理"
+
+IA_KINDS = ("投顾新签约回访", "投顾持续回访")      # the callbacks of the investment-advice business
+
+
+@dataclass(frozen=True)
+class Duty:
+    key: str
+    title: str                              # the duty as the manual names it
+    column: str                             # where the workbook names who did it
+    roles: tuple[str, ...]
+    stand_in: tuple[str, ...] = ()
+    barred: tuple[str, ...] = ()
+    barred_for: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()   # (callback types, further barred roles)
+    not_person: str = ""                    # the person it must not be (Chinese, for the manual)
+    source: str = ""
+
+    def barred_roles(self, kind: str | None = None) -> tuple[str, ...]:
+        """The roles that may never do this duty (for a callback, of this type)."""
+        extra = tuple(r for kinds, roles in self.barred_for if kind in kinds for r in roles)
+        return self.barred + extra
+
+    def allows(self, role: str | None, kind: str | None = None) -> bool:
+        """Whether a person of this role may do the duty (for a callback, of this type). An unknown
+        person (no role) is not judged here: DATA005 reports the missing 工号."""
+        return role not in self.barred_roles(kind)
+
+    def who(self) -> str:
+        """Who does it, in a Chinese phrase:
+        回访专员、客户服务，投资顾问、合规管理可以替代；投顾新签约回访、投顾持续回访不得由投资顾问执行."""
+        text = "、".join(self.roles)
+        if self.stand_in:
+            text += f"，{'、'.join(self.stand_in)}可以替代"
+        bars = [f"{'、'.join(kinds)}不得由{'、'.join(roles)}执行" for kinds, roles in self.barred_for]
+        return "；".join([text, *bars])
+
+    def planned(self, kind: str | None = None) -> tuple[tuple[str, ...], ...]:
+        """The roles the planner draws from, in order of preference, those barred for `kind` left out."""
+        barred = self.barred_roles(kind)
+        return tuple(tuple(r for r in tier if r not in barred) for tier in (self.roles, self.stand_in))
+
+
+CALLBACK = Duty(
+    "callback", "执行回访", "回访记录.回访人员",
+    roles=(CALLER, SERVICE), stand_in=(ADVISER, COMPLIANCE),
+    barred=(SALES,), barred_for=((IA_KINDS, (ADVISER,)),),
+    not_person="客户的开发人员",
+    source="001 中国银河证券经纪业务客户回访实施细则 第三条（独立性原则）、第四条（营销序列员工以外的人员）；"
+           "002 第七条（回访专员不得从事客户招揽和投资顾问业务，严禁回访本人介绍开户或签约的客户）；"
+           "私募投资基金募集行为管理办法 第三十条")
+REVIEW = Duty(
+    "review", "审核回访记录", "回访记录.审核人",
+    roles=(SUPERVISOR, COMPLIANCE), barred=(SALES, ADVISER),
+    not_person="本记录的回访人员",
+    source="000 3.3、4.4(2)（主管领导审阅）；002 第十三条5（客服总监、合规管理人员签字）")
+APPROVE_PLAN = Duty(
+    "approve_plan", "审批回访计划", "回访计划.部门主管",
+    roles=(SUPERVISOR,),
+    source="000 附件二（部门主管签字）；002 第十一条（回访计划上报审批）")
+
+DUTIES = (CALLBACK, REVIEW, APPROVE_PLAN)
+
+
+def is_sales(role: str | None) -> bool:
+    """A 营销人员: the role every independence rule keeps away from the customers' callbacks."""
+    return role == SALES
+
+
+class StaffRoles:
+    """工号 -> 岗位 of a workbook's 人员 sheet (the first row of a 工号, as the rules index it)."""
+
+    def __init__(self, ids: list, roles: list) -> None:
+        self.of: dict = {}
+        for i, r in zip(ids, roles):
+            if i is not None and i not in self.of:
+                self.of[i] = r
+
+    @classmethod
+    def of_table(cls, staff) -> "StaffRoles":
+        return cls(staff.col("工号"), staff.col("岗位"))
+
+    def role(self, who) -> str | None:
+        return self.of.get(who)
+
+    def known(self, who) -> bool:
+        return who in self.of
+
+    def may_call(self, who, kind: str | None, developer=None) -> bool:
+        """Whether `who` may perform a callback of `kind` for a customer developed by `developer`."""
+        return who != developer and CALLBACK.allows(self.of.get(who), kind)
+
+    def callers(self, kind: str | None, developer=None) -> list:
+        """The staff the planner may give a callback of `kind` to: those whose work it is, or if none
+        of them may, those who may stand in (sorted by 工号 within each)."""
+        for tier in CALLBACK.planned(kind):
+            ok = sorted(w for w, r in self.of.items() if r in tier and w != developer)
+            if ok:
+                return ok
+        return []
+
+
+def table() -> list[tuple[str, str, str, str, str]]:
+    """The policy as rows a page shows: duty, column, whose work, may stand in, may not."""
+    def barred(d: Duty) -> str:
+        parts = ["、".join(d.barred)] if d.barred else []
+        parts += [f"{'、'.join(kinds)}：{'、'.join(roles)}" for kinds, roles in d.barred_for]
+        if d.not_person:
+            parts.append(f"不得是{d.not_person}")
+        return "；".join(parts) or "—"
+    return [(d.title, d.column, "、".join(d.roles), "、".join(d.stand_in) or "—", barred(d)) for d in DUTIES]
+
+
+def markdown() -> str:
+    """The policy as a Markdown table for the site (参考 → 岗位与回避)."""
+    lines = ["| 职责 | 登记在 | 由谁负责 | 可以替代 | 不允许 |", "|---|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in table()]
+    lines += ["", "依据：", ""] + [f"- {d.title}：{d.source}" for d in DUTIES]
+    return "\n".join(lines)
+
+
+__all__ = ["CALLBACK", "REVIEW", "APPROVE_PLAN", "DUTIES", "IA_KINDS", "Duty", "StaffRoles", "is_sales",
+           "table", "markdown", "CALLER", "SALES", "ADVISER", "SERVICE", "SUPERVISOR", "COMPLIANCE"]

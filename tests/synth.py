@@ -282,7 +282,7 @@ class Unit:
         return self
 
     def reports(self) -> "Unit":
-        common = {"部门": self.name, "编制人": "H001"}
+        common = {"部门": self.name, "行业": "证券经纪", "编制人": "H001"}
         self.sheets["回访报告"] = [
             {**common, "报告期": f"{YEAR}", "编制日期": date(YEAR, 12, 31),
              "回访目的": "了解客户对服务的评价，核实开户、签约和产品销售的合规性，提示投资风险",

@@ -29,7 +29,7 @@ def test_the_annual_report_gives_the_periods_findings_and_the_validators_count(t
             "（与 huifang validate --as-of 2025-12-31 --since 2025-01-01 的报告相同）") in text
     assert "本期的发现（截止日或回访记录在本报告期内）错误" in text
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
-    assert not any("行业：证券经纪" in c for c in cells)          # the workbook does not say its industry
+    assert any("行业：证券经纪" in c for c in cells)               # as the workbook's 回访报告 row says
 
 
 def test_an_unknown_customer_writes_nothing_and_says_so(tmp_path):

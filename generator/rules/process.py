@@ -246,7 +246,7 @@ def lst003(ctx: Context, s):
       group="process", sources=[S("000", "3.3（主管领导审阅）、附件四 客户回访报告")], sheet="回访报告",
       example=Example(fails=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05"),),
                       passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05", 主管领导审核意见="同意"),),
-                      cell="回访报告!M2", message="2025-05 的回访报告没有主管领导审核意见"))
+                      cell="回访报告!N2", message="2025-05 的回访报告没有主管领导审核意见"))
 def rpt002(ctx: Context, s):
     t = ctx.book["回访报告"]
     labels, made, review = t.col("报告期"), t.col("编制日期"), t.col("主管领导审核意见")

@@ -540,25 +540,47 @@ def _outliers(pkg: Package, sh: SheetInfo) -> None:
 FAR_LISTED = 10         # far cells named one by one; more are one finding at the first, with their number
 
 
+_R_QUOTE = int.from_bytes(b' r="', "little")
+
+
+def _number_run(np, a, at, k, first: bytes, base: int, longest: int):
+    """The number each run of bytes at a[at + k] spells (letters A-Z as 1-26, or digits 0-9), read
+    up to `longest` places; k is moved past the run. Enough places to exceed any bound of the grid."""
+    value = np.zeros(len(at), np.int64)
+    more = np.ones(len(at), bool)
+    zero = first[0] - (1 if base == 26 else 0)
+    for _ in range(longest):
+        ch = a[at + k].astype(np.int64)
+        more = more & (ch >= first[0]) & (ch < first[0] + base)
+        value = np.where(more, value * base + ch - zero, value)
+        k += more
+    return value
+
+
 def _beyond(pkg: Package, part: str, letters: str, rows: str) -> bool:
     """Whether a cell or row of the sheet lies beyond the last column or row its dimension claims,
-    by more than the dimension's leading digit: a quick look through the bytes, so that a stale or
-    false dimension cannot hide a cell that would make the reader allocate beyond any memory."""
-    col_alt = [f"[A-Z]{{{len(letters) + 1},}}"]
-    if letters[0] < "Z":
-        col_alt.append(f"[{chr(ord(letters[0]) + 1)}-Z][A-Z]{{{len(letters) - 1}}}")
-    row_alt = [f"\\d{{{len(rows) + 1},}}"]
-    if rows[0] < "9":
-        row_alt.append(f"[{int(rows[0]) + 1}-9]\\d{{{len(rows) - 1}}}")
-    pat = re.compile(f'\\br="(?:(?:{"|".join(col_alt)})\\d|[A-Z]{{0,{len(letters)}}}(?:{"|".join(row_alt)})")'.encode())
+    so that a stale or false dimension cannot hide a cell that would make the reader allocate beyond
+    any memory. Every reference (` r="…"`) is read at once per chunk with numpy, not cell by cell."""
+    import numpy as np
+    last_col, last_row = col_index(letters) + 1, int(rows)
     tail = b""
     try:
         with pkg.open(part) as fh:
             while chunk := fh.read(CHUNK):
                 buf = tail + chunk
-                if pat.search(buf):
-                    return True
-                tail = buf[-32:]
+                padded = buf + bytes(32)
+                a = np.frombuffer(padded, np.uint8)
+                # ' r="' as one 32-bit word, at each of the four alignments
+                at = np.concatenate([
+                    np.flatnonzero(np.frombuffer(padded, "<u4", count=(len(buf) - o) // 4, offset=o) == _R_QUOTE) * 4 + o + 4
+                    for o in range(4)])
+                if len(at):
+                    k = np.zeros(len(at), np.int64)
+                    col = _number_run(np, a, at, k, b"A", 26, 4)     # letters: the column, 1-based
+                    row = _number_run(np, a, at, k, b"0", 10, 9)     # then digits: the row
+                    if col.max() > last_col or row.max() > last_row:
+                        return True
+                tail = buf[-24:]
     except _DAMAGE as e:
         raise _damaged(pkg.path, part, e) from None
     return False

@@ -21,7 +21,7 @@ from generator.rules import RULES, RUN_ORDER, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
-from generator.workbook.inspect import ReadError
+from generator.workbook.inspect import ReadError, shown
 
 _SHEET_RANK = {name: i for i, name in enumerate(K.SHEET_ORDER)}
 
@@ -161,19 +161,29 @@ def source_text(rule_id: str) -> str:
 
 def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[Path]:
     """Files and folders to workbooks: every workbook (.xlsx .xlsm .xls .xlsb .ods .et) under a
-    folder. Lock files (~$), other files and the folders huifang wrote are skipped; each one is
-    appended to `skipped` as (path, reason) when a list is given."""
+    folder. Lock files (~$), other files, the folders huifang wrote and the folders and files the
+    user may not read (a colleague's folder on a share) are skipped; each one is appended to
+    `skipped` as (path, reason) when a list is given."""
     out: list[Path] = []
     skip = skipped if skipped is not None else []
+
+    def denied(e: OSError) -> None:
+        skip.append((Path(e.filename) if e.filename else p, _unreadable(e)))
+
     for p in map(Path, paths):
         if p.is_dir() and p.suffix.lower() not in WORKBOOK_SUFFIXES:
             found = []
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=denied):
                 keep = []
                 for d in sorted(dirs):
                     if d.startswith(".~huifang"):
                         continue
-                    if is_output_folder(Path(root) / d):
+                    try:
+                        ours = is_output_folder(Path(root) / d)
+                    except OSError as e:
+                        skip.append((Path(root) / d, _unreadable(e)))
+                        continue
+                    if ours:
                         skip.append((Path(root) / d, "huifang 写出的文件夹"))
                     else:
                         keep.append(d)
@@ -184,17 +194,23 @@ def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[
                         continue
                     if f.startswith("~$"):
                         skip.append((path, "Excel 或 WPS 打开文件时留下的锁文件"))
-                    elif path.suffix.lower() in WORKBOOK_SUFFIXES:
-                        found.append(path)
-                    else:
+                    elif path.suffix.lower() not in WORKBOOK_SUFFIXES:
                         skip.append((path, f"不是工作簿（{path.suffix or '没有扩展名'}）"))
+                    elif not os.access(path, os.R_OK):
+                        skip.append((path, "没有读取权限"))
+                    else:
+                        found.append(path)
             found.sort()
             if not found:
-                raise ReadError(f"{p}：文件夹中没有工作簿（.xlsx、.xls、.et、.ods 等）")
+                raise ReadError(f"{shown(p)}：文件夹中没有可以读取的工作簿（.xlsx、.xls、.et、.ods 等）")
             out.extend(found)
         else:
             out.append(p)
     return out
+
+
+def _unreadable(e: OSError) -> str:
+    return "没有读取权限" if isinstance(e, PermissionError) else f"无法读取（{e.strerror or type(e).__name__}）"
 
 
 def default_period(as_of: date | None, since: date | None) -> tuple[date, date]:

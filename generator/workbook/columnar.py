@@ -17,6 +17,7 @@ column, so the conversion and every finding stay the row reader's own:
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ import fastexcel
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from generator.workbook.inspect import Package, _local, _rels, col_index
+from generator.workbook.inspect import MAX_COL, Package, _local, _rels, col_index
 from generator.workbook.values import Encoded, take
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
@@ -113,7 +114,7 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
                     if _local(c.tag) != "c":
                         continue
                     ref = c.get("r")
-                    col = col_index(ref.rstrip("0123456789")) if ref else col + 1
+                    col = _column(ref) if ref else col + 1
                     kind = c.get("t", "n")
                     if kind == "inlineStr":
                         got = c.find("{*}is")
@@ -147,6 +148,19 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
     for r, c, v in cells:
         rows[r][c] = v
     return rows, min((r for r, _, _ in cells), default=None)
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})[1-9]\d{0,6}")
+
+
+def _column(ref: str) -> int:
+    """The column of a cell reference; anything but a reference inside Excel's grid is for the row
+    reader (which refuses it as damaged), never a rectangle allocated here."""
+    m = _CELL_REF.fullmatch(ref)
+    col = col_index(m.group(1)) if m else MAX_COL
+    if col >= MAX_COL:
+        raise Fallback(f"cell reference {ref[:20]!r}")
+    return col
 
 
 def _ends(fh, name: str):

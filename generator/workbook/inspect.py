@@ -44,6 +44,8 @@ CHUNK = 1 << 22
 SCAN_CHUNK = 1 << 18       # the scan beside the parse: small buffers, while the parse needs the memory
 MAX_CELLS = 150_000_000           # the rectangle the cell reader may allocate (rows x columns)
 WIDE = 256                        # a sheet dimension wider than this is checked cell by cell
+MAX_ROW_CELLS = 50_000_000        # the same for the formats read as rows (.ods .xls .xlsb: ~100 bytes a cell)
+MAX_ROW, MAX_COL = 1_048_576, 16_384   # the grid of Excel: XFD1048576 is its last cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 XLSX, XLSB, ODS, XLS = "xlsx", "xlsb", "ods", "xls"
@@ -65,8 +67,26 @@ class DamagedPart(ReadError):
 _DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 
 
+def shown(path) -> str:
+    """A file name as the user knows it. A name in another byte encoding than the system's (GBK
+    bytes from a Windows zip unpacked on Linux) reaches Python with surrogate escapes; its bytes
+    are shown decoded as GB 18030 when they are that, and escaped otherwise."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)
+    for codec in ("gb18030", "utf-8"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def _damaged(path: Path, name: str, e: Exception) -> DamagedPart:
-    return DamagedPart(f"{path}：其中 {name} 已损坏，无法解压（{_why(e)}）")
+    return DamagedPart(f"{shown(path)}：其中 {name} 已损坏，无法解压（{_why(e)}）")
 
 
 def _entities(path: Path, name: str) -> ReadError:
@@ -87,6 +107,7 @@ class SheetInfo:
     spans: list[tuple[int, int]] = field(default_factory=list)
     # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    far_count: int = 0        # how many cells were left out as far (more than `outliers` names)
 
 
 @dataclass
@@ -112,7 +133,37 @@ class Inspection:
 
 
 def _fail(path: Path, why: str) -> ReadError:
-    return ReadError(f"{path}：{why}")
+    return ReadError(f"{shown(path)}：{why}")
+
+
+def too_many_cells(path: Path, sheet: str, rows: int, cols: int, budget: int) -> ReadError:
+    """A sheet whose cells span more than the reader can hold: named before anything is read."""
+    return _fail(path, f"工作表“{sheet}”的内容分布在 {rows} 行 × {cols} 列（{rows * cols // 10_000} 万个单元格），"
+                       f"超出读取上限 {budget // 10_000} 万个单元格，拒绝读取；请删除远离数据区的行、列或其中的内容后再校验")
+
+
+def rust_readable(info: Inspection, path: Path) -> None:
+    """The cell readers (Rust) take a file name as UTF-8 text; a name that is not (surrogate
+    escapes of other bytes) is handed to them as a link to the file in a private temporary folder."""
+    src = info.source or path
+    try:
+        str(src).encode("utf-8")
+        return
+    except UnicodeEncodeError:
+        pass
+    folder = Path(tempfile.mkdtemp(prefix="huifang-read-"))
+    link = folder / ("workbook" + "".join(ch for ch in Path(src).suffix if ch.isascii()))
+    try:
+        os.symlink(os.path.abspath(src), link)
+    except OSError:
+        try:
+            shutil.copyfile(src, link)
+        except OSError as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise _fail(path, f"无法准备读取（{e.strerror}）") from None
+    if info.cleanup is not None:
+        shutil.rmtree(info.cleanup, ignore_errors=True)
+    info.source, info.cleanup = link, folder
 
 
 def inspect(path: Path, scan: bool = True) -> Inspection:
@@ -258,6 +309,8 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
         for name in ("content.xml", "styles.xml", "settings.xml", "meta.xml"):
             if pkg.find(name):
                 _stream_no_entities(pkg, pkg.find(name))
+        if pkg.find("content.xml"):
+            _ods_extents(pkg, pkg.find("content.xml"))
         return Inspection([], format=ODS, source=path, sniffed_mismatch=path.suffix.lower() != ".ods")
 
     book_part = None
@@ -344,11 +397,85 @@ def _stream_no_entities(pkg: Package, name: str) -> None:
         raise _damaged(pkg.path, name, e) from None
 
 
+# ------------------------------------------------------------------ the extent of an OpenDocument table
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _repeat(el, name: str) -> int:
+    raw = el.get(f"{{{_ODS_TABLE}}}{name}", "1")
+    try:
+        return max(int(raw), 1)
+    except ValueError:
+        return 1
+
+
+def _ods_extents(pkg: Package, name: str) -> None:
+    """Each table's extent as the cell reader will hold it, from content.xml streamed once (never
+    loaded whole): repeated rows and cells count as often as they repeat where they hold a value
+    (the reader expands those), while trailing empty repeats (LibreOffice writes a row of 1,016
+    empty cells, repeated to the sheet's end) count for nothing, as the reader skips them.
+    A table beyond the budget is refused, naming it."""
+    stack: list = []
+    table = None
+    try:
+        with pkg.open(name) as fh:
+            for event, el in SafeET.iterparse(fh, events=("start", "end")):
+                tag = _local(el.tag)
+                if event == "start":
+                    stack.append(el)
+                    if tag == "table" and el.tag.startswith("{" + _ODS_TABLE) and table is None:
+                        table = {"name": el.get(f"{{{_ODS_TABLE}}}name", ""), "el": el, "row": 0,
+                                 "rows": None, "cols": None, "col": 0, "filled": False}
+                    elif tag == "table-row" and table is not None:
+                        table["col"], table["filled"] = 0, False
+                    continue
+                stack.pop()
+                if table is None:
+                    continue
+                if tag in ("table-cell", "covered-table-cell") and stack and _local(stack[-1].tag) == "table-row":
+                    rep = _repeat(el, "number-columns-repeated")
+                    if el.get(f"{{{_ODS_OFFICE}}}value-type") is not None or len(el) or (el.text or "").strip():
+                        a, b = table["col"], table["col"] + rep - 1
+                        c = table["cols"]
+                        table["cols"] = (min(c[0], a), max(c[1], b)) if c else (a, b)
+                        table["filled"] = True
+                    table["col"] += rep
+                    el.clear()
+                elif tag == "table-row":
+                    rep = _repeat(el, "number-rows-repeated")
+                    if table["filled"]:
+                        a, b = table["row"], table["row"] + rep - 1
+                        r = table["rows"]
+                        table["rows"] = (min(r[0], a), max(r[1], b)) if r else (a, b)
+                    table["row"] += rep
+                    el.clear()
+                    if stack:
+                        stack[-1].remove(el)      # nothing of a row is kept once it is counted
+                    if table["rows"] and table["cols"]:
+                        _ods_budget(pkg.path, table)
+                elif el is table["el"]:
+                    table = None
+                    el.clear()
+    except (SafeET.ParseError, DefusedXmlException):
+        raise _fail(pkg.path, f"{name} 不是有效的 XML，文件已损坏") from None
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, name, e) from None
+
+
+def _ods_budget(path: Path, table: dict) -> None:
+    rows = table["rows"][1] - table["rows"][0] + 1
+    cols = table["cols"][1] - table["cols"][0] + 1
+    if rows * cols > MAX_ROW_CELLS or table["rows"][1] >= MAX_ROW or table["cols"][1] >= MAX_COL:
+        raise too_many_cells(path, table["name"], rows, cols, MAX_ROW_CELLS)
+
+
 # ------------------------------------------------------------------ far cells
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
 _CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(/?)>")
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
 def col_index(letters: str) -> int:
@@ -370,17 +497,21 @@ def _outliers(pkg: Package, sh: SheetInfo) -> None:
     except _DAMAGE as e:
         raise _damaged(pkg.path, sh.part, e) from None
     m = _DIMENSION.search(head)
-    if m and m.group(3):
-        cols = col_index(m.group(3).decode()) + 1
-        rows = int(m.group(4))
-        if cols <= WIDE and (rows < 100_000 or info.file_size >= rows * 20):
+    if m:
+        letters, rows = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+        cols = col_index(letters.decode()) + 1
+        if (cols <= WIDE and (int(rows) < 100_000 or info.file_size >= int(rows) * 20)
+                and not _beyond(pkg, sh.part, letters.decode(), rows.decode())):
             return
-    elif m:
-        return                      # a single cell
-    # no dimension, or one wider or taller than the content: look at every cell once
+    # no dimension, one wider or taller than the content, or cells outside it: look at every cell once
     cells = _cell_positions(pkg, sh.part)
     if not cells:
         return
+    for c, r, _, _, _ in cells:
+        if c >= MAX_COL or not 1 <= r <= MAX_ROW:
+            raise _fail(pkg.path, f"工作表“{sh.name}”中有 Excel 表格以外的单元格引用 {_letters(c)}{r}"
+                                  f"（Excel 最多 {MAX_ROW} 行、到 XFD 列），文件已损坏或是其他程序写错的，拒绝读取；"
+                                  "请在 Excel 或 WPS 中打开并另存后再校验")
     rows = sorted({c[1] for c in cells})
     per_col = Counter(c[0] for c in cells)
     data_cols = [c for c, n in per_col.items() if n >= max(2, len(rows) // 100)]
@@ -397,11 +528,62 @@ def _outliers(pkg: Package, sh: SheetInfo) -> None:
     kept = [c for c in cells if c not in far_set]
     kept_rows = max((c[1] for c in kept), default=0)
     kept_cols = max((c[0] for c in kept), default=0) + 1
-    if len(far) > 50 or kept_rows * kept_cols > MAX_CELLS:
-        raise _fail(pkg.path, f"工作表“{sh.name}”的数据分布在过大的区域（{len(cells)} 个单元格，最远到 "
-                              f"{_letters(max(c[0] for c in cells))}{max(c[1] for c in cells)}），请删除远离数据区的内容后再校验")
-    sh.outliers = {f"{_letters(c)}{r}": shown for c, r, _, _, shown in far}
+    if kept_rows * kept_cols > MAX_CELLS:
+        raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
+    far.sort(key=lambda c: (c[1], c[0]))
+    listed = far if len(far) <= FAR_LISTED else far[:1]
+    sh.outliers = {f"{_letters(c)}{r}": value for c, r, _, _, value in listed}
+    sh.far_count = len(far)
     sh.spans = [(s, e) for _, _, s, e, _ in far]
+
+
+FAR_LISTED = 10         # far cells named one by one; more are one finding at the first, with their number
+
+
+_R_QUOTE = int.from_bytes(b' r="', "little")
+
+
+def _number_run(np, a, at, k, first: bytes, base: int, longest: int):
+    """The number each run of bytes at a[at + k] spells (letters A-Z as 1-26, or digits 0-9), read
+    up to `longest` places; k is moved past the run. Enough places to exceed any bound of the grid."""
+    value = np.zeros(len(at), np.int64)
+    more = np.ones(len(at), bool)
+    zero = first[0] - (1 if base == 26 else 0)
+    for _ in range(longest):
+        ch = a[at + k].astype(np.int64)
+        more = more & (ch >= first[0]) & (ch < first[0] + base)
+        value = np.where(more, value * base + ch - zero, value)
+        k += more
+    return value
+
+
+def _beyond(pkg: Package, part: str, letters: str, rows: str) -> bool:
+    """Whether a cell or row of the sheet lies beyond the last column or row its dimension claims,
+    so that a stale or false dimension cannot hide a cell that would make the reader allocate beyond
+    any memory. Every reference (` r="…"`) is read at once per chunk with numpy, not cell by cell."""
+    import numpy as np
+    last_col, last_row = col_index(letters) + 1, int(rows)
+    tail = b""
+    try:
+        with pkg.open(part) as fh:
+            while chunk := fh.read(CHUNK):
+                buf = tail + chunk
+                padded = buf + bytes(32)
+                a = np.frombuffer(padded, np.uint8)
+                # ' r="' as one 32-bit word, at each of the four alignments
+                at = np.concatenate([
+                    np.flatnonzero(np.frombuffer(padded, "<u4", count=(len(buf) - o) // 4, offset=o) == _R_QUOTE) * 4 + o + 4
+                    for o in range(4)])
+                if len(at):
+                    k = np.zeros(len(at), np.int64)
+                    col = _number_run(np, a, at, k, b"A", 26, 4)     # letters: the column, 1-based
+                    row = _number_run(np, a, at, k, b"0", 10, 9)     # then digits: the row
+                    if col.max() > last_col or row.max() > last_row:
+                        return True
+                tail = buf[-24:]
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, part, e) from None
+    return False
 
 
 def _complete(buf: bytes) -> int:

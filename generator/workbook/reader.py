@@ -25,12 +25,12 @@ from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook, PasswordError
+from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K
 from generator.workbook.values import Encoded, column_letter, convert_column, convert_encoded, norm_header
-from generator.workbook.inspect import (FORMAT_LABEL, XLSX, ReadError, SheetInfo, col_index, inspect, scan_sheets,
-                                        strip_unconvertible_dates)
+from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo, col_index, inspect, rust_readable,
+                                        scan_sheets, shown, strip_unconvertible_dates)
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 20_000
@@ -138,12 +138,13 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     contract = contract or K.CONTRACT
     info = inspect(path, scan=False)
     try:
+        rust_readable(info, path)
         with _rust_panics_silenced():
             return _read(path, info, contract)
     except (ReadError, KeyboardInterrupt, MemoryError):
         raise
     except Exception as e:          # never a traceback for a file: say which, and what broke
-        raise ReadError(f"{path}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），请把此文件发给维护人员") from None
+        raise ReadError(f"{shown(path)}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），请把此文件发给维护人员") from None
     finally:
         info.close()
 
@@ -190,9 +191,9 @@ def _open(info, path: Path):
 def _calamine_failure(path: Path, e: BaseException, sheet: str | None = None) -> ReadError:
     where = f"工作表“{sheet}”" if sheet else "文件"
     if isinstance(e, PasswordError):
-        return ReadError(f"{path}：工作簿设置了打开密码，请取消密码后再校验")
+        return ReadError(f"{shown(path)}：工作簿设置了打开密码，请取消密码后再校验")
     text = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-    return ReadError(f"{path}：{where}已损坏或含有无法读取的内容，无法读取（{text}）")
+    return ReadError(f"{shown(path)}：{where}已损坏或含有无法读取的内容，无法读取（{text}）")
 
 
 def _guarded(fn, path: Path, sheet: str | None = None):
@@ -210,30 +211,38 @@ def _guarded(fn, path: Path, sheet: str | None = None):
 def _read(path: Path, info, contract) -> Workbook:
     if info.format == XLSX:
         from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
-    names = _guarded(lambda: _sheet_names(info, path), path)
+    names, hidden = _guarded(lambda: _sheet_names(info, path), path)
     if not info.sheets:           # formats the inspection does not open itself: the reader lists the sheets
-        info.sheets = [SheetInfo(n, "") for n in names]
+        info.sheets = [SheetInfo(n, "", n in hidden) for n in names]
     problems: list[Problem] = []
-    by_name = {s.name: s for s in info.sheets if s.name in names}
-    norm_names = {norm_header(s.name): s for s in by_name.values()}
+    present = [s for s in info.sheets if s.name in names]
     tables: dict[str, Table] = {}
     wanted: list[tuple[K.Sheet, SheetInfo]] = []
     for spec in contract.values():
-        sinfo = by_name.get(spec.name) or norm_names.get(norm_header(spec.name))
+        sinfo, others = _pick_sheet(spec.name, present)
         tables[spec.name] = Table(spec)
         if sinfo is None:
             if spec.required:
                 problems.append(Problem("DATA001", spec.name, None, None, _missing_sheet(spec.name, info.sheets)))
             continue
+        if others:
+            problems.append(Problem("DATA001", spec.name, None, None, _twin_sheets(sinfo, others)))
         wanted.append((spec, sinfo))
-        for ref, shown in sinfo.outliers.items():
+        for ref, value in sinfo.outliers.items():
+            if sinfo.far_count > len(sinfo.outliers):
+                what = f"单元格 {ref}（“{value}”）等 {sinfo.far_count} 个单元格远离数据区，都未读取；请删除它们或移到数据区内"
+            else:
+                what = f"单元格 {ref}（“{value}”）远离数据区，未读取；请删除它或移到数据区内"
             problems.append(Problem("DATA009", spec.name, int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), None,
-                                    f"单元格 {ref}（“{shown}”）远离数据区，未读取；请删除它或移到数据区内", cell=ref))
+                                    what, cell=ref))
 
     def parse(sinfo: SheetInfo):
         def load():
             with _open(info, path) as book:
-                return book.get_sheet_by_name(sinfo.name)
+                sheet = book.get_sheet_by_name(sinfo.name)
+            if sheet.height * sheet.width > MAX_ROW_CELLS:      # before any cell becomes a Python object
+                raise too_many_cells(path, sinfo.name, sheet.height, sheet.width, MAX_ROW_CELLS)
+            return sheet
         return _guarded(load, path, sinfo.name)
 
     def parse_columns(spec: K.Sheet, sinfo: SheetInfo, parsed=None):
@@ -300,8 +309,8 @@ def _read(path: Path, info, contract) -> Workbook:
                         raise
                     mine.clear()
                     table = tables[spec.name] = Table(spec)
-                    for ref, shown in bad.items():
-                        sinfo.odd_cells[ref] = f"数值 {shown} 不是任何日历能表示的日期，未读取；请改正"
+                    for ref, value in bad.items():
+                        sinfo.odd_cells[ref] = f"数值 {value} 不是任何日历能表示的日期，未读取；请改正"
                     sheet = parse(sinfo)
                     _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
             finally:
@@ -344,9 +353,30 @@ def _columnar_ok(info, sinfo: SheetInfo) -> bool:
             and os.environ.get(COLUMNAR_ENV, "") != "rows")
 
 
-def _sheet_names(info, path: Path) -> list[str]:
+def _sheet_names(info, path: Path) -> tuple[list[str], set[str]]:
+    """The sheets' names, and the names of the hidden ones."""
     with _open(info, path) as book:
-        return list(book.sheet_names)
+        hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+        return list(book.sheet_names), hidden
+
+
+def _pick_sheet(name: str, sheets: list[SheetInfo]) -> tuple[SheetInfo | None, list[SheetInfo]]:
+    """The sheet read as the contract's sheet `name`, and the other sheets whose names are the same
+    but for width and spaces (a stale hidden copy beside the one in use). Of several, a visible one
+    is read, the one spelled exactly as the contract first."""
+    key = norm_header(name)
+    same = [s for s in sheets if norm_header(s.name) == key]
+    if not same:
+        return None, []
+    best = min(same, key=lambda s: (s.hidden, s.name != name))
+    return best, [s for s in same if s is not best]
+
+
+def _twin_sheets(read: SheetInfo, others: list[SheetInfo]) -> str:
+    def label(s: SheetInfo) -> str:
+        return f"“{s.name}”" + ("（隐藏）" if s.hidden else "")
+    return (f"有 {len(others) + 1} 张工作表的名称只差空格或全角半角：读取了{label(read)}，未读取"
+            + "、".join(label(s) for s in others) + "；请删除或改名多余的工作表")
 
 
 def _missing_sheet(name: str, sheets: list[SheetInfo]) -> str:

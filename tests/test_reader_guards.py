@@ -1,0 +1,301 @@
+"""The reading guards: no workbook can make the reader abort, run out of memory or show a
+traceback. Whatever it holds (a repeated .ods row of 99 million cells, a reference beyond Excel's
+grid, a false dimension, a name in GBK bytes, a hidden stale copy of a sheet, a folder the user
+may not read) ends as a finding at a real cell, or as one Chinese line naming the file (exit 2)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import corpus
+from generator.validate import run as validate_run
+from generator.workbook import inspect as xlsxcheck
+from generator.workbook import reader as reader_mod
+from generator.workbook.inspect import ReadError, shown
+from generator.workbook.reader import read_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "示例营业部.xlsx"
+
+
+def huifang(*args, **env):
+    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True, text=True, errors="surrogateescape",
+                          cwd=ROOT, timeout=120, env={**os.environ, **env})
+
+
+def refused(path: Path, *texts: str, seconds: float = 30):
+    """Exit 2, one line naming the file and saying each of `texts`, quickly, input unchanged."""
+    before = path.read_bytes()
+    t = time.perf_counter()
+    r = huifang("validate", path, "--as-of", "2025-12-31")
+    assert r.returncode == 2, (r.returncode, r.stdout[-500:], r.stderr[-2000:])
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert shown(path) in lines[0] or path.name in lines[0], lines
+    for text in texts:
+        assert text in lines[0], lines
+    assert time.perf_counter() - t < seconds
+    assert path.read_bytes() == before
+    return lines[0]
+
+
+def findings(path: Path, **env):
+    r = huifang("validate", path, "--as-of", "2025-12-31", "--format", "json", **env)
+    assert r.returncode in (0, 1), (r.returncode, r.stderr[-2000:])
+    assert "Traceback" not in r.stderr and r.stderr == "", r.stderr
+    return json.loads(r.stdout)["findings"]
+
+
+def records_part(src: Path) -> str:
+    return corpus.sheet_parts(src)["回访记录"]
+
+
+def changed(src: Path, dst: Path, fn) -> Path:
+    part = records_part(src)
+    return corpus.rewrite(src, dst, lambda n, d: fn(d) if n == part else d)
+
+
+@pytest.fixture(scope="module")
+def clean_findings():
+    return sorted((f["rule"], f["sheet"], f["cell"]) for f in findings(EXAMPLE))
+
+
+# ------------------------------------------------------------------ .ods: repeated rows and cells
+
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def ods_cell(v, rep=1):
+    r = f' table:number-columns-repeated="{rep}"' if rep > 1 else ""
+    if v is None:
+        return f"<table:table-cell{r}/>"
+    return f'<table:table-cell office:value-type="string"{r}><text:p>{v}</text:p></table:table-cell>'
+
+
+def ods_row(cells, rep=1):
+    r = f' table:number-rows-repeated="{rep}"' if rep > 1 else ""
+    return f"<table:table-row{r}>" + "".join(cells) + "</table:table-row>"
+
+
+def write_ods(path: Path, tables: dict[str, list[str]]) -> Path:
+    body = "".join(f'<table:table table:name="{n}">' + "".join(rows) + "</table:table>" for n, rows in tables.items())
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+               f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", MANIFEST)
+    return path
+
+
+MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+
+
+def test_an_ods_row_repeated_into_99_million_cells_is_refused_before_reading(tmp_path):
+    p = write_ods(tmp_path / "重复.ods", {"回访记录": [ods_row([ods_cell("x", 1000)], 99_000)]})
+    assert p.stat().st_size < 2000
+    line = refused(p, "工作表“回访记录”", "99000 行 × 1000 列", "拒绝读取", seconds=20)
+    assert "9900 万个单元格" in line
+
+
+def test_trailing_empty_repeats_of_libreoffice_cost_nothing(tmp_path):
+    # LibreOffice pads each row with 1,016 empty cells and repeats an empty row to the sheet's end
+    pad = ods_cell(None, 1016)
+    rows = [ods_row([ods_cell("工号"), ods_cell("姓名"), pad]), ods_row([ods_cell("S01"), ods_cell("张三"), pad], 3),
+            ods_row([ods_cell(None, 1024)], 1_048_000)]
+    p = write_ods(tmp_path / "补齐.ods", {"人员": rows})
+    t = time.perf_counter()
+    found = findings(p)
+    assert time.perf_counter() - t < 30
+    assert any(f["rule"] == "DATA001" and "客户" in f["message"] for f in found)   # read: only the missing sheets
+
+
+def test_the_row_reader_checks_its_budget_before_any_cell_becomes_python(tmp_path, monkeypatch):
+    p = write_ods(tmp_path / "人员.ods", {"人员": [ods_row([ods_cell("工号"), ods_cell("姓名")]),
+                                                  ods_row([ods_cell("S01"), ods_cell("张三")], 50)]})
+    monkeypatch.setattr(reader_mod, "MAX_ROW_CELLS", 60)
+    with pytest.raises(ReadError, match=r"工作表“人员”的内容分布在 51 行 × 2 列"):
+        read_workbook(p)
+
+
+# ------------------------------------------------------------------ references beyond the grid, false dimensions
+
+@pytest.mark.parametrize("reader", ["columns", "rows"])
+def test_a_row_beyond_excel_is_refused_in_both_read_paths(tmp_path, monkeypatch, reader):
+    p = changed(EXAMPLE, tmp_path / "行号.xlsx", lambda d: d.replace(
+        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
+    monkeypatch.setenv(reader_mod.COLUMNAR_ENV, reader)
+    with pytest.raises(ReadError, match=r"工作表“回访记录”中有 Excel 表格以外的单元格引用 A99999999999"):
+        read_workbook(p)
+    refused(p, "A99999999999", "拒绝读取")
+
+
+@pytest.mark.parametrize("reader", ["columns", "rows"])
+def test_a_far_cell_behind_a_false_dimension_is_a_warning(tmp_path, reader, clean_findings):
+    # the dimension still says the data's rectangle: the cell at XFD1048576 is found all the same
+    p = changed(EXAMPLE, tmp_path / "角落.xlsx", lambda d: d.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t> </t></is></c></row></sheetData>'))
+    got = findings(p, **{reader_mod.COLUMNAR_ENV: reader})
+    far = [(f["sheet"], f["cell"]) for f in got if f["rule"] == "DATA009"]
+    assert far == [("回访记录", "XFD1048576")]
+    assert sorted((f["rule"], f["sheet"], f["cell"]) for f in got if f["rule"] != "DATA009") == clean_findings
+
+
+def test_a_thousand_extra_header_columns_are_one_warning_at_a_real_cell(tmp_path):
+    letters = [xlsxcheck._letters(j) for j in range(60, 1060)]
+
+    def wide(d):
+        cells = b"".join(b'<c r="%s1" t="inlineStr"><is><t>\xe5\xa4\x87\xe6\xb3\xa8%d</t></is></c>' % (c.encode(), i)
+                         for i, c in enumerate(letters))
+        d = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{letters[-1]}173"/>'.encode(), d)
+        return d.replace(b"</row>", cells + b"</row>", 1)
+    p = changed(EXAMPLE, tmp_path / "宽表头.xlsx", wide)
+    got = findings(p)
+    far = [f for f in got if f["rule"] == "DATA009"]
+    assert len(far) == 1, far
+    cell = far[0]["cell"]
+    assert re.fullmatch(r"[A-Z]+1", cell) and cell[:-1] in letters        # a cell that is there, in row 1
+    assert "个单元格远离数据区" in far[0]["message"]
+    assert not any("ANP" in f["message"] or "最远" in f["message"] for f in got)
+
+
+# ------------------------------------------------------------------ file names in other byte encodings
+
+GBK_NAME = "回访台账".encode("gbk") + b".xlsx"
+
+
+def test_a_file_name_in_gbk_bytes_is_read(tmp_path, clean_findings):
+    p = tmp_path / os.fsdecode(GBK_NAME)
+    shutil.copy(EXAMPLE, p)
+    assert sorted((f["rule"], f["sheet"], f["cell"]) for f in findings(p)) == clean_findings
+    book = read_workbook(p)
+    assert len(book["回访记录"]) > 0
+
+
+def test_a_damaged_file_with_a_gbk_name_is_named_readably(tmp_path):
+    p = tmp_path / os.fsdecode(GBK_NAME)
+    p.write_bytes(b"PK\x03\x04 not a zip")
+    assert shown(p).endswith("回访台账.xlsx")
+    with pytest.raises(ReadError) as e:
+        read_workbook(p)
+    assert "回访台账.xlsx" in str(e.value) and "\\udc" not in str(e.value)
+
+
+# ------------------------------------------------------------------ a hidden stale copy of a sheet
+
+def test_the_visible_sheet_is_read_beside_a_hidden_twin(tmp_path, clean_findings):
+    wb = openpyxl.load_workbook(EXAMPLE)
+    real = wb["回访记录"]
+    real.title = "回访记录\u3000"                 # ends with a full-width space
+    stale = wb.create_sheet("回访记录", 0)
+    stale.append([c.value for c in real[1]])
+    stale.sheet_state = "hidden"
+    p = tmp_path / "两张回访记录.xlsx"
+    wb.save(p)
+    got = findings(p)
+    twins = [f for f in got if f["rule"] == "DATA001" and "工作表" in f["message"] and "隐藏" in f["message"]]
+    assert len(twins) == 1 and "读取了“回访记录\u3000”" in twins[0]["message"], twins
+    rest = sorted((f["rule"], f["sheet"], f["cell"]) for f in got if f not in twins)
+    assert rest == clean_findings                  # the data of the visible sheet, not the empty hidden one
+
+
+# ------------------------------------------------------------------ folders the user may not read
+
+def test_unreadable_folders_and_files_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    # the tests run as root, who may read everything: the refusals are made by mocks of what the
+    # operating system says (os.scandir for a folder, os.access for a file, the marker's stat)
+    top = tmp_path / "台账"
+    for d in ("一部", "同事", "同事二"):
+        (top / d).mkdir(parents=True)
+    shutil.copy(EXAMPLE, top / "一部" / "一部.xlsx")
+    shutil.copy(EXAMPLE, top / "一部" / "锁住.xlsx")
+    real_scandir, real_access, real_marker = os.scandir, os.access, validate_run.is_output_folder
+
+    def scandir(path=".", *a):
+        if str(path).endswith("同事"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path, *a)
+
+    def marker(folder):
+        if str(folder).endswith("同事二"):
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_marker(folder)
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "access", lambda p, mode: not str(p).endswith("锁住.xlsx") and real_access(p, mode))
+    monkeypatch.setattr(validate_run, "is_output_folder", marker)
+    skipped: list = []
+    assert validate_run.collect_paths([top], skipped) == [top / "一部" / "一部.xlsx"]
+    assert sorted((p.name, why) for p, why in skipped) == [
+        ("同事", "没有读取权限"), ("同事二", "没有读取权限"), ("锁住.xlsx", "没有读取权限")]
+
+
+def test_a_folder_with_nothing_readable_is_one_line(tmp_path, monkeypatch):
+    top = tmp_path / "台账"
+    top.mkdir()
+    shutil.copy(EXAMPLE, top / "锁住.xlsx")
+    monkeypatch.setattr(os, "access", lambda p, mode: False)
+    with pytest.raises(ReadError, match="文件夹中没有可以读取的工作簿"):
+        validate_run.collect_paths([top], [])
+
+
+# ------------------------------------------------------------------ fuzz: cell references of every kind
+
+REFS = st.one_of(
+    st.builds(lambda c, r: f"{c}{r}", st.sampled_from(["A", "Q", "XFD", "XFE", "ZZZZ", "AAAAAAA"]),
+              st.sampled_from([0, 1, 2, 1_048_576, 1_048_577, 99_999_999_999, 2**32, 2**64 + 5])),
+    st.sampled_from(["-1", "A-1", "A0", "1A", "", " ", "a1", "A1B2", "A1:B2", "$A$1", "A١", "Ａ1", "R1C1"]),
+    st.text(alphabet="AZXF019-: $", max_size=14),
+)
+
+
+def _mutated(tmp: Path, n: int, picks: list[tuple[int, str, bool]]) -> Path:
+    """The example with some cells' references (and perhaps their row's) replaced."""
+    def change(d: bytes) -> bytes:
+        cells = list(re.finditer(rb'<c r="([A-Z]+)(\d+)"', d))
+        out, last = [], 0
+        for k, ref, whole_row in sorted(picks, key=lambda p: cells[p[0] % len(cells)].start()):
+            m = cells[k % len(cells)]
+            if m.start() < last:
+                continue
+            out += [d[last:m.start()], b'<c r="' + ref.encode() + b'"']
+            last = m.end()
+        out.append(d[last:])
+        d = b"".join(out)
+        if any(w for _, _, w in picks):
+            d = re.sub(rb'<row r="(\d+)"', lambda m: b'<row r="' + picks[0][1].encode() + b'"', d, count=1)
+        return d
+    return changed(EXAMPLE, tmp / f"fuzz-{n}.xlsx", change)
+
+
+_counter = iter(range(10**9))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.tuples(st.integers(0, 10_000), REFS, st.booleans()), min_size=1, max_size=3),
+       rows=st.booleans())
+def test_any_cell_reference_reads_or_is_one_read_error(tmp_path, monkeypatch, picks, rows):
+    p = _mutated(tmp_path, next(_counter), picks)
+    monkeypatch.setenv(reader_mod.COLUMNAR_ENV, "rows" if rows else "")
+    try:
+        book = read_workbook(p)
+    except ReadError as e:
+        text = str(e)
+        assert "\n" not in text and text.startswith(str(p)), text
+    else:
+        assert "回访记录" in book.tables

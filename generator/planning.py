@@ -390,11 +390,14 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
         plan = plan_book(book, config, month, as_of, since, seed, cal, preparer, supervisor)
         target = books_dir / fit_file(name, f"_计划_{month.key}{'.xlsm' if f.suffix.lower() == '.xlsm' else '.xlsx'}")
         write_copy(plan, target)
-        copies.append(target)
+        if plan.rows:
+            copies.append(target)
         texts.append(summary(plan, target))
-    if documents:
+    if documents and copies:
         texts.append(generate([str(c) for c in copies], out / "文书", kinds=("plan",), period=month.key,
                               config=config, today=as_of))
+    elif documents:
+        texts.append(f"{month.label}没有需要安排的回访，未生成《客户回访计划》")
     text = "\n".join(texts)
     with atomic_path(out / "计划说明.txt") as tmp:
         Path(tmp).write_text(text + "\n", encoding="utf-8")

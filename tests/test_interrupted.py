@@ -48,6 +48,15 @@ def wait_for(predicate, seconds=60.0):
     raise AssertionError("the run never reached the point to stop it at")
 
 
+@pytest.fixture(scope="module")
+def many_records(tmp_path_factory) -> Path:
+    """A unit of 2,000 callback records: generating its record forms takes long enough to stop it."""
+    from synth import large_sheets, write_workbook
+    path = tmp_path_factory.mktemp("many") / "大型营业部.xlsx"
+    write_workbook(path, large_sheets(2000, 400))
+    return path
+
+
 def copy_example(tmp_path) -> Path:
     src = tmp_path / "in"
     src.mkdir()
@@ -122,8 +131,8 @@ def test_a_killed_site_build_is_cleaned_by_the_next_run(tmp_path):
     assert (out / "index.html").is_file()
 
 
-def test_a_killed_generate_leaves_no_partial_document_after_the_next_run(tmp_path):
-    wb = copy_example(tmp_path)
+def test_a_killed_generate_leaves_no_partial_document_after_the_next_run(tmp_path, many_records):
+    wb = many_records
     out = tmp_path / "文书"
     p = start("generate", wb, "--out", out, "--kind", "record")
     wait_for(lambda: len(list(out.rglob("*.docx"))) > 3)
@@ -136,8 +145,8 @@ def test_a_killed_generate_leaves_no_partial_document_after_the_next_run(tmp_pat
     assert not any(q.exists() for q in partial)
 
 
-def test_a_stopped_generate_removes_its_partial_document(tmp_path):
-    wb = copy_example(tmp_path)
+def test_a_stopped_generate_removes_its_partial_document(tmp_path, many_records):
+    wb = many_records
     before = digest(wb)
     out = tmp_path / "文书"
     p = start("generate", wb, "--out", out, "--kind", "record")

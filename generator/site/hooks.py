@@ -209,11 +209,12 @@ def on_files(files, config, **kw):
         files.append(File.generated(config, f"rules/{rid}.md", content=rule_page(rid)))
     files.append(File.generated(config, "rules/index.md", content=rules_index()))
     from generator.cli import main as cli_main
-    from generator.site.reference import REPORT_PAGE, cli_page, workbook_page
+    from generator.site.reference import cli_page, report_page, report_schema_text, workbook_page
     from generator.workbook.contract import build_contract
     files.append(File.generated(config, "reference/workbook.md", content=workbook_page(build_contract(current().banks))))
     files.append(File.generated(config, "reference/cli.md", content=cli_page(cli_main)))
-    files.append(File.generated(config, "reference/report.md", content=REPORT_PAGE))
+    files.append(File.generated(config, "reference/report.md", content=report_page()))
+    files.append(File.generated(config, "reference/report.schema.json", content=report_schema_text()))
     if files.get_file_from_path("status/index.md") is None:
         files.append(File.generated(config, "status/index.md",
                                     content="# 合规状态\n\n运行 `huifang site 工作簿 --out 目录` 生成各营业部的合规状态页。\n"))

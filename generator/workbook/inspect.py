@@ -128,7 +128,7 @@ class Inspection:
 
     def close(self) -> None:
         if self.cleanup is not None:
-            shutil.rmtree(self.cleanup, ignore_errors=True)
+            scratch.remove(self.cleanup)
             self.cleanup = None
 
 
@@ -151,7 +151,7 @@ def rust_readable(info: Inspection, path: Path) -> None:
         return
     except UnicodeEncodeError:
         pass
-    folder = Path(tempfile.mkdtemp(prefix="huifang-read-"))
+    folder = scratch.scratch_dir("read")
     link = folder / ("workbook" + "".join(ch for ch in Path(src).suffix if ch.isascii()))
     try:
         os.symlink(os.path.abspath(src), link)
@@ -159,10 +159,10 @@ def rust_readable(info: Inspection, path: Path) -> None:
         try:
             shutil.copyfile(src, link)
         except OSError as e:
-            shutil.rmtree(folder, ignore_errors=True)
+            scratch.remove(folder)
             raise _fail(path, f"无法准备读取（{e.strerror}）") from None
     if info.cleanup is not None:
-        shutil.rmtree(info.cleanup, ignore_errors=True)
+        scratch.remove(info.cleanup)
     info.source, info.cleanup = link, folder
 
 
@@ -665,10 +665,10 @@ def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
                         b"/" + book_part.encode(), b"/xl/workbook.xml")
                 out.writestr(new, data)
     except ReadError:
-        shutil.rmtree(folder, ignore_errors=True)
+        scratch.remove(folder)
         raise
     except OSError as e:
-        shutil.rmtree(folder, ignore_errors=True)
+        scratch.remove(folder)
         raise _fail(pkg.path, f"无法准备读取（{e.strerror}）") from None
     old = info.cleanup
     info.source, info.cleanup, info.book_part = target, folder, "xl/workbook.xml"
@@ -677,7 +677,7 @@ def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:
         sh.part = moves.get(sh.part, sh.part)
         sh.spans = []                                   # applied
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        scratch.remove(old)
 
 
 def _absolute_targets(data: bytes, folder: str) -> bytes:

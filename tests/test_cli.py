@@ -214,3 +214,23 @@ def test_option_dates_have_one_syntax(book):
 def test_output_prints_a_summary_line(book, tmp_path):
     r = huifang("validate", book.write(), "--as-of", "2025-06-30", "--output", tmp_path / "r.txt")
     assert r.stdout == "" and "已写出报告" in r.stderr and "错误 0 条" in r.stderr
+
+
+def test_clicks_chinese_comes_from_the_compiled_catalogue_and_covers_its_usage_errors():
+    from generator.cli_zh import PO, compile_catalogue
+    assert PO.with_suffix(".mo").read_bytes() == compile_catalogue(), "run: python -m generator.cli_zh"
+    for args, text in ((["validate", "--nosuch"], "没有选项 '--nosuch'。"),
+                       (["validate", "--format", "xml"], "不在 'text', 'json' 之中"),
+                       (["generate"], "缺少选项 '--out'"),
+                       (["validat"], "没有命令 'validat'"),
+                       (["rules", "A", "B"], "多出了参数（B）")):
+        r = huifang(*args)
+        assert r.returncode == 2 and text in r.stderr, (args, r.stderr)
+        assert "Usage" not in r.stderr and "Error" not in r.stderr and "用法：" in r.stderr, r.stderr
+
+
+def test_no_click_module_is_patched():
+    import click.core
+    import click.types
+    import gettext
+    assert click.core._ is gettext.gettext and click.types.ngettext is gettext.ngettext

@@ -55,7 +55,7 @@ def test_no_customer_data_anywhere_in_the_built_site(built):
 
 def test_rule_page_examples_show_no_phone_or_id_numbers(built):
     """The examples are invented, but a rule page shows them as the status pages would show real data."""
-    for p in (built / "rules").rglob("index.html"):
+    for p in (built / "rules").glob("*.html"):
         text = unescape(p.read_text(encoding="utf-8"))
         assert not re.search(r"\d{11,}", text), p
 
@@ -68,20 +68,20 @@ def test_nothing_is_fetched_from_outside(built):
 
 
 def test_status_pages_have_the_as_of_date_and_link_findings_to_rule_pages(built):
-    pages = list((built / "status").rglob("index.html"))
+    pages = list((built / "status").glob("*.html"))
     assert len(pages) >= 3
     for p in pages:
         assert "检查日 2025-12-31" in p.read_text(encoding="utf-8"), p
-    unit = next(p for p in pages if "示例营业部" in p.read_text(encoding="utf-8") and p.parent.name != "status")
+    unit = next(p for p in pages if "示例营业部" in p.read_text(encoding="utf-8") and p.name != "index.html")
     html = unescape(unit.read_text(encoding="utf-8"))
-    assert 'href="../../rules/NEW001/"' in html
-    assert (built / "rules" / "NEW001" / "index.html").exists()
+    assert 'href="../rules/NEW001.html"' in html
+    assert (built / "rules" / "NEW001.html").is_file()
     assert "C0001 " in html and "*" in html                      # customers as code and masked name
     assert "<svg" in html                                          # charts drawn inline
 
 
 def test_manual_numbers_come_from_the_registry(built, tmp_path):
-    types = (built / "manual" / "types" / "index.html").read_text(encoding="utf-8")
+    types = (built / "manual" / "types.html").read_text(encoding="utf-8")
     assert "5 个工作日" in types and "一个月" in types and "10%" in types and "24 小时" in types
     assert "[[" not in types
     cfg = tmp_path / "huifang.toml"
@@ -89,9 +89,9 @@ def test_manual_numbers_come_from_the_registry(built, tmp_path):
     report = validate_paths([ROOT / "workbooks"], load_config(cfg), date(2025, 12, 31))
     out = tmp_path / "site2"
     build_site(report, out)
-    types2 = (out / "manual" / "types" / "index.html").read_text(encoding="utf-8")
+    types2 = (out / "manual" / "types.html").read_text(encoding="utf-8")
     assert "12.5%" in types2 and "3 个工作日" in types2
-    assert "12.5%" in (out / "rules" / "STK001" / "index.html").read_text(encoding="utf-8")
+    assert "12.5%" in (out / "rules" / "STK001.html").read_text(encoding="utf-8")
 
 
 def test_downloads_are_in_the_site(built):
@@ -138,12 +138,12 @@ def test_browser_renders_links_and_searches(browser_site):
     assert h1.inner_text().startswith("客户回访工作手册")
     # the glyphs are drawn: the heading is wider than a row of missing-glyph boxes would be tall
     assert h1.bounding_box()["width"] > 100
-    page.goto(base + "/status/")
+    page.goto(base + "/status/index.html")
     page.get_by_role("link", name="示例营业部", exact=True).first.click()
     page.wait_for_load_state()
     assert "检查日 2025-12-31" in page.content()
     page.screenshot(path=str(ARTIFACTS / "status-page.png"), full_page=True)
-    page.locator('a[href$="rules/NEW001/"]').first.click()
+    page.locator('a[href$="rules/NEW001.html"]').first.click()
     page.wait_for_load_state()
     assert "NEW001 新开户回访超期" in page.locator("h1").first.inner_text()
     page.goto(base + "/")
@@ -191,12 +191,12 @@ def test_status_pages_lead_with_the_work_on_desktop_phone_and_dark(browser_site)
     browser, base = browser_site
     # desktop
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(base + "/status/")
+    page.goto(base + "/status/index.html")
     units = page.locator("table.hf-work tbody tr")
     overdue = [int(units.nth(k).locator("td").nth(1).inner_text()) for k in range(units.count())]
     assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
     page.screenshot(path=str(ARTIFACTS / "status-overview-desktop.png"), full_page=True)
-    page.goto(base + "/status/%E7%A4%BA%E4%BE%8B%E8%90%A5%E4%B8%9A%E9%83%A8/")
+    page.goto(base + "/status/%E7%A4%BA%E4%BE%8B%E8%90%A5%E4%B8%9A%E9%83%A8.html")
     heads = page.locator("h2").all_inner_texts()
     assert heads[0].startswith("现在要做") and heads[1].startswith("即将到期") and heads[2].startswith("已迟到")
     assert page.locator(".hf-summary .hf-badge.hf-error").count() >= 2

@@ -14,6 +14,7 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 from generator import scratch
+from generator.site import offline
 
 from generator.config import Config, load_config
 from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
@@ -71,10 +72,13 @@ def rule_link(rule_id: str, page_dir: str) -> str:
     return f"[{rule_id} {RULES[rule_id].title}]({'../' * depth}rules/{rule_id}.md)"
 
 
+RULE_BOOST = 10     # a rule's page comes before the manual pages that mention its words (tests/test_search.py)
+
+
 def rule_page(rule_id: str) -> str:
     r = RULES[rule_id]
     s = current().settings(rule_id)
-    lines = [f"# {r.id} {r.title}", "",
+    lines = ["---", "search:", f"  boost: {RULE_BOOST}", "---", "", f"# {r.id} {r.title}", "",
              "| 级别 | 分类 | 状态 |", "|---|---|---|",
              f"| {SEVERITY_LABEL[s.severity]} | {GROUPS[r.group]} | {'启用' if s.enabled else '已停用'} |", "",
              "## 检查什么", "", r.text(s.values), "", "## 发现后怎么办", "", r.fix, ""]
@@ -227,4 +231,5 @@ def on_files(files, config, **kw):
     finally:
         scratch.remove(tmp)
     files.append(File.generated(config, "downloads/回访台账_空白.xlsx", content=blank))
+    offline.add_files(files, config)
     return files

@@ -380,4 +380,5 @@ def build_site(report: Report, out: Path) -> str:
         scratch.remove(work)
     n = sum(1 for _ in out.rglob("*.html"))
     return (f"已构建站点：{out}（{n} 个页面；检查日 {report.as_of}，错误 {report.count('error')} 条，"
-            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）")
+            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）。用浏览器打开 {out / 'index.html'}；"
+            "整个文件夹可以放到共享文件夹或 Web 服务器上")

@@ -52,5 +52,5 @@ def test_wheel_installs_and_runs_init_validate_generate_site(tmp_path):
     assert list((work / "文书" / "回访记录表").rglob("*.docx"))
     r = run(huifang, "site", wb, "--as-of", "2025-12-31", "--out", "站点", cwd=work)
     assert r.returncode == 0, r.stderr
-    assert (work / "站点" / "manual" / "types" / "index.html").is_file()
+    assert (work / "站点" / "manual" / "types.html").is_file()
     assert (work / "站点" / "downloads" / "附件三_客户回访记录表.docx").is_file()

@@ -131,15 +131,26 @@ class UnitPage:
             i = self.b.ctx.cust_index.get(f.customer)
             dev = self.b.book["客户"].col("开发人员")[i] if i is not None else None
             if dev:
-                return f"开发人员 {self.person(dev)}，回访由回访专员进行"
+                return f"开发人员 {self.person(dev)}"
         return ""
 
     # ------------------------------------------------------------------ sections
+    def _undone(self) -> list:
+        return [f for f in self.b.findings if RULES[f.rule].group in DEADLINE_GROUPS and f.actual is None and f.due]
+
     @cached_property
     def overdue(self) -> list:
-        """Deadlines passed with nothing done: the work to do now, the longest overdue first."""
-        got = [f for f in self.b.findings if RULES[f.rule].group in DEADLINE_GROUPS and f.actual is None and f.due]
+        """Deadlines passed with nothing done (逾期, as the README defines it: the deadline is
+        before the check date): the work to do now, the longest overdue first."""
+        got = [f for f in self._undone() if f.due < self.report.as_of]
         return sorted(got, key=lambda f: (-(f.days_late or 0), f.due, f.customer or "", f.rule))
+
+    @cached_property
+    def due_today(self) -> list:
+        """Findings whose deadline is the check date itself (a year's coverage judged on 12-31):
+        not overdue yet, still to be done today; listed first among what falls due."""
+        got = [f for f in self._undone() if f.due >= self.report.as_of]
+        return sorted(got, key=lambda f: (f.due, f.severity != "error", f.customer or "", f.rule))
 
     @cached_property
     def late(self) -> list:
@@ -150,6 +161,15 @@ class UnitPage:
     def soon(self) -> list:
         limit = self.report.as_of + timedelta(days=WORKLIST_DAYS)
         return [p for p in self.b.pending if p.due <= limit]
+
+    @property
+    def falling_due(self) -> int:
+        """What falls due within WORKLIST_DAYS, today's findings included."""
+        return len(self.due_today) + len(self.soon)
+
+    def remaining(self, due) -> str:
+        days = (due - self.report.as_of).days
+        return "今天到期" if days <= 0 else f"{days} 天"
 
     def what(self, f) -> str:
         dl = RULES[f.rule].deadline
@@ -162,12 +182,12 @@ class UnitPage:
         others = sorted((f for f in b.findings if id(f) not in shown), key=lambda f: f.severity != "error")
         # the page title is given, escaped: mkdocs would otherwise take it from the heading unescaped
         lines = ["---", f"title: {json.dumps(t(b.unit), ensure_ascii=False)}", "---", "", f"# {t(b.unit)}", "",
-                 summary_badges(b.count("error"), b.count("warning"), len(overdue), len(soon)), "",
+                 summary_badges(b.count("error"), b.count("warning"), len(overdue), self.falling_due), "",
                  f"!!! info \"检查日 {r.as_of}\"",
                  f"    检查期间 {r.since} 至 {r.as_of}；工作簿 {t(b.path.name)}。待办共 {len(b.pending)} 项。", ""]
         lines += ["## 现在要做：逾期未完成", ""]
         if overdue:
-            lines += [f"截止日已过、还没有完成的回访，逾期最久的在前（共 {len(overdue)} 项）。", ""]
+            lines += [f"截止日已过、还没有完成的回访，逾期最久的在前（共 {len(overdue)} 项）。{WHO_NOTE}", ""]
             lines += work_table(("逾期", "客户", "应做的回访", "截止日", "相关人员", "怎么处理", "规则"), [
                 (f.severity, [f"{f.days_late} 天", self.who(f.customer) or "（全营业部）", self.what(f), str(f.due),
                               self.involved(f), t(RULES[f.rule].fix), f"{_rule(f.rule)} {severity_badge(f.severity)}"])
@@ -177,10 +197,15 @@ class UnitPage:
         else:
             lines.append("没有逾期未完成的回访。")
         lines += ["", f"## 即将到期：{WORKLIST_DAYS} 天内", ""]
-        if soon:
+        today = self.due_today
+        if today or soon:
+            if today:
+                lines += [f"截止日就是检查日的 {len(today)} 项还没有逾期，今天完成仍然及时；它们已计入上面的错误和警告。", ""]
             lines += work_table(("剩余", "截止日", "客户", "应做的回访", "说明", "规则"), [
-                ("due", [f"{(p.due - r.as_of).days} 天", str(p.due), self.who(p.customer), t(p.callback), t(p.message),
-                         _rule(p.rule)]) for p in soon[:MAX_ROWS]])
+                (f.severity, [self.remaining(f.due), str(f.due), self.who(f.customer) or "（全营业部）", self.what(f),
+                              t(f.message), f"{_rule(f.rule)} {severity_badge(f.severity)}"]) for f in today[:MAX_ROWS]] + [
+                ("due", [self.remaining(p.due), str(p.due), self.who(p.customer), t(p.callback), t(p.message),
+                         _rule(p.rule)]) for p in soon[:max(0, MAX_ROWS - len(today))]])
         else:
             lines.append(f"未来 {WORKLIST_DAYS} 天没有到期的回访。")
         later = b.pending[len(soon):]         # pending is sorted by deadline: soon is its head
@@ -189,7 +214,7 @@ class UnitPage:
             lines += [f"    - {p.due}　{self.who(p.customer)}　{t(p.callback)}：{t(p.message)}" for p in later[:MAX_ROWS]]
         lines += ["", "## 已迟到：完成了，但晚于截止日", ""]
         if late:
-            lines += ["这些回访已经做了，不必再做；请查明迟到的原因，避免再次发生。", ""]
+            lines += [f"这些回访已经做了，不必再做；请查明迟到的原因，避免再次发生。{WHO_NOTE}", ""]
             lines += work_table(("迟到", "客户", "回访", "截止日", "实际", "相关人员", "规则"), [
                 (f.severity, [f"{f.days_late} 天", self.who(f.customer), self.what(f), str(f.due), t(iso(f.actual) if f.actual is not None else ''),
                               self.involved(f), f"{_rule(f.rule)} {severity_badge(f.severity)}"]) for f in late[:MAX_ROWS]])
@@ -227,6 +252,8 @@ class UnitPage:
         return "\n".join(lines) + "\n"
 
 
+WHO_NOTE = "“相关人员”是记录的回访人员或客户的开发人员，可向其了解情况；回访由回访专员进行。"
+
 _BADGE = {"error": ("hf-error", "错误"), "warning": ("hf-warning", "警告")}
 
 
@@ -261,12 +288,12 @@ def work_table(heads: tuple[str, ...], rows: list[tuple[str, list[str]]]) -> lis
 def urgency(page: "UnitPage") -> tuple:
     """Units in order of what needs doing: overdue work, then errors, then what falls due soon."""
     b = page.b
-    return (-len(page.overdue), -b.count("error"), -len(page.soon), -b.count("warning"), b.unit)
+    return (-len(page.overdue), -b.count("error"), -page.falling_due, -b.count("warning"), b.unit)
 
 
 def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> str:
     lines = ["# 合规状态", "", summary_badges(report.count("error"), report.count("warning"),
-                                             sum(len(p.overdue) for _, p in pages), sum(len(p.soon) for _, p in pages)),
+                                             sum(len(p.overdue) for _, p in pages), sum(p.falling_due for _, p in pages)),
              "", f"!!! info \"检查日 {report.as_of}\"",
              f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。营业部按紧急程度排列："
              "逾期未完成的回访最多的在前。", ""]
@@ -277,7 +304,7 @@ def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> 
         worst = "error" if page.overdue or b.count("error") else ("warning" if b.count("warning") else "ok")
         rows.append((worst, [f"[{t(b.unit)}]({name}.md)", _count(len(page.overdue), "hf-error"),
                              _count(b.count("error"), "hf-error"), _count(b.count("warning"), "hf-warning"),
-                             _count(len(page.soon), "hf-due"), t(sh.get("STK001", "—")), t(sh.get("STK002", "—"))]))
+                             _count(page.falling_due, "hf-due"), t(sh.get("STK001", "—")), t(sh.get("STK002", "—"))]))
     lines += work_table(("营业部", "逾期未完成", "错误", "警告", f"{WORKLIST_DAYS} 天内到期", "存量回访覆盖", "融资融券覆盖"), rows)
     lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
               "", "年度覆盖率在当年 12 月 31 日判定；年中显示的是截至检查日的进度。"]
@@ -353,4 +380,5 @@ def build_site(report: Report, out: Path) -> str:
         scratch.remove(work)
     n = sum(1 for _ in out.rglob("*.html"))
     return (f"已构建站点：{out}（{n} 个页面；检查日 {report.as_of}，错误 {report.count('error')} 条，"
-            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）")
+            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）。用浏览器打开 {out / 'index.html'}；"
+            "整个文件夹可以放到共享文件夹或 Web 服务器上")

@@ -15,12 +15,16 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 from generator import roles, scratch
+from generator.site import offline
 from generator.config import Config, load_config
 from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
 
 DOMAIN_WORDS = ("冷静期", "回访", "回访专员", "回访记录", "回访计划", "回访报告", "录音编号", "客户签字", "回执附件",
                 "投顾", "投资顾问", "流失客户", "存量客户", "重点客户", "融资融券", "休眠客户", "大额转出", "工作日", "调休",
-                "营销人员", "开发人员", "风控合规", "上报合规", "拨打次数", "回访不可达", "私募认购")
+                "营销人员", "开发人员", "风控合规", "上报合规", "拨打次数", "回访不可达", "私募认购",
+                # the rule titles' key words, which jieba would split (审核/人, 被/访人, 打印/件)
+                "首次回访", "持续回访", "销户", "开户", "签约", "解约", "审核人", "被访人", "打印件", "不适用",
+                "冷静期满", "检查日", "截止日", "工作表", "回执", "资产异动", "覆盖率", "录音", "双录")
 
 
 def _teach_segmenter() -> None:
@@ -71,10 +75,13 @@ def rule_link(rule_id: str, page_dir: str) -> str:
     return f"[{rule_id} {RULES[rule_id].title}]({'../' * depth}rules/{rule_id}.md)"
 
 
+RULE_BOOST = 10     # a rule's page comes before the manual pages that mention its words (tests/test_search.py)
+
+
 def rule_page(rule_id: str) -> str:
     r = RULES[rule_id]
     s = current().settings(rule_id)
-    lines = [f"# {r.id} {r.title}", "",
+    lines = ["---", "search:", f"  boost: {RULE_BOOST}", "---", "", f"# {r.id} {r.title}", "",
              "| 级别 | 分类 | 状态 |", "|---|---|---|",
              f"| {SEVERITY_LABEL[s.severity]} | {GROUPS[r.group]} | {'启用' if s.enabled else '已停用'} |", "",
              "## 检查什么", "", r.text(s.values), "", "## 发现后怎么办", "", r.fix, ""]
@@ -228,4 +235,5 @@ def on_files(files, config, **kw):
     finally:
         scratch.remove(tmp)
     files.append(File.generated(config, "downloads/回访台账_空白.xlsx", content=blank))
+    offline.add_files(files, config)
     return files

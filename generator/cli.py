@@ -262,7 +262,7 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
 def site(paths, as_of, since, config_file, out):
     from generator.site.build import build_site
     report = run_validation(paths, as_of, since, config_file)
-    click.echo(build_site(report, Path(out)))
+    click.echo(build_site(report, Path(out), commands=main))
 
 
 @main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）", help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import load_config
+from generator.cli import main
 from generator.site.build import build_site
 from generator.validate import validate_paths
 
@@ -27,7 +28,7 @@ needs_browser = pytest.mark.skipif(not CHROMIUM and not os.environ.get("HUIFANG_
 def build_example_site(out: Path):
     """The site of the example workbooks; returns the report it was built from."""
     report = validate_paths([ROOT / "workbooks"], load_config(None), AS_OF)
-    assert "已构建站点" in build_site(report, out)
+    assert "已构建站点" in build_site(report, out, commands=main)
     return report
 
 

@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 
 from generator.config import load_config
 from generator.workbook.reader import read_workbook
+from generator.cli import main
 from generator.site.build import build_site
 from generator.validate import validate_paths
 from sitekit import ARTIFACTS, AS_OF, ROOT, build_example_site, chromium, needs_browser
@@ -86,7 +87,7 @@ def test_manual_numbers_come_from_the_registry(built, tmp_path):
     cfg.write_text("[rules.STK001]\nmin_share = 12.5\n[rules.IA001]\nworking_days = 3\n", encoding="utf-8")
     report = validate_paths([ROOT / "workbooks"], load_config(cfg), date(2025, 12, 31))
     out = tmp_path / "site2"
-    build_site(report, out)
+    build_site(report, out, commands=main)
     types2 = (out / "manual" / "types.html").read_text(encoding="utf-8")
     assert "12.5%" in types2 and "3 个工作日" in types2
     assert "12.5%" in (out / "rules" / "STK001.html").read_text(encoding="utf-8")

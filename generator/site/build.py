@@ -343,7 +343,9 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(report: Report, out: Path) -> str:
+def build_site(report: Report, out: Path, commands) -> str:
+    """Build the site into `out` from the report; `commands` is the click group the command-line
+    reference page describes (handed down by the caller, so this layer never imports the CLI)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -366,6 +368,7 @@ def build_site(report: Report, out: Path) -> str:
         cfg = load_config(config_file=str(resources.path(resources.MKDOCS)), docs_dir=str(docs), site_dir=str(built),
                           strict=True, hooks=[str(resources.path(resources.HOOKS))])
         cfg["extra"][sitehooks.EXTRA_KEY] = report.config
+        cfg["extra"][sitehooks.COMMANDS_KEY] = commands
         try:
             build(cfg)
         except (MkDocsException, SystemExit) as e:

@@ -45,6 +45,7 @@ def _teach_segmenter() -> None:
         jieba.add_word(w, freq=200000)
 
 EXTRA_KEY = "huifang_settings"     # mkdocs config.extra: the rules configuration in force
+COMMANDS_KEY = "huifang_commands"  # mkdocs config.extra: the click group the command-line page describes
 _TOKEN = re.compile(r"\[\[([A-Za-z]+\d*)(?:\.(\w+))?\]\]")
 
 
@@ -215,11 +216,10 @@ def on_files(files, config, **kw):
     for rid in RULES:
         files.append(File.generated(config, f"rules/{rid}.md", content=rule_page(rid)))
     files.append(File.generated(config, "rules/index.md", content=rules_index()))
-    from generator.cli import main as cli_main
     from generator.site.reference import cli_page, report_page, report_schema_text, workbook_page
     from generator.workbook.contract import build_contract
     files.append(File.generated(config, "reference/workbook.md", content=workbook_page(build_contract(current().banks))))
-    files.append(File.generated(config, "reference/cli.md", content=cli_page(cli_main)))
+    files.append(File.generated(config, "reference/cli.md", content=cli_page(config["extra"][COMMANDS_KEY])))
     files.append(File.generated(config, "reference/report.md", content=report_page()))
     files.append(File.generated(config, "reference/report.schema.json", content=report_schema_text()))
     if files.get_file_from_path("status/index.md") is None:

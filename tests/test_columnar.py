@@ -44,10 +44,17 @@ class Used:
 
 
 def same_both_ways(path, monkeypatch) -> list[str]:
+    """Both paths read the same; the book says which path read each sheet, and a sheet the
+    columnar path did not read was declined by design (a Fallback), never by a defect."""
+    from generator.workbook.reader import COLUMNS, FALLBACK
     rows = snapshot(path, monkeypatch, "rows")
     used = Used(monkeypatch)
     fast = snapshot(path, monkeypatch, "")
     assert fast == rows
+    monkeypatch.setenv("HUIFANG_READER", "")
+    paths = read_workbook(path).read_paths
+    assert sorted(s for s, (how, _) in paths.items() if how == COLUMNS) == sorted(set(used.sheets))
+    assert all(why.startswith(FALLBACK) for how, why in paths.values() if how != COLUMNS), paths
     return used.sheets
 
 

@@ -376,6 +376,11 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
             lines.append("  注意：工作簿含宏，huifang 只读取数据，不运行宏")
         for note in b.book.notes:
             lines.append(f"  注意：{note}")
+        if verbose and b.book.read_paths:
+            fast = [s for s, (how, _) in b.book.read_paths.items() if how == "columns"]
+            lines.append("  读取：" + "；".join(
+                ([f"{'、'.join(fast)} 按列读取"] if fast else [])
+                + [f"{s} 按行读取（{one_line(why)}）" for s, (how, why) in b.book.read_paths.items() if how == "rows"]))
         if not b.findings:
             lines.append(style("  没有发现问题", fg="green"))
         for severity in ("error", "warning"):

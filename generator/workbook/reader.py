@@ -13,6 +13,7 @@ same (tests/test_columnar.py). HUIFANG_READER=rows reads every sheet as rows.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import re
 import sys
@@ -31,6 +32,8 @@ from generator.workbook import contract as K
 from generator.workbook.values import Encoded, column_letter, convert_column, convert_encoded, norm_header
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo, col_index, inspect, rust_readable,
                                         scan_sheets, shown, strip_unconvertible_dates)
+
+log = logging.getLogger("huifang.reader")
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 20_000
@@ -110,6 +113,8 @@ class Workbook:
     macros: bool = False
     format: str = "xlsx"
     notes: list[str] = field(default_factory=list)     # what this format cannot show, said once
+    # contract sheet -> (COLUMNS or ROWS, why the row reader read it): no silent fallback
+    read_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __getitem__(self, sheet: str) -> Table:
         return self.tables[sheet]
@@ -245,25 +250,36 @@ def _read(path: Path, info, contract) -> Workbook:
             return sheet
         return _guarded(load, path, sinfo.name)
 
+    def by_rows(sinfo: SheetInfo, why: str):
+        read_paths[sinfo.name] = (ROWS, why)
+        log.debug("%s：工作表“%s”按行读取（%s）", path, sinfo.name, why)
+        return parse(sinfo)
+
     def parse_columns(spec: K.Sheet, sinfo: SheetInfo, parsed=None):
-        """The columnar path where it can vouch for the values; python-calamine's rows otherwise.
+        """The columnar path where it can vouch for the values; python-calamine's rows otherwise
+        (each sheet's path and the reason are kept in `read_paths`, and logged at debug level).
         `parsed()` is called once the parser has let go of its cells."""
-        if _columnar_ok(info, sinfo):
+        why = _not_columnar(info, sinfo)
+        if why is None:
             try:
-                return columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
-                                     HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed)
+                sheet = columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
+                                      HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed)
+                read_paths[sinfo.name] = (COLUMNS, "")
+                return sheet
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
-            except BaseException:      # Fallback, or anything the quick look did not expect: the row reader decides
-                pass
-        return parse(sinfo)
+            except BaseException as e:      # Fallback, or anything the quick look did not expect: the row reader decides
+                first = (str(e).splitlines() or [""])[0][:120]
+                why = (f"{FALLBACK}{first}" if isinstance(e, columnar.Fallback)
+                       else f"{UNEXPECTED}（{type(e).__name__}）：{first}")
+        return by_rows(sinfo, why)
 
     def fill(table: Table, sheet, sinfo: SheetInfo, found: list[Problem]) -> None:
         if info.format == XLSX and isinstance(sheet, columnar.FastSheet):
             try:
                 return _fill_fast(table, sheet, sinfo, found, info.date1904)
-            except columnar.Fallback:
-                sheet = parse(sinfo)
+            except columnar.Fallback as e:
+                sheet = by_rows(sinfo, f"{FALLBACK}{e}")
         _fill(table, sheet, sinfo, found, info.date1904)
 
     # Memory peaks while the largest sheet is parsed (the parser holds its cells twice over). The
@@ -271,6 +287,7 @@ def _read(path: Path, info, contract) -> Workbook:
     # and are filled in; nothing else is held beside the peak, and the work still overlaps.
     order = sorted(wanted, key=lambda w: -w[1].size)
     largest_parsed = threading.Event()
+    read_paths: dict[str, tuple[str, str]] = {}
 
     def parse_largest(spec: K.Sheet, sinfo: SheetInfo):
         try:
@@ -325,7 +342,8 @@ def _read(path: Path, info, contract) -> Workbook:
     if not info.cached_values:
         notes.append(f"{FORMAT_LABEL[info.format]}中无法区分公式出错、没有计算结果的公式和空单元格，这些单元格按空白处理；"
                      "需要核对公式时请另存为 .xlsx 再校验")
-    return Workbook(path, tables, problems, info.macros, info.format, notes)
+    return Workbook(path, tables, problems, info.macros, info.format, notes,
+                    {spec.name: read_paths[sinfo.name] for spec, sinfo in wanted if sinfo.name in read_paths})
 
 
 COLUMNAR_ENV = "HUIFANG_READER"      # "rows" reads every sheet with python-calamine's rows (for comparisons)
@@ -348,9 +366,20 @@ def _trim() -> None:
 _malloc_trim = None
 
 
-def _columnar_ok(info, sinfo: SheetInfo) -> bool:
-    return (info.format == XLSX and bool(sinfo.part)
-            and os.environ.get(COLUMNAR_ENV, "") != "rows")
+COLUMNS, ROWS = "columns", "rows"     # the two read paths, as Workbook.read_paths names them
+FALLBACK = "按列读取未能担保："           # a sheet the columnar path declines by design (mixed column, merged data…)
+UNEXPECTED = "按列读取出错"              # anything else: a defect of that path, shown in --verbose, failed by tests
+
+
+def _not_columnar(info, sinfo: SheetInfo) -> str | None:
+    """Why a sheet cannot go the columnar path, or None when it can."""
+    if info.format != XLSX:
+        return f"{FORMAT_LABEL[info.format]}只按行读取"
+    if not sinfo.part:
+        return "找不到工作表的 XML 部件"
+    if os.environ.get(COLUMNAR_ENV, "") == "rows":
+        return f"环境变量 {COLUMNAR_ENV}=rows"
+    return None
 
 
 def _sheet_names(info, path: Path) -> tuple[list[str], set[str]]:

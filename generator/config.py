@@ -16,6 +16,12 @@
     [questions]                      # replace a callback type's question bank
     私募产品回访 = [{short = "本人购买", text = "……", expected = "是"}]
 
+    [firm.documents]                 # the firm's own 制度: a short key -> its full title
+    "回访办法" = "某某证券股份有限公司客户回访管理办法（2024 年修订）"
+    [firm.cite]                      # rule ID or group -> "document key article" (or a list)
+    NEW001 = "回访办法 第十二条"
+    independence = "回访办法 第五条"   # every rule of a group (a rule's own line wins)
+
 Every value in force records where it came from; a wrong key or value is a ConfigError
 naming it. The file is read as staff save it (UTF-8 with or without BOM, UTF-16 with BOM, GBK /
 GB18030); it must be a regular file of at most 1 MB. Every number is bounded: windows by
@@ -39,7 +45,7 @@ from pathlib import Path
 from generator.workbook.questions import DEFAULT_BANKS, Question
 from generator.workbook.values import norm_header
 from generator.rules.durations import DAY, HOUR, MONTH, WORKDAY, Duration
-from generator.rules.registry import ERROR, RULES, WARNING, Param, Rule
+from generator.rules.registry import ERROR, GROUPS, RULES, WARNING, Param, Rule, bind_firm
 
 # a window given in days, working days or months may be written in any of them; hours stay hours
 _DURATION_UNITS = {DAY: (DAY, WORKDAY, MONTH), WORKDAY: (DAY, WORKDAY, MONTH), MONTH: (DAY, WORKDAY, MONTH),
@@ -90,6 +96,8 @@ class Config:
     calendar_years: dict[int, dict[str, list[date]]]
     source: Path | None = None
     profile: str | None = None
+    firm_docs: dict[str, str] = field(default_factory=dict)       # key -> title of the firm's 制度
+    firm_cites: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)   # rule -> (key, article)
 
     def settings(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
@@ -219,9 +227,9 @@ def _table(value, what: str, where: str) -> dict:
 
 def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     """The configuration a parsed huifang.toml describes; a ConfigError names the first wrong key."""
-    unknown = set(raw) - {"profile", "rules", "calendar", "questions"}
+    unknown = set(raw) - {"profile", "rules", "calendar", "questions", "firm"}
     if unknown:
-        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions）")
+        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions、firm）")
 
     rules = {rid: RuleSettings(r, True, r.severity, {p.key: p.default for p in r.params},
                                {p.key: DEFAULT_ORIGIN for p in r.params})
@@ -236,8 +244,10 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
         if rid.upper() not in rules:
             raise ConfigError(f"{where}：[rules.{shown(rid)}] 不是已知的规则编号（huifang rules 可列出全部规则）")
         _apply(rules[rid.upper()], _table(overrides, f"[rules.{shown(rid)}]", where), where, where)
+    docs, cites = firm_documents(raw.get("firm", {}), where)
+    bind_firm(docs, cites)               # every citation in this run names the firm's 制度 first
     return Config(rules, _banks(raw.get("questions", {}), where), _calendar(raw.get("calendar", {}), where),
-                  path, profile)
+                  path, profile, docs, cites)
 
 
 def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:
@@ -271,6 +281,8 @@ def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:
                                   f"而不是“{value.unit}”")
         elif isinstance(default, dict):
             value = {**default, **_methods_table(value, f"{where}：{name}")}
+        elif isinstance(default, tuple):
+            value = roles_list(value, f"{where}：{name}")
         elif p.choices:
             if not isinstance(value, str) or value not in p.choices:
                 raise ConfigError(f"{where}：{name} 应为 {' 或 '.join(map(repr, p.choices))}，而不是 “{shown(value)}”")
@@ -388,3 +400,77 @@ def _methods_table(value, where: str) -> dict[str, list[str]]:
             raise ConfigError(f"{where}.{kind} 应为回访方式列表，取自：{'、'.join(METHODS)}")
         out[kind] = list(methods)
     return out
+
+
+# ------------------------------------------------------------------ roles and the firm's documents
+
+def roles_list(value, name: str) -> tuple[str, ...]:
+    """A list of 岗位 (IND003, PLN002 `roles`): at least one, each one of the contract's roles."""
+    from generator.workbook.contract import ROLES
+    if (not isinstance(value, list) or not value or len(value) > len(ROLES)
+            or any(not isinstance(r, str) or r not in ROLES for r in value)):
+        raise ConfigError(f"{name} 应为岗位列表，取自：{'、'.join(ROLES)}，如 [\"部门主管\", \"合规管理\"]")
+    return tuple(dict.fromkeys(value))
+
+
+MAX_DOCUMENTS, MAX_TITLE, MAX_CITE, MAX_CITES = 30, 100, 60, 10
+_FIRM_KEYS = ("documents", "cite")
+
+
+def firm_documents(raw, where: str) -> tuple[dict[str, str], dict[str, tuple[tuple[str, str], ...]]]:
+    """[firm]: the firm's own 制度 (`documents`: key -> title) and which of their articles each
+    rule rests on (`cite`: a rule ID or a group -> "key article" or a list of them). A group's
+    line applies to every rule of it that has no line of its own."""
+    raw = _table(raw, "[firm]", where)
+    extra = set(raw) - set(_FIRM_KEYS)
+    if extra:
+        raise ConfigError(f"{where}：firm 不认识“{shown(min(extra))}”（可用：{'、'.join(_FIRM_KEYS)}）")
+    docs: dict[str, str] = {}
+    given = _table(raw.get("documents", {}), "[firm.documents]", where)
+    if len(given) > MAX_DOCUMENTS:
+        raise ConfigError(f"{where}：firm.documents 最多 {MAX_DOCUMENTS} 份文件，而不是 {len(given)} 份")
+    for key, title in given.items():
+        name = f"firm.documents.{shown(key)}"
+        k = _text(key, f"{where}：{name} 的名称", MAX_SHORT)
+        if not k or any(c.isspace() for c in key):
+            raise ConfigError(f"{where}：{name} 的名称不能为空，也不能含空格（如 回访办法）")
+        docs[k] = _text(title, f"{where}：{name}", MAX_TITLE)
+        if not docs[k]:
+            raise ConfigError(f"{where}：{name} 应写文件的全称，如 \"某某证券股份有限公司客户回访管理办法（2024 年修订）\"")
+    cites = _table(raw.get("cite", {}), "[firm.cite]", where)
+    if cites and not docs:
+        raise ConfigError(f"{where}：firm.cite 引用了本公司制度，但 [firm.documents] 中没有列出任何文件")
+    by_group, by_rule = {}, {}
+    groups = {**{g: g for g in GROUPS}, **{zh: g for g, zh in GROUPS.items()}}
+    for target, value in cites.items():
+        name = f"firm.cite.{shown(target)}"
+        pairs = _cites(value, docs, f"{where}：{name}")
+        if target.upper() in RULES:
+            by_rule[target.upper()] = pairs
+        elif target in groups:
+            by_group[groups[target]] = pairs
+        else:
+            raise ConfigError(f"{where}：{name}：“{shown(target)}”既不是规则编号，也不是规则分类"
+                              f"（分类可用：{'、'.join(GROUPS)}）")
+    out = {rid: by_rule.get(rid) or by_group[r.group] for rid, r in RULES.items()
+           if rid in by_rule or r.group in by_group}
+    return docs, out
+
+
+def _cites(value, docs: dict[str, str], name: str) -> tuple[tuple[str, str], ...]:
+    items = value if isinstance(value, list) else [value]
+    if not items or len(items) > MAX_CITES:
+        raise ConfigError(f"{name} 应为 1 至 {MAX_CITES} 处条款")
+    out = []
+    for item in items:
+        text = _text(item, name, MAX_CITE)
+        key, _, article = text.partition(" ")
+        if key not in docs:
+            if len(docs) != 1:
+                raise ConfigError(f"{name}：“{shown(text)}”应以 [firm.documents] 中的文件名开头"
+                                  f"（可用：{'、'.join(docs)}），如 \"{next(iter(docs))} 第十二条\"")
+            key, article = next(iter(docs)), text          # one document: the article alone will do
+        if not article.strip():
+            raise ConfigError(f"{name}：“{shown(text)}”没有写条款，如 \"{key} 第十二条\"")
+        out.append((key, article.strip()))
+    return tuple(out)

@@ -11,7 +11,10 @@ defaults:
 - `not_person`: the one person it must not be, whatever the role (a callback: the customer's
   开发人员; a review: the record's own 回访人员).
 
-A role in none of the lists may do the duty without a finding, but is never planned for it.
+A role in none of the lists may do the duty without a finding, but is never planned for it;
+except for a duty marked `only` (reviewing records, approving plans): there only `roles` and
+`stand_in` may do it, and its rule (IND003, PLN002) takes that list as its parameter `roles`,
+with these defaults. Nobody approves their own work (`not_person`).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 # the contract's 岗位 values (contract.ROLES; tests/test_roles.py checks they are the same)
 CALLER, SALES, ADVISER, SERVICE, SUPERVISOR, COMPLIANCE = "回访专员", "营销人员", "投资顾问", "客户服务", "部门主管", "合规管理"
 
-IA_KINDS = ("投顾新签约回访", "投顾持续回访")      # the callbacks of the investment-advice business
+IA_KINDS = ("投顾新签约回访", "投顾持续回访", "解约回访")   # the callbacks of the investment-advice business (002 第九条)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,16 @@ class Duty:
     barred_for: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()   # (callback types, further barred roles)
     not_person: str = ""                    # the person it must not be (Chinese, for the manual)
     source: str = ""
+    only: bool = False                      # only `roles` and `stand_in` may do it (a rule parameter)
+
+    def permits(self, role: str | None, allowed: tuple[str, ...] | None = None) -> bool:
+        """Whether a person of this role may do an `only` duty: never a barred role, and one of
+        `allowed` (the rule's parameter; by default `roles` and `stand_in`). An unknown person
+        (no role) is not judged here."""
+        if role is None:
+            return True
+        allowed = self.roles + self.stand_in if allowed is None else tuple(allowed)
+        return role not in self.barred and (not self.only or role in allowed)
 
     def barred_roles(self, kind: str | None = None) -> tuple[str, ...]:
         """The roles that may never do this duty (for a callback, of this type)."""
@@ -65,18 +78,22 @@ CALLBACK = Duty(
     roles=(CALLER, SERVICE), stand_in=(ADVISER, COMPLIANCE),
     barred=(SALES,), barred_for=((IA_KINDS, (ADVISER,)),),
     not_person="客户的开发人员",
-    source="001 中国银河证券经纪业务客户回访实施细则 第三条（独立性原则）、第四条（营销序列员工以外的人员）；"
-           "002 第七条（回访专员不得从事客户招揽和投资顾问业务，严禁回访本人介绍开户或签约的客户）；"
-           "私募投资基金募集行为管理办法 第三十条")
+    source="《私募投资基金募集行为管理办法》第三十条（由推介业务以外的人员回访）；"
+           "经纪回访细则范本（银河版）第三条（独立性原则）、第四条（回访查询、提交和执行回访的人员为营销序列以外的人员）；"
+           "投顾回访指引范本 第七条（回访专员不得从事客户招揽和投资顾问业务，严禁回访本人介绍开户或签约的客户）、"
+           "第九条(二)3（解约回访是投顾回访）")
 REVIEW = Duty(
     "review", "审核回访记录", "回访记录.审核人",
-    roles=(SUPERVISOR, COMPLIANCE), barred=(SALES, ADVISER),
+    roles=(SUPERVISOR, COMPLIANCE), barred=(SALES, ADVISER), only=True,
     not_person="本记录的回访人员",
-    source="000 3.3、4.4(2)（主管领导审阅）；002 第十三条5（客服总监、合规管理人员签字）")
+    source="私募回访规定范本 3.3、4.4(1)2)、4.4(2)（部门主管、主管领导审阅）；投顾回访指引范本 第十三条5（客服总监、合规管理人员签字）。"
+           "由谁审核是 IND003 的参数 roles")
 APPROVE_PLAN = Duty(
     "approve_plan", "审批回访计划", "回访计划.部门主管",
-    roles=(SUPERVISOR,),
-    source="000 附件二（部门主管签字）；002 第十一条（回访计划上报审批）")
+    roles=(SUPERVISOR,), barred=(SALES,), only=True,
+    not_person="本计划的编制人",
+    source="私募回访规定范本 附件二（编制人与部门主管分别签字）；投顾回访指引范本 第十一条（回访计划上报营业部总经理审批）。"
+           "由谁审批是 PLN002 的参数 roles")
 
 DUTIES = (CALLBACK, REVIEW, APPROVE_PLAN)
 
@@ -124,6 +141,8 @@ def table() -> list[tuple[str, str, str, str, str]]:
     def barred(d: Duty) -> str:
         parts = ["、".join(d.barred)] if d.barred else []
         parts += [f"{'、'.join(kinds)}：{'、'.join(roles)}" for kinds, roles in d.barred_for]
+        if d.only:
+            parts.append("其他岗位")
         if d.not_person:
             parts.append(f"不得是{d.not_person}")
         return "；".join(parts) or "—"

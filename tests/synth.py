@@ -518,6 +518,28 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
     rep = next(r for r in u.sheets["回访报告"] if r["报告期"] == f"{YEAR}-10")
     rep["主管领导审核意见"] = None
     out.append(("RPT002", "回访报告", None, "2025 年 10 月的回访报告没有主管领导审核意见"))
+    # the duties the seeds hold beyond the first catalogue (issue 25)
+    rep = next(r for r in u.sheets["回访报告"] if r["报告期"] == f"{YEAR}-09")
+    rep["编制日期"] = date(YEAR, 10, 24)
+    out.append(("RPT003", "回访报告", None, "2025 年 9 月的回访报告 10 月 24 日才编制（期限为 10 月 14 日）"))
+    plan = next(p for p in u.sheets["回访计划"] if p["计划日期"] >= date(YEAR, 1, 1) and p.get("部门主管")
+                and p["客户编号"] not in used)
+    plan["部门主管"] = plan["编制人"]
+    out.append(("PLN002", "回访计划", plan["客户编号"], "回访计划由编制人自己审批"))
+    plan = next(p for p in u.sheets["回访计划"] if p["计划日期"] >= date(YEAR, 1, 1) and p.get("部门主管") == "M001"
+                and p["客户编号"] not in used and p["回访类型"] not in ("投顾新签约回访", "投顾持续回访", "解约回访"))
+    plan["回访人员"] = "S001"
+    out.append(("IND004", "回访计划", plan["客户编号"], "回访计划安排营销人员回访"))
+    r = _stock_target(u, used)
+    r["审核人"] = next(h for h in ("H001", "H002") if h != r["回访人员"])
+    out.append(("IND003", "回访记录", r["客户编号"], "另一位回访专员审核回访记录（审核须由部门主管或合规管理）"))
+    c = next(c for c in custs if c["客户编号"] not in used and not c.get("投顾签约日期") and c["账户状态"] == "正常"
+             and c["开户日期"].year < YEAR and c["客户分级"] == "普通")
+    used.add(c["客户编号"])
+    c.update(投顾签约日期=date(YEAR - 1, 5, 6), 投顾解约日期=date(YEAR, 8, 4))
+    u.record(c, "投顾持续回访", datetime(YEAR, 3, 12, 10), method="电话", 回访人员="H001")
+    u.record(c, "解约回访", datetime(YEAR, 8, 6, 10), method="电话", 回访人员="T001")
+    out.append(("IND001", "回访记录", c["客户编号"], "解约回访由投资顾问执行"))
 
     # a plan never carried out
     r = _stock_target(u, used)

@@ -113,15 +113,15 @@ def test_no_color_and_pipes_get_no_escapes(book):
 def test_the_text_report_leads_with_the_counts_then_errors_by_days_overdue():
     r = huifang("validate", "workbooks/示例营业部.xlsx", "--as-of", "2025-12-31")
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("共 1 个工作簿：错误 28 条，警告 13 条")
+    assert lines[0].startswith("共 1 个工作簿：错误 31 条，警告 15 条")
     assert str((ROOT / "workbooks/示例营业部.xlsx")) in r.stdout            # absolute, as every command prints
-    errors, warnings = r.stdout.index("  错误（28 条）"), r.stdout.index("  警告（13 条）")
+    errors, warnings = r.stdout.index("  错误（31 条）"), r.stdout.index("  警告（15 条）")
     assert errors < warnings
     days = [int(m) for m in re.findall(r"逾期 (\d+) 天", r.stdout[errors:warnings])]
     assert days == sorted(days, reverse=True) and days[0] >= 295
-    assert "依据：CLS001 · " in r.stdout and "依据：经纪业务客户回访实施细则" not in r.stdout
+    assert "依据：CLS001 · 经纪业务管理规定；客户回访制度范本 三、2" in r.stdout and "依据：【" not in r.stdout
     r = huifang("validate", "workbooks/示例营业部.xlsx", "--as-of", "2025-12-31", "--verbose")
-    assert "依据：经纪业务客户回访实施细则" in r.stdout
+    assert "依据：【法规/规章】《关于加强证券经纪业务管理的规定》" in r.stdout
 
 
 def test_json_findings_say_what_to_do():

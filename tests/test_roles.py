@@ -60,7 +60,7 @@ def test_an_adviser_stands_in_but_never_on_an_advice_callback(book, tmp_path):
     assert rows[("C0002", "投顾新签约回访")] is None
     assert rows[("C0002", "投顾持续回访")] is None
     assert ("注意：2 行没有可安排的回访人员（可安排：回访专员、客户服务，投资顾问、合规管理可以替代；"
-            "投顾新签约回访、投顾持续回访不得由投资顾问执行；人员表中没有这样的员工，或只有客户的开发人员），"
+            "投顾新签约回访、投顾持续回访、解约回访不得由投资顾问执行；人员表中没有这样的员工，或只有客户的开发人员），"
             "回访人员留空，请指定") in output
 
 
@@ -75,4 +75,4 @@ def test_the_manual_shows_the_policy():
     page = SimpleNamespace(file=SimpleNamespace(src_uri="manual/roles.md", generated_by=None))
     text = on_page_markdown("前\n\n[[roles]]\n", page)
     assert "| 执行回访 | 回访记录.回访人员 | 回访专员、客户服务 | 投资顾问、合规管理 |" in text
-    assert "| 审核回访记录 | 回访记录.审核人 | 部门主管、合规管理 | — | 营销人员、投资顾问；不得是本记录的回访人员 |" in text
+    assert "| 审核回访记录 | 回访记录.审核人 | 部门主管、合规管理 | — | 营销人员、投资顾问；其他岗位；不得是本记录的回访人员 |" in text

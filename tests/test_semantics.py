@@ -233,4 +233,5 @@ def test_the_text_report_names_the_article_of_each_finding(book):
     book.sheets["回访记录"][0]["录音编号"] = None
     r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(book.write()), "--as-of", "2025-06-30",
                         "--verbose"], capture_output=True, text=True)
-    assert "依据：经纪业务客户回访实施细则（汇编" in r.stdout and "第七条" in r.stdout
+    assert "依据：【法规/规章】《关于加强证券经纪业务管理的规定》" in r.stdout
+    assert "【行业范本】证券公司经纪业务客户回访实施细则（范本，2017 年修订） 第七条" in r.stdout

@@ -78,7 +78,7 @@ class Context:
         times = rec.col("回访时间")
         self.rec_time: list[datetime | None] = times
         self.rec_day: list[date | None] = [t.date() if t is not None else None for t in times]
-        self.rec_completed, self.notice_of, self.notices = _completion(rec, times)
+        self.rec_completed, self.notice_of, self.notices = _completion(rec, times, _sms_is_callback(settings))
         self.void: set[int] = set()     # records that do not count (PF001: inside cooling-off)
         self.void_reason: dict[int, object] = {}
         self._shared: dict = {}         # caches that do not depend on since (shared by for_rule copies)
@@ -251,7 +251,16 @@ class Context:
         return f"记录 {rid}" if rid else f"第 {self.records.rows[i]} 行记录"
 
 
-def _completion(rec: Table, times: list) -> tuple[list[bool], dict[int, int], set[int]]:
+def _sms_is_callback(settings) -> bool:
+    """MTH006's switch `sms = "method"`: the firm's 制度 lists 短信 as a way of calling back (the
+    seeds differ, see citations.SMS_METHOD); by default a 短信 is a notice only."""
+    try:
+        return settings("MTH006").values.get("sms") == "method"
+    except (KeyError, AttributeError, TypeError):
+        return False
+
+
+def _completion(rec: Table, times: list, sms_counts: bool = False) -> tuple[list[bool], dict[int, int], set[int]]:
     """Which records complete a callback, and which are notices rather than callbacks.
 
     A callback is completed when the customer answered it (回访通过 or 回访不通过). A refusal
@@ -261,7 +270,7 @@ def _completion(rec: Table, times: list) -> tuple[list[bool], dict[int, int], se
     not answer is the notice of the refusal before it."""
     results, methods = rec.col("回访结果"), rec.col("回访方式")
     completed = [r in K.ANSWERED for r in results]
-    notices = {i for i, m in enumerate(methods) if m == "短信"}
+    notices = set() if sms_counts else {i for i, m in enumerate(methods) if m == "短信"}
     notice_of: dict[int, int] = {}
     refusals = [i for i, r in enumerate(results) if r == K.REFUSED and times[i] is not None]
     if refusals:

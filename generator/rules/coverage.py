@@ -62,7 +62,7 @@ def ia003_figure(ctx: Context, s, p: Period) -> Figure:
 
 @rule("IA003", ERROR, "投顾持续回访不足",
       explain="投资顾问协议在某一期间内有效、且在该期间开始前签订的客户，检查周期为{period}：每个周期内至少完成一次投顾持续回访。"
-              "四川辖区（profile = \"sichuan\"）按季度检查。期间结束后才判定，之前在状态页显示进度。",
+              "四川辖区（profile = \"sichuan\"）按季度检查（《四川证监局 2011 年工作要求（投资顾问）》，见投顾回访指引范本第十条(二)）。期间结束后才判定，之前在状态页显示进度。",
       fix="对名单中的签约客户安排投顾持续回访，回访内容包括服务满意度和投资顾问的执业规范。",
       group="coverage", sources=[S("002", "第十条(二)")],
       params=[Param("period", "检查周期", "year", source=S("002", "第十条(二)"), choices=("year", "quarter"))],
@@ -126,8 +126,8 @@ def _share_rule(ctx: Context, s, figure_of, who: str):
       explain="一年内完成存量回访的客户，占存量客户（该年之前开户、账户状态不是休眠或中止交易、该年之前未流失）的比例不低于 {min_share}。"
               "年度结束后判定，之前在状态页显示进度。",
       fix="按比例制定存量回访计划，优先回访长期未联系的客户。",
-      group="coverage", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第二十条")],
-      params=[Param("min_share", "最低覆盖比例", 10.0, unit="%", source=S("001", "中国银河证券经纪业务客户回访实施细则 第二十条"))],
+      group="coverage", sources=[S("BRK"), S("001G", "第二十条")],
+      params=[Param("min_share", "最低覆盖比例", 10.0, unit="%", source=S("001G", "第二十条"))],
       figures=stk001_figure,
       example=Example(fails=(sets("回访记录", 回访类型="其他回访"),), cell="（整体）", as_of="2025-12-31",
                       message="2025 年存量回访覆盖 0.0%（0/1 户），目标不低于 10%"))
@@ -138,8 +138,8 @@ def stk001(ctx: Context, s):
 @rule("STK002", ERROR, "融资融券客户存量回访覆盖率不足",
       explain="存量客户中开通融资融券的客户，一年内完成存量回访的比例不低于 {min_share}。年度结束后判定。",
       fix="在存量回访计划中单列融资融券客户，按比例安排。",
-      group="coverage", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第二十条")],
-      params=[Param("min_share", "最低覆盖比例", 15.0, unit="%", source=S("001", "中国银河证券经纪业务客户回访实施细则 第二十条"))],
+      group="coverage", sources=[S("BRK"), S("001G", "第二十条")],
+      params=[Param("min_share", "最低覆盖比例", 15.0, unit="%", source=S("001G", "第二十条"))],
       figures=stk002_figure,
       example=Example(fails=(sets("客户", 融资融券="是"), sets("回访记录", 回访类型="其他回访")),
                       passes=(sets("客户", 融资融券="是"),), cell="（整体）", as_of="2025-12-31",
@@ -177,9 +177,9 @@ def key001_figure(ctx: Context, s, p: Period) -> Figure:
       explain="重点客户（客户分级为重点、VIP 或核心，或总资产达到 {min_assets}、月均交易量达到 {min_volume}）每年至少完成一次重点客户回访；"
               "当年已完成新开户回访的除外。年度结束后判定。",
       fix="为每位重点客户安排年度回访，可结合上门服务面谈进行。",
-      group="coverage", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第十二条、第二十八条")],
-      params=[Param("min_assets", "总资产门槛", 10_000_000, unit="元", source=S("001", "中国银河证券经纪业务客户回访实施细则 第十二条")),
-              Param("min_volume", "月均交易量门槛", 10_000_000, unit="元", source=S("001", "中国银河证券经纪业务客户回访实施细则 第十二条"))],
+      group="coverage", sources=[S("BRK"), S("001G", "第十二条、第二十八条")],
+      params=[Param("min_assets", "总资产门槛", 10_000_000, unit="元", source=S("001G", "第十二条")),
+              Param("min_volume", "月均交易量门槛", 10_000_000, unit="元", source=S("001G", "第十二条"))],
       sheet="客户", figures=key001_figure,
       example=Example(fails=(sets("客户", 客户分级="VIP"),),
                       passes=(sets("客户", 客户分级="VIP"), adds("回访记录", 记录编号="R2", 回访类型="重点客户回访")),

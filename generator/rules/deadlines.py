@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator
 from generator.roles import CALLBACK
 from generator.rules.examples import answers
 from generator.rules.context import Context, Due, Hit, iso
+from generator.rules.citations import NEW_ACCOUNT_WINDOW, PFM_CALLBACK
 from generator.rules.registry import Deadline, ERROR, Example, Param, S, WARNING, adds, rule, sets
 from generator.rules.durations import DAY, MONTH, WORKDAY, Duration
 
@@ -117,8 +118,9 @@ def within(default: Duration, source, legacy: str, **kw) -> Param:
 @rule("NEW001", ERROR, "新开户回访超期",
       explain="客户开户后 {within}内（按月计算的，至对应月份的同日，无同日取该月末日）须完成新开户回访（回访结果不是“回访不可达”）。",
       fix="尽快完成回访并在回访记录中登记；已完成的，核对回访类型、客户编号和回访时间是否录对。",
-      group="deadline", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第十七条")],
-      params=[within(Duration(1, MONTH), S("001", "中国银河证券经纪业务客户回访实施细则 第十七条"), "months")],
+      group="deadline", sources=[S("BRK"), S("001G", "第十七条"), S("001Z", "三、2")],
+      params=[within(Duration(1, MONTH), S("001G", "第十七条"), "months")],
+      conflicts=[NEW_ACCOUNT_WINDOW],
       sheet="客户", deadline=Deadline("开户日期", "新开户回访", completed=True),
       example=Example(fails=(sets('客户', 开户日期='2025-01-31'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-03-03 10:00', **answers('新开户回访'))), passes=(sets('客户', 开户日期='2025-01-31'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-02-28 17:00', **answers('新开户回访'))), cell='回访记录!F2', message='新开户回访晚了 3 天：开户日期 2025-01-31 起一个月内应完成新开户回访（截止 2025-02-28）'))
 def new001(ctx: Context, s):
@@ -151,10 +153,10 @@ def ia002(ctx: Context, s):
       explain="发生监管协查、交易所重点监控、身份信息变更、异常交易或其他特殊事件后 {within}内须完成特殊回访；"
               "对账单异议、对账单未送达只对总资产达到 {min_assets}的客户触发。",
       fix="尽快完成特殊回访，并在回访记录的“关联事件”中填写事件编号。",
-      group="deadline", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第十三条、第三十一条")],
-      params=[within(Duration(3, DAY), S("001", "中国银河证券经纪业务客户回访实施细则 第三十一条"), "days"),
+      group="deadline", sources=[S("BRK"), S("001G", "第十三条、第三十一条")],
+      params=[within(Duration(3, DAY), S("001G", "第三十一条"), "days"),
               Param("min_assets", "对账单事件的总资产门槛", 100_000, unit="元",
-                    source=S("001", "中国银河证券经纪业务客户回访实施细则 第十三条(一)"))],
+                    source=S("001G", "第十三条(一)"))],
       sheet="事件", deadline=Deadline("监管协查、交易所重点监控等特殊事件", "特殊回访", completed=True),
       example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查', 事件时间='2025-05-08 10:00'), sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-12 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查', 事件时间='2025-05-08 10:00'), sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-11 20:00')), cell='回访记录!F2', message='特殊回访晚了 1 天：监管协查事件 E1 2025-05-08 10:00 起 3 天内应完成特殊回访（截止 2025-05-11）'))
 def spc001(ctx: Context, s):
@@ -170,8 +172,8 @@ def spc001(ctx: Context, s):
 @rule("CLS001", ERROR, "销户回访超期",
       explain="客户销户后 {within}内须进行销户回访（任何回访结果都算进行过）。账户状态为“销户”的客户以销户日期为起点。",
       fix="尽快联系已销户客户了解原因，并登记回访记录。",
-      group="deadline", sources=[S("001", "证券客户回访制度 三、2")],
-      params=[within(Duration(2, DAY), S("001", "证券客户回访制度 三、2"), "days")], sheet="客户",
+      group="deadline", sources=[S("BRK"), S("001Z", "三、2")],
+      params=[within(Duration(2, DAY), S("001Z", "三、2"), "days")], sheet="客户",
       deadline=Deadline("销户日期（账户状态为销户）", "销户回访", completed=False),
       example=Example(fails=(sets('客户', 账户状态='销户', 销户日期='2025-05-20'),), passes=(sets('客户', 账户状态='销户', 销户日期='2025-05-20'), adds('回访记录', 记录编号='R2', 回访类型='销户回访', 回访时间='2025-05-22 09:00', 拨打次数=3, 回访结果='回访不可达')), cell='客户!S2', message='销户日期 2025-05-20 起 2 天内未进行销户回访（截止 2025-05-22）'))
 def cls001(ctx: Context, s):
@@ -183,10 +185,10 @@ def cls001(ctx: Context, s):
       explain="客户最后交易日期起满 {idle}无交易即成为休眠客户，此后 {within}内须进行休眠客户回访（任何回访结果都算进行过）。"
               "已在此前销户或转出的客户不再回访。",
       fix="联系长期无交易的客户，了解原因并提示账户安全。",
-      group="deadline", sources=[S("001", "证券客户回访制度 三、2")],
-      params=[Param("idle", "无交易时长", Duration(6, MONTH), source=S("001", "证券客户回访制度 三、2"),
+      group="deadline", sources=[S("BRK"), S("001Z", "三、2")],
+      params=[Param("idle", "无交易时长", Duration(6, MONTH), source=S("001Z", "三、2"),
                     aliases=("idle_months",)),
-              within(Duration(15, DAY), S("001", "证券客户回访制度 三、2"), "days")], sheet="客户",
+              within(Duration(15, DAY), S("001Z", "三、2"), "days")], sheet="客户",
       deadline=Deadline("最后交易日期起满无交易时长", "休眠客户回访", completed=False),
       example=Example(fails=(sets('客户', 最后交易日期='2024-12-01'),), passes=(sets('客户', 最后交易日期='2024-12-01'), adds('回访记录', 记录编号='R2', 回访类型='休眠客户回访', 回访时间='2025-06-16 09:00')), cell='客户!T2', message='自 2025-06-01 起 15 天内未进行休眠客户回访（截止 2025-06-16）'))
 def drm001(ctx: Context, s):
@@ -208,8 +210,8 @@ def drm001(ctx: Context, s):
 @rule("AST001", ERROR, "资产异动回访超期",
       explain="客户大额转出资金后，须在 {within}内（默认为次日，即下一个工作日）进行资产异动回访（任何回访结果都算进行过）。",
       fix="当日汇总大额转出事件，次日逐一回访，并在“关联事件”中填写事件编号。",
-      group="deadline", sources=[S("001", "证券客户回访制度 三、3")],
-      params=[within(Duration(1, WORKDAY), S("001", "证券客户回访制度 三、3"), "working_days")], sheet="事件",
+      group="deadline", sources=[S("BRK"), S("001Z", "三、3")],
+      params=[within(Duration(1, WORKDAY), S("001Z", "三、3"), "working_days")], sheet="事件",
       deadline=Deadline("大额转出事件", "资产异动回访", completed=False),
       example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='大额转出', 事件时间='2025-09-30 15:00'), sets('回访记录', 回访类型='资产异动回访', 回访时间='2025-10-10 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='大额转出', 事件时间='2025-09-30 15:00'), sets('回访记录', 回访类型='资产异动回访', 回访时间='2025-10-09 09:00')), cell='回访记录!F2', message='起次日应进行资产异动回访（截止 2025-10-09）', as_of='2025-10-31'))
 def ast001(ctx: Context, s):
@@ -217,7 +219,7 @@ def ast001(ctx: Context, s):
 
 
 @rule("CMP001", WARNING, "投诉回访超期",
-      explain="投诉办结后 {within}内应完成投诉回访，了解客户对处理结果是否满意。天风指引第九条(二)1 规定了投诉回访，"
+      explain="投诉办结后 {within}内应完成投诉回访，了解客户对处理结果是否满意。投顾回访指引范本第九条(二)1 规定了投诉回访，"
               "时限为公司实务。",
       fix="投诉办结后尽快回访，并在“关联事件”中填写投诉办结事件的编号。",
       group="deadline", sources=[S("002", "第九条(二)1"), S("CO", "时限为公司实务")],
@@ -230,7 +232,7 @@ def cmp001(ctx: Context, s):
 
 @rule("TRM001", WARNING, "解约回访超期",
       explain="客户解除投资顾问协议后 {within}内应进行解约回访（任何回访结果都算进行过），了解解约原因和意见建议。"
-              "天风指引第九条(二)3 要求在客户解约时及时了解原因，时限为公司实务。",
+              "投顾回访指引范本第九条(二)3 要求在客户解约时及时了解原因，时限为公司实务。",
       fix="联系解约客户了解原因和意见，登记回访类型为“解约回访”的记录。",
       group="deadline", sources=[S("002", "第九条(二)3"), S("CO", "时限为公司实务")],
       params=[within(Duration(5, WORKDAY), S("CO", "公司实务"), "working_days")], sheet="客户",
@@ -247,7 +249,7 @@ def trm001(ctx: Context, s):
       explain="每笔私募认购都须在冷静期满后 {within}内完成一次有效的私募产品回访：在冷静期满之后进行、由营销人员以外的人员执行、"
               "客户作答（回访通过或不通过）。回访成功前基金合同不得确认，时限为公司实务。",
       fix="冷静期满后尽快由回访专员进行私募产品回访，在“关联事件”中填写认购事件编号；回访不成功的，不得确认合同。",
-      group="private", sources=[S("PFM", "第三十条、第三十一条"), S("000", "4.3"), S("CO", "时限为公司实务")],
+      group="private", sources=[S("PFI"), S("PFM", PFM_CALLBACK), S("000", "4.3"), S("CO", "时限为公司实务")],
       params=[within(Duration(5, WORKDAY), S("CO", "公司实务"), "working_days")], sheet="事件",
       deadline=Deadline("私募认购冷静期满", "私募产品回访", completed=True),
       example=Example(fails=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间="2025-04-02 16:50"),),

@@ -8,6 +8,7 @@ from generator import periods
 from generator.rules.context import Context, Due, Hit, iso
 from generator.rules.deadlines import PROVISIONAL_NOTE
 from generator.rules.durations import DAY, WORKDAY, Duration
+from generator.roles import APPROVE_PLAN
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
 
 
@@ -170,9 +171,11 @@ def lst002(ctx: Context, s):
               "（报告期写 2025-09、2025-Q3 或 2025）。报告期结束前和宽限期内列为待办。"
               "缺少的报告指向“回访报告”表中应登记它的行（已有报告之后的空行，按报告期先后）；工作簿没有这张表时指向整个工作簿。",
       fix="编制该期的《客户回访报告》（附件四），在“回访报告”表中填写报告期、部门和文字部分；数字由 huifang generate 从回访记录计算。",
-      group="process", sources=[S("003", "5.4 日常工作流程 10（次月初五个工作日内完成月度分析总结）"), S("000", "附件四 客户回访报告")],
-      params=[Param("period", "报告周期", "month", source=S("003", "5.4 日常工作流程 10"), choices=("month", "quarter", "year")),
-              Param("grace", "编制时限", Duration(5, WORKDAY), source=S("003", "5.4 日常工作流程 10"))],
+      group="process",
+      sources=[S("000", "3.3、4.4(1)1)、附件四 客户回访报告"), S("002", "第十三条8（按季度撰写投顾客户回访工作报告）"),
+               S("CO", "报告周期和编制时限为公司实务：范本只要求编制回访报告，没有统一的周期")],
+      params=[Param("period", "报告周期", "month", source=S("CO", "公司实务"), choices=("month", "quarter", "year")),
+              Param("grace", "编制时限", Duration(5, WORKDAY), source=S("CO", "公司实务"))],
       sheet="回访报告",
       example=Example(fails=(), passes=(adds("回访报告", 报告期="2025-06", 部门="测试营业部"),), cell="（整体）",
                       message="工作簿中没有“回访报告”表；2025 年 6 月的回访报告没有登记（报告期 2025-06 结束后 5 个工作日内应编制，截止 2025-07-07）",
@@ -203,22 +206,60 @@ def rpt001(ctx: Context, s):
             yield Due("回访报告", None, None, due, "回访报告", text, prov)
 
 
+@rule("RPT003", WARNING, "回访报告编制晚于期限",
+      explain="“回访报告”表中登记的报告，编制日期应在报告期结束后 RPT001 的编制时限内；晚于期限的在此报告（报告期按该行自己的写法：月、季或年）。",
+      fix="按期编制回访报告；已晚的，在备注中写明原因，并检查下一期的编制安排。",
+      group="process",
+      sources=[S("000", "4.4(1)1)、附件四 客户回访报告"), S("CO", "编制时限为公司实务（见 RPT001）")],
+      sheet="回访报告", after=("RPT001",),
+      example=Example(fails=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-17", 主管领导审核意见="同意"),),
+                      passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-06", 主管领导审核意见="同意"),),
+                      cell="回访报告!P2", message="2025 年 5 月的回访报告编制日期 2025-06-17 晚于 2025-06-09"))
+def rpt003(ctx: Context, s):
+    grace = ctx.settings("RPT001").grace          # RPT001's window, whether RPT001 runs or not
+    t = ctx.book["回访报告"]
+    for i, (label, made) in enumerate(zip(t.col("报告期"), t.col("编制日期"))):
+        if made is None or made > ctx.as_of:
+            continue
+        try:
+            p = periods.parse_period(label)
+        except (ValueError, TypeError):
+            continue
+        due, prov = ctx.after(grace, p.end)
+        if made > due and due >= ctx.since:
+            note = PROVISIONAL_NOTE if prov else ""
+            yield Hit("回访报告", t.rows[i], "编制日期",
+                      f"{p.label}的回访报告编制日期 {iso(made)} 晚于 {iso(due)}{note}"
+                      f"（报告期 {p.key} 结束后 {grace.show()}内应编制）", due=due, actual=made, provisional=prov)
+
+
 @rule("PLN002", WARNING, "回访计划没有部门主管审批",
-      explain="回访计划须经部门主管审批：“回访计划”表的每一行都应填写部门主管。",
+      explain="回访计划须经审批：“回访计划”表的每一行都应在“部门主管”列填写审批人，审批人的岗位须是 {roles}，"
+              "不能是营销人员，也不能是该计划的编制人本人。",
       fix="提交部门主管审批回访计划，并填写部门主管的工号。",
-      group="process", sources=[S("000", "附件二 客户回访计划（部门主管签字）"), S("002", "第十一条（回访计划上报审批）")],
+      group="process", sources=[S("000", "附件二 客户回访计划（编制人、部门主管分别签字）"), S("002", "第十一条（回访计划上报审批）")],
+      params=[Param("roles", "可以审批计划的岗位", APPROVE_PLAN.roles + APPROVE_PLAN.stand_in, source=S("000", "附件二"))],
       sheet="回访计划",
       example=Example(fails=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
-                                  计划日期="2025-06-01"),),
+                                  计划日期="2025-06-01", 编制人="H001", 部门主管="H001"),),
                       passes=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
                                    计划日期="2025-06-01", 部门主管="M001"),),
-                      cell="回访计划!K2", message="计划 P1 没有部门主管审批"))
+                      cell="回访计划!K2", message="计划 P1 由编制人 H001 自己审批"))
 def pln002(ctx: Context, s):
     t = ctx.plans
-    ids, custs, days, boss = t.col("计划编号"), t.col("客户编号"), t.col("计划日期"), t.col("部门主管")
+    ids, custs, days, boss, made_by = t.col("计划编号"), t.col("客户编号"), t.col("计划日期"), t.col("部门主管"), t.col("编制人")
+    roles = ctx.staff_roles()
     for i, d in enumerate(days):
-        if boss[i] is None and (d is None or d >= ctx.since):
-            yield Hit("回访计划", t.rows[i], "部门主管", f"计划 {ids[i] or ''} 没有部门主管审批（部门主管为空）", custs[i])
+        if d is not None and d < ctx.since:
+            continue
+        b, plan = boss[i], f"计划 {ids[i] or ''}"
+        if b is None:
+            yield Hit("回访计划", t.rows[i], "部门主管", f"{plan} 没有部门主管审批（部门主管为空）", custs[i])
+        elif b == made_by[i]:
+            yield Hit("回访计划", t.rows[i], "部门主管", f"{plan} 由编制人 {b} 自己审批", custs[i])
+        elif roles.known(b) and not APPROVE_PLAN.permits(roles.role(b), s.roles):
+            yield Hit("回访计划", t.rows[i], "部门主管",
+                      f"{plan} 的审批人 {b} 是{roles.role(b)}，回访计划须由{'、'.join(s.roles)}审批", custs[i])
 
 
 @rule("LST003", WARNING, "流失客户档案不完整",

@@ -5,18 +5,18 @@ from bisect import bisect_right
 from datetime import date, datetime
 from functools import lru_cache
 
-from generator.roles import CALLBACK, REVIEW, is_sales
+from generator.roles import CALLBACK, IA_KINDS, REVIEW, is_sales
 from generator.rules.examples import answers
 from generator.workbook import contract as K
-from generator.rules.context import Context, by_time, iso
+from generator.rules.context import Context, Hit, by_time, iso
 from generator.rules.deadlines import PROVISIONAL_NOTE
 from generator.rules.durations import HOUR, WORKDAY, Duration
+from generator.rules.citations import EMAIL_PRINT, PFM_CALLBACK, SMS_METHOD
 from generator.rules.registry import ERROR, Example, Param, S, WARNING, adds, rule, sets
 
 
 PF_KIND = "私募产品回访"
 JUDGED = K.ANSWERED                 # results that mean the customer was actually asked
-XX_2017 = "xx证券股份有限公司经纪业务客户回访实施细则（2017年修订）"
 
 
 # ------------------------------------------------------------------ private fund
@@ -61,7 +61,7 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
               "冷静期内进行的回访无效，不计入任何回访要求，须在冷静期满后重新回访。按日期和时间比较。",
       fix="冷静期满后重新进行私募产品回访，并登记新的回访记录。",
       group="private",
-      sources=[S("000", "附件三 问题7"), S("PFM", "第二十九条、第三十条")],
+      sources=[S("PFI"), S("PFM", PFM_CALLBACK), S("000", "附件三 问题7")],
       params=[Param("hours", "冷静期", Duration(24, HOUR), source=S("PFM", "第二十九条"),
                     effective=date(2016, 7, 15))],
       sheet="回访记录", excludes=cooling_off,
@@ -79,12 +79,12 @@ def pf001(ctx: Context, s):
 # ------------------------------------------------------------------ independence
 
 @rule("IND001", ERROR, "回访由营销人员执行",
-      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；投顾新签约回访、投顾持续回访也不得由投资顾问执行。"
+      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；投顾的回访（" + "、".join(IA_KINDS) + "）也不得由投资顾问执行。"
               "私募产品回访由营销人员执行的，也在此报告。",
       fix="改由回访专员或客户服务人员重新回访，并登记新的回访记录。",
       group="independence",
-      sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第三条（独立性原则）、第四条（营销序列员工以外的人员）"),
-               S("002", "第七条"), S("PFM", "第三十条")],
+      sources=[S("BRK"), S("PFM", "第三十条"), S("001G", "第三条（独立性原则）、第四条（营销序列员工以外的人员）"),
+               S("002", "第七条、第九条(二)3")],
       sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访人员='S001'),), passes=(sets('回访记录', 回访人员='H002'),), cell='回访记录!G2', message='存量回访由营销人员 S001 执行，违反回访独立性要求'))
 def ind001(ctx: Context, s):
@@ -111,6 +111,35 @@ def ind002(ctx: Context, s):
             yield ctx.rec_hit(i, "回访人员", f"回访人员 {staff[i]} 是客户 {custs[i]} 的开发人员，应当回避")
 
 
+@rule("IND004", ERROR, "回访计划安排了不得回访的人员",
+      explain="回访计划中的回访人员须是营销序列以外的人员：不得是营销人员；" + "、".join(IA_KINDS) + "不得安排投资顾问；"
+              "也不得是该客户的开发人员。计划日期在检查期间内的计划都检查。",
+      fix="改派回访专员或客户服务人员，更新回访计划的回访人员。",
+      group="independence",
+      sources=[S("BRK"), S("001G", "第四条（回访查询、提交和执行回访的人员为营销序列以外的人员）"), S("002", "第七条、第十一条")],
+      sheet="回访计划",
+      example=Example(fails=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
+                                  计划日期="2025-06-01", 回访人员="S001", 编制人="H001", 部门主管="M001"),),
+                      passes=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
+                                   计划日期="2025-06-01", 回访人员="H002", 编制人="H001", 部门主管="M001"),),
+                      cell="回访计划!I2", message="计划 P1 安排营销人员 S001 执行存量回访"))
+def ind004(ctx: Context, s):
+    t = ctx.plans
+    ids, custs, kinds, days, who = t.col("计划编号"), t.col("客户编号"), t.col("回访类型"), t.col("计划日期"), t.col("回访人员")
+    dev = ctx.customers.col("开发人员")
+    roles = ctx.staff_roles()
+    for i, w in enumerate(who):
+        if w is None or (days[i] is not None and days[i] < ctx.since):
+            continue
+        j = ctx.cust_index.get(custs[i])
+        if roles.known(w) and not CALLBACK.allows(roles.role(w), kinds[i]):
+            yield Hit("回访计划", t.rows[i], "回访人员",
+                      f"计划 {ids[i] or ''} 安排{roles.role(w)} {w} 执行{kinds[i] or '回访'}，违反回访独立性要求", custs[i])
+        elif j is not None and dev[j] == w:
+            yield Hit("回访计划", t.rows[i], "回访人员",
+                      f"计划 {ids[i] or ''} 安排的回访人员 {w} 是客户 {custs[i]} 的开发人员，应当回避", custs[i])
+
+
 # ------------------------------------------------------------------ evidence
 
 def _method_records(ctx: Context, method: str, judged_only: bool):
@@ -123,7 +152,7 @@ def _method_records(ctx: Context, method: str, judged_only: bool):
 @rule("MTH001", ERROR, "电话回访没有录音编号",
       explain="电话回访须全程录音，回访记录中填写录音编号（未接通的拨打也要录音留痕）。",
       fix="在录音系统中找到对应录音，补填录音编号；确实没有录音的，须重新回访。",
-      group="evidence", sources=[S("001", XX_2017 + " 第七条"), S("002", "第二条、第八条")], sheet="回访记录",
+      group="evidence", sources=[S("BRK"), S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2', message='记录 R0001为电话回访，未填录音编号'))
 def mth001(ctx: Context, s):
     rec = ctx.records.col("录音编号")
@@ -135,7 +164,7 @@ def mth001(ctx: Context, s):
 @rule("MTH002", ERROR, "面谈回访没有客户签字",
       explain="面谈回访（回访结果为通过或不通过）须由客户在回访记录上签字确认，“客户签字”填“是”。",
       fix="请客户补签回访记录；无法补签的，改用电话回访并录音。",
-      group="evidence", sources=[S("001", XX_2017 + " 第七条")], sheet="回访记录",
+      group="evidence", sources=[S("BRK"), S("001", "第七条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访方式='面谈', 录音编号=None, 客户签字='否'),), passes=(sets('回访记录', 回访方式='面谈', 客户签字='√'),), cell='回访记录!L2', message='面谈回访，客户签字为“否”'))
 def mth002(ctx: Context, s):
     sign = ctx.records.col("客户签字")
@@ -147,7 +176,7 @@ def mth002(ctx: Context, s):
 @rule("MTH003", ERROR, "信函回访缺客户签字或回执",
       explain="信函回访（回访结果为通过或不通过）须有客户签字的回函（“客户签字”为“是”），并归档邮局回执（“回执附件”为“是”）。",
       fix="归档客户签字的回函和邮局回执；缺失的，改用电话回访并录音。",
-      group="evidence", sources=[S("001", XX_2017 + " 第七条")], sheet="回访记录",
+      group="evidence", sources=[S("BRK"), S("001", "第七条")], sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访方式='信函', 客户签字='是'),), passes=(sets('回访记录', 回访方式='信函', 客户签字='是', 回执附件='Y'),), cell='回访记录!M2', message='信函回访，缺回执附件'))
 def mth003(ctx: Context, s):
     sign, receipt = ctx.records.col("客户签字"), ctx.records.col("回执附件")
@@ -160,7 +189,7 @@ def mth003(ctx: Context, s):
 @rule("MTH004", WARNING, "电子邮件回访没有归档打印件",
       explain="电子邮件回访（回访结果为通过或不通过）应将往来邮件打印归档，“回执附件”填“是”。",
       fix="打印客户回复的邮件并归档，补填“回执附件”。",
-      group="evidence", sources=[S("001", XX_2017 + " 第七条")], sheet="回访记录",
+      group="evidence", sources=[S("BRK"), S("001", "第七条")], sheet="回访记录", conflicts=[EMAIL_PRINT],
       example=Example(fails=(sets('回访记录', 回访方式='电子邮件'),), passes=(sets('回访记录', 回访方式='电子邮件', 回执附件='是'),), cell='回访记录!M2', message='电子邮件回访，未归档邮件打印件'))
 def mth004(ctx: Context, s):
     receipt = ctx.records.col("回执附件")
@@ -188,8 +217,8 @@ def out001(ctx: Context, s):
 @rule("OUT002", ERROR, "回访发现的问题未及时上报合规",
       explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须立即上报风控合规部门：上报合规日期不晚于回访后 {within}。",
       fix="将问题上报合规部门，填写上报日期和处理结果。",
-      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条（回访跟踪及反馈）"), S("001", "证券客户回访制度 三、3（应立即上报）")],
-      params=[Param("within", "上报时限", Duration(1, WORKDAY), source=S("001", "证券客户回访制度 三、3（应立即上报）"))],
+      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条（回访跟踪及反馈）"), S("001Z", "三、3（应立即上报）")],
+      params=[Param("within", "上报时限", Duration(1, WORKDAY), source=S("001Z", "三、3（应立即上报）"))],
       sheet="回访记录",
       example=Example(fails=(sets('回访记录', 回访结果='回访不通过'),), passes=(sets('回访记录', 回访结果='回访不通过', 上报合规日期='2025-06-03'),), cell='回访记录!AV2', message='回访不通过，未填上报合规日期'))
 def out002(ctx: Context, s):
@@ -224,7 +253,7 @@ def out003(ctx: Context, s):
       explain="问卷中任一问题的回答与应答不符（如客户表示不是本人购买、未被提示风险），回访结果不能是“回访通过”，"
               "应记为“回访不通过”并上报。每个不符的答案是一条发现。",
       fix="将回访结果改为“回访不通过”，上报合规并跟进处理。",
-      group="outcome", sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第四十三条")],
+      group="outcome", sources=[S("BRK"), S("000", "附件三"), S("001G", "第四十三条")],
       sheet="回访记录",
       example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 已提示风险='否'))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', 回访结果='回访不通过', 上报合规日期='2025-05-11', **answers('新开户回访', 已提示风险='否'))), cell='回访记录!Z2', message='“开户时工作人员是否向您提示了投资风险？”回答“否”（应为“是”），回访结果却是回访通过'))
 def out004(ctx: Context, s):
@@ -269,7 +298,7 @@ def out005(ctx: Context, s):
               "在客户的开发人员是营销人员时必答。",
       fix="补填问卷答案（以录音或签字记录为准）。",
       group="outcome",
-      sources=[S("000", "附件三"), S("001", "中国银河证券经纪业务客户回访实施细则 第十八条、第二十一条、第二十九条"),
+      sources=[S("BRK"), S("000", "附件三"), S("001G", "第十八条、第二十一条、第二十九条"),
                S("002", "第九条(一)1、2")],
       sheet="回访记录",
       example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 全权委托=None))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访'))), cell='回访记录!Y2', message='新开户回访问卷缺 1 题：全权委托'))
@@ -304,13 +333,15 @@ def by_sales_staff(ctx: Context) -> set:
 
 
 @rule("IND003", ERROR, "审核人不独立",
-      explain="回访记录的审核人不能是该记录的回访人员本人，也不能是营销人员或投资顾问：审核由部门主管、客服总监或合规管理人员进行。",
+      explain="回访记录的审核人须是岗位为 {roles} 的人员（人员表的岗位），不能是该记录的回访人员本人，"
+              "也不能是营销人员、投资顾问或另一位回访专员。公司由客服总监审核的，把“客户服务”加入参数 roles。",
       fix="改由部门主管或合规管理人员审核，重新填写审核人、审核日期和审核意见。",
       group="independence",
-      sources=[S("000", "3.3、4.4(2)（主管领导审阅）"), S("002", "第十三条5（客服总监、合规管理人员签字）")],
+      sources=[S("000", "3.3、4.4(1)2)、4.4(2)（部门主管、主管领导审阅）"), S("002", "第十三条5（客服总监、合规管理人员签字）")],
+      params=[Param("roles", "可以审核的岗位", REVIEW.roles + REVIEW.stand_in, source=S("000", "3.3、4.4(2)"))],
       sheet="回访记录",
-      example=Example(fails=(sets("回访记录", 审核人="H001"),), passes=(sets("回访记录", 审核人="M001"),),
-                      cell="回访记录!BB2", message="审核人 H001 是本记录的回访人员"))
+      example=Example(fails=(sets("回访记录", 审核人="H002"),), passes=(sets("回访记录", 审核人="M001"),),
+                      cell="回访记录!BB2", message="审核人 H002 是客户服务，回访记录须由部门主管、合规管理审核"))
 def ind003(ctx: Context, s):
     rec = ctx.records
     staff, reviewer = rec.col("回访人员"), rec.col("审核人")
@@ -322,8 +353,8 @@ def ind003(ctx: Context, s):
         if r == staff[i]:
             yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是本记录的回访人员，不能审核自己的回访")
             continue
-        if roles.known(r) and not REVIEW.allows(roles.role(r)):
-            yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是{roles.role(r)}，不能审核回访记录")
+        if roles.known(r) and not REVIEW.permits(roles.role(r), s.roles):
+            yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是{roles.role(r)}，回访记录须由{'、'.join(s.roles)}审核")
 
 
 SELF = ("本人", "客户本人", "本人接听")
@@ -332,7 +363,7 @@ SELF = ("本人", "客户本人", "本人接听")
 @rule("MTH005", ERROR, "个人客户的被访人不是客户本人",
       explain="个人客户的回访对象必须是客户本人：“被访人”填写时，应为客户名称，或写“本人”“客户本人”。",
       fix="联系客户本人重新回访；被访人填写有误的，改为客户本人的姓名。",
-      group="evidence", sources=[S("001", "中国银河证券经纪业务客户回访实施细则 第四条（回访的对象必须是客户本人）")],
+      group="evidence", sources=[S("BRK"), S("001G", "第三条、第四条（回访的对象必须是客户本人）")],
       sheet="回访记录",
       example=Example(fails=(sets("回访记录", 被访人="李四（客户配偶）"),), passes=(sets("回访记录", 被访人="本人"),),
                       cell="回访记录!H2", message="被访人“李四（客户配偶）”不是客户本人"))
@@ -359,15 +390,18 @@ DEFAULT_METHODS = {"销户回访": ["电话"], "资产异动回访": ["电话"],
 
 
 @rule("MTH006", ERROR, "回访方式不适用于该回访类型",
-      explain="部分回访类型只能用规定的方式：{allowed}；其他类型可用电话、面谈、信函、电子邮件、电子问卷，"
-              "但不能用短信——短信只是通知，不是回访（拒绝回访后按客户意愿发出的短信通知除外）。",
+      explain="部分回访类型只能用规定的方式：{allowed}；其他类型可用电话、面谈、信函、电子邮件、电子问卷。"
+              "短信：{sms}（拒绝回访后按客户意愿发出的短信通知不在此报告）。",
       fix="按规定的方式重新回访并登记。",
       group="evidence",
-      sources=[S("001", "证券客户回访制度 三、2（销户：电话；长期无交易：电话或电邮）、三、3（资产转出：电话）"),
+      sources=[S("BRK"), S("001Z", "三、2（销户：电话；长期无交易：电话或电邮）、三、3（资产转出：电话）"),
                S("002", "第三条(一)（短信是对不愿接受回访的客户的告知方式）")],
       params=[Param("allowed", "各回访类型允许的方式", DEFAULT_METHODS,
-                    source=S("001", "证券客户回访制度 三、2、三、3"))],
-      sheet="回访记录",
+                    source=S("001Z", "三、2、三、3")),
+              Param("sms", "短信是否算回访", "notice", choices=("notice", "method"),
+                    labels=(("notice", "只是通知，不算回访（不能用短信回访）"), ("method", "算回访方式")),
+                    source=S("002", "第三条(一)"))],
+      sheet="回访记录", conflicts=[SMS_METHOD],
       example=Example(fails=(sets("回访记录", 回访方式="短信", 录音编号=None),), passes=(sets("回访记录", 回访方式="电子问卷"),),
                       cell="回访记录!E2", message="存量回访不能用短信"))
 def mth006(ctx: Context, s):
@@ -382,5 +416,5 @@ def mth006(ctx: Context, s):
         ok = allowed.get(k)
         if ok is not None and m not in ok:
             yield ctx.rec_hit(i, "回访方式", f"{k}只能用{'或'.join(ok)}，本记录为{m}")
-        elif ok is None and m == "短信":
+        elif ok is None and m == "短信" and s.sms == "notice":
             yield ctx.rec_hit(i, "回访方式", f"{k}不能用短信：短信只是通知，不是回访")

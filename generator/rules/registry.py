@@ -12,36 +12,125 @@ from typing import Callable, Iterable
 
 from generator.rules.durations import Duration
 
-SEEDS = {
-    "000": "私募基金客户回访管理规定及工作流程（含附件一至附件四）",
-    "001": "经纪业务客户回访实施细则（汇编：中国银河证券经纪业务客户回访实施细则、证券客户回访制度等）",
-    "002": "天风证券投资顾问客户回访工作指引",
-    "003": "客户服务指引（含流失客户档案表）",
-    "004": "基金代销业务客户服务流程",
-    "PFM": "私募投资基金募集行为管理办法（2016）",
-    "HOL": "全国年节及纪念日放假办法",
-    "WB": "回访台账工作簿约定",
-    "CO": "公司实务（非监管条文）",
+# The layers a citation comes from, most binding first. A firm's own 制度 (named in huifang.toml,
+# [firm]) is cited before everything else; then what binds every firm (法规/规章, 自律规则); then the
+# industry's model rules (行业范本: the seed documents, which are other firms' internal rules and bind
+# nobody but show common practice); then huifang's own defaults (公司实务) where no text sets a number.
+FIRM, REGULATION, SELF_REGULATION, MODEL, PRACTICE = "本公司制度", "法规/规章", "自律规则", "行业范本", "公司实务"
+LAYERS = (FIRM, REGULATION, SELF_REGULATION, MODEL, PRACTICE)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A document a rule rests on: its title as a compliance officer may cite it, a short name for
+    the text report, its layer, and (for a regulation) the seed document and article that cite it."""
+    title: str
+    short: str
+    layer: str
+    cited_in: str = ""
+
+    def __str__(self) -> str:
+        return self.title
+
+
+SEEDS: dict[str, Doc] = {
+    # 行业范本: the seed documents (../seeds), named as the models they are, never as binding
+    "000": Doc("私募基金客户回访管理规定及工作流程（范本，含附件一至附件四）", "私募回访规定范本", MODEL),
+    "001": Doc("证券公司经纪业务客户回访实施细则（范本，2017 年修订）", "经纪回访细则范本", MODEL),
+    "001G": Doc("证券公司经纪业务客户回访实施细则（范本，中国银河证券版）", "经纪回访细则范本（银河版）", MODEL),
+    "001Z": Doc("证券公司客户回访制度（范本）", "客户回访制度范本", MODEL),
+    "002": Doc("投资顾问客户回访工作指引（范本，天风证券版）", "投顾回访指引范本", MODEL),
+    "003": Doc("营业部客户服务指引（范本，含流失客户档案表）", "客户服务指引范本", MODEL),
+    "004": Doc("基金代销业务客户服务流程（范本）", "基金代销服务流程范本", MODEL),
+    # 法规/规章 and 自律规则, as the seed documents cite them
+    "BRK": Doc("《关于加强证券经纪业务管理的规定》（中国证监会公告〔2010〕11 号）", "经纪业务管理规定", REGULATION,
+               "经纪回访细则范本 第一条、银河版 第一条"),
+    "SUIT": Doc("《证券期货投资者适当性管理办法》（中国证监会令第 130 号）", "适当性管理办法", REGULATION,
+                "经纪回访细则范本 第一条、私募回访规定范本 1"),
+    "PFI": Doc("《私募投资基金监督管理暂行办法》（中国证监会令第 105 号）", "私募监管暂行办法", REGULATION,
+               "私募回访规定范本 1"),
+    "SC11": Doc("《四川证监局 2011 年工作要求（投资顾问）》（仅四川辖区）", "四川证监局工作要求", REGULATION,
+                "投顾回访指引范本 第十条(二)"),
+    "HOL": Doc("《全国年节及纪念日放假办法》（国务院）", "放假办法", REGULATION),
+    "PFM": Doc("《私募投资基金募集行为管理办法》（中国证券投资基金业协会，2016）", "募集行为办法", SELF_REGULATION,
+               ""),
+    "SACS": Doc("《证券经营机构投资者适当性管理实施指引（试行）》（中国证券业协会）", "适当性实施指引", SELF_REGULATION,
+                "经纪回访细则范本 第一条"),
+    # huifang's own
+    "WB": Doc("回访台账工作簿约定（huifang）", "工作簿约定", PRACTICE),
+    "CO": Doc("huifang 默认的公司实务（非监管条文，可在 huifang.toml 中修改）", "公司实务", PRACTICE),
 }
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABEL = {ERROR: "错误", WARNING: "警告"}
 
 
+class _Firm:
+    """The firm's own documents in force (huifang.toml [firm]), bound when a configuration is
+    loaded: document key -> Doc, and rule ID -> the firm's articles (Sources) for it."""
+    docs: dict[str, Doc] = {}
+    cites: dict[str, tuple["Source", ...]] = {}
+
+
+def bind_firm(docs: dict[str, str], cites: dict[str, tuple[tuple[str, str], ...]]) -> None:
+    """Make the firm's documents the ones every citation names first: `docs` is key -> title,
+    `cites` rule ID -> ((document key, article), ...). An empty call unbinds them."""
+    _Firm.docs = {f"FIRM:{k}": Doc(title, k, FIRM) for k, title in docs.items()}
+    _Firm.cites = {rid: tuple(Source(f"FIRM:{k}", a) for k, a in pairs) for rid, pairs in cites.items()}
+    import sys
+    run = sys.modules.get("generator.validate.run")      # its per-rule cache of the full text
+    if run is not None and hasattr(run, "source_text"):
+        run.source_text.cache_clear()
+
+
+def firm_sources(rule_id: str) -> tuple["Source", ...]:
+    return _Firm.cites.get(rule_id, ())
+
+
 @dataclass(frozen=True)
 class Source:
     seed: str
-    article: str
+    article: str = ""
+
+    @property
+    def doc(self) -> Doc:
+        return SEEDS.get(self.seed) or _Firm.docs[self.seed]
 
     @property
     def document(self) -> str:
-        return SEEDS[self.seed]
+        return self.doc.title
+
+    @property
+    def layer(self) -> str:
+        return self.doc.layer
+
+    def cited(self) -> str:
+        """The document and article, with where the seeds cite a regulation: no layer label."""
+        d = self.doc
+        where = f"（见{d.cited_in}）" if d.cited_in else ""
+        return f"{d.title} {self.article}".strip() + where
 
     def __str__(self) -> str:
-        return f"{self.document} {self.article}".strip()
+        return f"【{self.layer}】{self.cited()}"
 
     def short(self) -> str:
-        return f"{self.seed} {self.article}".strip()
+        return f"{self.doc.short} {self.article}".strip()
+
+
+def layered(sources) -> list[tuple[str, list[Source]]]:
+    """Sources grouped by layer, most binding first (layers with none left out)."""
+    return [(layer, [s for s in sources if s.layer == layer]) for layer in LAYERS
+            if any(s.layer == layer for s in sources)]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two seed documents that disagree on something a rule decides: what huifang does by
+    default and why, both places quoted (document + article), and the one line that switches."""
+    topic: str
+    default: str                       # what huifang does, and why (stricter / named by the spec)
+    quotes: tuple[tuple[Source, str], ...]
+    switch: str                        # the huifang.toml line that chooses the other reading
 
 
 @dataclass(frozen=True)
@@ -55,13 +144,18 @@ class Param:
     effective: date | None = None  # when the rule behind the default took effect
     choices: tuple = ()            # allowed values for a text parameter
     aliases: tuple[str, ...] = ()  # older keys still accepted in huifang.toml
+    labels: tuple[tuple[str, str], ...] = ()   # how a choice is shown (choice, Chinese)
 
     def show(self, value) -> str:
         if isinstance(value, Duration):
             return value.show()
+        if isinstance(value, (tuple, list)):          # a list of roles
+            return "、".join(value)
         if isinstance(value, dict):
             return "；".join(f"{k}：{'、'.join(v)}" for k, v in value.items())
         if self.choices:
+            if dict(self.labels).get(value):
+                return dict(self.labels)[value]
             return {"year": "每年", "quarter": "每季度", "month": "每月"}.get(value, str(value))
         if self.unit == "%":
             return f"{value:g}%"
@@ -112,7 +206,7 @@ class Rule:
     explain: str          # what it checks, in Chinese
     fix: str              # what to do about a finding
     group: str
-    sources: tuple[Source, ...]
+    layers: tuple[Source, ...]     # every source, each labelled by its layer
     params: tuple[Param, ...] = ()
     sheet: str | None = None      # where its findings point
     check: Callable[..., Iterable] | None = field(default=None, compare=False)
@@ -125,6 +219,22 @@ class Rule:
     # what must have run before this rule's check: rule IDs, group keys (GROUPS), or "*" for every
     # rule that does not itself say "*" (CAL001 reads the years the others computed provisionally)
     after: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """What a finding cites: the firm's own articles first (when huifang.toml names them), then
+        the most binding layer of the rule's sources; when that names no article (a regulation as
+        the seeds cite it, whole), also the next layer that does."""
+        groups = [group for _, group in layered(self.layers)]
+        out = list(groups[0]) if groups else []
+        if groups and not any(s.article for s in groups[0]):
+            out += next((g for g in groups[1:] if any(s.article for s in g)), [])
+        return firm_sources(self.id) + tuple(out)
+
+    def all_sources(self) -> tuple[Source, ...]:
+        """Every source, the firm's first, then by layer."""
+        return firm_sources(self.id) + tuple(s for _, group in layered(self.layers) for s in group)
 
     @property
     def effective(self) -> date | None:
@@ -133,7 +243,8 @@ class Rule:
         return max(days) if days else None
 
     def source_text(self) -> str:
-        return "；".join(str(s) for s in self.sources)
+        """Every source in one line, each labelled by its layer, the firm's own first."""
+        return "；".join(str(s) for s in self.all_sources())
 
     def text(self, values: dict | None = None) -> str:
         """The explanation with the parameter values in force (defaults when none given)."""
@@ -166,7 +277,7 @@ RULES: dict[str, Rule] = {}
 def rule(id: str, severity: str, title: str, *, explain: str, fix: str, group: str,
          sources: Iterable[Source], params: Iterable[Param] = (), sheet: str | None = None,
          deadline: Deadline | None = None, excludes: Callable | None = None, figures: Callable | None = None,
-         example: Example | None = None, after: Iterable[str] = ()):
+         example: Example | None = None, after: Iterable[str] = (), conflicts: Iterable[Conflict] = ()):
     """Register the decorated function as the check of a rule.
 
     For a deadline rule the function yields the triggers, and the registry's judge (rules/
@@ -179,7 +290,7 @@ def rule(id: str, severity: str, title: str, *, explain: str, fix: str, group: s
             from generator.rules.deadlines import judged
             check = judged(fn, deadline)
         RULES[id] = Rule(id, severity, title, explain, fix, group, tuple(sources), tuple(params), sheet, check,
-                         deadline, excludes, figures, example, tuple(after))
+                         deadline, excludes, figures, example, tuple(after), tuple(conflicts))
         return fn
     return deco
 

@@ -17,7 +17,8 @@ from mkdocs.structure.files import File
 from generator import roles, scratch
 from generator.site import offline
 from generator.config import Config, load_config
-from generator.rules import GROUPS, ORDER, RULES, SEEDS, SEVERITY_LABEL
+from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
+from generator.site.rulepage import sources_section
 
 DOMAIN_WORDS = ("冷静期", "回访", "回访专员", "回访记录", "回访计划", "回访报告", "录音编号", "客户签字", "回执附件",
                 "投顾", "投资顾问", "流失客户", "存量客户", "重点客户", "融资融券", "休眠客户", "大额转出", "工作日", "调休",
@@ -95,7 +96,7 @@ def rule_page(rule_id: str) -> str:
             lines.append(f"| `{p.key}` | {p.title} | {p.show(s.values[p.key])} | {p.show(p.default)} | "
                          f"{s.origins[p.key]} | {basis} |")
         lines += ["", "参数可在 `huifang.toml` 的 `[rules." + r.id + "]` 中修改。", ""]
-    lines += ["## 依据", ""] + [f"- {SEEDS[src.seed]} {src.article}".rstrip() for src in r.sources] + [""]
+    lines += sources_section(r)
     if r.example is not None:
         lines += example_section(r)
     return "\n".join(lines)

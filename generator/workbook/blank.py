@@ -16,6 +16,8 @@ LISTS = "选项"        # the hidden sheet that holds long dropdown lists
 ROWS = 5000           # rows that get dropdowns and formats
 HEAD_REQUIRED = PatternFill("solid", fgColor="F8CBAD")
 HEAD_OPTIONAL = PatternFill("solid", fgColor="DDEBF7")
+FIRM_NOTE = ("依据：校验发现先引用本公司制度，再引用法规。在本台账旁的 huifang.toml 中用 [firm.documents] 写本公司制度的全称，"
+             "用 [firm.cite] 写每条规则（或一类规则）对应的条款；未配置时只引用法规和行业范本。详见手册“回访原则 → 依据与本公司制度”。")
 
 
 def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] | None = None) -> Path:
@@ -67,6 +69,9 @@ def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] 
                 ws.column_dimensions[letter].number_format = "@"
         ws.freeze_panes = "A2"
         ws.row_dimensions[1].height = 22
+    first = wb[next(iter(contract))]["A1"]
+    first.comment = Comment(first.comment.text + "\n\n" + FIRM_NOTE, "huifang")
+    first.comment.width, first.comment.height = 300, 220
     wb.move_sheet(LISTS, offset=len(wb.sheetnames))
     wb.active = 0
     with atomic_path(path, 0o644) as tmp:

@@ -83,6 +83,14 @@ class RuleSettings:
             raise AttributeError(key) from None
 
 
+@dataclass(frozen=True)
+class LedgerSettings:
+    """[ledger]: where runs are recorded. `path` a SQLite file (relative to huifang.toml's folder),
+    `url` a PostgreSQL server (postgresql://…); neither: huifang-ledger.sqlite beside the workbooks."""
+    path: Path | None = None
+    url: str | None = None
+
+
 @dataclass
 class Config:
     rules: dict[str, RuleSettings]
@@ -90,6 +98,7 @@ class Config:
     calendar_years: dict[int, dict[str, list[date]]]
     source: Path | None = None
     profile: str | None = None
+    ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
 
     def settings(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
@@ -219,9 +228,9 @@ def _table(value, what: str, where: str) -> dict:
 
 def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     """The configuration a parsed huifang.toml describes; a ConfigError names the first wrong key."""
-    unknown = set(raw) - {"profile", "rules", "calendar", "questions"}
+    unknown = set(raw) - {"profile", "rules", "calendar", "questions", "ledger"}
     if unknown:
-        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions）")
+        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions、ledger）")
 
     rules = {rid: RuleSettings(r, True, r.severity, {p.key: p.default for p in r.params},
                                {p.key: DEFAULT_ORIGIN for p in r.params})
@@ -237,7 +246,7 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
             raise ConfigError(f"{where}：[rules.{shown(rid)}] 不是已知的规则编号（huifang rules 可列出全部规则）")
         _apply(rules[rid.upper()], _table(overrides, f"[rules.{shown(rid)}]", where), where, where)
     return Config(rules, _banks(raw.get("questions", {}), where), _calendar(raw.get("calendar", {}), where),
-                  path, profile)
+                  path, profile, ledger_settings(raw.get("ledger", {}), where, path))
 
 
 def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:
@@ -388,3 +397,33 @@ def _methods_table(value, where: str) -> dict[str, list[str]]:
             raise ConfigError(f"{where}.{kind} 应为回访方式列表，取自：{'、'.join(METHODS)}")
         out[kind] = list(methods)
     return out
+
+
+MAX_LEDGER_PATH, MAX_LEDGER_URL = 1000, 2000   # characters
+_LEDGER_KEYS = ("path", "url")
+
+
+def ledger_settings(raw, where: str, config_path: Path | None = None) -> LedgerSettings:
+    """The [ledger] table: `path` (a SQLite file) or `url` (postgresql://…), not both."""
+    raw = _table(raw, "[ledger]", where)
+    extra = set(raw) - set(_LEDGER_KEYS)
+    if extra:
+        raise ConfigError(f"{where}：ledger 不认识“{shown(min(extra))}”（可用：path、url）")
+    if "path" in raw and "url" in raw:
+        raise ConfigError(f"{where}：ledger.path 和 ledger.url 只能写一项（SQLite 文件或 PostgreSQL 服务器）")
+    if "path" in raw:
+        text = _text(raw["path"], f"{where}：ledger.path", MAX_LEDGER_PATH)
+        if not text:
+            raise ConfigError(f"{where}：ledger.path 是空的")
+        path = Path(text).expanduser()
+        if not path.is_absolute() and config_path is not None:
+            path = config_path.parent / path
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".toml"):
+            raise ConfigError(f"{where}：ledger.path 不能是工作簿或配置文件（{shown(text)}），请用 .sqlite 文件")
+        return LedgerSettings(path=path)
+    if "url" in raw:
+        url = _text(raw["url"], f"{where}：ledger.url", MAX_LEDGER_URL)
+        if not re.match(r"postgres(ql)?://", url):
+            raise ConfigError(f"{where}：ledger.url 应以 postgresql:// 开头，如 \"postgresql://用户@服务器/数据库\"")
+        return LedgerSettings(url=url)
+    return LedgerSettings()

@@ -337,3 +337,36 @@ def test_site_records_its_run(tmp_path, monkeypatch):
                                   "--record"])
     assert r.exit_code == 0 and "已记入运行台账：运行 #1" in r.output, r.output
     assert "site" in huifang("history", path).stdout
+
+
+# ------------------------------------------------------------------ trends for the status pages
+
+def test_unit_trends_over_runs_and_month_ends(ledger):
+    from generator.ledger import open_ledger
+    from generator.ledger.trends import month_ends, unit_trends
+    folder, _ = ledger
+    record_runs(folder, [[1, 2], [2, 3, 4], [3]])
+    path = folder / "营业部.xlsx"
+    config = load_config(folder / "huifang.toml" if (folder / "huifang.toml").exists() else None)
+    report = validate_paths([path], config, date(2025, 6, 30))
+    store = open_ledger(config, [str(path)])
+    try:
+        [trend] = unit_trends(report, store)
+    finally:
+        store.close()
+    assert trend.unit == "测试营业部"
+    assert [(p.run, p.errors, p.overdue) for p in trend.runs] == [(1, 2, 2), (2, 3, 3), (3, 1, 1)]
+    assert [(p.new, p.fixed) for p in trend.runs][1:] == [(2, 1), (0, 2)]
+    assert trend.new == 0 and trend.fixed == 2 and trend.direction == "better"
+    assert month_ends(date(2025, 1, 15), date(2025, 6, 30))[::5] == [date(2025, 1, 31), date(2025, 6, 30)]
+    # C0003 opened 2025-03-03: its 新开户回访 was due 2025-04-03, overdue from the April month-end on
+    assert [(m.month_end.month, m.overdue) for m in trend.months] == [(1, 0), (2, 0), (3, 0), (4, 1), (5, 1), (6, 1)]
+
+
+def test_units_are_ranked_by_urgency(tmp_path):
+    from generator.ledger.trends import MonthPoint, UnitTrend, unit_trends
+    calm = UnitTrend("甲", months=[MonthPoint(date(2025, 5, 31), 3, 0), MonthPoint(date(2025, 6, 30), 1, 0)])
+    late = UnitTrend("乙", months=[MonthPoint(date(2025, 5, 31), 0, 0), MonthPoint(date(2025, 6, 30), 2, 2)])
+    assert sorted([calm, late], key=lambda t: t.urgency) == [late, calm]
+    assert (calm.direction, late.direction) == ("better", "worse")
+    assert unit_trends() == []

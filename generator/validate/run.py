@@ -48,8 +48,8 @@ class Finding:
 
     @property
     def overdue(self) -> bool:
-        """A callback still not done after its deadline."""
-        return bool(self.days_late) and self.actual is None
+        """A callback still not done after its deadline (a deadline rule's finding, as the status pages count them)."""
+        return bool(self.days_late) and self.actual is None and RULES[self.rule].deadline is not None
 
     @property
     def title(self) -> str:

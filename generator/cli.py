@@ -139,6 +139,12 @@ def run_validation(paths, as_of, since, config_file):
         raise Fail(str(e)) from None
 
 
+def ledger_options(fn):
+    return click.option("--record", is_flag=True,
+                        help="把本次运行（来历、各工作簿的条数、每条发现的标识和级别）记入运行台账"
+                             "（默认：第一个输入所在文件夹的 huifang-ledger.sqlite，或 huifang.toml 的 [ledger]）")(fn)
+
+
 class ChineseContext(click.Context):
     formatter_class = wide_formatter()
 
@@ -194,13 +200,20 @@ def init(file, force, config_file):
 @click.option("--output", type=click.Path(dir_okay=False), metavar="文件", help="把报告写入文件，而不是标准输出")
 @click.option("--annotate", type=click.Path(file_okay=False), metavar="文件夹", help="把标注了发现的工作簿副本写入此文件夹")
 @click.option("--verbose", "-v", is_flag=True, help="文本报告中写出每条依据的完整文件名和条款")
+@ledger_options
+@click.option("--since-run", "since_run", metavar="last|运行编号",
+              help="与运行台账中的一次运行对比：每条发现标为新增或仍未改正，并列出此后已改正的发现")
+@click.option("--fail-on", "fail_on", type=click.Choice(["any", "new"]), default="any", show_default=True,
+              help="any：有错误即退出码 1；new：只有新增的错误才退出码 1（与 --since-run 或上一次记录的运行对比）")
 @friendly
-def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose):
+def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, record, since_run, fail_on):
+    from generator.ledger import track
     from generator.output import check_report_target, write_with
     from generator.validate import collect_paths, render_text
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
     report = run_validation(paths, as_of, since, config_file)
+    track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
     if fmt == "json":
         render = report.write_json
     else:
@@ -258,11 +271,16 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="站点输出文件夹")
+@ledger_options
 @friendly
-def site(paths, as_of, since, config_file, out):
+def site(paths, as_of, since, config_file, out, record):
+    from generator.ledger import track
     from generator.site.build import build_site
     report = run_validation(paths, as_of, since, config_file)
     click.echo(build_site(report, Path(out), commands=main))
+    if record:
+        track(report, input_paths(paths), record=True, command="site")
+        click.echo(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}）")
 
 
 @main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）", help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"
@@ -284,6 +302,24 @@ def plan(paths, as_of, since, config_file, month, out, seed, preparer, superviso
     config = load_settings(config_file, paths)
     click.echo(run_plan(list(paths), Path(out), month, config=config, as_of=as_of, since=since, seed=seed,
                         preparer=preparer, supervisor=supervisor))
+
+
+@main.command(short_help="列出运行台账中的运行，或核对其哈希链", help="列出运行台账中记录的运行（编号、时间、检查日、工作簿数、错误、警告、新增、改正），"
+                   "或用 --verify 核对哈希链：记录被改动、删除或调换顺序时指出第一条，退出码 2。", options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang history 台账/\n  huifang history 台账/ --verify\n"
+                     "  huifang history --ledger 台账/huifang-ledger.sqlite --verify")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件",
+              help="配置文件（其中的 [ledger]；默认：工作簿旁的 huifang.toml）")
+@click.option("--ledger", type=click.Path(dir_okay=False), metavar="文件", help="直接指定运行台账文件（.sqlite）")
+@click.option("--verify", is_flag=True, help="核对哈希链，而不是列出运行")
+@friendly
+def history(paths, config_file, ledger, verify):
+    from generator.ledger import history_text, verify_text
+    if not ledger:
+        paths = input_paths(paths)
+    config = load_settings(config_file, paths)
+    click.echo((verify_text if verify else history_text)(config, paths, ledger=ledger))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,14 @@ class RuleSettings:
             raise AttributeError(key) from None
 
 
+@dataclass(frozen=True)
+class LedgerSettings:
+    """[ledger]: where runs are recorded. `path` a SQLite file (relative to huifang.toml's folder),
+    `url` a PostgreSQL server (postgresql://…); neither: huifang-ledger.sqlite beside the workbooks."""
+    path: Path | None = None
+    url: str | None = None
+
+
 @dataclass
 class Config:
     rules: dict[str, RuleSettings]
@@ -98,6 +106,7 @@ class Config:
     profile: str | None = None
     firm_docs: dict[str, str] = field(default_factory=dict)       # key -> title of the firm's 制度
     firm_cites: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)   # rule -> (key, article)
+    ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
 
     def settings(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
@@ -227,9 +236,9 @@ def _table(value, what: str, where: str) -> dict:
 
 def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     """The configuration a parsed huifang.toml describes; a ConfigError names the first wrong key."""
-    unknown = set(raw) - {"profile", "rules", "calendar", "questions", "firm"}
+    unknown = set(raw) - {"profile", "rules", "calendar", "questions", "firm", "ledger"}
     if unknown:
-        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions、firm）")
+        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions、firm、ledger）")
 
     rules = {rid: RuleSettings(r, True, r.severity, {p.key: p.default for p in r.params},
                                {p.key: DEFAULT_ORIGIN for p in r.params})
@@ -247,7 +256,7 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     docs, cites = firm_documents(raw.get("firm", {}), where)
     bind_firm(docs, cites)               # every citation in this run names the firm's 制度 first
     return Config(rules, _banks(raw.get("questions", {}), where), _calendar(raw.get("calendar", {}), where),
-                  path, profile, docs, cites)
+                  path, profile, docs, cites, ledger_settings(raw.get("ledger", {}), where, path))
 
 
 def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:
@@ -474,3 +483,33 @@ def _cites(value, docs: dict[str, str], name: str) -> tuple[tuple[str, str], ...
             raise ConfigError(f"{name}：“{shown(text)}”没有写条款，如 \"{key} 第十二条\"")
         out.append((key, article.strip()))
     return tuple(out)
+
+
+MAX_LEDGER_PATH, MAX_LEDGER_URL = 1000, 2000   # characters
+_LEDGER_KEYS = ("path", "url")
+
+
+def ledger_settings(raw, where: str, config_path: Path | None = None) -> LedgerSettings:
+    """The [ledger] table: `path` (a SQLite file) or `url` (postgresql://…), not both."""
+    raw = _table(raw, "[ledger]", where)
+    extra = set(raw) - set(_LEDGER_KEYS)
+    if extra:
+        raise ConfigError(f"{where}：ledger 不认识“{shown(min(extra))}”（可用：path、url）")
+    if "path" in raw and "url" in raw:
+        raise ConfigError(f"{where}：ledger.path 和 ledger.url 只能写一项（SQLite 文件或 PostgreSQL 服务器）")
+    if "path" in raw:
+        text = _text(raw["path"], f"{where}：ledger.path", MAX_LEDGER_PATH)
+        if not text:
+            raise ConfigError(f"{where}：ledger.path 是空的")
+        path = Path(text).expanduser()
+        if not path.is_absolute() and config_path is not None:
+            path = config_path.parent / path
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".toml"):
+            raise ConfigError(f"{where}：ledger.path 不能是工作簿或配置文件（{shown(text)}），请用 .sqlite 文件")
+        return LedgerSettings(path=path)
+    if "url" in raw:
+        url = _text(raw["url"], f"{where}：ledger.url", MAX_LEDGER_URL)
+        if not re.match(r"postgres(ql)?://", url):
+            raise ConfigError(f"{where}：ledger.url 应以 postgresql:// 开头，如 \"postgresql://用户@服务器/数据库\"")
+        return LedgerSettings(url=url)
+    return LedgerSettings()

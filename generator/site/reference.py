@@ -77,7 +77,10 @@ def report_page() -> str:
     lines += ["| 键 | 类型 | 含义 |", "|---|---|---|"]
     lines += [f"| `{k.name}` | {_type(k)} | {_cell(k.doc)} |" for k in keys.REPORT]
     for title, name in (("`summary` 中的键", "summary"), ("`findings` 中每条发现的键", "findings"),
-                        ("`pending` 中每项待办的键", "pending"), ("`skipped` 中每个跳过的文件的键", "skipped")):
+                        ("`pending` 中每项待办的键", "pending"), ("`skipped` 中每个跳过的文件的键", "skipped"),
+                        ("`run` 中的键（本次运行的来历）", "run"), ("`run.inputs` 中每个输入文件的键", "inputs"),
+                        ("`run.parameters` 中每个参数的键", "parameters"), ("`run.calendar` 中每个年份的键", "calendar"),
+                        ("`fixed` 中每条已改正的发现的键", "fixed")):
         fields = keys.OBJECTS.get(name) or keys.ITEMS[name]
         lines += ["", f"## {title}", "", "| 键 | 类型 | 含义 |", "|---|---|---|"]
         lines += [f"| `{k.name}` | {_type(k)} | {_cell(k.doc)} |" for k in fields]

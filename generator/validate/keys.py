@@ -55,6 +55,12 @@ FINDING: tuple[Key, ...] = (
         nullable=True),
     Key("provisional", "boolean", "截止日按暂定日历计算（该年度的官方放假安排尚未收录）", lambda f: f.provisional),
     Key("fix", "string", "处理：发现之后怎么办", lambda f: _rule(f.rule).fix),
+    Key("id", "string", "发现的标识：由规则、营业部、工作表、记录自身的编号（记录编号、客户编号等，不是行号）、列和截止日算出，"
+        "插入或排序行不会改变它", lambda f: f.id),
+    Key("status", "string", "与 --since-run 指定的运行相比：`new` 新增、`open` 仍未改正；没有对比时为 null",
+        lambda f: f.status, nullable=True, enum=("new", "open", "fixed")),
+    Key("first_seen", "string", "仍未改正的发现首次记入运行台账的那次运行的检查日；没有对比或新增时为 null",
+        lambda f: _day(f.first_seen), nullable=True, format="date"),
 )
 
 PENDING: tuple[Key, ...] = (
@@ -81,6 +87,56 @@ SUMMARY: tuple[Key, ...] = (
     Key("pending", "integer", "待办（截止日未到）的项数", lambda r: len(r.pending)),
 )
 
+INPUT: tuple[Key, ...] = (
+    Key("file", "string", "输入工作簿的绝对路径", lambda i: i.file),
+    Key("sha256", "string", "文件内容的 SHA-256（十六进制）", lambda i: i.sha256),
+    Key("size", "integer", "文件大小（字节）", lambda i: i.size),
+    Key("modified", "string", "文件的修改时间（本机时间 YYYY-MM-DD HH:MM:SS）", lambda i: i.modified),
+)
+
+PARAMETER: tuple[Key, ...] = (
+    Key("rule", "string", "规则编号", lambda p: p.rule),
+    Key("key", "string", "参数键（huifang.toml 中 [rules.规则编号] 下的键；`enabled`、`severity` 表示停用或改了级别）",
+        lambda p: p.key),
+    Key("value", "string", "生效的值（文字）", lambda p: p.value),
+    Key("origin", "string", "来源：默认值、方案或配置文件", lambda p: p.origin),
+)
+
+CALENDAR: tuple[Key, ...] = (
+    Key("year", "integer", "年份", lambda c: c.year),
+    Key("source", "string", "`official` 国务院公布的安排（chinese-calendar）、`config` huifang.toml 的 [calendar.年份]、"
+        "`provisional` 暂定（周末加法定节日，无调休）", lambda c: c.source, enum=("official", "config", "provisional")),
+)
+
+RUN: tuple[Key, ...] = (
+    Key("version", "string", "huifang 的版本", lambda r: r.provenance.version),
+    Key("rules_fingerprint", "string", "规则目录的指纹（每条规则的编号、级别、参数及默认值、依据的 SHA-256）",
+        lambda r: r.provenance.rules_fingerprint),
+    Key("parameters_fingerprint", "string", "生效参数的指纹（参数值及来源、问卷、配置的日历的 SHA-256）",
+        lambda r: r.provenance.parameters_fingerprint),
+    Key("config", "string", "使用的配置文件；内置默认值为 null", lambda r: r.provenance.config, nullable=True),
+    Key("profile", "string", "配置的方案（profile）", lambda r: r.provenance.profile, nullable=True),
+    Key("parameters", "array", "生效的每个参数及其来源", lambda r: [obj(PARAMETER, p) for p in r.provenance.parameters]),
+    Key("calendar", "array", "各年份使用的工作日历", lambda r: [obj(CALENDAR, c) for c in r.provenance.calendar]),
+    Key("inputs", "array", "每个输入工作簿的 SHA-256、大小和修改时间", lambda r: [obj(INPUT, i) for i in r.provenance.inputs]),
+    Key("recorded", "integer", "--record：本次运行在运行台账中的编号；未记录为 null", lambda r: r.recorded, nullable=True),
+    Key("ledger", "string", "运行台账的位置（SQLite 文件，或不含密码的 PostgreSQL 地址）", lambda r: r.ledger, nullable=True),
+    Key("since_run", "integer", "--since-run：对比的运行编号；没有对比为 null", lambda r: r.since_run, nullable=True),
+)
+
+FIXED: tuple[Key, ...] = (
+    Key("id", "string", "发现的标识（同 findings 中的 id）", lambda x: x.id),
+    Key("rule", "string", "规则编号", lambda x: x.rule),
+    Key("severity", "string", "当时的级别", lambda x: x.severity, enum=("error", "warning")),
+    Key("unit", "string", "营业部", lambda x: x.unit),
+    Key("sheet", "string", "工作表", lambda x: x.sheet, nullable=True),
+    Key("customer", "string", "客户编号", lambda x: x.customer, nullable=True),
+    Key("due", "string", "当时适用的截止日", lambda x: _day(x.due), nullable=True, format="date"),
+    Key("first_seen", "string", "首次记入运行台账的那次运行的检查日", lambda x: _day(x.first_seen), nullable=True,
+        format="date"),
+    Key("status", "string", "总是 `fixed`", lambda x: "fixed", enum=("fixed",)),
+)
+
 # the report object: scalar keys first, then the lists (written one item a line)
 REPORT: tuple[Key, ...] = (
     Key("as_of", "string", "检查日", lambda r: r.as_of.isoformat(), format="date"),
@@ -89,9 +145,14 @@ REPORT: tuple[Key, ...] = (
     Key("findings", "array", "发现，每条一个对象（见下表）", lambda r: r.findings),
     Key("pending", "array", "待办：截止日未到、还没有完成的回访（工作清单），不是发现", lambda r: r.pending),
     Key("skipped", "array", "对文件夹运行时跳过的文件及原因", lambda r: r.skipped),
+    Key("run", "object", "本次运行的来历：版本、规则目录和参数的指纹、日历、每个输入文件的 SHA-256（见下表）",
+        lambda r: obj(RUN, r)),
+    Key("fixed", "array", "--since-run：对比的运行中有、本次已没有的发现（只含本次校验的营业部）；没有对比时为空列表",
+        lambda r: r.fixed),
 )
-ITEMS = {"findings": FINDING, "pending": PENDING, "skipped": SKIPPED}
-OBJECTS = {"summary": SUMMARY}
+ITEMS = {"findings": FINDING, "pending": PENDING, "skipped": SKIPPED, "fixed": FIXED,
+         "inputs": INPUT, "parameters": PARAMETER, "calendar": CALENDAR}
+OBJECTS = {"summary": SUMMARY, "run": RUN}
 
 
 def obj(keys: tuple[Key, ...], item) -> dict:
@@ -110,7 +171,7 @@ def _schema_of(key: Key) -> dict:
         elif key.format == "date-time":
             out["pattern"] = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$"
         if key.enum:
-            out["enum"] = list(key.enum)
+            out["enum"] = list(key.enum) + ([None] if key.nullable else [])
     out["description"] = key.doc
     return out
 

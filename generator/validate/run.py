@@ -21,6 +21,7 @@ from generator.rules import RULES, RUN_ORDER, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
+from generator.validate.provenance import header_lines, input_facts
 from generator.workbook.inspect import ReadError, shown
 
 _SHEET_RANK = {name: i for i, name in enumerate(K.SHEET_ORDER)}
@@ -41,6 +42,14 @@ class Finding:
     actual: date | datetime | None = None    # what was done, when it was done
     provisional: bool = False    # the deadline came from a provisional calendar
     days_late: int | None = None  # past the deadline: when it was done, or (overdue) on the day of the check
+    id: str = ""                 # the stable identity (ledger/identity.py)
+    status: str | None = None    # against --since-run: new / open
+    first_seen: date | None = None   # open: the check day of the run that first recorded it
+
+    @property
+    def overdue(self) -> bool:
+        """A callback still not done after its deadline (a deadline rule's finding, as the status pages count them)."""
+        return bool(self.days_late) and self.actual is None and RULES[self.rule].deadline is not None
 
     @property
     def title(self) -> str:
@@ -105,6 +114,18 @@ class Report:
     config: Config
     books: list[BookResult]
     skipped: list = field(default_factory=list)     # (path, reason) of files a folder run passed over
+    inputs: list = field(default_factory=list)      # provenance.InputFile of each workbook read
+    recorded: int | None = None     # --record: this run's number in the ledger
+    ledger: str | None = None       # where the ledger is
+    since_run: int | None = None    # --since-run: the run compared with
+    since_run_as_of: date | None = None
+    fixed: list = field(default_factory=list)       # --since-run: findings of that run gone now (ledger.diff.Fixed)
+    fail_on: str = "any"            # "new": exit status 1 only for new errors
+
+    @functools.cached_property
+    def provenance(self):
+        from generator.validate.provenance import provenance
+        return provenance(self)
 
     @property
     def findings(self) -> list[Finding]:
@@ -119,6 +140,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
+        if self.fail_on == "new":
+            return 1 if any(f.severity == "error" and f.status == "new" for f in self.findings) else 0
         return 1 if self.count("error") else 0
 
     def as_json(self) -> dict:
@@ -190,7 +213,7 @@ def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[
                 dirs[:] = keep
                 for f in sorted(files):
                     path = Path(root) / f
-                    if f.startswith(".~huifang") or f == ".huifang-output":
+                    if f.startswith((".~huifang", LEDGER_FILE)) or f == ".huifang-output":
                         continue
                     if f.startswith("~$"):
                         skip.append((path, "Excel 或 WPS 打开文件时留下的锁文件"))
@@ -218,6 +241,7 @@ def default_period(as_of: date | None, since: date | None) -> tuple[date, date]:
     return as_of, since or date(as_of.year, 1, 1)
 
 
+LEDGER_FILE = "huifang-ledger.sqlite"     # the run ledger (and its journal) beside the workbooks is no input
 LARGE_FILE = 5_000_000      # bytes: a workbook this large takes seconds to read; `progress` is told first
 
 
@@ -231,6 +255,7 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
     books = []
+    inputs = []
     skipped: list = []
     for path in collect_paths(paths, skipped):
         path = path.absolute()
@@ -244,7 +269,9 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
         with paused_gc():
             book = read_workbook(path, contract)
             books.append(check_book(book, config, as_of, since, cal))
-    return Report(as_of, since, config, books, skipped)
+        inputs.append(input_facts(path))
+    assign_ids(books)
+    return Report(as_of, since, config, books, skipped, inputs)
 
 
 @contextmanager
@@ -288,6 +315,11 @@ def rule_hits(ctx: Context, config: Config, only=None):
 
 
 NO_CUSTOMERS = "“客户”表中没有客户，校验结果不能说明回访是否合规；请先填写客户、人员和回访记录"
+
+
+def assign_ids(books: list[BookResult]) -> None:
+    from generator.ledger.identity import assign
+    assign(books)
 
 
 def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: WorkCalendar) -> BookResult:
@@ -369,6 +401,8 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
     lines: list[str] = [style(summary, bold=True, fg="red" if report.exit_code else "green")]
     if len(report.books) > 1:
         lines += [f"  {one_line(str(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
+    lines += [style(one_line(line), dim=True) for line in header_lines(report)]
+    lines += [one_line(line) for line in _ledger_lines(report)]
     lines.append("")
     for b in report.books:
         lines.append(style(one_line(f"{b.path}（{b.unit}）：{_book_counts(b)}"), bold=True))
@@ -395,7 +429,7 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
                 when = ""
                 if f.days_late:
                     when = f"  {'逾期' if f.actual is None else '迟到'} {f.days_late} 天"
-                lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}")
+                lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}{_mark(f, style)}")
                 lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
                 lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
                 lines.append(style(f"        依据：{f.source if verbose else brief_source(f.rule)}", dim=True))
@@ -403,6 +437,7 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))
         lines.append("")
+    lines += _fixed_lines(report)
     if report.skipped:
         lines.append(f"跳过的文件 {len(report.skipped)} 个：")
         lines += [f"  {one_line(str(p))}：{why}" for p, why in report.skipped]
@@ -415,3 +450,40 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
         lines.append(style("（依据中的 000–004 是行业范本的编号，全文见 huifang rules 规则编号，或加 --verbose）", dim=True))
     lines.append(style(summary, bold=True, fg="red" if report.exit_code else "green"))
     return "\n".join(lines) + "\n"
+
+
+def _ledger_lines(report: Report) -> list[str]:
+    out = []
+    if report.recorded is not None:
+        out.append(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}）")
+    if report.since_run is not None or report.fail_on == "new" or any(f.status for f in report.findings):
+        new = sum(1 for f in report.findings if f.status == "new")
+        still = sum(1 for f in report.findings if f.status == "open")
+        base = (f"自运行 #{report.since_run}（检查日 {report.since_run_as_of}）以来" if report.since_run is not None
+                else "运行台账中还没有可对比的运行，全部发现都算新增；")
+        out.append(f"{base}新增 {new} 条，仍未改正 {still} 条，已改正 {len(report.fixed)} 条"
+                   + ("；退出码只计新增的错误（--fail-on new）" if report.fail_on == "new" else ""))
+    return out
+
+
+def _mark(f: Finding, style) -> str:
+    if f.status == "new":
+        return "  " + style("〔新增〕", fg="magenta", bold=True)
+    if f.status == "open":
+        return f"  〔仍未改正，首次 {f.first_seen}〕" if f.first_seen else "  〔仍未改正〕"
+    return ""
+
+
+def _fixed_lines(report: Report) -> list[str]:
+    if not report.fixed:
+        return []
+    lines = [f"自运行 #{report.since_run} 以来已改正 {len(report.fixed)} 条："]
+    for x in report.fixed:
+        where = x.sheet or "（整体）"
+        who = f"  客户 {x.customer}" if x.customer else ""
+        label = SEVERITY_LABEL.get(x.severity, x.severity)
+        title = RULES[x.rule].title if x.rule in RULES else ""
+        lines.append(one_line(f"  {x.unit}  {where}{who}  [{label}] {x.rule} {title}"
+                              + (f"  截止 {x.due}" if x.due else "") + (f"  首次 {x.first_seen}" if x.first_seen else "")))
+    lines.append("")
+    return lines

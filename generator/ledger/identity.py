@@ -1,0 +1,82 @@
+"""Stable identities of findings (issue 28): the same problem in the same record keeps its
+identity from one run to the next, wherever its row is.
+
+An identity is a fingerprint of the rule, the workbook's unit (营业部), the sheet, the record's
+own key (记录编号, 客户编号, 事件编号, 计划编号, 工号; for the sheets without a key column the
+columns listed in RECORD_KEYS) and the finding's column and due date - never the row number.
+A record without a key (the key cell empty) is known by its whole content. When one rule
+still finds two problems that agree in all of these (duplicate rows), they are told apart by
+their rows' content and then by their message without numbers, so an identity is unique
+within a report and does not depend on the order of rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+
+from generator.validate.provenance import canonical
+
+# sheets without a unique key column: the columns that name one of their records
+RECORD_KEYS = {"流失客户": ("客户编号", "流失日期"), "流失跟踪": ("客户编号", "联系时间", "联系员工"),
+               "回访报告": ("报告期",)}
+LENGTH = 20                         # hex digits of an identity (80 bits)
+_DIGITS = re.compile(r"\d+")
+
+
+def key_columns(spec) -> tuple[str, ...]:
+    return (spec.key,) if spec.key else RECORD_KEYS.get(spec.name, ())
+
+
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:LENGTH]
+
+
+class _Rows:
+    """Per sheet of one workbook: data index of an Excel row, a record's key and content."""
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.index: dict[str, dict[int, int]] = {}
+
+    def locate(self, sheet: str, row: int):
+        table = self.book.tables.get(sheet)
+        if table is None:
+            return None, None
+        where = self.index.get(sheet)
+        if where is None:
+            where = self.index[sheet] = {r: i for i, r in enumerate(table.rows)}
+        return table, where.get(row)
+
+    @staticmethod
+    def content(table, i: int) -> str:
+        return canonical([[name, values[i]] for name, values in sorted(table.cols.items())])
+
+
+def assign(books) -> None:
+    """Set `id` on every finding of these BookResults."""
+    groups: dict[str, list] = defaultdict(list)
+    for b in books:
+        rows = _Rows(b.book)
+        unit = b.unit
+        for f in b.findings:
+            record, at = None, None
+            if f.sheet is not None and f.row is not None:
+                table, i = rows.locate(f.sheet, f.row)
+                if i is not None:
+                    at = (table, i)
+                    key = [table.col(c)[i] for c in key_columns(table.spec)]
+                    record = key if any(v not in (None, "") for v in key) else ["#", rows.content(table, i)]
+                else:
+                    record = ["row", f.row]         # a header or a row outside the data
+            elif f.cell:
+                record = ["cell", f.cell]
+            base = _short(canonical([f.rule, unit, f.sheet, record, f.column, f.due]))
+            groups[base].append((f, at))
+    for base, found in groups.items():
+        if len(found) == 1:
+            found[0][0].id = base
+            continue
+        found.sort(key=lambda fa: (_Rows.content(*fa[1]) if fa[1] else "", _DIGITS.sub("#", fa[0].message)))
+        for n, (f, _) in enumerate(found, 1):
+            f.id = _short(f"{base}/{n}")

@@ -1,0 +1,125 @@
+"""The data of the status pages' trends (issue 28), as plain values for the site to draw:
+
+- per unit, errors and overdue callbacks over the recorded runs (the ledger);
+- per unit, errors and overdue callbacks as of each month-end of the check period, judged on the
+  workbooks already read (one pass of the rules per month-end, never a second read);
+- per unit, new and fixed findings of its last recorded run against the run before it;
+- the units ranked by urgency (overdue first, then errors), each with its direction.
+
+No personal data: counts, dates and run numbers only.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from generator.ledger.store import Store
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    run: int
+    recorded_at: str
+    as_of: date
+    errors: int
+    warnings: int
+    overdue: int
+    new: int
+    fixed: int
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month_end: date
+    errors: int
+    overdue: int
+
+
+@dataclass
+class UnitTrend:
+    unit: str
+    runs: list[RunPoint] = field(default_factory=list)
+    months: list[MonthPoint] = field(default_factory=list)
+
+    @property
+    def latest(self) -> RunPoint | None:
+        return self.runs[-1] if self.runs else None
+
+    @property
+    def new(self) -> int:
+        """New findings of the last recorded run against the unit's run before it."""
+        return self.latest.new if self.latest else 0
+
+    @property
+    def fixed(self) -> int:
+        return self.latest.fixed if self.latest else 0
+
+    @property
+    def direction(self) -> str:
+        """better / worse / same: the last two recorded runs, else the last two month-ends, by
+        overdue callbacks and then errors."""
+        points = [(p.overdue, p.errors) for p in self.runs] or [(m.overdue, m.errors) for m in self.months]
+        if len(points) < 2 or points[-1] == points[-2]:
+            return "same"
+        return "better" if points[-1] < points[-2] else "worse"
+
+    @property
+    def urgency(self) -> tuple:
+        """Sort key, most urgent first: overdue callbacks, then errors, now (the last month-end or run)."""
+        now = self.months[-1] if self.months else self.latest
+        overdue, errors = (now.overdue, now.errors) if now else (0, 0)
+        return (-overdue, -errors, self.direction != "worse", self.unit)
+
+
+def run_points(store: Store, units=None) -> dict[str, list[RunPoint]]:
+    """Per unit, one point per recorded run that judged it (several workbooks of a unit summed)."""
+    if store.head() is None:
+        return {}
+    rows = store.rows(
+        "SELECT b.unit, r.id, r.recorded_at, r.as_of, SUM(b.errors), SUM(b.warnings), SUM(b.overdue), "
+        "SUM(b.new), SUM(b.fixed) FROM ledger_books b JOIN ledger_runs r ON r.id = b.run_id "
+        "GROUP BY b.unit, r.id, r.recorded_at, r.as_of ORDER BY b.unit, r.id")
+    out: dict[str, list[RunPoint]] = {}
+    for unit, rid, at, as_of, errors, warnings, overdue, new, fixed in rows:
+        if units is None or unit in units:
+            out.setdefault(unit, []).append(RunPoint(rid, at, date.fromisoformat(as_of), int(errors), int(warnings),
+                                                     int(overdue), int(new), int(fixed)))
+    return out
+
+
+def month_ends(since: date, as_of: date) -> list[date]:
+    """Every month-end from `since` to `as_of` (both inclusive)."""
+    out = []
+    y, m = since.year, since.month
+    while True:
+        end = date(y, m, calendar.monthrange(y, m)[1])
+        if end > as_of:
+            return out
+        out.append(end)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def month_points(report) -> dict[str, list[MonthPoint]]:
+    """Per unit, errors and overdue callbacks as of each month-end of the report's check period,
+    judged on the workbooks the report already read."""
+    from generator.validate.run import check_book
+    out: dict[str, dict[date, list[int]]] = {}
+    for b in report.books:
+        cal = b.ctx.cal
+        for end in month_ends(report.since, report.as_of):
+            judged = check_book(b.book, report.config, end, report.since, cal)
+            counts = out.setdefault(b.unit, {}).setdefault(end, [0, 0])
+            counts[0] += judged.count("error")
+            counts[1] += sum(1 for f in judged.findings if f.overdue)
+    return {u: [MonthPoint(end, e, o) for end, (e, o) in sorted(by.items())] for u, by in out.items()}
+
+
+def unit_trends(report=None, store: Store | None = None) -> list[UnitTrend]:
+    """The trend of every unit of the report (or, without one, of the ledger), most urgent first."""
+    units = {b.unit for b in report.books} if report is not None else None
+    runs = run_points(store, units) if store is not None else {}
+    months = month_points(report) if report is not None else {}
+    names = sorted(units if units is not None else runs)
+    trends = [UnitTrend(u, runs.get(u, []), months.get(u, [])) for u in names]
+    return sorted(trends, key=lambda t: t.urgency)

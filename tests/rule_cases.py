@@ -26,6 +26,7 @@ class Case:
     as_of: str = "2025-06-30"
     since: str | None = None
     far: str = ""                    # DATA009: a stray cell planted in 回访记录 at this reference
+    twin: str = ""                   # DATA010: a hidden sheet of this name (header only) added to the workbook
 
 
 def fail(name, *changes, message, cell="", hits=1, **kw) -> Case:
@@ -132,6 +133,11 @@ CASES: dict[str, list[Case]] = {
         fail("远处的空格", far="XFD1", message="单元格 XFD1", cell="回访记录!XFD1"),
         fail("最后一行", far="A1048576", message="远离数据区"),
         ok("紧接数据区的单元格", far="A3"),
+    ],
+    "DATA010": [
+        fail("隐藏的旧表只差一个空格", twin="回访记录 ", message="未读取“回访记录 ”（隐藏）"),
+        fail("隐藏的旧表是全角名称", twin="回访记录\u3000", message="读取了“回访记录”"),
+        ok("名称确实不同的旧表", twin="回访记录（旧）"),
     ],
     # ------------------------------------------------------------------ deadlines
     "NEW001": [

@@ -46,6 +46,14 @@ def findings(book, tmp_path, rid: str, case: Case):
     path = book.write()
     if case.far:
         path = plant_far_cell(path, tmp_path / "far.xlsx", case.far)
+    if case.twin:
+        import openpyxl
+        wb = openpyxl.load_workbook(path)
+        stale = wb.create_sheet(case.twin)
+        stale.append(["记录编号", "客户编号", "回访类型"])
+        stale.sheet_state = "hidden"
+        path = tmp_path / "twin.xlsx"
+        wb.save(path)
     since = date.fromisoformat(case.since) if case.since else None
     report = validate_paths([path], configured(case, tmp_path) or load_config(None), date.fromisoformat(case.as_of),
                             since)

@@ -160,3 +160,11 @@ def data008(ctx: Context, s):
       fix="删除该单元格的内容（选中后按 Delete），或把备注移到数据区旁边。", group="data", sources=[_CONTRACT_SRC])
 def data009(ctx: Context, s):
     yield from _reader_problems(ctx, "DATA009")
+
+
+@rule("DATA010", WARNING, "名称只差空格或全角半角的工作表",
+      explain="两张工作表的名称只差空格或全角、半角（如一张旧的“回访记录”被隐藏，另一张“回访记录　”末尾多了全角空格），"
+              "huifang 读取可见的一张（名称完全相同的优先），并在此指出没有读取的那一张。",
+      fix="删除不用的那张工作表，或给它改一个不同的名称，免得别人填错表。", group="data", sources=[_CONTRACT_SRC])
+def data010(ctx: Context, s):
+    yield from _reader_problems(ctx, "DATA010")

@@ -231,7 +231,7 @@ def _read(path: Path, info, contract) -> Workbook:
                 problems.append(Problem("DATA001", spec.name, None, None, _missing_sheet(spec.name, info.sheets)))
             continue
         if others:
-            problems.append(Problem("DATA001", spec.name, None, None, _twin_sheets(sinfo, others)))
+            problems.append(Problem("DATA010", spec.name, None, None, _twin_sheets(sinfo, others)))
         wanted.append((spec, sinfo))
         for ref, value in sinfo.outliers.items():
             if sinfo.far_count > len(sinfo.outliers):

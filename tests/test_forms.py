@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 
 from generator.config import load_config
 from generator.documents import generate as G
-from generator.documents.render import FastTemplate, cn_date, cn_datetime
+from generator.documents.render import FastTemplate, box, cn_date, cn_datetime
 from generator.documents.templates import BUILDERS, NAMES, TEMPLATE_DIR
 from generator.workbook.reader import read_workbook
 
@@ -205,6 +205,7 @@ def test_plans_print_dates_and_staff_whole(example):
         text = "\n".join(pdf_text(pdf, p) for p in range(1, pages_of(pdf) + 1))
         common_checks("plan", text, pdf.name)
         for r in ctx["rows"]:
+            assert_whole(text, f"{r['method']}（{box(r['first'], '首次')}首次{box(r['first'], '常规')}常规）", pdf.name)
             assert_whole(text, cn_date(r["date"]), pdf.name)
             assert_whole(text, r["caller"], pdf.name)
             assert_whole(text, r["code"], pdf.name)
@@ -317,3 +318,33 @@ def test_every_kind_draws_simplified_chinese_glyphs(example, tmp_path):
     pages = {k: raster(p.with_suffix(".pdf")) for k, p in docs.items()}
     assert pages["songti"] == pages["sc"], "宋体的字形不是 Noto Serif CJK SC 的字形"
     assert pages["songti"] != pages["jp"], "比较不出 SC 与 JP 字形的差别"
+
+
+@needs_pdf
+def test_the_longest_values_still_fit_on_one_line(example, tmp_path):
+    """The widest values a form holds, in the widest digits LibreOffice may substitute (DejaVu Serif):
+    an 18-character ID ending in X, a fixed line with area code, the last day of the year with a
+    time, a three-character name with its 工号, 电子问卷 with the round boxes."""
+    out, u = example
+    lost = dict(G.lost_context(u, 1), id_number="11010519491231002X", phone="0755-88886666", mobile="19999999999",
+                lost_on=date(2025, 12, 31), staff="欧阳晓（S001）", filler="欧阳晓（H001）", assets=99999999.99,
+                email="wang.wu@example.com")   # longer e-mail addresses wrap at a dot
+    lost["contacts"] = [dict(lost["contacts"][0], time=datetime(2025, 12, 31, 23, 59), staff="欧阳晓（H001）")]
+    month, idx = G.plan_months(u, None, set())[0]
+    plan = G.plan_context(u, month, list(idx))
+    plan["rows"] = [dict(r, method="电子问卷", first="首次", date=date(2025, 12, 31), caller="欧阳晓（H003）")
+                    for r in plan["rows"]]
+    docs = {"lost": tmp_path / "lost.docx", "plan": tmp_path / "plan.docx"}
+    for kind, ctx in (("lost", lost), ("plan", plan)):
+        FastTemplate(TEMPLATE_DIR / NAMES[kind]).save(ctx, docs[kind])
+    G.to_pdf(list(docs.values()))
+    text = pdf_text(docs["lost"].with_suffix(".pdf"))
+    common_checks("lost", text, "lost")
+    for value in ("11010519491231002X", "0755-88886666", "19999999999", "2025年12月31日", "欧阳晓（S001）",
+                  "欧阳晓（H001）", "99,999,999.99", "wang.wu@example.com", "2025年12月31日 23:59"):
+        assert_whole(text, value, "lost")
+    text = pdf_text(docs["plan"].with_suffix(".pdf"))
+    common_checks("plan", text, "plan")
+    for value in ("电子问卷（☑首次☐常规）", "2025年12月31日", "欧阳晓（H003）"):
+        assert_whole(text, value, "plan")
+    keep_pictures(docs["lost"].with_suffix(".pdf"), "forms-lost-longest")

@@ -185,9 +185,10 @@ def build_plan() -> Document:
     doc = new_document(landscape=True)
     title(doc, "客户回访计划")
     line(doc, "部门：{{ unit }}　　　　　　　　编号：{{ number }}　　　　　　　　计划月份：{{ month }}")
-    # widths for the longest one-line values: 计划时间 2025年12月31日, 回访人员 a three-character
-    # name with its 工号 (DejaVu Serif digits, the widest a LibreOffice without Times New Roman uses)
-    t = table(doc, [1.3, 3.9, 4.4, 4.5, 4.4, 3.8, 3.4])
+    # widths for the longest one-line values: 回访方式 电子问卷（☐首次☑常规）, 计划时间 2025年12月31日,
+    # 回访人员 a three-character name with its 工号 (DejaVu Serif digits, the widest a LibreOffice
+    # without Times New Roman uses)
+    t = table(doc, [1.2, 3.3, 5.0, 4.6, 4.4, 3.8, 3.4])
     add_row(t, ["序号", "客户名称", "回访方式", "回访目的", "回访主题", "计划时间", "回访人员"], bold=True, header=True)
     add_row(t, ["{%tr for r in rows %}"])
     add_row(t, ["{{ r.seq }}", "{{ r.customer }}\n{{ r.code }}",
@@ -306,14 +307,14 @@ def build_report() -> Document:
 
 
 def build_lost() -> Document:
-    """The lost-customer file (流失客户档案表): 10 pt, 1.8 cm margins. The grid has a narrow second
+    """The lost-customer file (流失客户档案表): 10 pt, 1.6 cm margins. The grid has a narrow second
     column so that the upper rows pair a 4-character label with a value wide enough for a phone
     number or 工号, and the lower rows a longer label (其他需说明的情况) on one line; the third pair
     holds the widest values (身份证号码 of 18 characters, dates, e-mail)."""
-    doc = new_document(margins_cm=1.8, size=10)
+    doc = new_document(margins_cm=1.6, size=10)
     title(doc, "流失客户档案表")
     line(doc, "营业部名称：{{ unit }}　　　　　　填表人：{{ filler }}")
-    t = table(doc, [2.0, 1.4, 2.1, 1.9, 3.0, 2.3, 4.7])
+    t = table(doc, [2.0, 1.4, 2.1, 1.9, 3.1, 2.3, 5.0])
     add_row(t, ["客户姓名", ("{{ name }}", 2), "性别", "{{ sex }}", "流失日期", "{{ lost_on|cn_date }}"])
     add_row(t, ["资产市值", ("{{ assets|money }}", 2), "类别", "{{ grade }}", "身份证号码", "{{ id_number }}"])
     add_row(t, ["固定电话", ("{{ phone }}", 2), "手机", "{{ mobile }}", "电子邮箱", "{{ email }}"])
@@ -323,7 +324,7 @@ def build_lost() -> Document:
     add_row(t, [("其他需说明的情况", 2), ("{{ note }}", 5)], height_cm=1.0)
     doc.add_paragraph()
     line(doc, "后续联系记录", bold=True)
-    f = table(doc, [5.0, 3.2, 4.2, 2.6, 2.4])          # 联系时间 2025年12月31日 23:59 on one line
+    f = table(doc, [5.0, 3.2, 4.6, 2.6, 2.4])          # 联系时间 2025年12月31日 23:59 on one line
     add_row(f, ["联系时间", "联系员工", "交流内容", "客户反应", "备注"], bold=True, header=True)
     add_row(f, ["{%tr for x in contacts %}"])
     add_row(f, ["{{ x.time|cn_datetime }}", "{{ x.staff }}", "{{ x.content }}", "{{ x.reaction }}", "{{ x.note }}"])

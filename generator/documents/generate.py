@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from generator import scratch
+from generator import resources, scratch
 
 from generator.workbook import contract as K
 from generator.config import Config
@@ -414,6 +414,20 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
+SYSTEM_FONTS_CONF = Path("/etc/fonts/fonts.conf")
+
+
+def soffice_env(environ=None) -> dict:
+    """The environment for soffice: on a system with fontconfig (Linux, BSD), FONTCONFIG_FILE names
+    huifang's fonts.conf (the system configuration plus 宋体/SimSun and zh-CN → a Simplified Chinese
+    face), so a PDF never draws a Japanese face's glyphs. A FONTCONFIG_FILE the user set is kept."""
+    env = dict(os.environ if environ is None else environ)
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) and "FONTCONFIG_FILE" not in env \
+            and SYSTEM_FONTS_CONF.is_file():
+        env["FONTCONFIG_FILE"] = str(resources.path("fonts.conf"))
+    return env
+
+
 def to_pdf(docs: list[Path]) -> str:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
@@ -432,7 +446,7 @@ def to_pdf(docs: list[Path]) -> str:
                 try:
                     r = subprocess.run([soffice, env_arg, "--headless", "--norestore", "--convert-to", "pdf",
                                         "--outdir", str(folder), *map(str, chunk)],
-                                       capture_output=True, text=True, timeout=600)
+                                       capture_output=True, text=True, timeout=600, env=soffice_env())
                 except subprocess.TimeoutExpired:
                     raise OutputError(f"{folder}：LibreOffice 转换 PDF 超时") from None
                 missing = [d for d in chunk if not d.with_suffix(".pdf").exists()]

@@ -305,3 +305,31 @@ def test_libreoffice_reads_the_plan_rows_and_the_comments(book, tmp_path):
     wb = openpyxl.load_workbook(soffice_copy(copy, tmp_path))
     assert wb.sheetnames[0] == "校验结果" and wb["校验结果"]["B5"].value == "MTH001"
     assert "MTH001" in wb["回访记录"]["K2"].comment.text
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1000])
+@pytest.mark.parametrize("numbered", [True, False])
+def test_the_stream_gives_the_same_sheet_whatever_its_chunks(chunk, numbered, monkeypatch, tmp_path):
+    """Rows, tags and the end of the rows cut anywhere by the reads, rows with or without their
+    number: the same copy, byte for byte."""
+    part = corpus.sheet_parts(EXAMPLE)["回访记录"]
+    selected = with_part(EXAMPLE, tmp_path / "sel.xlsx", part, lambda d: re.sub(
+        rb'<row r="\d+"', b"<row" if not numbered else rb"\g<0>", d).replace(
+        b'<sheetView workbookViewId="0"', b'<sheetView tabSelected="1" workbookViewId="0"'))
+
+    def copy(name):
+        with P.Workbook(selected) as wb:
+            edit = wb.edit_sheet(part)
+            for r, c in ((2, 3), (3, 1), (3, 40), (7, 2), (60, 5), (400, 2), (401, 1)):
+                edit.at(r, c, lambda cell, base, r=r: P.set_text(cell, f"第{r}行", wb.ns))
+            other = corpus.sheet_parts(EXAMPLE)["客户"]
+            wb.edit_sheet(other).unselect = True
+            wb.save(tmp_path / name)
+        with zipfile.ZipFile(tmp_path / name) as z:
+            return z.read(part), z.read(other)
+    whole = copy("whole.xlsx")
+    monkeypatch.setattr(P, "CHUNK", chunk)
+    monkeypatch.setattr(P, "FAST_ABOVE", chunk * 100)     # the quick deflate of large parts, too
+    assert copy(f"cut{chunk}.xlsx") == whole
+    ws = openpyxl.load_workbook(tmp_path / "whole.xlsx")["回访记录"]
+    assert ws.cell(3, 40).value == "第3行" and ws.cell(401, 1).value == "第401行" and ws.cell(2, 3).value == "第2行"

@@ -139,6 +139,20 @@ def raw_copy(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile) -> bool:
     return True
 
 
+def _fast(info: zipfile.ZipInfo, size: int) -> zipfile.ZipInfo:
+    """A large streamed part is deflated at level 1: a third of the time of the default for about
+    a fifth more bytes (119 MB of sheet XML: 0.4 s and 11 MB against 1.2 s and 9 MB)."""
+    if size > FAST_ABOVE:
+        try:
+            info.compress_level = 1         # Python 3.13 on
+        except AttributeError:
+            info._compresslevel = 1         # what zipfile reads before 3.13
+    return info
+
+
+FAST_ABOVE = 16 << 20
+
+
 # ------------------------------------------------------------------ styles
 
 class Styles:
@@ -365,23 +379,16 @@ class Sheets:
     def edit(self, fh, out, edit: SheetEdit) -> None:
         """Stream the part from fh to out with the edit applied."""
         buf = b""
-        eof = False
 
-        def more() -> bool:
-            nonlocal buf, eof
-            if eof:
-                return False
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                eof = True
-                return False
-            buf += chunk
-            return True
+        def more() -> bytes:
+            return fh.read(CHUNK)
 
         # ---- the part before the rows: parsed as a small tree
         while (m := _SHEETDATA.search(buf)) is None:
-            if len(buf) > MAX_EDGE or not more():
+            chunk = more() if len(buf) <= MAX_EDGE else b""
+            if not chunk:
                 raise self.fail("中找不到 sheetData 或其前的内容过大")
+            buf += chunk
         root_start = re.search(rb"<(\w+:)?worksheet\b[^>]*>", buf[:m.start()])
         if root_start is None:
             raise self.fail("不是工作表")
@@ -407,11 +414,10 @@ class Sheets:
             buf = buf[m.end():]
             buf = self._rows(buf, out, rows, more)
         # ---- the part after the rows: parsed as a small tree
-        while True:
+        while chunk := more():
+            buf += chunk
             if len(buf) > MAX_EDGE:
                 raise self.fail("的行之后内容过大")
-            if not more():
-                break
         end = _ROOT_END.search(buf)
         if end is None:
             raise self.fail("不完整")
@@ -476,66 +482,93 @@ class Sheets:
         return 0
 
     def _rows(self, buf: bytes, out, rows: list, more) -> bytes:
-        """Copy the rows, editing the ones listed; returns what follows </sheetData>."""
+        """Copy the rows, editing the ones listed; returns what follows </sheetData>.
+
+        Bytes are written in runs, from `done` up to where an edit begins. Where every row of a
+        buffer starts `<row r="…"`, as spreadsheet programs write them, the next row to edit is
+        found with one search; otherwise each row start is looked at for its number."""
         pending = list(reversed(rows))      # (row, {col: edit}) still to write, the next one last
         last = 0
-        pos = 0
-        while True:
-            end = _SHEETDATA_END.search(buf, pos)
+        pos = done = 0
+        state = {}
+
+        def refresh(keep: int) -> None:
+            nonlocal buf, pos, done
+            out.write(memoryview(buf)[done:keep])
+            chunk = more()
+            if not chunk:
+                raise self.fail("不完整（没有 </sheetData>）")
+            buf, pos, done = buf[keep:] + chunk, 0, 0
+            look()
+
+        def look() -> None:
+            end = _SHEETDATA_END.search(buf)
             limit = end.start() if end else len(buf)
+            if pending and any(buf.find(u, 0, limit) != -1 for u in _UNSAFE):
+                raise self.fail("的行中含有 XML 注释、CDATA 或处理指令")
+            state.update(end=end, limit=limit,
+                         uniform=buf.count(b"<row", 0, limit) == buf.count(b'<row r="', 0, limit))
+
+        look()
+        while True:
+            end, limit = state["end"], state["limit"]
             if not pending:
                 # nothing left to change: copy up to the end of the rows without looking at them
                 if end is not None:
-                    out.write(memoryview(buf)[pos:end.end()])
+                    out.write(memoryview(buf)[done:end.end()])
                     return buf[end.end():]
-                keep = max(pos, len(buf) - 64)
-                out.write(memoryview(buf)[pos:keep])
-                buf, pos = buf[keep:], 0
-                if not more():
-                    raise self.fail("不完整（没有 </sheetData>）")
+                refresh(max(done, len(buf) - 64))
                 continue
-            if any(buf.find(u, pos, limit) != -1 for u in _UNSAFE):
-                raise self.fail("的行中含有 XML 注释、CDATA 或处理指令")
-            cut = False
+            target = pending[-1][0]
+            if state["uniform"]:
+                j = buf.find(b'<row r="%d"' % target, pos, limit)
+                if j != -1:
+                    pos = j                 # the rows before it are copied as they are
+                else:
+                    k = buf.rfind(b'<row r="', pos, limit)
+                    n = re.match(rb'<row r="(\d+)"', buf[k:k + 24]) if k != -1 else None
+                    if n is not None and int(n.group(1)) < target:
+                        last = int(n.group(1)) - 1
+                        pos = k             # every row here comes before the target
+                        if end is None:
+                            refresh(k)
+                            continue
             for m in _ROW.finditer(buf, pos, limit):
+                rm = _ROW_R.search(m.group(0))
+                r = int(rm.group(1)) if rm else last + 1
+                if r < target:
+                    last = r
+                    pos = m.end()           # the rest of this row is copied as it is, whatever chunk it is in
+                    continue
                 if m.group(2):
                     stop = m.end()
                 else:
                     close = b"</" + (m.group(1) or b"") + b"row>"
                     j = buf.find(close, m.end(), limit)
-                    if j == -1:
-                        cut = True          # the row goes on in the next chunk
+                    if j == -1:             # the row goes on in the next chunk
+                        refresh(m.start())
                         break
                     stop = j + len(close)
-                rm = _ROW_R.search(m.group(0))
-                r = int(rm.group(1)) if rm else last + 1
                 last = r
-                if pending[-1][0] < r:
-                    out.write(memoryview(buf)[pos:m.start()])
-                    pos = m.start()
+                out.write(memoryview(buf)[done:m.start()])
+                if target < r:              # rows the sheet does not have: put before this one
                     new = []
                     while pending and pending[-1][0] < r:
                         new.append(pending.pop())
                     self._new_rows(out, new)
                 if pending and pending[-1][0] == r:
-                    out.write(memoryview(buf)[pos:m.start()])
                     out.write(self._edit_row(buf[m.start():stop], r, pending.pop()[1]))
                 else:
-                    out.write(memoryview(buf)[pos:stop])
-                pos = stop
-                if not pending:
-                    break
-            if not pending:
-                continue
-            if end is not None and not cut:
-                out.write(memoryview(buf)[pos:end.start()])
-                self._new_rows(out, list(reversed(pending)))
-                pending = []
-                out.write(end.group(0))
-                return buf[end.end():]
-            buf, pos = buf[pos:], 0
-            if not more():
-                raise self.fail("不完整（没有 </sheetData>）")
+                    out.write(memoryview(buf)[m.start():stop])
+                done = pos = stop
+                break
+            else:
+                if end is not None:         # no row left at or after the target: the rest go last
+                    out.write(memoryview(buf)[done:end.start()])
+                    self._new_rows(out, list(reversed(pending)))
+                    out.write(end.group(0))
+                    return buf[end.end():]
+                refresh(pos)
 
     def _edit_row(self, data: bytes, r: int, edits: dict) -> bytes:
         wrap = self._wrapper(data)
@@ -929,7 +962,8 @@ class Workbook:
         edit = self.sheet_edits[name]
         streamer = Sheets(self.path, name)
         try:
-            with self.pkg.open(name) as fh, zout.open(self._info(info), "w", force_zip64=info.file_size > 1 << 30) as out:
+            with self.pkg.open(name) as fh, zout.open(_fast(self._info(info), info.file_size), "w",
+                                                      force_zip64=info.file_size > 1 << 30) as out:
                 streamer.edit(fh, out, edit)
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
             raise PackageError(f"{self.path}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None

@@ -343,6 +343,17 @@ _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
 _UNSAFE = (b"<!--", b"<![CDATA[", b"<?")
 
 
+def _end_of_rows(buf: bytes):
+    """The match of </sheetData> in buf, or None: found with a plain search, then checked."""
+    j = buf.find(b"sheetData")
+    while j != -1:
+        m = _SHEETDATA_END.match(buf, max(0, buf.rfind(b"<", max(0, j - 64), j)))
+        if m is not None and m.end() > j:
+            return m
+        j = buf.find(b"sheetData", j + 9)
+    return None
+
+
 class Sheets:
     """The sheet streamer: one worksheet part in, the edited part out."""
 
@@ -502,7 +513,7 @@ class Sheets:
             look()
 
         def look() -> None:
-            end = _SHEETDATA_END.search(buf)
+            end = _end_of_rows(buf)
             limit = end.start() if end else len(buf)
             if pending and any(buf.find(u, 0, limit) != -1 for u in _UNSAFE):
                 raise self.fail("的行中含有 XML 注释、CDATA 或处理指令")

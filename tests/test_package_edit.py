@@ -333,3 +333,18 @@ def test_the_stream_gives_the_same_sheet_whatever_its_chunks(chunk, numbered, mo
     assert copy(f"cut{chunk}.xlsx") == whole
     ws = openpyxl.load_workbook(tmp_path / "whole.xlsx")["回访记录"]
     assert ws.cell(3, 40).value == "第3行" and ws.cell(401, 1).value == "第401行" and ws.cell(2, 3).value == "第2行"
+
+
+@pytest.mark.parametrize("system", ["1900", "1904"])
+def test_dates_written_read_back_the_same_in_either_date_system(system, book, tmp_path):
+    from generator.planning import _date
+    src = book.write()
+    if system == "1904":
+        src = corpus.date1904(src, tmp_path / "d1904.xlsx")
+    t = read_workbook(src)["客户"]
+    col = openpyxl.utils.column_index_from_string(t.letter("开户日期"))
+    part = corpus.sheet_parts(src)["客户"]
+    with P.Workbook(src) as wb:
+        wb.edit_sheet(part).at(t.rows[0], col, _date(wb, date(2026, 1, 15)))
+        wb.save(tmp_path / "copy.xlsx")
+    assert read_workbook(tmp_path / "copy.xlsx")["客户"].col("开户日期")[0] == date(2026, 1, 15)

@@ -348,3 +348,39 @@ def test_dates_written_read_back_the_same_in_either_date_system(system, book, tm
         wb.edit_sheet(part).at(t.rows[0], col, _date(wb, date(2026, 1, 15)))
         wb.save(tmp_path / "copy.xlsx")
     assert read_workbook(tmp_path / "copy.xlsx")["客户"].col("开户日期")[0] == date(2026, 1, 15)
+
+
+def test_plan_that_cannot_edit_the_sheet_says_so_in_one_line_and_leaves_no_copy(tmp_path):
+    sheet = corpus.sheet_parts(EXAMPLE)["回访计划"]
+    src = with_part(EXAMPLE, tmp_path / "注释.xlsx", sheet, lambda d: d.replace(b"</sheetData>", b"<!-- x --></sheetData>"))
+    before = src.read_bytes()
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 2 and copy is None and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(src) in lines[0] and "XML 注释" in lines[0], r.stderr
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.name != ".huifang-output"]
+    assert src.read_bytes() == before
+
+
+def test_a_selected_chart_sheet_gives_up_its_tab_to_the_summary(book, tmp_path):
+    from openpyxl.chart import BarChart, Reference
+    book.sheets["回访记录"][0]["录音编号"] = None
+    wb = openpyxl.load_workbook(book.write())
+    cs = wb.create_chartsheet("图表")
+    chart = BarChart()
+    chart.add_data(Reference(wb["客户"], min_col=1, min_row=1, max_row=2))
+    cs.add_chart(chart)
+    wb.active = wb.sheetnames.index("图表")
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    wb.save(tmp_path / "plain.xlsx")
+    part = next(n for n in zipfile.ZipFile(tmp_path / "plain.xlsx").namelist() if n.startswith("xl/chartsheets/sheet"))
+    src = with_part(tmp_path / "plain.xlsx", tmp_path / "chart.xlsx", part, lambda d: d.replace(
+        b"<sheetView ", b'<sheetView tabSelected="1" '))
+    assert b'tabSelected="1"' in zipfile.ZipFile(src).read(part)
+    r, copy = annotate(src, tmp_path / "ann")
+    assert r.returncode == 1 and copy is not None, r.stderr
+    assert b"tabSelected" not in zipfile.ZipFile(copy).read(part)
+    out = openpyxl.load_workbook(copy)
+    assert out.active.title == "校验结果" and "图表" in out.sheetnames
+    assert findings(copy) == findings(src)

@@ -101,10 +101,8 @@ def _mark(wb: P.Workbook, b: BookResult) -> dict:
         links[(sheet, ref)] = (sh.name, ref)
     for sh in wb.sheets:                    # the summary becomes the one selected tab
         if sh.part and sh.name != SUMMARY:
-            scan = scans.get(sh.part) or wb.scan(sh.part)
-            scans[sh.part] = scan
-            if scan.selected:
-                wb.edit_sheet(sh.part).unselect = True
+            if scans[sh.part].selected if sh.part in scans else wb.selected(sh.part):
+                wb.unselect(sh)
     styles = wb.styles
     for part, cells in marks.items():
         edit = wb.edit_sheet(part)

@@ -340,6 +340,7 @@ _ROW_R = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
 _SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
+_SELECTED = re.compile(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']")
 _UNSAFE = (b"<!--", b"<![CDATA[", b"<?")
 
 
@@ -372,7 +373,7 @@ class Sheets:
         while chunk := fh.read(CHUNK):
             buf = tail + chunk
             if first:
-                out.selected = re.search(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']", buf[:1 << 16]) is not None
+                out.selected = _SELECTED.search(buf[:1 << 16]) is not None
                 first = False
             if b"mergeCell" in buf:
                 for m in _MERGE.finditer(buf):
@@ -647,6 +648,7 @@ class SheetRef:
     name: str
     part: str
     element: object           # its <sheet> element in workbook.xml
+    kind: str = "worksheet"   # or chartsheet, dialogsheet, macrosheet (the relationship type's last word)
 
 
 class Workbook:
@@ -805,7 +807,7 @@ class Workbook:
         for el in self.book.iter(f"{{{self.ns}}}sheet"):
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
             typ, part = targets.get(rid, ("", ""))
-            out.append(SheetRef(el.get("name", ""), self.pkg.find(part) or "", el))
+            out.append(SheetRef(el.get("name", ""), self.pkg.find(part) or "", el, typ.rsplit("/", 1)[-1]))
         return out
 
     def sheet(self, name: str) -> SheetRef | None:
@@ -836,6 +838,27 @@ class Workbook:
                 return Sheets.scan(fh)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
             raise PackageError(f"{self.path}：其中 {part} 已损坏，无法写出副本（{type(e).__name__}）") from None
+
+    def selected(self, part: str) -> bool:
+        """Whether the sheet's view has its tab selected (read from the part's first bytes only)."""
+        try:
+            with self.pkg.open(part) as fh:
+                head = fh.read(1 << 16)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError):
+            return False
+        return _SELECTED.search(head) is not None
+
+    def unselect(self, ref: SheetRef) -> None:
+        """The sheet's tab is no longer selected: a worksheet through its stream, any other
+        sheet (chart, dialog: small parts) as a tree."""
+        if ref.kind == "worksheet":
+            self.edit_sheet(ref.part).unselect = True
+            return
+        root = self.tree(ref.part)
+        for v in root.iter():
+            if _local(v.tag) == "sheetView":
+                v.attrib.pop("tabSelected", None)
+        self._touch(ref.part)
 
     def edit_sheet(self, part: str) -> SheetEdit:
         return self.sheet_edits.setdefault(part, SheetEdit())

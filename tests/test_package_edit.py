@@ -384,3 +384,17 @@ def test_a_selected_chart_sheet_gives_up_its_tab_to_the_summary(book, tmp_path):
     out = openpyxl.load_workbook(copy)
     assert out.active.title == "校验结果" and "图表" in out.sheetnames
     assert findings(copy) == findings(src)
+
+
+def test_summary_ends_with_what_falls_due_later(book, tmp_path):
+    book.sheets["客户"][0]["开户日期"] = date(2025, 6, 25)          # its callback falls due after the check
+    book.sheets["回访记录"][0]["录音编号"] = None
+    src = book.write()
+    report = validate_paths([src], load_config(None), date(2025, 6, 30))
+    assert report.pending and report.findings
+    r, copy = annotate(src, tmp_path / "ann")
+    ws = openpyxl.load_workbook(copy)["校验结果"]
+    levels = [ws.cell(i, 1).value for i in range(5, ws.max_row + 1)]
+    assert levels == ["错误"] * len(report.findings) + ["待办"] * len(report.pending)
+    due = report.pending[0].due
+    assert f"截止 {due}" in ws.cell(ws.max_row, 6).value and ws.auto_filter.ref == f"A4:H{ws.max_row}"

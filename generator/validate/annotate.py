@@ -4,7 +4,7 @@ and a summary sheet in front. The original is only read.
 The copy is the same package with a few parts changed (workbook/package.py): the flagged cells
 get a cell format with the severity's fill (cloned from the format they had), a classic comment
 (comments part and VML drawing, merged with the sheet's own comments), and the summary sheet
-校验结果 goes first: errors before warnings, an autofilter on its header row, wrapped text,
+校验结果 goes first: errors, then warnings, then what falls due later (待办), an autofilter on its header row, wrapped text,
 links to the cells, printed landscape one page wide with the header on every page. Everything
 else (VBA, drawings, shapes, extension lists) is copied byte for byte.
 """
@@ -236,7 +236,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
     level = {k: st.xf(0, fill=v, wrap=True) for k, v in FILL.items()}
     link = st.xf(0, font=st.font(color="0563C1", underline=True), wrap=True)
     findings = sorted(b.findings, key=lambda f: f.severity != "error")        # errors first, order kept
-    last = len(findings) + 4
+    last = len(findings) + len(b.pending) + 4
     ns = wb.ns
     out = io.BytesIO()
     hyperlinks = []
@@ -266,6 +266,12 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
                     if target:
                         hyperlinks.append(_el("hyperlink", {"ref": f"D{i}", "location": f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
                                                             "display": printable(str(f.where))[:255]}))
+                for i, p in enumerate(b.pending, len(findings) + 5):     # then what falls due later
+                    rule = RULES[p.rule]
+                    where = f"{p.sheet}!第{p.row}行" if p.sheet and p.row else (p.sheet or "（整体）")
+                    values = ("待办", p.rule, rule.title, where, p.customer, f"{p.message}（截止 {p.due}）",
+                              f"在 {p.due} 前完成{p.callback}", "；".join(str(s) for s in rule.sources))
+                    xf.write(_row(i, values, [wrap] * len(values)))
             xf.write(_el("autoFilter", {"ref": f"A4:H{last}"}))
             if hyperlinks:
                 xf.write(_el("hyperlinks", None, *hyperlinks))

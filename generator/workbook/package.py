@@ -9,7 +9,8 @@ loses what the loader does not know (shapes, extension lists). Here the copy is 
 - a worksheet that changes is streamed once: the rows the edit does not touch are copied as they
   are, the few it touches are parsed (lxml) and written back, new rows and cells are put in row
   and column order. The parts before and after the rows (dimension, views, merged cells,
-  legacyDrawing) are small and are edited as XML trees. Nothing holds the sheet as a tree;
+  legacyDrawing, extLst) are small and are edited as XML trees (same content; lxml may write
+  namespace declarations in another order). Nothing holds the sheet as a tree;
 - the small parts (workbook, relationships, content types, styles, comments) are edited as trees.
 
 The stream needs to tell rows apart by their bytes, which holds for every sheet a spreadsheet
@@ -661,7 +662,7 @@ class Workbook:
         except (zipfile.BadZipFile, OSError) as e:
             raise PackageError(f"{self.path}：无法打开工作簿以写出副本（{type(e).__name__}）") from None
         self.pkg = Package(self.path, self.zf)
-        self.replace: dict[str, Callable] = {}       # member -> writer(out) or bytes
+        self.replace: dict[str, bytes | None] = {}   # member -> new bytes (None: from its tree on save)
         self.added: dict[str, bytes] = {}
         self.dropped: set[str] = set()
         self.sheet_edits: dict[str, SheetEdit] = {}

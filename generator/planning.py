@@ -279,38 +279,59 @@ COLUMNS = ("计划编号", "客户编号", "回访类型", "回访方式", "首�
 
 
 def write_copy(plan: BookPlan, target: Path) -> None:
-    """The workbook with the plan rows appended to 回访计划, written whole to target."""
-    import openpyxl
-    from openpyxl.styles import Alignment
+    """The workbook with the plan rows appended to 回访计划, written whole to target.
+
+    The copy is the same package with that sheet (and the styles) changed: every other part,
+    VBA, drawings and shapes included, is copied byte for byte (workbook/package.py)."""
+    from generator.workbook import package as P
 
     source = plan.book.path
     if source.suffix.lower() not in COPYABLE or plan.book.format != "xlsx":
         _refuse_copy(source)
-    try:
-        wb = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm", rich_text=True)
-    except Exception as e:         # noqa: BLE001 - any reason the copy cannot be made is said in one line
-        raise OutputError(f"{source}：无法复制此工作簿以追加计划（{type(e).__name__}）") from None
+    with P.Workbook(source) as wb:
+        _plan_rows(wb, plan)
+        with atomic_path(target) as tmp:
+            wb.save(tmp)
+
+
+MERGE_SHIFT = 1000       # plan rows start below a merged range in their way, unless it reaches this far
+
+
+def _plan_rows(wb, plan: BookPlan) -> None:
+    """The edits: headers the sheet lacks, then one row per plan row after the last data row."""
+    from generator.workbook import package as P
+    from generator.workbook.inspect import col_index
+
     table = plan.book["回访计划"]
     spec = K.CONTRACT["回访计划"]
     if table.present and table.header_row is not None:
-        ws = wb[_sheet_named(wb, table.name)]
-        header = table.header_row
-        letters = {n: openpyxl.utils.column_index_from_string(table.letter(n)) for n in COLUMNS if table.has(n)}
-        nxt = max([ws.max_column, *letters.values()]) + 1
-        for n in COLUMNS:
-            if n not in letters:
-                ws.cell(header, nxt, n)
-                letters[n] = nxt
-                nxt += 1
+        sheet = wb.sheet(table.name)
+        if sheet is None or not sheet.part:
+            raise OutputError(f"{plan.book.path}：找不到工作表“{table.name}”的部件，无法追加计划")
+        part, header = sheet.part, table.header_row
+        letters = {n: col_index(table.letter(n)) + 1 for n in COLUMNS if table.has(n)}
+        taken = [*letters.values(), *(col_index(x) + 1 for x in table.extra_letters.values())]
+        nxt = max(taken, default=0) + 1
+        missing = [n for n in COLUMNS if n not in letters]
+        if nxt + len(missing) - 1 > P.MAX_COL:
+            raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”已用到最后一列，无法再添加计划所需的列")
+        edit = wb.edit_sheet(part)
+        for n in missing:
+            edit.at(header, nxt, _text(wb, n))
+            letters[n] = nxt
+            nxt += 1
         row = max(table.rows, default=header) + 1
+        row = _below_merges(wb, plan, sheet, part, row, edit, sorted(letters.values()))
     else:
-        ws = wb.create_sheet("回访计划")
-        header = 1
-        letters = {n: j for j, n in enumerate((c.name for c in spec.columns), 1)}
+        part = wb.add_sheet("回访计划", (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                         f'<worksheet xmlns="{wb.ns}"><sheetData/></worksheet>').encode())
+        edit = wb.edit_sheet(part)
+        letters = {c.name: j for j, c in enumerate(spec.columns, 1)}
         for n, j in letters.items():
-            ws.cell(1, j, n)
+            edit.at(1, j, _text(wb, n))
         row = 2
-    wrap = Alignment(wrap_text=True, vertical="top")
+    if row + len(plan.rows) - 1 > P.MAX_ROW:
+        raise OutputError(f"{plan.book.path}：工作表“回访计划”没有足够的空行追加 {len(plan.rows)} 行计划")
     for r in plan.rows:
         values = {"计划编号": r.id, "客户编号": r.customer, "回访类型": r.kind, "回访方式": r.method,
                   "首次或常规": r.first, "回访目的": r.purpose, "回访主题": TOPICS.get(r.kind, "服务满意度"),
@@ -318,31 +339,77 @@ def write_copy(plan: BookPlan, target: Path) -> None:
         for n, v in values.items():
             if v is None:
                 continue
-            cell = ws.cell(row, letters[n], v)
             if isinstance(v, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif n == "回访目的":
-                cell.alignment = wrap
+                edit.at(row, letters[n], _date(wb, v))
             else:
-                cell.number_format = "@"
+                edit.at(row, letters[n], _text(wb, v, wrap=n == "回访目的"))
         row += 1
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
 
 
-COPYABLE = (".xlsx", ".xlsm")            # the workbooks openpyxl can copy with the plan rows added
+def _text(wb, value: str, wrap: bool = False):
+    """A cell edit: the value as text (format @, or wrapped at the top for long text)."""
+    from generator.workbook import package as P
+    from generator.workbook.values import printable
+
+    def edit(c, base: int) -> None:
+        P.set_text(c, printable(str(value))[:32767], wb.ns)
+        c.set("s", str(wb.styles.xf(base, wrap=True) if wrap else wb.styles.xf(base, numfmt="@")))
+    return edit
+
+
+def _date(wb, value: date):
+    from generator.workbook import package as P
+
+    def edit(c, base: int) -> None:
+        P.set_number(c, P.serial(value, wb.date1904), wb.ns)
+        c.set("s", str(wb.styles.xf(base, numfmt="yyyy-mm-dd")))
+    return edit
+
+
+def _below_merges(wb, plan: BookPlan, sheet, part: str, row: int, edit, cols: list[int]) -> int:
+    """The first plan row: below any merged range the rows would write into. A range reaching
+    more than MERGE_SHIFT rows below is unmerged instead (its first cell keeps its value); the
+    plan's notes say which."""
+    from generator.workbook import package as P
+
+    merges = wb.scan(part).merges
+    n = max(len(plan.rows), 1)
+    lo, hi = min(cols), max(cols)
+
+    def blocking(r0):
+        return [m for m in merges if m[0] <= r0 + n - 1 and m[2] >= r0 and m[1] <= hi and m[3] >= lo]
+
+    start = row
+    while (found := blocking(row)) and max(m[2] for m in found) + 1 - start <= MERGE_SHIFT:
+        row = max(m[2] for m in found) + 1
+    found = blocking(row)
+    if found:
+        row = start
+        found = blocking(row)
+        refs = {f"{P.cell_ref(m[0], m[1])}:{P.cell_ref(m[2], m[3])}" for m in found}
+
+        def unmerge(root, ns):
+            for mc in list(root.iter(f"{{{ns}}}mergeCell")):
+                if mc.get("ref", "").replace("$", "") in refs:
+                    mc.getparent().remove(mc)
+            for mcs in list(root.iter(f"{{{ns}}}mergeCells")):
+                if len(mcs) == 0:
+                    mcs.getparent().remove(mcs)
+                else:
+                    mcs.set("count", str(len(mcs)))
+        edit.tail.append(unmerge)
+        plan.notes.append(f"工作表“{sheet.name}”的合并单元格 {'、'.join(sorted(refs))} 与追加的计划行重叠，"
+                          f"已在副本中取消合并（左上角单元格的内容保留），计划行从第 {row} 行起")
+    elif row != start:
+        plan.notes.append(f"工作表“{sheet.name}”第 {start} 行起有合并单元格，计划行从其下方第 {row} 行起写入")
+    return row
+
+
+COPYABLE = (".xlsx", ".xlsm")            # the workbooks whose package can be copied with the plan rows added
 
 
 def _refuse_copy(source: Path) -> None:
     raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；请先用 Excel 或 WPS 另存为 .xlsx 再运行")
-
-
-def _sheet_named(wb, name: str) -> str:
-    """The sheet the reader took for `name` (it matches names as it matches headers)."""
-    from generator.workbook.values import norm_header
-    if name in wb.sheetnames:
-        return name
-    return next(n for n in wb.sheetnames if norm_header(n) == norm_header(name))
 
 
 def summary(plan: BookPlan, copy: Path) -> str:

@@ -227,7 +227,9 @@ def test_annotate_marks_a_finding_inside_a_merged_range(book, tmp_path):
     assert marked.comment is not None and marked.comment.text.count("MTH001") == 2   # both records, one cell
 
 
-def test_annotate_skips_a_workbook_it_cannot_copy_and_still_reports(book, tmp_path):
+def test_annotate_copies_a_huge_merge_quickly_and_skips_what_it_cannot_copy(book, tmp_path):
+    """A merge over a billion cells costs the package edit nothing; a sheet whose rows hold an XML
+    comment is not guessed at: named, skipped, and the report stands."""
     src = book.write()
     part = corpus.sheet_parts(src)["客户"]
     p = corpus.rewrite(src, tmp_path / "bigmerge.xlsx", lambda n, d: d.replace(
@@ -237,4 +239,13 @@ def test_annotate_skips_a_workbook_it_cannot_copy_and_still_reports(book, tmp_pa
     r = run("validate", p, "--as-of", "2025-06-30", "--annotate", tmp_path / "ann")
     assert time.perf_counter() - t < 60
     assert r.returncode == 1 and "共 1 个工作簿" in r.stdout and "合并单元格 A900:XFD1000000" in r.stdout
-    assert "未写出标注副本" in r.stderr and "合并单元格" in r.stderr and "Traceback" not in r.stderr
+    assert "已写出标注副本 1 个" in r.stderr and "Traceback" not in r.stderr
+    book.sheets["回访记录"][0]["录音编号"] = None
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    q = corpus.rewrite(src, tmp_path / "comment.xlsx", lambda n, d: d.replace(b"</sheetData>", b"<!-- x --></sheetData>")
+                       if n == part else d)
+    r = run("validate", q, "--as-of", "2025-06-30", "--annotate", tmp_path / "ann2")
+    assert r.returncode == 1 and "MTH001" in r.stdout
+    assert "未写出标注副本" in r.stderr and "XML 注释" in r.stderr and "Traceback" not in r.stderr
+    assert not list((tmp_path / "ann2").glob("*.xlsx"))

@@ -1,29 +1,35 @@
 """`--annotate DIR`: a copy of each workbook with every finding's cell filled and commented,
-and a summary sheet in front. The original is only read."""
+and a summary sheet in front. The original is only read.
+
+The copy is the same package with a few parts changed (workbook/package.py): the flagged cells
+get a cell format with the severity's fill (cloned from the format they had), a classic comment
+(comments part and VML drawing, merged with the sheet's own comments), and the summary sheet
+校验结果 goes first: errors, then warnings, then what falls due later (待办), an autofilter on its header row, wrapped text,
+links to the cells, printed landscape one page wide with the header on every page. Everything
+else (VBA, drawings, shapes, extension lists) is copied byte for byte.
+"""
 from __future__ import annotations
 
+import io
 import re
-import zipfile
 from collections import defaultdict
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from openpyxl import load_workbook
-from openpyxl.cell.cell import MergedCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from lxml import etree
 
 from generator.output import PRIVATE_FILE, OutputError, atomic_path, prepare_dir, unique_names
-from generator.workbook.inspect import col_index
 from generator.rules import RULES, SEVERITY_LABEL
 from generator.validate import BookResult, Report
+from generator.workbook import package as P
 from generator.workbook.values import printable
 
-FILL = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
+FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
 SUMMARY = "校验结果"
-
-
-MAX_MERGED_CELLS = 1_000_000       # openpyxl makes an object per merged cell: beyond this, no copy
+COLUMNS = ("级别", "规则", "标题", "位置", "客户编号", "说明", "处理建议", "依据")
+WIDTHS = (6, 9, 24, 16, 11, 60, 40, 40)
+AUTHOR = "huifang"
+VML = ("urn:schemas-microsoft-com:vml", "urn:schemas-microsoft-com:office:office",
+       "urn:schemas-microsoft-com:office:excel")
 
 
 class NotAnnotated(Exception):
@@ -55,120 +61,249 @@ def annotate(report: Report, out_dir: Path, warn=None) -> list[Path]:
     return written
 
 
-def _merged_area(path: Path) -> int:
-    """How many cells the workbook's merged ranges cover (read from the sheets' XML, not loaded)."""
-    total = 0
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if "worksheets/" in info.filename.replace("\\", "/") and info.filename.endswith(".xml"):
-                with zf.open(info) as fh:
-                    tail = b""
-                    while chunk := fh.read(1 << 22):
-                        buf = tail + chunk
-                        for a, r1, b, r2 in re.findall(rb'<(?:\w+:)?mergeCell\b[^>]*?ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', buf):
-                            cols = col_index(b.decode()) - col_index(a.decode()) + 1
-                            total += max(cols, 1) * max(int(r2) - int(r1) + 1, 1)
-                        tail = buf[-256:]
-    return total
-
-
-def _printable(ws, last_row: int) -> None:
-    """The summary sheet prints as a table: landscape A4, one page wide, wrapped text, the header
-    row repeated on every page."""
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in ws.iter_rows(min_row=4, max_row=last_row):
-        for cell in row:
-            cell.alignment = wrap
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "4:4"
-    ws.print_options.gridLines = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-
-
-def _writable(ws, ref: str):
-    """The cell to mark: a cell inside a merged range is marked at the range's first cell."""
-    cell = ws[ref]
-    if isinstance(cell, MergedCell):
-        for rng in ws.merged_cells.ranges:
-            if ref in rng:
-                return ws.cell(rng.min_row, rng.min_col)
-    return cell
-
-
-def _text(cell, value) -> None:
-    """Write a value that stays text, never a formula (=, +, -, @ are kept as typed)."""
-    if isinstance(value, str):
-        value = printable(value)[:32767]
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
 def annotate_book(b: BookResult, report: Report, target: Path) -> None:
-    if b.book.format != "xlsx":
+    if b.book.format != "xlsx" or b.path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise NotAnnotated("标注副本只能按 .xlsx 写出，请把工作簿另存为 .xlsx 后再加 --annotate")
-    if _merged_area(b.path) > MAX_MERGED_CELLS:
-        raise NotAnnotated("合并单元格覆盖的范围过大，请取消数据区以外的大范围合并")
-    keep_vba = b.path.suffix.lower() == ".xlsm"
     try:
-        wb = load_workbook(b.path, keep_vba=keep_vba, rich_text=False)
-    except Exception as e:
-        raise NotAnnotated(f"写出副本的程序无法打开这个工作簿：{type(e).__name__}") from None
+        with P.Workbook(b.path) as wb:
+            links = _mark(wb, b)
+            _summary(wb, b, report, links)
+            with atomic_path(target, PRIVATE_FILE) as tmp:
+                wb.save(tmp)
+    except P.PackageError as e:
+        raise NotAnnotated(str(e).removeprefix(f"{b.path}：")) from None
+
+
+# ------------------------------------------------------------------ the flagged cells
+
+def _mark(wb: P.Workbook, b: BookResult) -> dict:
+    """Fill and comment each finding's cell; returns (sheet, cell) -> (real sheet name, cell marked)."""
     by_cell: dict[tuple, list] = defaultdict(list)
     for f in b.findings:
         if f.cell:
             by_cell[(f.sheet, f.cell)].append(f)
-    names = {ws.title: ws for ws in wb.worksheets}
-    real_name = {}
-    for sheet in {s for s, _ in by_cell}:
-        real_name[sheet] = sheet if sheet in names else next((n for n in names if n.replace(" ", "") == sheet), None)
-    marks: dict[tuple, tuple] = {}          # findings of a merged range go to its first cell, together
+    links = {}
+    marks: dict[str, dict] = defaultdict(dict)          # part -> (row, col) -> findings
+    scans: dict[str, P.SheetScan] = {}
     for (sheet, ref), found in by_cell.items():
-        name = real_name.get(sheet)
-        if name is None:
+        sh = wb.sheet(sheet)
+        pos = P.split_ref(ref)
+        if sh is None or not sh.part or pos is None:
             continue
-        cell = _writable(names[name], ref)
-        key = (name, cell.coordinate)
-        marks[key] = (cell, marks.get(key, (cell, []))[1] + found)
-    for cell, found in marks.values():
-        worst = "error" if any(f.severity == "error" for f in found) else "warning"
-        cell.fill = FILL[worst]
-        text = printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))
-        cell.comment = Comment(text[:30000], "huifang")
-        cell.comment.width, cell.comment.height = 320, 40 + 20 * min(len(found) * 2, 12)
+        if sh.part not in scans:
+            scans[sh.part] = wb.scan(sh.part)
+        r, c = pos
+        for r0, c0, r1, c1 in scans[sh.part].merges:      # a cell of a merged range: marked at its first cell
+            if r0 <= r <= r1 and c0 <= c <= c1:
+                r, c = r0, c0
+                break
+        marks[sh.part].setdefault((r, c), []).extend(found)
+        links[(sheet, ref)] = (sh.name, ref)
+    for sh in wb.sheets:                    # the summary becomes the one selected tab
+        if sh.part and sh.name != SUMMARY:
+            if scans[sh.part].selected if sh.part in scans else wb.selected(sh.part):
+                wb.unselect(sh)
+    styles = wb.styles
+    for part, cells in marks.items():
+        edit = wb.edit_sheet(part)
+        texts = {}
+        for (r, c), found in cells.items():
+            worst = "error" if any(f.severity == "error" for f in found) else "warning"
+            edit.at(r, c, _restyle(styles, FILL[worst]))
+            texts[(r, c)] = (printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000], len(found))
+        _comments(wb, part, texts, scans[part], edit)
+    return links
 
-    if SUMMARY in names:
-        del wb[SUMMARY]
-    ws = wb.create_sheet(SUMMARY, 0)
-    ws.sheet_properties.tabColor = "C00000"
-    head = [f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项",
-            f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {b.path.name}"]
-    for r, line in enumerate(head, 1):
-        _text(ws.cell(r, 1), line)
-        ws.cell(r, 1).font = Font(bold=r == 1, size=12 if r == 1 else 10)
-    cols = ("级别", "规则", "标题", "位置", "客户编号", "说明", "处理建议", "依据")
-    for j, h in enumerate(cols, 1):
-        c = ws.cell(4, j, h)
-        c.font = Font(bold=True)
-    for i, f in enumerate(b.findings, 5):
-        rule = RULES[f.rule]
-        values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
-                  "；".join(str(s) for s in rule.sources))
-        for j, v in enumerate(values, 1):
-            _text(ws.cell(i, j), v)
-        ws.cell(i, 1).fill = FILL[f.severity]
-        if f.cell and real_name.get(f.sheet):
-            link = ws.cell(i, 4)
-            link.hyperlink = f"#'{real_name[f.sheet]}'!{f.cell}"
-            link.font = Font(color="0563C1", underline="single")
-    for j, w in enumerate((6, 9, 24, 16, 11, 60, 40, 40), 1):
-        ws.column_dimensions[get_column_letter(j)].width = w
-    ws.freeze_panes = "A5"
-    _printable(ws, len(b.findings) + 4)
-    wb.active = 0
-    with atomic_path(target, PRIVATE_FILE) as tmp:
-        wb.save(tmp)
+
+def _restyle(styles: P.Styles, rgb: str):
+    def edit(c, base: int) -> None:
+        c.set("s", str(styles.xf(base, fill=rgb)))
+    return edit
+
+
+def _comments(wb: P.Workbook, part: str, texts: dict, scan: P.SheetScan, edit: P.SheetEdit) -> None:
+    """Classic comments (what Excel, WPS and LibreOffice all show), merged into the sheet's own."""
+    ns = wb.ns
+    q = lambda t: f"{{{ns}}}{t}"        # noqa: E731
+    targets = wb.targets(part)
+    existing = next((p for t, p in targets.values() if t.endswith("/comments") and wb.exists(p)), None)
+    if existing:
+        root = wb.tree(existing)
+        wb._touch(existing)
+    else:
+        existing = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
+        root = etree.Element(q("comments"), nsmap={None: ns})
+        wb._trees[existing] = root
+        wb.added[existing] = b""
+        wb.add_rel(part, "comments", existing)
+        wb.content_type(existing, P.CT["comments"])
+    authors = root.find(q("authors"))
+    if authors is None:
+        authors = etree.Element(q("authors"))
+        root.insert(0, authors)
+    names = [a.text for a in authors]
+    if AUTHOR not in names:
+        etree.SubElement(authors, q("author")).text = AUTHOR
+        names.append(AUTHOR)
+    author = str(names.index(AUTHOR))
+    clist = root.find(q("commentList"))
+    if clist is None:
+        clist = etree.SubElement(root, q("commentList"))
+    have = {P.split_ref(c.get("ref", "")): c for c in clist}
+    shapes = []
+    for (r, c), (text, n) in sorted(texts.items()):
+        old = have.get((r, c))
+        if old is not None:              # the cell's own comment stays, ours follows it
+            body = old.find(q("text"))
+            if body is None:
+                body = etree.SubElement(old, q("text"))
+            for t in body.findall(q("t")):
+                run = etree.Element(q("r"))
+                t.addprevious(run)
+                run.append(t)
+            run = etree.SubElement(body, q("r"))
+            t = etree.SubElement(run, q("t"))
+            t.text = "\n" + text
+            t.set(P.XML_SPACE, "preserve")
+            continue
+        el = etree.SubElement(clist, q("comment"), ref=P.cell_ref(r, c), authorId=author)
+        t = etree.SubElement(etree.SubElement(el, q("text")), q("t"))
+        t.text = text
+        t.set(P.XML_SPACE, "preserve")
+        shapes.append((r, c, 40 + 20 * min(n * 2, 12)))
+    order = sorted(clist, key=lambda e: P.split_ref(e.get("ref", "")) or (0, 0))
+    clist[:] = order
+    if not shapes:
+        return
+    rid = scan.legacy_rid
+    vml = targets.get(rid, (None, None))[1] if rid else None
+    if vml and wb.exists(vml):
+        data = wb.read(vml)
+        used = [int(x) for x in re.findall(rb"_x0000_s(\d+)", data)]
+        first = max(used, default=1024) + 1
+        body = b"".join(_shape(r, c, h, first + k) for k, (r, c, h) in enumerate(shapes))
+        if b"_x0000_t202" not in data:
+            body = _SHAPETYPE + body
+        end = data.rfind(b"</xml>")
+        if end == -1:
+            raise P.PackageError(f"{wb.path}：其中 {vml} 不是可识别的批注绘图，无法合并批注")
+        wb.replace[vml] = data[:end] + body + data[end:]
+    else:
+        block = 1 + max([int(x) for name in wb.pkg.infos if name.lower().endswith(".vml")
+                         for x in re.findall(rb'data="(\d+)', wb.read(name))] + [
+                         int(x) for name, d in wb.added.items() if name.endswith(".vml")
+                         for x in re.findall(rb'data="(\d+)', d)], default=0)
+        vml = wb.new_part(str(PurePosixPath(wb.book_part).parent / "drawings" / "vmlDrawing{}.vml"))
+        wb.added[vml] = (
+            b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+            b'<o:idmap v:ext="edit" data="%d"/></o:shapelayout>' % block + _SHAPETYPE
+            + b"".join(_shape(r, c, h, block * 1024 + 1 + k) for k, (r, c, h) in enumerate(shapes)) + b"</xml>")
+        rid = wb.add_rel(part, "vmlDrawing", vml)
+        wb.content_type(vml, P.CT["vml"], default_ext="vml")
+        edit.tail.append(P.add_legacy_drawing(rid, wb.rel_ns))
+
+
+_SHAPETYPE = (b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+              b'<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+
+
+def _shape(r: int, c: int, height: int, sid: int) -> bytes:
+    """A hidden note box beside the cell (row and column 1-based), 320 px wide."""
+    rows = max(3, height // 20)
+    return (f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
+            f'margin-top:1.5pt;width:240pt;height:{height * 3 // 4}pt;z-index:{sid % 1024};visibility:hidden" '
+            f'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            f'<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            f'<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+            f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{c}, 15, {max(r - 2, 0)}, 10, {c + 4}, 15, {max(r - 2, 0) + rows}, 4</x:Anchor>'
+            f'<x:AutoFill>False</x:AutoFill><x:Row>{r - 1}</x:Row><x:Column>{c - 1}</x:Column>'
+            f'</x:ClientData></v:shape>').encode()
+
+
+# ------------------------------------------------------------------ the summary sheet
+
+def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None:
+    old = next((s for s in wb.sheets if s.name == SUMMARY), None)
+    if old is not None:
+        wb.remove_sheet(old)
+    st = wb.styles
+    wrap = st.xf(0, wrap=True)
+    title = st.xf(0, font=st.font(bold=True, size=12))
+    line = st.xf(0, font=st.font(size=10))
+    head = st.xf(0, font=st.font(bold=True), wrap=True)
+    level = {k: st.xf(0, fill=v, wrap=True) for k, v in FILL.items()}
+    link = st.xf(0, font=st.font(color="0563C1", underline=True), wrap=True)
+    findings = sorted(b.findings, key=lambda f: f.severity != "error")        # errors first, order kept
+    last = len(findings) + len(b.pending) + 4
+    ns = wb.ns
+    out = io.BytesIO()
+    hyperlinks = []
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration(standalone=True)
+        with xf.element(f"{{{ns}}}worksheet", nsmap={None: ns, "r": wb.rel_ns}):
+            xf.write(_el("sheetPr", None, _el("tabColor", {"rgb": "FFC00000"}), _el("pageSetUpPr", {"fitToPage": "1"})))
+            xf.write(_el("dimension", {"ref": f"A1:H{last}"}))
+            xf.write(_el("sheetViews", None, _el("sheetView", {"tabSelected": "1", "workbookViewId": "0"},
+                     _el("pane", {"ySplit": "4", "topLeftCell": "A5", "activePane": "bottomLeft", "state": "frozen"}),
+                     _el("selection", {"pane": "bottomLeft", "activeCell": "A5", "sqref": "A5"}))))
+            xf.write(_el("sheetFormatPr", {"defaultRowHeight": "15"}))
+            xf.write(_el("cols", None, *(_el("col", {"min": str(j), "max": str(j), "width": str(w), "customWidth": "1"})
+                                         for j, w in enumerate(WIDTHS, 1))))
+            with xf.element("sheetData"):
+                counts = f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
+                xf.write(_row(1, [counts], [title]))
+                xf.write(_row(2, [f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {b.path.name}"], [line]))
+                xf.write(_row(4, COLUMNS, [head] * len(COLUMNS)))
+                for i, f in enumerate(findings, 5):
+                    rule = RULES[f.rule]
+                    values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
+                              "；".join(str(s) for s in rule.sources))
+                    target = links.get((f.sheet, f.cell)) if f.cell else None
+                    styles = [level[f.severity], wrap, wrap, link if target else wrap, wrap, wrap, wrap, wrap]
+                    xf.write(_row(i, values, styles))
+                    if target:
+                        hyperlinks.append(_el("hyperlink", {"ref": f"D{i}", "location": f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
+                                                            "display": printable(str(f.where))[:255]}))
+                for i, p in enumerate(b.pending, len(findings) + 5):     # then what falls due later
+                    rule = RULES[p.rule]
+                    where = f"{p.sheet}!第{p.row}行" if p.sheet and p.row else (p.sheet or "（整体）")
+                    values = ("待办", p.rule, rule.title, where, p.customer, f"{p.message}（截止 {p.due}）",
+                              f"在 {p.due} 前完成{p.callback}", "；".join(str(s) for s in rule.sources))
+                    xf.write(_row(i, values, [wrap] * len(values)))
+            xf.write(_el("autoFilter", {"ref": f"A4:H{last}"}))
+            if hyperlinks:
+                xf.write(_el("hyperlinks", None, *hyperlinks))
+            xf.write(_el("printOptions", {"gridLines": "1"}))
+            xf.write(_el("pageMargins", {"left": "0.4", "right": "0.4", "top": "0.75", "bottom": "0.75",
+                                         "header": "0.3", "footer": "0.3"}))
+            xf.write(_el("pageSetup", {"paperSize": "9", "orientation": "landscape", "fitToWidth": "1",
+                                       "fitToHeight": "0"}))
+    wb.add_sheet(SUMMARY, out.getvalue(), front=True)
+    quoted = "'" + SUMMARY + "'"
+    wb.defined_name("_xlnm._FilterDatabase", 0, f"{quoted}!$A$4:$H${last}", hidden=True)
+    wb.defined_name("_xlnm.Print_Titles", 0, f"{quoted}!$4:$4")
+    wb.activate_first()
+
+
+def _el(tag: str, attrib: dict | None = None, *children):
+    """An element of the sheet's default namespace (written without a prefix by the writer)."""
+    el = etree.Element(tag, attrib or {})
+    el.extend(children)
+    return el
+
+
+def _row(r: int, values, styles) -> etree._Element:
+    row = etree.Element("row", r=str(r))
+    for j, (v, s) in enumerate(zip(values, styles), 1):
+        c = etree.SubElement(row, "c", r=P.cell_ref(r, j), s=str(s))
+        if v is None or v == "":
+            continue
+        text = printable(str(v))[:32767]
+        c.set("t", "inlineStr")
+        t = etree.SubElement(etree.SubElement(c, "is"), "t")
+        t.text = text
+        if text != text.strip() or "\n" in text:
+            t.set(P.XML_SPACE, "preserve")
+    return row

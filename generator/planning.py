@@ -333,10 +333,7 @@ def _plan_rows(wb, plan: BookPlan) -> None:
     if row + len(plan.rows) - 1 > P.MAX_ROW:
         raise OutputError(f"{plan.book.path}：工作表“回访计划”没有足够的空行追加 {len(plan.rows)} 行计划")
     for r in plan.rows:
-        values = {"计划编号": r.id, "客户编号": r.customer, "回访类型": r.kind, "回访方式": r.method,
-                  "首次或常规": r.first, "回访目的": r.purpose, "回访主题": TOPICS.get(r.kind, "服务满意度"),
-                  "计划日期": r.day, "回访人员": r.staff, "编制人": plan.preparer, "部门主管": plan.supervisor}
-        for n, v in values.items():
+        for n, v in row_values(plan, r).items():
             if v is None:
                 continue
             if isinstance(v, date):
@@ -344,6 +341,31 @@ def _plan_rows(wb, plan: BookPlan) -> None:
             else:
                 edit.at(row, letters[n], _text(wb, v, wrap=n == "回访目的"))
         row += 1
+
+
+def row_values(plan: BookPlan, r: PlanRow) -> dict:
+    """The 回访计划 cells of one plan row, by column."""
+    return {"计划编号": r.id, "客户编号": r.customer, "回访类型": r.kind, "回访方式": r.method,
+            "首次或常规": r.first, "回访目的": r.purpose, "回访主题": TOPICS.get(r.kind, "服务满意度"),
+            "计划日期": r.day, "回访人员": r.staff, "编制人": plan.preparer, "部门主管": plan.supervisor}
+
+
+def with_plan_rows(plan: BookPlan, copy: Path) -> Workbook:
+    """The workbook already read, as its copy reads: the plan rows appended to its 回访计划 table
+    in memory, so the plan document is made without reading the copy (and holding it) again."""
+    from dataclasses import replace
+    table = plan.book["回访计划"]
+    n = len(table.rows)
+    for name in COLUMNS:
+        table.cols.setdefault(name, [None] * n)
+    last = max(table.rows, default=table.header_row or 1)
+    for k, r in enumerate(plan.rows, 1):
+        values = row_values(plan, r)
+        for name, column in table.cols.items():
+            column.append(values.get(name))
+        table.rows.append(last + k)
+    table.present = True
+    return replace(plan.book, path=copy)
 
 
 def _text(wb, value: str, wrap: bool = False):
@@ -451,18 +473,19 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     out = prepare_dir(Path(out), files, "plan")
     books_dir = out / "工作簿"
     names = unique_names([(f.stem, f) for f in files])
-    texts, copies = [], []
+    texts, planned = [], []
     for f, name in zip(files, names):
         book = read_workbook(f, contract)
         plan = plan_book(book, config, month, as_of, since, seed, cal, preparer, supervisor)
         target = books_dir / fit_file(name, f"_计划_{month.key}{'.xlsm' if f.suffix.lower() == '.xlsm' else '.xlsx'}")
         write_copy(plan, target)
-        if plan.rows:
-            copies.append(target)
         texts.append(summary(plan, target))
-    if documents and copies:
-        texts.append(generate([str(c) for c in copies], out / "文书", kinds=("plan",), period=month.key,
-                              config=config, today=as_of))
+        if plan.rows and documents:
+            planned.append(with_plan_rows(plan, target))
+        del book, plan
+    if planned:
+        texts.append(generate([b.path for b in planned], out / "文书", kinds=("plan",), period=month.key,
+                              config=config, today=as_of, books=planned))
     elif documents:
         texts.append(f"{month.label}没有需要安排的回访，未生成《客户回访计划》")
     text = "\n".join(texts)

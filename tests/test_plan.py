@@ -212,3 +212,21 @@ def test_a_workbook_that_cannot_be_copied_is_refused_before_any_output(tmp_path)
                                   "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and "另存为 .xlsx" in r.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_plan_document_made_in_memory_is_the_one_the_copy_gives(planned, tmp_path):
+    """plan builds 附件二 from the workbook it already read plus its rows, not by reading the copy
+    again; the document is the same as `generate` makes from the copy."""
+    import docx
+    out, copy, _, rows = planned
+    made = next((out / "文书").rglob("*_回访计划_2026-01.docx"))
+    r = CliRunner().invoke(main, ["generate", str(copy), "--out", str(tmp_path / "again"), "--kind", "plan",
+                                  "--period", "2026-01"])
+    assert r.exit_code == 0, r.output
+    again = next((tmp_path / "again").rglob("*_回访计划_2026-01.docx"))
+
+    def text(p):
+        d = docx.Document(p)
+        return [c.text for t in d.tables for row in t.rows for c in row.cells] + [p.text for p in d.paragraphs]
+    assert text(made) == text(again)
+    assert sum(1 for c in text(made) if c.endswith("回访") and "（" in c) == len(rows)     # a 方式/类型 cell per row

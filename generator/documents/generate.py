@@ -307,12 +307,19 @@ def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config
 
 
 def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers=(), pdf=False,
-             config: Config, progress=False, templates: Path = TEMPLATE_DIR, today: date | None = None) -> str:
+             config: Config, progress=False, templates: Path = TEMPLATE_DIR, today: date | None = None,
+             books: list[Workbook] | None = None) -> str:
+    """Write the documents of the workbooks at `paths` (or of `books` already read, whose paths
+    they are) into `out`."""
     kinds = tuple(kinds) or KINDS
     per = parse_period(period) if period else None
-    files = collect_paths(paths)
-    contract = K.build_contract(config.banks)
-    units = [Unit(read_workbook(p, contract), config) for p in files]
+    if books is None:
+        files = collect_paths(paths)
+        contract = K.build_contract(config.banks)
+        units = [Unit(read_workbook(p, contract), config) for p in files]
+    else:
+        files = [b.path for b in books]
+        units = [Unit(b, config) for b in books]
     compiled = {}
     for kind in kinds:
         path = Path(templates) / NAMES[kind]

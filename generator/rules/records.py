@@ -153,12 +153,12 @@ def _method_records(ctx: Context, method: str, judged_only: bool):
       explain="电话回访须全程录音，回访记录中填写录音编号（未接通的拨打也要录音留痕）。",
       fix="在录音系统中找到对应录音，补填录音编号；确实没有录音的，须重新回访。",
       group="evidence", sources=[S("BRK"), S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2', message='记录 R0001为电话回访，未填录音编号'))
+      example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2', message='记录 R0001 为电话回访，未填录音编号'))
 def mth001(ctx: Context, s):
     rec = ctx.records.col("录音编号")
     for i in _method_records(ctx, "电话", False):
         if rec[i] is None:
-            yield ctx.rec_hit(i, "录音编号", f"{ctx.rec_label(i)}为电话回访，未填录音编号")
+            yield ctx.rec_hit(i, "录音编号", f"{ctx.rec_label(i)} 为电话回访，未填录音编号")
 
 
 @rule("MTH002", ERROR, "面谈回访没有客户签字",
@@ -170,7 +170,7 @@ def mth002(ctx: Context, s):
     sign = ctx.records.col("客户签字")
     for i in _method_records(ctx, "面谈", True):
         if sign[i] != "是":
-            yield ctx.rec_hit(i, "客户签字", f"{ctx.rec_label(i)}为面谈回访，客户签字为“{sign[i] or '空'}”")
+            yield ctx.rec_hit(i, "客户签字", f"{ctx.rec_label(i)} 为面谈回访，客户签字为“{sign[i] or '空'}”")
 
 
 @rule("MTH003", ERROR, "信函回访缺客户签字或回执",
@@ -183,7 +183,7 @@ def mth003(ctx: Context, s):
     for i in _method_records(ctx, "信函", True):
         missing = [n for n, v in (("客户签字", sign[i]), ("回执附件", receipt[i])) if v != "是"]
         if missing:
-            yield ctx.rec_hit(i, missing[0], f"{ctx.rec_label(i)}为信函回访，缺{'和'.join(missing)}")
+            yield ctx.rec_hit(i, missing[0], f"{ctx.rec_label(i)} 为信函回访，缺{'和'.join(missing)}")
 
 
 @rule("MTH004", WARNING, "电子邮件回访没有归档打印件",
@@ -195,7 +195,7 @@ def mth004(ctx: Context, s):
     receipt = ctx.records.col("回执附件")
     for i in _method_records(ctx, "电子邮件", True):
         if receipt[i] != "是":
-            yield ctx.rec_hit(i, "回执附件", f"{ctx.rec_label(i)}为电子邮件回访，未归档邮件打印件")
+            yield ctx.rec_hit(i, "回执附件", f"{ctx.rec_label(i)} 为电子邮件回访，未归档邮件打印件")
 
 
 # ------------------------------------------------------------------ outcome

@@ -1,10 +1,18 @@
 """`huifang rules`: the catalogue as people read it, with the values in force."""
 from __future__ import annotations
 
-from generator.config import Config
+from typing import TYPE_CHECKING
+
+from generator.errors import HuifangError
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.rules.registry import MODEL, Rule, firm_sources, layered
-from generator.workbook.inspect import ReadError
+
+if TYPE_CHECKING:                    # the settings are handed in; the catalogue never loads them
+    from generator.config import Config
+
+
+class UnknownRule(HuifangError):
+    """`huifang rules ID` with an ID the catalogue does not have."""
 
 
 def list_rules(config: Config) -> str:
@@ -32,7 +40,7 @@ def list_rules(config: Config) -> str:
 def describe_rule(rule_id: str, config: Config) -> str:
     r = RULES.get(rule_id)
     if r is None:
-        raise ReadError(f"没有规则 {rule_id}（huifang rules 可列出全部规则）")
+        raise UnknownRule(f"没有规则 {rule_id}（huifang rules 可列出全部规则）")
     s = config.settings(rule_id)
     lines = [f"{r.id} {r.title}",
              f"级别：{SEVERITY_LABEL[s.severity]}" + ("" if s.severity == r.severity else f"（默认 {SEVERITY_LABEL[r.severity]}）")

@@ -318,7 +318,7 @@ NO_CUSTOMERS = "“客户”表中没有客户，校验结果不能说明回访�
 
 
 def assign_ids(books: list[BookResult]) -> None:
-    from generator.ledger.identity import assign
+    from generator.validate.identity import assign
     assign(books)
 
 

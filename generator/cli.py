@@ -13,6 +13,7 @@ from generator import __version__
 from generator.cli_zh import install as _chinese
 from generator.cli_zh import wide_formatter
 from generator.errors import HuifangError
+from generator.kinds import DOCUMENTS, FORMATS
 
 _chinese()
 
@@ -35,10 +36,14 @@ def friendly(fn):
             return fn(*a, **kw)
         except HuifangError as e:
             _fail_line(str(e))
+        except BrokenPipeError:             # the reader of our output went away (| head): say nothing more
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as e:
             from generator.output import why
-            where = e.filename if e.filename is not None else "huifang"
-            _fail_line(f"{where}：{why(e)}，操作未完成，未留下不完整的文件")
+            where = f"{e.filename}：" if e.filename is not None else ""
+            _fail_line(f"{where}{why(e)}，操作未完成，未留下不完整的文件")
         except MemoryError:
             _fail_line("内存不足，操作未完成，未留下不完整的文件；请关闭其他程序，或把工作簿分成几个较小的文件后重试")
         except KeyboardInterrupt as e:
@@ -196,7 +201,8 @@ def init(file, force, config_file):
 @main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）", help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n  huifang validate 我的营业部.xlsx --format json --output 报告.json\n  huifang validate 台账/ --annotate 标注/")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="报告格式")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
+              help="报告格式：" + "；".join(f"{f.key} {f.title}" for f in FORMATS.values()))
 @click.option("--output", type=click.Path(dir_okay=False), metavar="文件", help="把报告写入文件，而不是标准输出")
 @click.option("--annotate", type=click.Path(file_okay=False), metavar="文件夹", help="把标注了发现的工作簿副本写入此文件夹")
 @click.option("--verbose", "-v", is_flag=True, help="文本报告中写出每条依据的完整文件名和条款")
@@ -209,16 +215,13 @@ def init(file, force, config_file):
 def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, record, since_run, fail_on):
     from generator.ledger import track
     from generator.output import check_report_target, write_with
-    from generator.validate import collect_paths, render_text
+    from generator.validate import WRITERS, collect_paths
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
     report = run_validation(paths, as_of, since, config_file)
     track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
-    if fmt == "json":
-        render = report.write_json
-    else:
-        text = render_text(report, color=output is None and colors(sys.stdout), verbose=verbose)
-        render = lambda stream: stream.write(text)  # noqa: E731
+    def render(stream):
+        WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
         written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
@@ -248,8 +251,8 @@ def rules(rule_id, config_file):
 @main.command(short_help="填写四种附件文书（计划、记录表、报告、流失档案）", help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang generate 台账/ --out 文书/\n  huifang generate 台账/ --out 文书/ --kind record --period 2025-09 --pdf")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="输出文件夹")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["plan", "record", "report", "lost"]),
-              help="只生成这些种类（可重复）：plan 回访计划、record 回访记录表、report 回访报告、lost 流失客户档案表")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(list(DOCUMENTS)),
+              help="只生成这些种类（可重复）：" + "、".join(f"{d.key} {d.title}" for d in DOCUMENTS.values()))
 @click.option("--period", metavar="报告期", help="只生成该期间的文书：2025、2025-Q3 或 2025-09")
 @click.option("--customer", "customers", multiple=True, metavar="客户编号", help="只生成这些客户的文书（客户编号，可重复）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")

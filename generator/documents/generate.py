@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -34,11 +35,12 @@ from generator.workbook.reader import Workbook, read_workbook
 from generator.documents.render import FastTemplate
 from generator.rules import RULES, SEVERITY_LABEL
 from generator.documents.templates import NAMES, TEMPLATE_DIR
+from generator.kinds import DOCUMENTS
 from generator.validate import check_book, collect_paths
 from generator.rules.workdays import WorkCalendar
 
-KINDS = ("record", "plan", "report", "lost")
-FOLDERS = {"record": "回访记录表", "plan": "回访计划", "report": "回访报告", "lost": "流失客户档案表"}
+KINDS = tuple(DOCUMENTS)                                     # generator/kinds.py declares them
+FOLDERS = {key: kind.folder for key, kind in DOCUMENTS.items()}
 PRIVATE = 0o600
 
 
@@ -267,43 +269,70 @@ def _safe(name: str) -> str:
 def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config: Config, today: date):
     """Yield (kind, relative path, make) for every document to write; `make()` builds its context,
     so a run holds one context at a time however many documents it writes."""
-    cal = WorkCalendar(config.calendar_years)
+    run = Run(period, customers, config, WorkCalendar(config.calendar_years), today)
     folders = unique_names([(_safe(u.name), u.book.path) for u in units])
     for u, folder in zip(units, folders):
-        if "record" in kinds:
-            t = u.book["回访记录"]
-            order = sorted(range(len(t)), key=lambda i: (t.col("回访时间")[i] is None, t.col("回访时间")[i] or 0))
-            codes, times, ids = t.col("客户编号"), t.col("回访时间"), t.col("记录编号")
-            first_seen: set = set()
-            for i in order:
-                code = codes[i]
-                rnd = "常规" if code in first_seen else "首次"
-                first_seen.add(code)
-                if (period and times[i] not in period) or (customers and code not in customers):
-                    continue
-                rid = ids[i] or f"第{t.rows[i]}行"
-                yield ("record", Path(FOLDERS["record"], folder, fit_file(f"{_safe(rid)}_{_safe(code)}", ".docx")),
-                       lambda u=u, i=i, rnd=rnd: record_context(u, i, rnd))
-        if "plan" in kinds:
-            for month, idx in plan_months(u, period, customers):
-                yield ("plan", Path(FOLDERS["plan"], folder, fit_file(folder, f"_回访计划_{month}.docx")),
-                       lambda u=u, month=month, idx=idx: plan_context(u, month, idx))
-        if "report" in kinds and not customers:
-            t = u.book["回访报告"]
-            for i, label in enumerate(t.col("报告期")):
-                if label is None:
-                    continue
-                p = parse_period(label)
-                if period and not (period.start <= p.start and p.end <= period.end):
-                    continue
-                yield ("report", Path(FOLDERS["report"], folder, fit_file(folder, f"_回访报告_{p.key}.docx")),
-                       lambda u=u, i=i: report_context(u, i, config, cal, today))
-        if "lost" in kinds:
-            t = u.book["流失客户"]
-            for i, code in enumerate(t.col("客户编号")):
-                if code is None or (customers and code not in customers) or (period and t.col("流失日期")[i] not in period):
-                    continue
-                yield "lost", Path(FOLDERS["lost"], folder, fit_file(_safe(code), ".docx")), lambda u=u, i=i: lost_context(u, i)
+        for kind in DOCUMENTS:                  # in the declared order
+            if kind in kinds:
+                for rel, make in JOBS[kind](u, folder, run):
+                    yield kind, Path(FOLDERS[kind], folder, rel), make
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every kind's jobs are filtered by."""
+    period: Period | None
+    customers: set
+    config: Config
+    cal: WorkCalendar
+    today: date
+
+
+def record_jobs(u: Unit, folder: str, run: Run):
+    t = u.book["回访记录"]
+    order = sorted(range(len(t)), key=lambda i: (t.col("回访时间")[i] is None, t.col("回访时间")[i] or 0))
+    codes, times, ids = t.col("客户编号"), t.col("回访时间"), t.col("记录编号")
+    first_seen: set = set()
+    for i in order:
+        code = codes[i]
+        rnd = "常规" if code in first_seen else "首次"
+        first_seen.add(code)
+        if (run.period and times[i] not in run.period) or (run.customers and code not in run.customers):
+            continue
+        rid = ids[i] or f"第{t.rows[i]}行"
+        yield fit_file(f"{_safe(rid)}_{_safe(code)}", ".docx"), lambda u=u, i=i, rnd=rnd: record_context(u, i, rnd)
+
+
+def plan_jobs(u: Unit, folder: str, run: Run):
+    for month, idx in plan_months(u, run.period, run.customers):
+        yield (fit_file(folder, f"_回访计划_{month}.docx"),
+               lambda u=u, month=month, idx=idx: plan_context(u, month, idx))
+
+
+def report_jobs(u: Unit, folder: str, run: Run):
+    if run.customers:                 # a report is about a unit, not a customer
+        return
+    t = u.book["回访报告"]
+    for i, label in enumerate(t.col("报告期")):
+        if label is None:
+            continue
+        p = parse_period(label)
+        if run.period and not (run.period.start <= p.start and p.end <= run.period.end):
+            continue
+        yield (fit_file(folder, f"_回访报告_{p.key}.docx"),
+               lambda u=u, i=i: report_context(u, i, run.config, run.cal, run.today))
+
+
+def lost_jobs(u: Unit, folder: str, run: Run):
+    t = u.book["流失客户"]
+    for i, code in enumerate(t.col("客户编号")):
+        if code is None or (run.customers and code not in run.customers) or \
+                (run.period and t.col("流失日期")[i] not in run.period):
+            continue
+        yield fit_file(_safe(code), ".docx"), lambda u=u, i=i: lost_context(u, i)
+
+
+JOBS = {"record": record_jobs, "plan": plan_jobs, "report": report_jobs, "lost": lost_jobs}   # per kind of generator/kinds.py
 
 
 def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers=(), pdf=False,

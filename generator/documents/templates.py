@@ -20,16 +20,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+from generator.kinds import DOCUMENTS  # noqa: E402
+
 FONT = "SimSun"             # 宋体 by its family name: Word and WPS know both; fontconfig maps it to a Chinese serif
 LATIN = "Times New Roman"
 TEMPLATE_DIR = resources.path(resources.TEMPLATES)
 
-NAMES = {
-    "plan": "附件二_客户回访计划.docx",
-    "record": "附件三_客户回访记录表.docx",
-    "report": "附件四_客户回访报告.docx",
-    "lost": "流失客户档案表.docx",
-}
+NAMES = {key: kind.template for key, kind in DOCUMENTS.items()}       # kind -> template file (generator/kinds.py)
 
 
 def _fonts(style_or_run, size=None, bold=None):
@@ -341,7 +338,7 @@ def build_all(folder: Path = TEMPLATE_DIR) -> list[Path]:
     out = []
     for kind, build in BUILDERS.items():
         doc = build()
-        doc.core_properties.title = NAMES[kind][:-5]
+        doc.core_properties.title = DOCUMENTS[kind].title
         doc.core_properties.author = "huifang"
         doc.core_properties.created = doc.core_properties.modified = datetime(2025, 1, 1)
         doc.core_properties.last_modified_by = "huifang"

@@ -487,3 +487,14 @@ def _fixed_lines(report: Report) -> list[str]:
                               + (f"  截止 {x.due}" if x.due else "") + (f"  首次 {x.first_seen}" if x.first_seen else "")))
     lines.append("")
     return lines
+
+
+def _write_text(report: Report, stream, color: bool = False, verbose: bool = False) -> None:
+    stream.write(render_text(report, color=color, verbose=verbose))
+
+
+def _write_json(report: Report, stream, color: bool = False, verbose: bool = False) -> None:
+    report.write_json(stream)
+
+
+WRITERS = {"text": _write_text, "json": _write_json}      # per report format of generator/kinds.py

@@ -11,7 +11,7 @@ PKG = ROOT / "generator"
 
 # lowest first; a unit may import its own layer and the layers below it
 LAYERS = [
-    {"errors", "scratch", "periods", "kinds"},
+    {"errors", "scratch", "periods", "kinds", "zipparts"},
     {"output"},
     {"workbook"},
     {"roles", "privacy"},

@@ -29,7 +29,6 @@ from __future__ import annotations
 import html
 import re
 import string
-import struct
 import time
 import zipfile
 import zlib
@@ -48,6 +47,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from generator.errors import HuifangError
+from generator.zipparts import DeflatedPart, add_deflated
 
 BOX_ON, BOX_OFF = "☑", "☐"
 
@@ -643,7 +643,7 @@ class FastTemplate:
             if re.match(r"word/(header|footer)\d*\.xml", name) and b"{" in data:
                 raise TemplateError(f"模板 {path}：页眉页脚中的模板标记暂不支持，请把标记移到正文中")
         # the parts that do not change are deflated once, here
-        self.parts = [(name, None if name == self.part_name else _deflate(data)) for name, data in parts]
+        self.parts = [(name, None if name == self.part_name else DeflatedPart(data)) for name, data in parts]
 
     def render_xml(self, context: dict) -> bytes:
         doc = self._doc
@@ -673,9 +673,9 @@ class FastTemplate:
 
     def save(self, context: dict, target) -> None:
         xml = self.render_xml(context)
-        entries = [(name, packed or _deflate(xml, 1)) for name, packed in self.parts]
-        with open(target, "wb") as fh:
-            fh.write(_zip(entries))
+        with zipfile.ZipFile(target, "w") as zout:
+            for name, packed in self.parts:
+                add_deflated(zout, name, packed or DeflatedPart(xml, 1))
 
 
 _BODY_NS = re.compile(rb"<w:body[^>]*>")
@@ -719,29 +719,3 @@ def _tables_fixed(xml: str) -> bool:
         if (t.text or "").strip() or static != width:
             return False
     return True
-
-
-_DOS_TIME, _DOS_DATE = 0, (2025 - 1980) << 9 | 1 << 5 | 1     # 2025-01-01 00:00, as docx files carry no real time
-
-
-def _deflate(data: bytes, level: int = 6) -> tuple[bytes, int, int, bytes]:
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush(), zlib.crc32(data), len(data), b""
-
-
-def _zip(entries: list[tuple[str, tuple[bytes, int, int, bytes]]]) -> bytes:
-    """A zip archive of already-deflated members (the format of zipfile's own output)."""
-    out, central = [], []
-    offset = 0
-    for name, (packed, crc, size, _) in entries:
-        raw = name.encode("utf-8")
-        flags = 0 if name.isascii() else 0x800
-        head = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc, len(packed), size,
-                           len(raw), 0) + raw
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc,
-                                   len(packed), size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
-        out += (head, packed)
-        offset += len(head) + len(packed)
-    cd = b"".join(central)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(cd), offset, 0)
-    return b"".join(out) + cd + end

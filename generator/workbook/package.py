@@ -31,6 +31,7 @@ from typing import Callable
 
 from lxml import etree
 
+from generator.zipparts import copy_raw
 from generator.errors import HuifangError
 from generator.workbook.inspect import Package, col_index, _letters as letters
 
@@ -109,35 +110,9 @@ def _info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def raw_copy(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile) -> bool:
-    """Copy a member's compressed bytes as they are. False when the member is stored in a way
-    that cannot be copied so (the caller inflates and deflates it then)."""
-    if info.flag_bits & 0x1:                        # encrypted
-        return False
-    src_fh.seek(info.header_offset)
-    head = src_fh.read(30)
-    if len(head) != 30 or head[:4] != b"PK\x03\x04":
-        return False
-    skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-    src_fh.seek(info.header_offset + 30 + skip)
-    out = _info(info)
-    out.compress_type, out.external_attr, out.create_system = info.compress_type, info.external_attr, info.create_system
-    out.flag_bits = info.flag_bits & ~0x08          # sizes go in the local header: no data descriptor
-    out.CRC, out.compress_size, out.file_size = info.CRC, info.compress_size, info.file_size
-    fp = zout.fp
-    out.header_offset = fp.tell()
-    fp.write(out.FileHeader(None))
-    left = info.compress_size
-    while left:
-        block = src_fh.read(min(left, CHUNK))
-        if not block:
-            raise PackageError(f"{getattr(src_fh, 'name', '')}：其中 {info.filename} 不完整，无法复制")
-        fp.write(block)
-        left -= len(block)
-    zout.filelist.append(out)
-    zout.NameToInfo[out.filename] = out
-    zout.start_dir = fp.tell()
-    zout._didModify = True
-    return True
+    """Copy a member's compressed bytes as they are (generator/zipparts.py). False when the member
+    is stored in a way that cannot be copied so (the caller inflates and deflates it then)."""
+    return copy_raw(src_fh, info, zout, lambda why: PackageError(f"{getattr(src_fh, 'name', '')}：{why}"))
 
 
 def _fast(info: zipfile.ZipInfo, size: int) -> zipfile.ZipInfo:

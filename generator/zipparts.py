@@ -1,0 +1,81 @@
+"""Zip members written as compressed bytes already at hand, through the standard zipfile.
+
+Two writers need this: the documents (a template's unchanging parts are deflated once, then
+written into every document as they are) and the edited workbook copies (every part the edit
+does not change is copied from the input without inflating and deflating it again). zipfile has
+no public call for it, so this module uses its writer's bookkeeping (ZipInfo.FileHeader and the
+archive's list of members), kept in this one place; zipfile itself writes the central directory
+and ZIP64 records. tests/test_internals.py fails loudly if a Python release changes them.
+"""
+from __future__ import annotations
+
+import zipfile
+import zlib
+
+CHUNK = 1 << 20
+DOCX_TIME = (2025, 1, 1, 0, 0, 0)       # documents carry no real time: the same bytes for the same data
+
+
+class DeflatedPart:
+    """A member's data deflated once (raw deflate), with what its headers need."""
+    __slots__ = ("packed", "crc", "size")
+
+    def __init__(self, data: bytes, level: int = 6) -> None:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self.packed = c.compress(data) + c.flush()
+        self.crc = zlib.crc32(data)
+        self.size = len(data)
+
+
+def _begin(zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    info.flag_bits &= ~0x08                         # sizes go in the local header: no data descriptor
+    info.header_offset = zout.fp.tell()
+    zout.fp.write(info.FileHeader(None))            # a ZIP64 extra field when the sizes need one
+
+
+def _end(zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    zout.filelist.append(info)
+    zout.NameToInfo[info.filename] = info
+    zout.start_dir = zout.fp.tell()
+    zout._didModify = True                           # so close() writes the central directory
+
+
+def add_deflated(zout: zipfile.ZipFile, name: str, part: DeflatedPart, date_time=DOCX_TIME) -> None:
+    info = zipfile.ZipInfo(name, date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    info.CRC, info.compress_size, info.file_size = part.crc, len(part.packed), part.size
+    _begin(zout, info)
+    zout.fp.write(part.packed)
+    _end(zout, info)
+
+
+def copy_raw(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile, fail) -> bool:
+    """Copy a member of the archive open as `src_fh` with its compressed bytes as they are. False
+    when it cannot be copied so (encrypted, no local header): the caller inflates and deflates it.
+    `fail(why)` makes the error for a member cut short."""
+    if info.flag_bits & 0x1:
+        return False
+    src_fh.seek(info.header_offset)
+    head = src_fh.read(30)
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        return False
+    skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+    src_fh.seek(info.header_offset + 30 + skip)
+    try:
+        out = zipfile.ZipInfo(info.filename, info.date_time)
+    except ValueError:                              # a time before 1980
+        out = zipfile.ZipInfo(info.filename)
+    out.compress_type, out.external_attr, out.create_system = info.compress_type, info.external_attr, info.create_system
+    out.flag_bits = info.flag_bits
+    out.CRC, out.compress_size, out.file_size = info.CRC, info.compress_size, info.file_size
+    _begin(zout, out)
+    left = info.compress_size
+    while left:
+        block = src_fh.read(min(left, CHUNK))
+        if not block:
+            raise fail(f"其中 {info.filename} 不完整，无法复制")
+        zout.fp.write(block)
+        left -= len(block)
+    _end(zout, out)
+    return True

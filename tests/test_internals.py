@@ -1,0 +1,71 @@
+"""The private parts of libraries huifang leans on, checked by name and behaviour, so that a
+release that changes them fails here, loudly and with the place to mend, rather than as wrong
+documents. pyproject.toml pins those libraries to the ranges tested."""
+from __future__ import annotations
+
+import io
+import zipfile
+from importlib.metadata import version
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from generator.zipparts import DeflatedPart, add_deflated, copy_raw
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def pinned(name: str) -> SpecifierSet:
+    import tomllib
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    spec = next(d for d in deps if d.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip() == name)
+    return SpecifierSet(spec[len(name):].split(";")[0].strip())
+
+
+@pytest.mark.parametrize("name", ["docxtpl", "python-docx", "mkdocs-material"])
+def test_installed_versions_are_within_the_pins(name):
+    spec = pinned(name)
+    assert str(spec) and "<" in str(spec), f"{name} must be pinned above: its internals are used"
+    assert version(name) in spec, f"{name} {version(name)} is outside {spec}: check generator/documents/render.py"
+
+
+def test_the_docxtpl_members_render_py_uses_are_there_and_behave():
+    from docxtpl import DocxTemplate
+    for member in ("init_docx", "render_init", "patch_xml", "get_xml", "resolve_listing", "fix_tables",
+                   "fix_docpr_ids"):
+        assert callable(getattr(DocxTemplate, member, None)), f"docxtpl lost DocxTemplate.{member}: see render.py"
+    from generator.documents.templates import NAMES, TEMPLATE_DIR
+    doc = DocxTemplate(str(TEMPLATE_DIR / NAMES["lost"]))
+    doc.init_docx()
+    doc.render_init()
+    assert doc.docx._part.partname == "/word/document.xml"          # python-docx's private part
+    assert doc.docx._element.body is not None
+    patched = doc.patch_xml("<w:p><w:r><w:t>{{ a }}</w:t></w:r></w:p>")
+    assert "{{ a }}" in patched and 'xml:space="preserve"' in patched
+
+
+def test_members_written_as_compressed_bytes_make_a_valid_zip_and_zip64_past_65535_members():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        add_deflated(z, "word/文书.xml", DeflatedPart("<a>回访</a>".encode()))
+        for k in range(70_000):                                 # more than the classic central directory holds
+            add_deflated(z, f"p/{k}", DeflatedPart(b"x"))
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        assert z.testzip() is None
+        assert z.read("word/文书.xml").decode() == "<a>回访</a>" and len(z.namelist()) == 70_001
+    assert b"PK\x06\x06" in buf.getvalue()                       # the ZIP64 end record zipfile wrote
+
+
+def test_a_member_copied_raw_reads_back_the_same():
+    src = io.BytesIO()
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/vbaProject.bin", bytes(range(256)) * 100)
+        z.writestr("a.txt", "不变")
+    src.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            assert copy_raw(src, info, zout, ValueError)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        assert z.testzip() is None and z.read("a.txt").decode() == "不变"
+        assert z.read("xl/vbaProject.bin") == bytes(range(256)) * 100

@@ -29,6 +29,8 @@ from generator.privacy import Masker, mask_name
 from generator.rules.context import iso
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.site.svg import bars, shares
+from generator.site.trendview import TrendView, views
+from generator.ledger.trends import UnitTrend, unit_trends
 from generator import resources
 from generator.validate import BookResult, Report
 from generator.workbook.values import clip_quotes
@@ -79,8 +81,8 @@ class PageText:
 class UnitPage:
     """What a unit's status page shows (unit.md.j2 lays it out); `name` is its file name."""
 
-    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "") -> None:
-        self.b, self.report, self.t, self.name = b, report, text, name
+    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "", trend: TrendView | None = None) -> None:
+        self.b, self.report, self.t, self.name, self.trend = b, report, text, name, trend
         cust = b.book["客户"]
         self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))
 
@@ -261,6 +263,7 @@ def _environment() -> jinja2.Environment:
         # front matter: the page text as a JSON string, which is a YAML string
         title_json=jinja2.pass_context(lambda ctx, s: Markup(json.dumps(str(ctx["t"](s)), ensure_ascii=False))),
         day=lambda d: "" if d is None else iso(d),
+        moment=lambda at: at.replace("T", " ")[:16],
         g=lambda x: f"{x:g}")
     env.globals.update(MAX_ROWS=MAX_ROWS, WORKLIST_DAYS=WORKLIST_DAYS, WHO_NOTE=WHO_NOTE, RULES=RULES,
                        GROUPS=GROUPS, SEVERITY_LABEL=SEVERITY_LABEL, badge_of=badge_of,
@@ -275,8 +278,11 @@ def _render(template: str, **values) -> str:
     return _ENV.get_template(template).render(**values)
 
 
-def write_status(report: Report, docs: Path) -> None:
+def write_status(report: Report, docs: Path, trends: list[UnitTrend] | None = None) -> None:
+    """The overview and one page per workbook; `trends` (trendview.trends_for) default to the
+    month-ends of the report's check period."""
     status = docs / "status"
+    shown = views(unit_trends(report) if trends is None else trends, report.as_of)
     status.mkdir(parents=True, exist_ok=True)
     text = PageText(Masker.for_books([b.book for b in report.books]))
     pages = []
@@ -288,7 +294,7 @@ def write_status(report: Report, docs: Path) -> None:
             n += 1
             name = f"{base}-{n}"
         used.add(name)
-        pages.append(UnitPage(b, report, text, name))
+        pages.append(UnitPage(b, report, text, name, shown[b.unit]))
     for page in pages:
         (status / f"{page.name}.md").write_text(page.markdown(), encoding="utf-8")
     (status / "index.md").write_text(overview(report, pages, text), encoding="utf-8")
@@ -303,9 +309,10 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(report: Report, out: Path, commands) -> str:
+def build_site(report: Report, out: Path, commands, trends: list[UnitTrend] | None = None) -> str:
     """Build the site into `out` from the report; `commands` is the click group the command-line
-    reference page describes (handed down by the caller, so this layer never imports the CLI)."""
+    reference page describes (handed down by the caller, so this layer never imports the CLI);
+    `trends` as write_status takes them."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -323,7 +330,7 @@ def build_site(report: Report, out: Path, commands) -> str:
     try:
         docs = work / "docs"
         shutil.copytree(resources.path(resources.MANUAL), docs)
-        write_status(report, docs)
+        write_status(report, docs, trends)
         built = work / "site"
         cfg = load_config(config_file=str(resources.path(resources.MKDOCS)), docs_dir=str(docs), site_dir=str(built),
                           strict=True, hooks=[str(resources.path(resources.HOOKS))])

@@ -278,11 +278,15 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
 @friendly
 def site(paths, as_of, since, config_file, out, record):
     from generator.ledger import track
+    from generator.output import check_replaceable
     from generator.site.build import build_site
+    from generator.site.trendview import trends_for
     report = run_validation(paths, as_of, since, config_file)
-    click.echo(build_site(report, Path(out), commands=main))
-    if record:
+    if record:          # recorded first, so the site's trends include this run
+        check_replaceable(Path(out), [b.path for b in report.books])
         track(report, input_paths(paths), record=True, command="site")
+    click.echo(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths))))
+    if record:
         click.echo(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}）")
 
 

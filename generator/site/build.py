@@ -2,7 +2,10 @@
 
 The status pages show customers only by 客户编号 and masked name; every message passes
 through the Masker, so no 证件号码, 手机 or full name reaches the built site or its search
-index. The site is built into a temporary folder and moved into place whole.
+index. The pages are laid out by the Jinja2 templates of generator/site/templates (unit.md.j2,
+overview.md.j2, the shared pieces in _blocks.md.j2): Markdown with HTML blocks, in which every
+{{ value }} that is not already page markup passes through the page's PageText (_page_value). The
+site is built into a temporary folder and moved into place whole.
 """
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
+
 from generator.site import hooks as sitehooks
 from generator import periods
 from generator import scratch
@@ -23,6 +29,8 @@ from generator.privacy import Masker, mask_name
 from generator.rules.context import iso
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.site.svg import bars, shares
+from generator.site.trendview import TrendView, views
+from generator.ledger.trends import UnitTrend, unit_trends
 from generator import resources
 from generator.validate import BookResult, Report
 from generator.workbook.values import clip_quotes
@@ -55,28 +63,26 @@ class PageText:
         self.masker = masker
         self.quote_chars = quote_chars
 
-    def __call__(self, value, clip: int | None = None) -> str:
+    def __call__(self, value, clip: int | None = None) -> Markup:
         if value is None:
-            return ""
+            return Markup("")
         s = _BREAKS.sub(" ", self.masker(value)).strip()
         s = clip_quotes(s, self.quote_chars)
         if clip is not None and len(s) > clip:
             s = s[:clip] + "…"
-        return _SPECIAL.sub(lambda m: _ENTITY[m.group(0)], s)
+        return Markup(_SPECIAL.sub(lambda m: _ENTITY[m.group(0)], s))
 
-    def customer(self, code, name) -> str:
+    def customer(self, code, name) -> Markup:
         if not code:
-            return ""
+            return Markup("")
         return self(f"{code} {mask_name(name)}".strip())
 
 
-def _rule(rid: str) -> str:
-    return f"[{rid}](../rules/{rid}.md)"
-
-
 class UnitPage:
-    def __init__(self, b: BookResult, report: Report, text: PageText) -> None:
-        self.b, self.report, self.t = b, report, text
+    """What a unit's status page shows (unit.md.j2 lays it out); `name` is its file name."""
+
+    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "", trend: TrendView | None = None) -> None:
+        self.b, self.report, self.t, self.name, self.trend = b, report, text, name, trend
         cust = b.book["客户"]
         self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))
 
@@ -126,12 +132,12 @@ class UnitPage:
         if f.sheet == "回访记录" and f.row in self._record_at:
             who = self.b.book["回访记录"].col("回访人员")[self._record_at[f.row]]
             if who:
-                return f"回访人员 {self.person(who)}"
+                return Markup("回访人员 ") + self.person(who)
         if f.customer:
             i = self.b.ctx.cust_index.get(f.customer)
             dev = self.b.book["客户"].col("开发人员")[i] if i is not None else None
             if dev:
-                return f"开发人员 {self.person(dev)}"
+                return Markup("开发人员 ") + self.person(dev)
         return ""
 
     # ------------------------------------------------------------------ sections
@@ -175,81 +181,43 @@ class UnitPage:
         dl = RULES[f.rule].deadline
         return self.t(dl.callback if dl else RULES[f.rule].title)
 
-    def markdown(self) -> str:
-        b, r, t = self.b, self.report, self.t
-        overdue, late, soon = self.overdue, self.late, self.soon
-        shown = {id(f) for f in overdue} | {id(f) for f in late}
-        others = sorted((f for f in b.findings if id(f) not in shown), key=lambda f: f.severity != "error")
-        # the page title is given, escaped: mkdocs would otherwise take it from the heading unescaped
-        lines = ["---", f"title: {json.dumps(t(b.unit), ensure_ascii=False)}", "---", "", f"# {t(b.unit)}", "",
-                 summary_badges(b.count("error"), b.count("warning"), len(overdue), self.falling_due), "",
-                 f"!!! info \"检查日 {r.as_of}\"",
-                 f"    检查期间 {r.since} 至 {r.as_of}；工作簿 {t(b.path.name)}。待办共 {len(b.pending)} 项。", ""]
-        lines += ["## 现在要做：逾期未完成", ""]
-        if overdue:
-            lines += [f"截止日已过、还没有完成的回访，逾期最久的在前（共 {len(overdue)} 项）。{WHO_NOTE}", ""]
-            lines += work_table(("逾期", "客户", "应做的回访", "截止日", "相关人员", "怎么处理", "规则"), [
-                (f.severity, [f"{f.days_late} 天", self.who(f.customer) or "（全营业部）", self.what(f), str(f.due),
-                              self.involved(f), t(RULES[f.rule].fix), f"{_rule(f.rule)} {severity_badge(f.severity)}"])
-                for f in overdue[:MAX_ROWS]])
-            if len(overdue) > MAX_ROWS:
-                lines += ["", f"共 {len(overdue)} 项，此处列出逾期最久的 {MAX_ROWS} 项。"]
-        else:
-            lines.append("没有逾期未完成的回访。")
-        lines += ["", f"## 即将到期：{WORKLIST_DAYS} 天内", ""]
-        today = self.due_today
-        if today or soon:
-            if today:
-                lines += [f"截止日就是检查日的 {len(today)} 项还没有逾期，今天完成仍然及时；它们已计入上面的错误和警告。", ""]
-            lines += work_table(("剩余", "截止日", "客户", "应做的回访", "说明", "规则"), [
-                (f.severity, [self.remaining(f.due), str(f.due), self.who(f.customer) or "（全营业部）", self.what(f),
-                              t(f.message), f"{_rule(f.rule)} {severity_badge(f.severity)}"]) for f in today[:MAX_ROWS]] + [
-                ("due", [self.remaining(p.due), str(p.due), self.who(p.customer), t(p.callback), t(p.message),
-                         _rule(p.rule)]) for p in soon[:max(0, MAX_ROWS - len(today))]])
-        else:
-            lines.append(f"未来 {WORKLIST_DAYS} 天没有到期的回访。")
-        later = b.pending[len(soon):]         # pending is sorted by deadline: soon is its head
-        if later:
-            lines += ["", f'??? note "另有 {len(later)} 项在 {WORKLIST_DAYS} 天之后到期"', ""]
-            lines += [f"    - {p.due}　{self.who(p.customer)}　{t(p.callback)}：{t(p.message)}" for p in later[:MAX_ROWS]]
-        lines += ["", "## 已迟到：完成了，但晚于截止日", ""]
-        if late:
-            lines += [f"这些回访已经做了，不必再做；请查明迟到的原因，避免再次发生。{WHO_NOTE}", ""]
-            lines += work_table(("迟到", "客户", "回访", "截止日", "实际", "相关人员", "规则"), [
-                (f.severity, [f"{f.days_late} 天", self.who(f.customer), self.what(f), str(f.due), t(iso(f.actual) if f.actual is not None else ''),
-                              self.involved(f), f"{_rule(f.rule)} {severity_badge(f.severity)}"]) for f in late[:MAX_ROWS]])
-        else:
-            lines.append("没有迟到的回访。")
-        lines += ["", "## 年度覆盖", ""]
-        rows = self.shares
-        if rows:
-            lines += [shares(f"{r.as_of.year} 年覆盖率（虚线为目标）", [(a, share, goal) for a, share, goal, _ in rows]), ""]
-            lines += ["| 指标 | 当前 | 目标 | 规则 |", "|---|---|---|---|"]
-            lines += [f"| {a} | {share:.1f}% | {goal:g}% | {_rule(rid)} |" for a, share, goal, rid in rows]
-        else:
-            lines.append("没有需要计算覆盖率的客户。")
+    def fix(self, f) -> str:
+        return self.t(RULES[f.rule].fix)
+
+    def title(self, rid: str) -> str:
+        return self.t(RULES[rid].title)
+
+    @cached_property
+    def others(self) -> list:
+        """Findings not in the overdue or late worklists, errors first."""
+        shown = {id(f) for f in self.overdue} | {id(f) for f in self.late}
+        return sorted((f for f in self.b.findings if id(f) not in shown), key=lambda f: f.severity != "error")
+
+    @cached_property
+    def per_rule(self) -> list[tuple[str, int]]:
+        return sorted(Counter(f.rule for f in self.b.findings).items())
+
+    def monthly_chart(self) -> Markup:
         labels, values = self.monthly()
-        lines += ["", "## 每月完成的回访", "", bars(f"{r.as_of.year} 年每月完成的回访（条）", labels, values), ""]
-        lines += ["## 其他问题", ""]
-        if others:
-            lines += ["回访记录、流程和数据方面的问题，错误在前。", ""]
-            lines += work_table(("级别", "规则", "位置", "客户", "说明", "怎么处理"), [
-                (f.severity, [severity_badge(f.severity), f"{_rule(f.rule)} {t(RULES[f.rule].title)}", t(f.where),
-                              self.who(f.customer), t(f.message), t(RULES[f.rule].fix)]) for f in others[:MAX_ROWS]])
-            if len(others) > MAX_ROWS:
-                lines += ["", f"共 {len(others)} 条，此处列出前 {MAX_ROWS} 条；完整清单请运行 "
-                              f"huifang validate {t(b.path.name)} --as-of {r.as_of} 或查看标注副本。"]
-        else:
-            lines.append("没有其他问题。")
-        lines += ["", "## 按规则统计", ""]
-        per = Counter(f.rule for f in b.findings)
-        if per:
-            lines += ["| 规则 | 级别 | 分类 | 条数 |", "|---|---|---|---|"]
-            lines += [f"| {_rule(rid)} {RULES[rid].title} | {SEVERITY_LABEL[RULES[rid].severity]} | {GROUPS[RULES[rid].group]} | {n} |"
-                      for rid, n in sorted(per.items())]
-        else:
-            lines.append("没有发现问题。")
-        return "\n".join(lines) + "\n"
+        return Markup(bars(f"{self.report.as_of.year} 年每月完成的回访（条）", labels, values))
+
+    # ------------------------------------------------------------------ the overview's row
+    @property
+    def overdue_count(self) -> int:
+        return len(self.overdue)
+
+    @property
+    def worst(self) -> str:
+        b = self.b
+        return "error" if self.overdue or b.count("error") else ("warning" if b.count("warning") else "ok")
+
+    def share_of(self, rid: str) -> str:
+        """A coverage rule's share now and its target, or a dash."""
+        got = {r: f"{s:.1f}%（目标 {g:g}%）" for _, s, g, r in self.shares}
+        return got.get(rid, "—")
+
+    def markdown(self) -> str:
+        return _render("unit.md.j2", t=self.t, page=self, b=self.b, r=self.report)
 
 
 WHO_NOTE = "“相关人员”是记录的回访人员或客户的开发人员，可向其了解情况；回访由回访专员进行。"
@@ -257,32 +225,9 @@ WHO_NOTE = "“相关人员”是记录的回访人员或客户的开发人员�
 _BADGE = {"error": ("hf-error", "错误"), "warning": ("hf-warning", "警告")}
 
 
-def severity_badge(severity: str) -> str:
-    cls, label = _BADGE.get(severity, ("hf-zero", SEVERITY_LABEL.get(severity, severity)))
-    return f'<span class="hf-badge {cls}">{label}</span>'
-
-
-def summary_badges(errors: int, warnings: int, overdue: int, soon: int) -> str:
-    def one(cls, label, n):
-        return f'<span class="hf-badge {cls if n else "hf-zero"}">{label} {n}</span>'
-    return ('<div class="hf-summary">' + one("hf-error", "逾期未完成", overdue) + one("hf-error", "错误", errors)
-            + one("hf-warning", "警告", warnings) + one("hf-due", f"{WORKLIST_DAYS} 天内到期", soon) + "</div>")
-
-
-NUM = ' class="hf-num"'
-
-
-def work_table(heads: tuple[str, ...], rows: list[tuple[str, list[str]]]) -> list[str]:
-    """A worklist as an HTML table whose cells carry their column name (a card on a phone).
-    Cells are already escaped page text; `markdown="span"` lets the rule links resolve."""
-    out = ['<table class="hf-work" markdown>', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead>",
-           "<tbody markdown>"]
-    for cls, cells in rows:
-        tds = "".join(f'<td data-label="{h}"{NUM if k == 0 else ""} markdown="span">{c}</td>'
-                      for k, (h, c) in enumerate(zip(heads, cells)))
-        out.append(f'<tr class="hf-{cls}" markdown>{tds}</tr>')
-    out += ["</tbody>", "</table>", ""]
-    return out
+def badge_of(severity: str) -> tuple[str, str]:
+    """(class, label) of a severity badge."""
+    return _BADGE.get(severity, ("hf-zero", SEVERITY_LABEL.get(severity, severity)))
 
 
 def urgency(page: "UnitPage") -> tuple:
@@ -291,32 +236,53 @@ def urgency(page: "UnitPage") -> tuple:
     return (-len(page.overdue), -b.count("error"), -page.falling_due, -b.count("warning"), b.unit)
 
 
-def overview(report: Report, pages: list[tuple[str, UnitPage]], t: PageText) -> str:
-    lines = ["# 合规状态", "", summary_badges(report.count("error"), report.count("warning"),
-                                             sum(len(p.overdue) for _, p in pages), sum(p.falling_due for _, p in pages)),
-             "", f"!!! info \"检查日 {report.as_of}\"",
-             f"    检查期间 {report.since} 至 {report.as_of}；共 {len(report.books)} 个工作簿。营业部按紧急程度排列："
-             "逾期未完成的回访最多的在前。", ""]
-    rows = []
-    for name, page in sorted(pages, key=lambda np: urgency(np[1])):
-        b = page.b
-        sh = {rid: f"{s:.1f}%（目标 {g:g}%）" for _, s, g, rid in page.shares}
-        worst = "error" if page.overdue or b.count("error") else ("warning" if b.count("warning") else "ok")
-        rows.append((worst, [f"[{t(b.unit)}]({name}.md)", _count(len(page.overdue), "hf-error"),
-                             _count(b.count("error"), "hf-error"), _count(b.count("warning"), "hf-warning"),
-                             _count(page.falling_due, "hf-due"), t(sh.get("STK001", "—")), t(sh.get("STK002", "—"))]))
-    lines += work_table(("营业部", "逾期未完成", "错误", "警告", f"{WORKLIST_DAYS} 天内到期", "存量回访覆盖", "融资融券覆盖"), rows)
-    lines += ["", f"合计：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，待办 {len(report.pending)} 项。",
-              "", "年度覆盖率在当年 12 月 31 日判定；年中显示的是截至检查日的进度。"]
-    return "\n".join(lines) + "\n"
+def overview(report: Report, pages: list[UnitPage], t: PageText) -> str:
+    return _render("overview.md.j2", t=t, report=report, pages=sorted(pages, key=urgency))
 
 
-def _count(n: int, cls: str) -> str:
-    return f'<span class="hf-badge {cls if n else "hf-zero"}">{n}</span>'
+# ------------------------------------------------------------------ the templates
+
+def _page_value(context, value):
+    """Every {{ value }} of a status page template: page markup (a macro's output, PageText's result)
+    as it is; any other text through the page's PageText, so no workbook text reaches a page
+    unmasked or unescaped by being forgotten; numbers and dates as they print."""
+    if value is None:
+        return ""
+    if hasattr(value, "__html__"):
+        return value
+    if isinstance(value, str):
+        return context["t"](value)
+    return value
 
 
-def write_status(report: Report, docs: Path) -> None:
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("generator.site", "templates"), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined, finalize=jinja2.pass_context(_page_value))
+    env.filters.update(
+        # front matter: the page text as a JSON string, which is a YAML string
+        title_json=jinja2.pass_context(lambda ctx, s: Markup(json.dumps(str(ctx["t"](s)), ensure_ascii=False))),
+        day=lambda d: "" if d is None else iso(d),
+        moment=lambda at: at.replace("T", " ")[:16],
+        g=lambda x: f"{x:g}")
+    env.globals.update(MAX_ROWS=MAX_ROWS, WORKLIST_DAYS=WORKLIST_DAYS, WHO_NOTE=WHO_NOTE, RULES=RULES,
+                       GROUPS=GROUPS, SEVERITY_LABEL=SEVERITY_LABEL, badge_of=badge_of,
+                       shares=lambda title, rows: Markup(shares(title, [(a, s, g) for a, s, g, _ in rows])))
+    return env
+
+
+_ENV = _environment()
+
+
+def _render(template: str, **values) -> str:
+    return _ENV.get_template(template).render(**values)
+
+
+def write_status(report: Report, docs: Path, trends: list[UnitTrend] | None = None) -> None:
+    """The overview and one page per workbook; `trends` (trendview.trends_for) default to the
+    month-ends of the report's check period."""
     status = docs / "status"
+    shown = views(unit_trends(report) if trends is None else trends, report.as_of)
     status.mkdir(parents=True, exist_ok=True)
     text = PageText(Masker.for_books([b.book for b in report.books]))
     pages = []
@@ -328,9 +294,9 @@ def write_status(report: Report, docs: Path) -> None:
             n += 1
             name = f"{base}-{n}"
         used.add(name)
-        pages.append((name, UnitPage(b, report, text)))
-    for name, page in pages:
-        (status / f"{name}.md").write_text(page.markdown(), encoding="utf-8")
+        pages.append(UnitPage(b, report, text, name, shown[b.unit]))
+    for page in pages:
+        (status / f"{page.name}.md").write_text(page.markdown(), encoding="utf-8")
     (status / "index.md").write_text(overview(report, pages, text), encoding="utf-8")
 
 
@@ -343,9 +309,10 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(report: Report, out: Path, commands) -> str:
+def build_site(report: Report, out: Path, commands, trends: list[UnitTrend] | None = None) -> str:
     """Build the site into `out` from the report; `commands` is the click group the command-line
-    reference page describes (handed down by the caller, so this layer never imports the CLI)."""
+    reference page describes (handed down by the caller, so this layer never imports the CLI);
+    `trends` as write_status takes them."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -363,7 +330,7 @@ def build_site(report: Report, out: Path, commands) -> str:
     try:
         docs = work / "docs"
         shutil.copytree(resources.path(resources.MANUAL), docs)
-        write_status(report, docs)
+        write_status(report, docs, trends)
         built = work / "site"
         cfg = load_config(config_file=str(resources.path(resources.MKDOCS)), docs_dir=str(docs), site_dir=str(built),
                           strict=True, hooks=[str(resources.path(resources.HOOKS))])

@@ -44,3 +44,41 @@ def shares(title: str, rows: list[tuple[str, float, float]]) -> str:
                    f'<span class="hf-share__value">{share:.1f}%<small>（目标 {target:g}%）</small></span></div>')
     out.append("</div>")
     return "".join(out)
+
+
+def grouped(title: str, labels: list[str], series: list[tuple[str, list[int], str]], *, width=640, height=240) -> str:
+    """Bars in groups, one group per label and one bar per series (name, values, css class). The
+    first series is filled and the others hollow, so they are told apart without colour; the
+    legend says which is which in words and every bar carries its number."""
+    top, bottom, left = 46, 36, 36
+    h = height - top - bottom
+    n, k = max(len(labels), 1), max(len(series), 1)
+    step = (width - left - 10) / n
+    bar = min(step * 0.8 / k, 28.0)
+    vmax = max([v for _, values, _ in series for v in values] + [1])
+    out = ['<div class="hf-chart">',
+           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+           f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
+           f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
+           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" stroke-opacity="0.5"/>']
+    x = left
+    for s, (name, _, cls) in enumerate(series):          # the legend, in words
+        out.append(_bar(cls, s, x, 26, 14, 10))
+        out.append(f'<text x="{x + 20}" y="36">{escape(name)}</text>')
+        x += 32 + 13 * len(name)
+    for i, lab in enumerate(labels):
+        x0 = left + i * step + (step - bar * k) / 2
+        for s, (_, values, cls) in enumerate(series):
+            v = values[i]
+            bh = h * v / vmax
+            x = x0 + s * bar
+            out.append(_bar(cls, s, x + 1, top + h - bh, bar - 2, bh))
+            out.append(f'<text x="{x + bar / 2:.1f}" y="{top + h - bh - 4:.1f}" text-anchor="middle" font-size="11">{v}</text>')
+        out.append(f'<text x="{x0 + bar * k / 2:.1f}" y="{top + h + 16:.1f}" text-anchor="middle">{escape(lab)}</text>')
+    out.append("</svg></div>")
+    return "".join(out)
+
+
+def _bar(cls: str, series: int, x: float, y: float, w: float, h: float) -> str:
+    look = 'stroke-width="0"' if series == 0 else 'fill-opacity="0.15" stroke-width="2"'
+    return (f'<rect class="{cls}" x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" {look}/>')

@@ -100,15 +100,31 @@ def month_ends(since: date, as_of: date) -> list[date]:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
+def as_it_stood(book, end: date):
+    """The workbook as it stood at the end of `end`: callback records made later are left out
+    (judged as of a month-end, a callback done in a later month is not yet done, rather than an
+    error for lying in the future). Column by column, on the workbook already read."""
+    from dataclasses import replace
+    table = book["回访记录"]
+    times = table.col("回访时间")
+    keep = [i for i, t in enumerate(times) if t is None or t.date() <= end]
+    if len(keep) == len(times):
+        return book
+    cut = replace(table, rows=[table.rows[i] for i in keep],
+                  cols={n: [c[i] for i in keep] for n, c in table.cols.items()},
+                  extra={n: [c[i] for i in keep] for n, c in table.extra.items()})
+    return replace(book, tables={**book.tables, "回访记录": cut})
+
+
 def month_points(report) -> dict[str, list[MonthPoint]]:
     """Per unit, errors and overdue callbacks as of each month-end of the report's check period,
-    judged on the workbooks the report already read."""
+    judged on the workbooks the report already read, as they stood at that month-end."""
     from generator.validate.run import check_book
     out: dict[str, dict[date, list[int]]] = {}
     for b in report.books:
         cal = b.ctx.cal
         for end in month_ends(report.since, report.as_of):
-            judged = check_book(b.book, report.config, end, report.since, cal)
+            judged = check_book(as_it_stood(b.book, end), report.config, end, report.since, cal)
             counts = out.setdefault(b.unit, {}).setdefault(end, [0, 0])
             counts[0] += judged.count("error")
             counts[1] += sum(1 for f in judged.findings if f.overdue)

@@ -247,3 +247,13 @@ def test_no_click_module_is_patched():
     import click.types
     import gettext
     assert click.core._ is gettext.gettext and click.types.ngettext is gettext.ngettext
+
+
+def test_a_large_workbook_is_announced_before_it_is_read(monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+    from generator.validate import run
+    monkeypatch.setattr(run, "LARGE_FILE", 1)
+    r = CliRunner().invoke(main, ["validate", str(EXAMPLES / "示例营业部.xlsx"), "--as-of", "2025-12-31"])
+    assert "huifang：正在读取" in r.output and str(EXAMPLES / "示例营业部.xlsx") in r.output

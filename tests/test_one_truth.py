@@ -44,3 +44,26 @@ def test_a_period_without_a_report_row_writes_nothing_and_lists_the_periods_ther
     assert r.returncode == 2
     assert "“回访报告”表中没有报告期在2025 年 12 月内的行" in r.stderr and "已登记的报告期：2025、" in r.stderr
     assert not (tmp_path / "docs").exists()
+
+
+def test_text_json_annotated_copy_and_status_page_count_the_same(tmp_path):
+    """The same findings, counted the same way, in every output of the same run of the examples."""
+    import re
+
+    import openpyxl
+    args = ("workbooks", "--as-of", "2025-12-31")
+    data = json.loads(huifang("validate", *args, "--format", "json").stdout)
+    per_file = {}
+    for f in data["findings"]:
+        per_file.setdefault(Path(f["file"]).name, [0, 0])[f["severity"] == "warning"] += 1
+    text = huifang("validate", *args, "--annotate", tmp_path / "ann").stdout
+    for name, (errors, warnings) in per_file.items():
+        assert re.search(rf"{re.escape(name)}（[^）]+）：错误 {errors} 条，警告 {warnings} 条", text), (name, text[:800])
+        copy = tmp_path / "ann" / name.replace(".xlsx", ".校验.xlsx")
+        head = openpyxl.load_workbook(copy, read_only=True)["校验结果"]["A1"].value
+        assert head.startswith(f"校验结果：错误 {errors} 条，警告 {warnings} 条"), head
+    s = data["summary"]
+    assert text.splitlines()[0].startswith(f"共 2 个工作簿：错误 {s['errors']} 条，警告 {s['warnings']} 条")
+    assert (s["errors"], s["warnings"]) == tuple(map(sum, zip(*per_file.values())))
+    r = huifang("site", *args, "--out", tmp_path / "site")
+    assert f"错误 {s['errors']} 条，警告 {s['warnings']} 条" in r.stdout, r.stdout

@@ -204,7 +204,7 @@ def drm001(ctx: Context, s):
         if state[i] in K.LOST_STATES and (closed[i] is None or closed[i] <= start):
             continue
         yield Trigger("客户", t.rows[i], "最后交易日期", custs[i], start,
-                      f"最后交易日期 {iso(last)} 满 {idle.show()} 无交易，自")
+                      f"最后交易日期 {iso(last)} 满 {idle.show()}无交易，自")
 
 
 @rule("AST001", ERROR, "资产异动回访超期",

@@ -41,3 +41,15 @@ def test_a_broken_pipe_is_quiet():
     err = p.stderr.read().decode()
     p.wait()
     assert err == "" and p.returncode in (0, 1)
+
+
+def test_the_command_line_page_is_what_every_commands_help_says():
+    import re
+
+    from generator.cli import main
+    from generator.site.reference import cli_page
+    page = cli_page(main)
+    for command in main.commands:
+        assert f"## huifang {command}" in page
+        options = set(re.findall(r"(--[a-z][a-z-]*)", help_of(command))) - {"--help"}
+        assert options and all(f"`{o}`" in page for o in options), (command, options)

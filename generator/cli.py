@@ -134,12 +134,12 @@ def reading_progress(path: Path, size: int) -> None:
     click.echo(f"huifang：正在读取 {path}（{size / 1e6:.0f} MB），请稍候……", err=True)
 
 
-def run_validation(paths, as_of, since, config_file):
+def run_validation(paths, as_of, since, config_file, jobs: int = 1):
     from generator.validate import validate_paths
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     try:
-        return validate_paths(list(paths), config, as_of, since, progress=reading_progress)
+        return validate_paths(list(paths), config, as_of, since, progress=reading_progress, jobs=jobs)
     except ValueError as e:
         raise Fail(str(e)) from None
 
@@ -218,7 +218,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     from generator.validate import WRITERS, collect_paths
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
-    report = run_validation(paths, as_of, since, config_file)
+    report = run_validation(paths, as_of, since, config_file, jobs=1 if annotate else 0)   # 0: a process per core
     track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
     def render(stream):
         WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)

@@ -242,13 +242,19 @@ def default_period(as_of: date | None, since: date | None) -> tuple[date, date]:
 
 
 LEDGER_FILE = "huifang-ledger.sqlite"     # the run ledger (and its journal) beside the workbooks is no input
+JOBS_ENV = "HUIFANG_JOBS"     # processes for a folder where the caller allows several (1: this process only)
 LARGE_FILE = 5_000_000      # bytes: a workbook this large takes seconds to read; `progress` is told first
 
 
 def validate_paths(paths: list[str | Path], config: Config, as_of: date | None = None,
-                   since: date | None = None, progress=None) -> Report:
+                   since: date | None = None, progress=None, jobs: int = 1) -> Report:
     """Read and check every workbook. Raises ReadError for a file that cannot be read.
-    `progress(path, size)` is called before a large workbook is read."""
+    `progress(path, size)` is called before a large workbook is read.
+
+    With `jobs` other than 1 (0: one per core) several workbooks are checked in a process pool
+    (validate/pool.py): the report is the same, but each BookResult holds the workbook's facts
+    (pool.BookFacts), not its cells, so only callers that need no cells (the text and JSON report,
+    the ledger) ask for it."""
     as_of, since = default_period(as_of, since)
     if since > as_of:
         raise ValueError(f"--since {since} 晚于 --as-of {as_of}")
@@ -257,15 +263,31 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     books = []
     inputs = []
     skipped: list = []
-    for path in collect_paths(paths, skipped):
-        path = path.absolute()
-        if progress is not None:
+    found = [path.absolute() for path in collect_paths(paths, skipped)]
+
+    def announce(path: Path) -> bool:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if progress is not None and size >= LARGE_FILE:
+            progress(path, size)
+            return True
+        return False
+    if jobs != 1 and os.environ.get(JOBS_ENV, "").isdigit():
+        jobs = int(os.environ[JOBS_ENV])
+    if jobs != 1 and len(found) >= 2:
+        from generator.validate import pool
+        jobs = jobs or pool.jobs_wanted(len(found))
+        if jobs > 1:
+            any(announce(path) for path in found)       # the workers read side by side: said once
             try:
-                size = path.stat().st_size
-            except OSError:
-                size = 0
-            if size >= LARGE_FILE:
-                progress(path, size)
+                books, inputs = pool.check_in_pool(found, config, as_of, since, cal, jobs)
+                return Report(as_of, since, config, books, skipped, inputs)
+            except pool.BrokenProcessPool:      # a worker killed (out of memory): this process does the work
+                books, inputs = [], []
+    for path in found:
+        announce(path)
         with paused_gc():
             book = read_workbook(path, contract)
             books.append(check_book(book, config, as_of, since, cal))

@@ -79,7 +79,7 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException as e:      # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)
-        raise Fallback(str(e)[:200]) from None
+        raise Fallback(_sorted_sets(str(e))[:200]) from None
     del loaded
     arrow()
     columns = {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}
@@ -88,6 +88,12 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
             check_dates(arr)
     names = {c.absolute_index: c.name for c in infos}
     return FastSheet(head, h, columns, names)
+
+
+def _sorted_sets(text: str) -> str:
+    """fastexcel names the kinds a column mixes as a Rust hash set ("{DateTime, String}"), in an
+    order that changes from one process to the next: sorted, the reason is the same every run."""
+    return re.sub(r"\{([^{}]*)\}", lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}", text)
 
 
 # ---------------------------------------------------------------- the first rows, from the XML

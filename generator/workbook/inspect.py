@@ -10,12 +10,15 @@ which cells does the cell reader not show as they are?
 - Parts are found as OPC says: the workbook through _rels/.rels, the sheets through the
   workbook's relationships, in transitional or strict (ISO 29500) namespaces, with any prefix,
   with backslashes in member names.
-- Each worksheet's XML is streamed once to find error values (#N/A) and formulas without a
-  cached value (calamine shows both as empty): candidate cells are found by bytes and then
-  parsed as XML, namespace-aware. A cached empty-string result (=IF(…,"")) is a value.
+- Each worksheet's XML is streamed once, before it is parsed (`_sweep`), to find error values
+  (#N/A) and formulas without a cached value (calamine shows both as empty): candidate cells are
+  found by bytes and then parsed as XML, namespace-aware. A cached empty-string result
+  (=IF(…,"")) is a value. The same pass reads every cell reference with numpy, a chunk at a time.
 - A stray value far from the data (a note at XFD1048576) would make the cell reader allocate
-  the whole rectangle it spans; such cells are found (from the sheet's dimension, then a scan)
-  and left out of a normalized copy the reader reads instead, each reported at its cell.
+  the whole rectangle it spans; from that pass's figures such cells are judged (the sheet's
+  dimension, if it holds every reference, or the rows and columns of the cells with content),
+  and only then looked at cell by cell and left out of a normalized copy the reader reads
+  instead, each reported at its cell.
 """
 from __future__ import annotations
 
@@ -35,13 +38,15 @@ from pathlib import Path, PurePosixPath
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+np = None            # numpy, imported by the first sweep of a sheet
+
 # Bounds: a year of a large broker is about a million records; its sheet inflates to ~1.5 GB.
 MAX_PART_BYTES = 4 << 30          # any one part, inflated
 MAX_TOTAL_BYTES = 8 << 30         # the whole workbook, inflated
 MAX_RATIO = 400                   # inflated / compressed, for parts above RATIO_FLOOR
 RATIO_FLOOR = 64 << 20
 CHUNK = 1 << 22
-SCAN_CHUNK = 1 << 18       # the scan beside the parse: small buffers, while the parse needs the memory
+SCAN_CHUNK = 1 << 22       # the sweep of a sheet: its references are read a chunk at a time with numpy
 MAX_CELLS = 150_000_000           # the rectangle the cell reader may allocate (rows x columns)
 WIDE = 256                        # a sheet dimension wider than this is checked cell by cell
 MAX_ROW_CELLS = 50_000_000        # the same for the formats read as rows (.ods .xls .xlsb: ~100 bytes a cell)
@@ -169,8 +174,9 @@ def rust_readable(info: Inspection, path: Path) -> None:
 def inspect(path: Path, scan: bool = True) -> Inspection:
     """Check that `path` is a readable workbook and list its sheets. Raises ReadError.
 
-    With scan=False the sheets' odd cells are left for `scan_sheets` (the reader runs that
-    beside the parse); every safety check is still made here, before anything is parsed."""
+    Each sheet's XML is streamed once (`_sweep`): its odd cells, merged ranges and the extent of
+    its references are known, and every safety check made, before anything is parsed. (`scan` is
+    kept for callers; the sweep is the one pass either way.)"""
     path = Path(path)
     try:
         st = path.stat()
@@ -355,12 +361,8 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
                       date1904=date1904, source=path, sniffed_mismatch=path.suffix.lower() not in (".xlsx", ".xlsm"),
                       book_part=book_part)
     for sh in sheets:
-        if sh.part:
-            _outliers(pkg, sh)
-    if scan:
-        for sh in sheets:
-            if sh.part:
-                _scan_sheet(pkg, sh)
+        if sh.part in pkg.infos:
+            _sweep(pkg, sh)
     standard = book_part == "xl/workbook.xml"
     if pkg.renamed or not standard or any(sh.outliers for sh in sheets):
         _normalize(pkg, info, book_part)
@@ -485,25 +487,37 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
-def _outliers(pkg: Package, sh: SheetInfo) -> None:
-    """Find cells far outside the data, when the sheet's dimension says it spans a rectangle
-    wider or taller than its content can be. Costs nothing for an ordinary sheet."""
-    info = pkg.infos.get(sh.part)
-    if info is None:
-        return
-    try:
-        with pkg.open(sh.part) as fh:
-            head = fh.read(1 << 16)
-    except _DAMAGE as e:
-        raise _damaged(pkg.path, sh.part, e) from None
+def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> None:
+    """Decide from the sweep's figures whether the sheet may hold cells far outside the data (a
+    note at XFD1048576 would make the cell reader allocate the whole rectangle it spans). Only
+    then, and for references beyond Excel's grid, is every cell looked at (`_far_cells`)."""
+    if ext.beyond:
+        return _far_cells(pkg, sh)
     m = _DIMENSION.search(head)
     if m:
         letters, rows = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
         cols = col_index(letters.decode()) + 1
-        if (cols <= WIDE and (int(rows) < 100_000 or info.file_size >= int(rows) * 20)
-                and not _beyond(pkg, sh.part, letters.decode(), rows.decode())):
-            return
-    # no dimension, one wider or taller than the content, or cells outside it: look at every cell once
+        if (cols <= WIDE and (int(rows) < 100_000 or sh.size >= int(rows) * 20)
+                and ext.max_col <= cols and ext.max_row <= int(rows)):
+            return                  # the dimension holds every reference and is a plausible one
+    # no dimension, an implausible one, or one that does not hold every cell: the judgement of
+    # _far_cells, made from the sweep's counts of the cells (written with content or not); only a
+    # sheet where it finds a far cell, or a rectangle beyond the budget, is looked at cell by cell
+    if not ext.rows:
+        return
+    rows = np.unique(np.concatenate(ext.rows))
+    per_col = ext.per_col
+    data_cols = np.flatnonzero(per_col >= max(2, len(rows) // 100))
+    width = int(data_cols.max() if len(data_cols) else np.flatnonzero(per_col).max()) + 1
+    far_col = per_col[max(width * 2, width + 30):].any()
+    gap = (np.diff(rows) > max(1000, len(rows))).any()
+    if far_col or gap or int(rows[-1]) * (int(np.flatnonzero(per_col).max()) + 1) > MAX_CELLS:
+        _far_cells(pkg, sh)
+
+
+def _far_cells(pkg: Package, sh: SheetInfo) -> None:
+    """Every cell with a value looked at once: references beyond Excel's grid are refused; cells far
+    from the data are listed (left out of the normalized copy); the rest must fit the reader's budget."""
     cells = _cell_positions(pkg, sh.part)
     if not cells:
         return
@@ -538,52 +552,6 @@ def _outliers(pkg: Package, sh: SheetInfo) -> None:
 
 
 FAR_LISTED = 10         # far cells named one by one; more are one finding at the first, with their number
-
-
-_R_QUOTE = int.from_bytes(b' r="', "little")
-
-
-def _number_run(np, a, at, k, first: bytes, base: int, longest: int):
-    """The number each run of bytes at a[at + k] spells (letters A-Z as 1-26, or digits 0-9), read
-    up to `longest` places; k is moved past the run. Enough places to exceed any bound of the grid."""
-    value = np.zeros(len(at), np.int64)
-    more = np.ones(len(at), bool)
-    zero = first[0] - (1 if base == 26 else 0)
-    for _ in range(longest):
-        ch = a[at + k].astype(np.int64)
-        more = more & (ch >= first[0]) & (ch < first[0] + base)
-        value = np.where(more, value * base + ch - zero, value)
-        k += more
-    return value
-
-
-def _beyond(pkg: Package, part: str, letters: str, rows: str) -> bool:
-    """Whether a cell or row of the sheet lies beyond the last column or row its dimension claims,
-    so that a stale or false dimension cannot hide a cell that would make the reader allocate beyond
-    any memory. Every reference (` r="…"`) is read at once per chunk with numpy, not cell by cell."""
-    import numpy as np
-    last_col, last_row = col_index(letters) + 1, int(rows)
-    tail = b""
-    try:
-        with pkg.open(part) as fh:
-            while chunk := fh.read(CHUNK):
-                buf = tail + chunk
-                padded = buf + bytes(32)
-                a = np.frombuffer(padded, np.uint8)
-                # ' r="' as one 32-bit word, at each of the four alignments
-                at = np.concatenate([
-                    np.flatnonzero(np.frombuffer(padded, "<u4", count=(len(buf) - o) // 4, offset=o) == _R_QUOTE) * 4 + o + 4
-                    for o in range(4)])
-                if len(at):
-                    k = np.zeros(len(at), np.int64)
-                    col = _number_run(np, a, at, k, b"A", 26, 4)     # letters: the column, 1-based
-                    row = _number_run(np, a, at, k, b"0", 10, 9)     # then digits: the row
-                    if col.max() > last_col or row.max() > last_row:
-                        return True
-                tail = buf[-24:]
-    except _DAMAGE as e:
-        raise _damaged(pkg.path, part, e) from None
-    return False
 
 
 def _complete(buf: bytes) -> int:
@@ -702,34 +670,90 @@ def _cut(pkg: Package, name: str, spans: list[tuple[int, int]]) -> bytes:
 
 # ------------------------------------------------------------------ odd cells
 
-def scan_sheets(path: Path, sheets: list[SheetInfo], source: Path | None = None) -> None:
-    """Fill each sheet's odd cells (error values, formulas without a cached value)."""
-    try:
-        with zipfile.ZipFile(source or path) as zf:
-            pkg = Package(Path(path), zf)
-            for sh in sheets:
-                if sh.part in pkg.infos:
-                    _scan_sheet(pkg, sh)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise _fail(Path(path), f"文件已损坏，无法读取（{_why(e)}）") from None
-
-
 _MARKERS = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'", b"<f/>", b":f/>")
-# a chunk of rows is looked at cell by cell only if it holds one of these (each marker above
-# starts with one of them: four searches of the chunk instead of eight)
-_CHUNK_MARKERS = (b"<f", b":f", b't="e"', b"t='e'")
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
 
 
-def _scan_sheet(pkg: Package, sh: SheetInfo) -> None:
-    """Stream a worksheet's XML once: the cells with errors or uncached formulas, and the merged ranges."""
+class _Extent:
+    """What the sweep learns of a sheet's cell references: whether one lies beyond Excel's grid,
+    the largest column and row any reference names, the number of cells in each column, the
+    distinct rows holding cells, and whether a stretch held an error value (t="e")."""
+
+    def __init__(self) -> None:
+        self.beyond = False
+        self.max_col = self.max_row = 0
+        self.per_col = np.zeros(MAX_COL + 1, np.int64)
+        self.rows: list = []
+
+    def add(self, work: bytes) -> bool:
+        """The references (` r="…"`) of complete elements, all at once with numpy: never a Python
+        step per cell. Letters A-Z are the column, the digits after them the row (a row's own
+        reference has digits only). Returns whether the stretch has an error value's t="e"."""
+        padded = work + bytes(32)
+        a = np.frombuffer(padded, np.uint8)
+        e = np.flatnonzero(a[:len(work)] == 101)                    # 'e' of t="e" (or t='e')
+        e = e[e >= 3]
+        errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1]) & (a[e - 2] == 61)).any())
+        if self.beyond:
+            return errors
+        # ' r="' as one 32-bit word, at each of the four alignments
+        at = np.concatenate([
+            np.flatnonzero(np.frombuffer(padded, "<u4", count=(len(work) - o) // 4, offset=o) == _R_QUOTE) * 4 + o + 4
+            for o in range(4)])
+        if not len(at):
+            return errors
+        col = np.zeros(len(at), np.int64)
+        k = np.zeros(len(at), np.int64)
+        more = np.ones(len(at), bool)
+        for _ in range(4):                                          # letters: 4 or more is beyond XFD
+            ch = a[at + k]
+            more &= (ch >= 65) & (ch <= 90)
+            col = np.where(more, col * 26 + ch - 64, col)
+            k += more
+        letters = k.copy()
+        row = np.zeros(len(at), np.int64)
+        more = np.ones(len(at), bool)
+        for _ in range(8):                                          # digits: 8 or more is beyond row 1048576
+            ch = a[at + k]
+            more &= (ch >= 48) & (ch <= 57)
+            row = np.where(more, row * 10 + ch - 48, row)
+            k += more
+        cell = letters > 0
+        if ((letters >= 4) | (k - letters >= 8) | (col > MAX_COL) | (row > MAX_ROW) | (cell & (row < 1))).any():
+            self.beyond = True
+            return errors
+        self.max_col = max(self.max_col, int(col.max()))
+        self.max_row = max(self.max_row, int(row.max()))
+        col, row = col[cell], row[cell]
+        if len(col):
+            self.per_col += np.bincount(col - 1, minlength=MAX_COL + 1)
+            if (row[1:] >= row[:-1]).all():         # in order, as every producer writes them
+                self.rows.append(row[np.r_[True, row[1:] != row[:-1]]])
+            else:
+                self.rows.append(np.unique(row))
+        return errors
+
+
+_R_QUOTE = int.from_bytes(b' r="', "little")
+
+
+def _sweep(pkg: Package, sh: SheetInfo) -> None:
+    """Stream a worksheet's XML once, before the cell reader parses it: entities are refused, the
+    cells with errors or uncached formulas found, the merged ranges listed, and the extent of the
+    cell references measured (_Extent), so that cells far from the data are judged without another
+    pass (_judge_extent)."""
+    global np
+    if np is None:
+        import numpy
+        np = numpy
     part = sh.part
     odd: dict[str, str] = {}
     merges: list = []
+    ext = _Extent()
     seen = 0
-    tail = b""
+    tail = head = b""
     nsdecl = b""
     try:
         with pkg.open(part) as fh:
@@ -745,24 +769,45 @@ def _scan_sheet(pkg: Package, sh: SheetInfo) -> None:
                     raise _entities(pkg.path, part)
                 if not nsdecl:
                     nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', buf[:1 << 16]))
+                if len(head) < 1 << 16:
+                    head += chunk[:(1 << 16) - len(head)]
                 cut = _complete(buf)
                 if cut == 0 and len(buf) < 64 << 20:
                     tail = buf          # no complete row yet: read on
                     continue
                 cut = cut or len(buf)
-                # searched in place: the rows are copied only in the rare chunk that has something to find
-                if any(buf.find(mk, 0, cut) != -1 for mk in _CHUNK_MARKERS):
-                    _find_odd(buf[:cut], odd, nsdecl)
-                if buf.find(b"mergeCell", 0, cut) != -1:
-                    _find_merges(buf[:cut], merges)
+                _look(buf, cut, odd, nsdecl, merges, ext)
                 tail = buf[cut:]
-            if tail and any(mk in tail for mk in _MARKERS):
-                _find_odd(tail, odd, nsdecl)
-            if b"mergeCell" in tail:
-                _find_merges(tail, merges)
+            if tail:
+                _look(tail, len(tail), odd, nsdecl, merges, ext)
     except _DAMAGE as e:
         raise _damaged(pkg.path, part, e) from None
     sh.odd_cells, sh.merges = odd, merges
+    _judge_extent(pkg, sh, ext, head)
+
+
+def _look(buf: bytes, cut: int, odd: dict, nsdecl: bytes, merges: list, ext: _Extent) -> None:
+    """One stretch of complete rows, searched in place: the rows are copied only in the rare stretch
+    that has a formula, an error value or a merged range (a formula needs an "f" and a merged range
+    a "g": each first looked for by memchr)."""
+    work = buf if cut == len(buf) else buf[:cut]
+    errors = ext.add(work)
+    if errors or (buf.find(b"f", 0, cut) != -1 and (buf.find(b"<f", 0, cut) != -1 or buf.find(b":f", 0, cut) != -1)):
+        _find_odd(work, odd, nsdecl)
+    if buf.find(b"g", 0, cut) != -1 and buf.find(b"mergeCell", 0, cut) != -1:
+        _find_merges(work, merges)
+
+
+def scan_sheets(path: Path, sheets: list[SheetInfo], source: Path | None = None) -> None:
+    """Fill each sheet's odd cells (error values, formulas without a cached value) and merged ranges."""
+    try:
+        with zipfile.ZipFile(source or path) as zf:
+            pkg = Package(Path(path), zf)
+            for sh in sheets:
+                if sh.part in pkg.infos:
+                    _sweep(pkg, sh)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise _fail(Path(path), f"文件已损坏，无法读取（{_why(e)}）") from None
 
 
 def _find_merges(buf: bytes, merges: list) -> None:

@@ -31,7 +31,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 from generator.workbook import contract as K
 from generator.workbook.values import Encoded, column_letter, convert_column, convert_encoded, norm_header
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo, col_index, inspect, rust_readable,
-                                        scan_sheets, shown, strip_unconvertible_dates)
+                                        shown, strip_unconvertible_dates)
 
 log = logging.getLogger("huifang.reader")
 
@@ -131,17 +131,17 @@ class Workbook:
 def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) -> Workbook:
     """Read a workbook. Raises ReadError (one Chinese line) when it cannot be read at all.
 
-    Every safety check runs first (workbook/inspect.py). Then the sheets are parsed on two
-    threads (the parsers and zlib release the GIL): the largest first, beside the scan for error
-    cells and uncached formulas, and the others once the largest is parsed, so that nothing else
-    is held in memory at its peak. The largest is filled in while the others are parsed. A sheet
+    Every safety check runs first (workbook/inspect.py, which also finds the error cells and
+    uncached formulas in the same pass over each sheet's XML). Then the sheets are parsed on two
+    threads (the parsers release the GIL): the largest first, and the others once the largest is
+    parsed, so that nothing else is held in memory at its peak. The largest is filled in while the others are parsed. A sheet
     the row reader reads is streamed in chunks of rows into typed columns, so its Python copy
     never exists whole beside the parser's own.
     Whatever the cell reader raises (an error, a Rust panic) becomes one line naming the file.
     """
     path = Path(path)
     contract = contract or K.CONTRACT
-    info = inspect(path, scan=False)
+    info = inspect(path)
     try:
         rust_readable(info, path)
         with _rust_panics_silenced():
@@ -303,13 +303,10 @@ def _read(path: Path, info, contract) -> Workbook:
         parsed = {}
         if order:
             parsed[order[0][0].name] = pool.submit(parse_largest, *order[0])
-        scanned = pool.submit(scan_sheets, path, [s for _, s in wanted], info.source) if info.cached_values else None
         for spec, sinfo in order[1:]:
             parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
         if info.format == XLSX:
             columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
-        if scanned is not None:
-            scanned.result()
         found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
         for spec, sinfo in order[:1] + [w for w in wanted if w is not order[0]]:
             table = tables[spec.name]

@@ -1,0 +1,150 @@
+"""Validate many workbooks on every core: a process pool (spawn-safe), each worker reducing its
+workbook to what the report needs (findings, pending items, the workbook's unit, notes and read
+paths, the input's facts), so the parent never holds a workbook's cells and its memory stays flat
+in the number of workbooks.
+
+The report is the same as one process makes (tests/test_pool.py compares them): the books in
+the order of the paths, each book's findings in its own order, and the findings' identities
+assigned in the parent from keys the workers computed, exactly as `ledger.identity.assign` does.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool  # noqa: F401  (run.py falls back on it)
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+@dataclass
+class BookFacts:
+    """What the report says of a workbook, without its cells (stands in for reader.Workbook)."""
+    path: Path
+    unit: str
+    macros: bool = False
+    format: str = "xlsx"
+    notes: list[str] = field(default_factory=list)
+    read_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)      # no cells: what reads them needs the single-process path
+
+
+@dataclass
+class _Context:
+    """The context's one attribute a report reads (provenance: the calendar in use)."""
+    cal: object
+
+
+class _UsedCalendar:
+    """The parent's calendar with the years the workers' deadlines went through (what provenance
+    lists: `provisional_used` and the years of the days computed)."""
+
+    def __init__(self, cal) -> None:
+        self.cal = cal
+        self.provisional_used: set[int] = set()
+        self._cache: set[date] = set()
+
+    def add(self, provisional: set[int], years: set[int]) -> None:
+        self.provisional_used |= provisional
+        self._cache |= {date(y, 1, 1) for y in years}
+
+    def source(self, year: int):
+        return self.cal.source(year)
+
+
+def jobs_wanted(n_books: int) -> int:
+    """How many processes for n workbooks: one per core the process may use, at most one per book."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, n_books))
+
+
+_state: dict = {}
+
+
+def _worker_init(config_source: str | None, as_of: date, since: date) -> None:
+    from generator.config import load_config
+    from generator.rules.workdays import WorkCalendar
+    from generator.workbook import contract as K
+    config = load_config(Path(config_source) if config_source else None)
+    _state.update(config=config, contract=K.build_contract(config.banks), cal=WorkCalendar(config.calendar_years),
+                  as_of=as_of, since=since)
+
+
+def _one(path: Path):
+    """Read and check one workbook; its facts, findings, pending items and identity keys."""
+    from generator.validate.provenance import input_facts
+    from generator.validate.run import check_book, paused_gc
+    from generator.workbook.reader import read_workbook
+    with paused_gc():
+        book = read_workbook(path, _state["contract"])
+        result = check_book(book, _state["config"], _state["as_of"], _state["since"], _state["cal"])
+        keys = identity_keys(result)
+    facts = BookFacts(book.path, book.unit, book.macros, book.format, book.notes, book.read_paths)
+    cal = _state["cal"]
+    used = (set(cal.provisional_used), {d.year for d in getattr(cal, "_cache", ())})
+    return facts, result.findings, result.pending, keys, input_facts(path), used
+
+
+def identity_keys(result) -> list[tuple[str, str, str]]:
+    """Per finding (its base identity, its record's content, its message without numbers): what
+    `ledger.identity.assign` groups and sorts by, computed where the workbook's cells are."""
+    from generator.ledger.identity import _DIGITS, _Rows, _short, canonical, key_columns
+    rows = _Rows(result.book)
+    unit = result.unit
+    out = []
+    for f in result.findings:
+        record, at = None, None
+        if f.sheet is not None and f.row is not None:
+            table, i = rows.locate(f.sheet, f.row)
+            if i is not None:
+                at = (table, i)
+                key = [table.col(c)[i] for c in key_columns(table.spec)]
+                record = key if any(v not in (None, "") for v in key) else ["#", rows.content(table, i)]
+            else:
+                record = ["row", f.row]
+        elif f.cell:
+            record = ["cell", f.cell]
+        base = _short(canonical([f.rule, unit, f.sheet, record, f.column, f.due]))
+        out.append((base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)))
+    return out
+
+
+def assign_ids(findings_keys) -> None:
+    """The identities, from (finding, key) pairs of every book in report order (ledger.identity.assign)."""
+    from collections import defaultdict
+    from generator.ledger.identity import _short
+    groups: dict[str, list] = defaultdict(list)
+    for f, (base, content, message) in findings_keys:
+        groups[base].append((f, content, message))
+    for base, found in groups.items():
+        if len(found) == 1:
+            found[0][0].id = base
+            continue
+        found.sort(key=lambda x: (x[1], x[2]))
+        for n, (f, _, _) in enumerate(found, 1):
+            f.id = _short(f"{base}/{n}")
+
+
+def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs: int):
+    """BookResults (with BookFacts for the workbook) and input facts of every path, in order.
+    A workbook that cannot be read raises its ReadError, the first in the order of the paths."""
+    from generator.validate.run import BookResult
+    source = str(config.source) if config.source else None
+    books, inputs, pairs = [], [], []
+    used = _UsedCalendar(cal)
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_worker_init,
+                             initargs=(source, as_of, since)) as pool:
+        try:
+            for facts, findings, pending, keys, facts_in, years in pool.map(_one, paths, chunksize=1):
+                used.add(*years)
+                books.append(BookResult(facts.path, facts, _Context(used), findings, pending))
+                inputs.append(facts_in)
+                pairs.extend(zip(findings, keys))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    assign_ids(pairs)
+    return books, inputs

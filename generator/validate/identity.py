@@ -53,30 +53,44 @@ class _Rows:
         return canonical([[name, values[i]] for name, values in sorted(table.cols.items())])
 
 
-def assign(books) -> None:
-    """Set `id` on every finding of these BookResults."""
+def keys_of(result) -> list[tuple[str, str, str]]:
+    """Per finding of a BookResult (read where the workbook's cells are): its base identity, its
+    record's content and its message without numbers, which `assign_keys` groups and sorts by."""
+    rows = _Rows(result.book)
+    unit = result.unit
+    out = []
+    for f in result.findings:
+        record, at = None, None
+        if f.sheet is not None and f.row is not None:
+            table, i = rows.locate(f.sheet, f.row)
+            if i is not None:
+                at = (table, i)
+                key = [table.col(c)[i] for c in key_columns(table.spec)]
+                record = key if any(v not in (None, "") for v in key) else ["#", rows.content(table, i)]
+            else:
+                record = ["row", f.row]         # a header or a row outside the data
+        elif f.cell:
+            record = ["cell", f.cell]
+        base = _short(canonical([f.rule, unit, f.sheet, record, f.column, f.due]))
+        out.append((base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)))
+    return out
+
+
+def assign_keys(pairs) -> None:
+    """Set `id` on every finding of (finding, key) pairs in report order: the base identity, or,
+    for findings that share it, the base numbered in the order of their content and message."""
     groups: dict[str, list] = defaultdict(list)
-    for b in books:
-        rows = _Rows(b.book)
-        unit = b.unit
-        for f in b.findings:
-            record, at = None, None
-            if f.sheet is not None and f.row is not None:
-                table, i = rows.locate(f.sheet, f.row)
-                if i is not None:
-                    at = (table, i)
-                    key = [table.col(c)[i] for c in key_columns(table.spec)]
-                    record = key if any(v not in (None, "") for v in key) else ["#", rows.content(table, i)]
-                else:
-                    record = ["row", f.row]         # a header or a row outside the data
-            elif f.cell:
-                record = ["cell", f.cell]
-            base = _short(canonical([f.rule, unit, f.sheet, record, f.column, f.due]))
-            groups[base].append((f, at))
+    for f, (base, content, message) in pairs:
+        groups[base].append((f, content, message))
     for base, found in groups.items():
         if len(found) == 1:
             found[0][0].id = base
             continue
-        found.sort(key=lambda fa: (_Rows.content(*fa[1]) if fa[1] else "", _DIGITS.sub("#", fa[0].message)))
-        for n, (f, _) in enumerate(found, 1):
+        found.sort(key=lambda x: (x[1], x[2]))
+        for n, (f, _, _) in enumerate(found, 1):
             f.id = _short(f"{base}/{n}")
+
+
+def assign(books) -> None:
+    """Set `id` on every finding of these BookResults."""
+    assign_keys([pair for b in books for pair in zip(b.findings, keys_of(b))])

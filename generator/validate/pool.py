@@ -5,7 +5,7 @@ in the number of workbooks.
 
 The report is the same as one process makes (tests/test_pool.py compares them): the books in
 the order of the paths, each book's findings in its own order, and the findings' identities
-assigned in the parent from keys the workers computed, exactly as `ledger.identity.assign` does.
+assigned in the parent from keys the workers computed, exactly as `validate.identity.assign` does.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
+
+from generator.validate.identity import assign_keys, keys_of
 
 @dataclass
 class BookFacts:
@@ -52,6 +54,21 @@ class _UsedCalendar:
         return self.cal.source(year)
 
 
+POOL_ABOVE = 4_000_000      # bytes of workbooks: below this, starting the workers costs more than they save
+
+
+def worth_it(paths: list[Path]) -> bool:
+    """Whether a pool pays for itself: two example workbooks take 0.7 s in one process and 1.5 s
+    with workers to start (each imports the readers); a folder of large ones gains from every core."""
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            pass
+    return len(paths) >= 2 and total >= POOL_ABOVE
+
+
 def jobs_wanted(n_books: int) -> int:
     """How many processes for n workbooks: one per core the process may use, at most one per book."""
     try:
@@ -81,51 +98,11 @@ def _one(path: Path):
     with paused_gc():
         book = read_workbook(path, _state["contract"])
         result = check_book(book, _state["config"], _state["as_of"], _state["since"], _state["cal"])
-        keys = identity_keys(result)
+        keys = keys_of(result)
     facts = BookFacts(book.path, book.unit, book.macros, book.format, book.notes, book.read_paths)
     cal = _state["cal"]
     used = (set(cal.provisional_used), {d.year for d in getattr(cal, "_cache", ())})
     return facts, result.findings, result.pending, keys, input_facts(path), used
-
-
-def identity_keys(result) -> list[tuple[str, str, str]]:
-    """Per finding (its base identity, its record's content, its message without numbers): what
-    `ledger.identity.assign` groups and sorts by, computed where the workbook's cells are."""
-    from generator.ledger.identity import _DIGITS, _Rows, _short, canonical, key_columns
-    rows = _Rows(result.book)
-    unit = result.unit
-    out = []
-    for f in result.findings:
-        record, at = None, None
-        if f.sheet is not None and f.row is not None:
-            table, i = rows.locate(f.sheet, f.row)
-            if i is not None:
-                at = (table, i)
-                key = [table.col(c)[i] for c in key_columns(table.spec)]
-                record = key if any(v not in (None, "") for v in key) else ["#", rows.content(table, i)]
-            else:
-                record = ["row", f.row]
-        elif f.cell:
-            record = ["cell", f.cell]
-        base = _short(canonical([f.rule, unit, f.sheet, record, f.column, f.due]))
-        out.append((base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)))
-    return out
-
-
-def assign_ids(findings_keys) -> None:
-    """The identities, from (finding, key) pairs of every book in report order (ledger.identity.assign)."""
-    from collections import defaultdict
-    from generator.ledger.identity import _short
-    groups: dict[str, list] = defaultdict(list)
-    for f, (base, content, message) in findings_keys:
-        groups[base].append((f, content, message))
-    for base, found in groups.items():
-        if len(found) == 1:
-            found[0][0].id = base
-            continue
-        found.sort(key=lambda x: (x[1], x[2]))
-        for n, (f, _, _) in enumerate(found, 1):
-            f.id = _short(f"{base}/{n}")
 
 
 def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs: int):
@@ -146,5 +123,5 @@ def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    assign_ids(pairs)
+    assign_keys(pairs)
     return books, inputs

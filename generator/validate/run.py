@@ -276,8 +276,8 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
         return False
     if jobs != 1 and os.environ.get(JOBS_ENV, "").isdigit():
         jobs = int(os.environ[JOBS_ENV])
-    if jobs != 1 and len(found) >= 2:
-        from generator.validate import pool
+    from generator.validate import pool
+    if jobs != 1 and (pool.worth_it(found) or os.environ.get(JOBS_ENV, "").isdigit()):
         jobs = jobs or pool.jobs_wanted(len(found))
         if jobs > 1:
             any(announce(path) for path in found)       # the workers read side by side: said once

@@ -63,7 +63,7 @@ def why(e: OSError) -> str:
     return _WHY.get(e.errno, e.strerror or type(e).__name__)
 
 
-def write_failure(path: Path, e: OSError) -> "OutputError":
+def write_failure(path: Path, e: OSError) -> OutputError:
     """One line for a write that failed; the partial file is already removed."""
     return OutputError(f"{path}：无法写入（{why(e)}），未留下不完整的文件")
 

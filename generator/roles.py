@@ -113,7 +113,7 @@ class StaffRoles:
                 self.of[i] = r
 
     @classmethod
-    def of_table(cls, staff) -> "StaffRoles":
+    def of_table(cls, staff) -> StaffRoles:
         return cls(staff.col("工号"), staff.col("岗位"))
 
     def role(self, who) -> str | None:

@@ -146,7 +146,7 @@ class Unit:
         return e
 
     # -------------------------------------------------------------- the unit
-    def build(self) -> "Unit":
+    def build(self) -> Unit:
         rng = self.rng
         customers = self.sheets["客户"]
         for k in range(1, self.n + 1):
@@ -257,7 +257,7 @@ class Unit:
             if day >= AS_OF - timedelta(days=60):
                 break
 
-    def coverage(self) -> "Unit":
+    def coverage(self) -> Unit:
         """The yearly callbacks: 存量回访 shares, key customers, 投顾持续回访, with plans."""
         rng = self.rng
         customers = self.sheets["客户"]
@@ -281,7 +281,7 @@ class Unit:
                                 method="电话")
         return self
 
-    def reports(self) -> "Unit":
+    def reports(self) -> Unit:
         common = {"部门": self.name, "行业": "证券经纪", "编制人": "H001"}
         self.sheets["回访报告"] = [
             {**common, "报告期": f"{YEAR}", "编制日期": date(YEAR, 12, 31),

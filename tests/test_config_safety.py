@@ -276,7 +276,7 @@ def finishes(fn, *args, seconds: float = 20):
     def run():
         try:
             box.append(fn(*args))
-        except BaseException as e:           # noqa: BLE001 - handed to the test
+        except BaseException as e:           # handed to the test
             box.append(e)
     t = threading.Thread(target=run, daemon=True)
     t.start()

@@ -280,7 +280,7 @@ def test_concurrent_recording_never_forks_the_chain(ledger):
     def go(rep):
         try:
             track(rep, [str(path)], record=True)
-        except Exception as e:          # noqa: BLE001 - collected and asserted below
+        except Exception as e:          # collected and asserted below
             errors.append(e)
     threads = [threading.Thread(target=go, args=(r,)) for r in reports]
     for t in threads:

@@ -431,7 +431,7 @@ class _Progress:
         self.bar = None
         self.last = time.monotonic()
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> _Progress:
         if self.mode == "bar":
             self.bar = click.progressbar(length=self.total, label="生成文书", file=sys.stderr, show_pos=True)
             self.bar.__enter__()

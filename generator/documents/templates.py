@@ -20,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from generator.kinds import DOCUMENTS  # noqa: E402
+from generator.kinds import DOCUMENTS
 
 FONT = "SimSun"             # 宋体 by its family name: Word and WPS know both; fontconfig maps it to a Chinese serif
 LATIN = "Times New Roman"
@@ -298,7 +298,7 @@ def build_report() -> Document:
                        ("客户对产品期望", "product_hope"), ("客户对服务评价", "service_view"),
                        ("客户对服务期望", "service_hope"), ("改善客户服务对策", "measures"),
                        ("回访中遇到的问题", "problems"), ("备注/说明", "note"), ("主管领导审核意见", "review")):
-        add_row(t3, [label, "{{ %s }}" % key], height_cm=1.0)
+        add_row(t3, [label, "{{ %s }}" % key], height_cm=1.0)  # noqa: UP031 - the braces are Jinja's
     line(doc, "编制人：{{ preparer }}")
     return doc
 

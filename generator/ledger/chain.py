@@ -31,7 +31,7 @@ def entry_text(run: dict, books: list[dict], findings: list[dict]) -> str:
 
 
 def entry_hash(prev: str, text: str) -> str:
-    return hashlib.sha256(f"{prev}\n{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
 
 
 def _day(d) -> str | None:

@@ -18,7 +18,7 @@ as the deadline issue refined it):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from generator.roles import CALLBACK
 from generator.rules.examples import answers

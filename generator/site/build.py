@@ -230,7 +230,7 @@ def badge_of(severity: str) -> tuple[str, str]:
     return _BADGE.get(severity, ("hf-zero", SEVERITY_LABEL.get(severity, severity)))
 
 
-def urgency(page: "UnitPage") -> tuple:
+def urgency(page: UnitPage) -> tuple:
     """Units in order of what needs doing: overdue work, then errors, then what falls due soon."""
     b = page.b
     return (-len(page.overdue), -b.count("error"), -page.falling_due, -b.count("warning"), b.unit)

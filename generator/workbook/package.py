@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -912,7 +912,7 @@ class Workbook:
         """Write the copy. The edited sheets are streamed first: the cell formats they add go into
         the styles part, which is written last."""
         if self.sheet_edits:
-            self.styles                     # noqa: B018 - loaded (or made) before the parts that point to it are written
+            self.styles                     # loaded (or made) before the parts that point to it are written
         for name in list(self.replace):
             if self.replace[name] is None and name in self._trees:
                 self.replace[name] = _tostring(self._trees[name])

@@ -72,9 +72,11 @@ def test_soffice_runs_with_huifangs_fontconfig():
         env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
         env = G.soffice_env(env)
         noto = "Noto Serif CJK" in subprocess.run(["fc-list"], capture_output=True, text=True).stdout
-        for family, want in (("SimSun", "Noto Serif CJK SC"), ("宋体", "Noto Serif CJK SC"), ("SimHei", "Noto Sans CJK SC"),
+        for family, want in (("SimSun", "Noto Serif CJK SC"), ("宋体", "Noto Serif CJK SC"),
+                             ("SimHei", "Noto Sans CJK SC"),
                              ("serif:lang=zh-cn", "Noto Serif CJK SC")):
-            got = subprocess.run(["fc-match", "-f", "%{family[0]}", family], env=env, capture_output=True, text=True).stdout
+            got = subprocess.run(["fc-match", "-f", "%{family[0]}", family], env=env, capture_output=True,
+                                 text=True).stdout
             assert got == want or not noto, (family, got)
         latin = subprocess.run(["fc-match", "-f", "%{family[0]}", "Times New Roman"], env=env,
                                capture_output=True, text=True).stdout

@@ -229,7 +229,8 @@ def test_recording_leaves_the_inputs_alone_and_holds_no_personal_data(tmp_path):
     path = unit(tmp_path / "a", missing=[1])
     before = digest(path)
     assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1
-    assert digest(path) == before and sorted(p.name for p in path.parent.iterdir()) == ["huifang-ledger.sqlite", "营业部.xlsx"]
+    assert digest(path) == before and sorted(p.name for p in path.parent.iterdir()) == ["huifang-ledger.sqlite",
+                                                                                        "营业部.xlsx"]
     ledger_file = path.parent / "huifang-ledger.sqlite"
     assert ledger_file.stat().st_mode & 0o077 == 0
     dump = "\n".join(sqlite3.connect(ledger_file).iterdump())

@@ -149,7 +149,8 @@ def test_init_workbook_opens_in_libreoffice(tmp_path):
     import zipfile
     p = init_workbook(tmp_path / "blank.xlsx")
     profile = (tmp_path / "lo-profile").as_uri()
-    r = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "ods",
+    r = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
+                        "ods",
                         "--outdir", str(tmp_path), str(p)],
                        capture_output=True, text=True, timeout=180)
     ods = tmp_path / "blank.ods"

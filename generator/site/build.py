@@ -81,7 +81,8 @@ class PageText:
 class UnitPage:
     """What a unit's status page shows (unit.md.j2 lays it out); `name` is its file name."""
 
-    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "", trend: TrendView | None = None) -> None:
+    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "",
+                 trend: TrendView | None = None) -> None:
         self.b, self.report, self.t, self.name, self.trend = b, report, text, name, trend
         cust = b.book["客户"]
         self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))

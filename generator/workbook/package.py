@@ -180,7 +180,8 @@ class Styles:
             return builtin[code]
         sec = self._section("numFmts")
         ids = [int(x.get("numFmtId", "0")) for x in sec if _local(x.tag) == "numFmt"]
-        found = next((int(x.get("numFmtId")) for x in sec if _local(x.tag) == "numFmt" and x.get("formatCode") == code), None)
+        found = next((int(x.get("numFmtId")) for x in sec if _local(x.tag) == "numFmt" and x.get("formatCode") == code),
+                     None)
         if found is None:
             found = max([163, *ids]) + 1
             self._add("numFmts", etree.Element(self._q("numFmt"), numFmtId=str(found), formatCode=code))
@@ -252,7 +253,8 @@ class Styles:
 def _blank_styles(ns: str) -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{ns}">'
             '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
+            'patternType="gray125"/></fill></fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
             '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'

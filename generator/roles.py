@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # the contract's 岗位 values (contract.ROLES; tests/test_roles.py checks they are the same)
-CALLER, SALES, ADVISER, SERVICE, SUPERVISOR, COMPLIANCE = "回访专员", "营销人员", "投资顾问", "客户服务", "部门主管", "合规管理"
+CALLER, SALES, ADVISER = "回访专员", "营销人员", "投资顾问"
+SERVICE, SUPERVISOR, COMPLIANCE = "客户服务", "部门主管", "合规管理"
 
 IA_KINDS = ("投顾新签约回访", "投顾持续回访",
             "解约回访")   # the callbacks of the investment-advice business (002 第九条)

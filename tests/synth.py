@@ -25,8 +25,10 @@ YEAR = 2025
 AS_OF = date(2025, 12, 31)
 CAL = WorkCalendar()
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力海燕鹏飞俊峰宇浩凯健云志国东晨欣怡子涵梓轩雨彤思远嘉"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+            "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力海燕鹏飞俊峰"
+         "宇浩凯健云志国东晨欣怡子涵梓轩雨彤思远嘉")
 STREETS = ("人民路", "解放路", "中山路", "建设路", "和平街", "新华路", "长江路", "滨江大道")
 COMPANIES = ("星河科技有限公司", "远航贸易有限公司", "A&B<贸易>有限公司", "青禾农业发展有限公司",
              "明德投资管理有限公司")
@@ -159,7 +161,8 @@ class Unit:
                 opened = date(YEAR, 1, 2) + timedelta(days=rng.randint(0, 320))
             else:
                 opened = date(rng.randint(2016, 2024), rng.randint(1, 12), rng.randint(1, 28))
-            name = rng.choice(COMPANIES[:2] + COMPANIES[3:]) if org else rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+            name = (rng.choice(COMPANIES[:2] + COMPANIES[3:]) if org
+                    else rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else ""))
             c = {
                 "客户编号": f"{self.prefix}{k:04d}", "客户名称": name, "客户类别": "机构" if org else "个人",
                 "性别": None if org else ("男" if male else "女"),

@@ -178,7 +178,9 @@ def test_folder_input_skips_lock_files(book):
     assert json.loads(r.stdout)["summary"]["files"] == 1
 
 
-ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|YYYY-MM-DD|YYYY-MM|text|json|plan|record|seed|history|last|any|new|sqlite|ledger|preparer|supervisor|month|report|lost|"
+ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|"
+                     r"YYYY-MM-DD|YYYY-MM|text|json|plan|record|seed|history|last|any|new|sqlite|ledger|preparer|"
+                     r"supervisor|month|report|lost|"
                      r"LibreOffice|PDF|mkdocs|toml|doc_templates|xlsx|NEW001|Q3|Excel|WPS|[A-Z]{2,}\d{3}")
 
 

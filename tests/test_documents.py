@@ -239,7 +239,8 @@ def test_edited_templates_and_broken_ones(unit, tmp_path):
                         "record",
                         "--templates", mine], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
-    assert "我们自己的记录表：A&B<贸易>有限公司，2025年6月2日" in text_of(tmp_path / "o/回访记录表/测试营业部/R0001_C0001.docx")
+    text = text_of(tmp_path / "o/回访记录表/测试营业部/R0001_C0001.docx")
+    assert "我们自己的记录表：A&B<贸易>有限公司，2025年6月2日" in text
     d = New()
     d.add_paragraph("{{ c.name ")
     d.save(mine / NAMES["record"])

@@ -185,7 +185,8 @@ def test_xlsm_with_macros_is_read_and_macros_ignored(book, tmp_path):
     def add_vba(name, data):
         if name == "[Content_Types].xml":
             return data.replace(b"</Types>",
-                                b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+                                b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                                b'</Types>')
         return data
     rewrite(src, p, add_vba)
     with zipfile.ZipFile(p, "a") as z:

@@ -126,7 +126,8 @@ def test_provenance_in_json_and_text(tmp_path):
     assert all(len(f["id"]) == 20 and f["status"] is None for f in rep["findings"])
 
     text = huifang("validate", path, "--as-of", "2025-06-30").stdout
-    assert f"huifang {run['version']} · 规则目录 {run['rules_fingerprint'][:12]} · 参数 {run['parameters_fingerprint'][:12]}" in text
+    assert (f"huifang {run['version']} · 规则目录 {run['rules_fingerprint'][:12]}"
+            f" · 参数 {run['parameters_fingerprint'][:12]}") in text
     assert "1 项不是默认值" in text and "日历 2025 官方" in text
     assert f"输入 {path}  SHA-256 {inp['sha256'][:16]}  {inp['size']:,} 字节  修改于 {inp['modified']}" in text
     assert "rules.OUT001.min_attempts = 5" in text

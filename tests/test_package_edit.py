@@ -123,7 +123,8 @@ def test_plan_and_annotate_with_a_cell_at_xfd1048576(book, tmp_path):
     part = corpus.sheet_parts(src)["回访记录"]
     p = with_part(src, tmp_path / "xfd.xlsx", part, lambda d: re.sub(
         rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', d).replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
+        b"</sheetData>",
+        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
     r, copy = annotate(p, tmp_path / "ann")
     assert r.returncode == 1 and "Traceback" not in r.stderr and copy is not None, r.stderr
     assert findings(copy) == findings(p)

@@ -141,7 +141,8 @@ def test_init_refuses_to_overwrite(tmp_path):
     init_workbook(p, force=True)
 
 
-@pytest.mark.skipif(not __import__("shutil").which("soffice") and not __import__("os").environ.get("HUIFANG_REQUIRE_SOFFICE"),
+@pytest.mark.skipif(not __import__("shutil").which("soffice")
+                    and not __import__("os").environ.get("HUIFANG_REQUIRE_SOFFICE"),
                     reason="LibreOffice（soffice）未安装")
 def test_init_workbook_opens_in_libreoffice(tmp_path):
     import re

@@ -123,8 +123,8 @@ def test_header_spellings_staff_type(book, tmp_path, spelling):
     part = corpus.sheet_parts(src)["回访记录"]
     from xml.sax.saxutils import escape
     p = corpus.rewrite(src, tmp_path / "h.xlsx", lambda n, d: d.replace(
-        "<t>回访时间</t>".encode(), f"<t xml:space=\"preserve\">{escape(spelling)}</t>".encode()) if n in (part,
-                                                                                                           "xl/sharedStrings.xml") else d)
+        "<t>回访时间</t>".encode(), f"<t xml:space=\"preserve\">{escape(spelling)}</t>".encode())
+        if n in (part, "xl/sharedStrings.xml") else d)
     assert report(p, "2025-06-30")["findings"] == []
 
 

@@ -105,8 +105,8 @@ def test_a_unit_judged_in_2027_is_judged_not_refused(book):
     book.sheets["回访记录"][0]["回访时间"] = datetime(2027, 1, 5, 10)
     r = book.report(as_of=date(2027, 3, 31))
     ia001 = [f for f in r.findings if f.rule == "IA001"]
-    assert len(ia001) == 1 and ia001[0].provisional and ia001[0].due == date(2027, 2,
-                                                                             12)   # 5 February to 10 February: the Spring Festival
+    # 5 February to 10 February: the Spring Festival
+    assert len(ia001) == 1 and ia001[0].provisional and ia001[0].due == date(2027, 2, 12)
     assert any(f.rule == "CAL001" for f in r.findings)
 
 

@@ -214,7 +214,8 @@ def build_record() -> Document:
     add_row(t,
             ["回访方式",
              ("{{ box(r.method, '电话') }}电话　{{ box(r.method, '面谈') }}面谈　{{ box(r.method, '信函') }}信函　"
-                         "{{ box(r.method, '电子邮件') }}电子邮件　{{ box(r.method, '电子问卷') }}电子问卷　{{ box(r.method, '短信') }}短信　"
+                         "{{ box(r.method, '电子邮件') }}电子邮件　{{ box(r.method, '电子问卷') }}电子问卷　"
+                         "{{ box(r.method, '短信') }}短信　"
                          "｜　{{ box(r.round, '首次') }}首次回访　{{ box(r.round, '常规') }}常规回访", 3)])
     add_row(t, ["回访时间", "{{ r.time|cn_datetime }}", "回访结果", "{{ r.result }}"])
     add_row(t, ["开户日期", "{{ c.opened|cn_date }}", "产品购买时间", "{{ r.purchase|cn_datetime }}　{{ r.product }}"])
@@ -224,7 +225,8 @@ def build_record() -> Document:
     add_row(t,
             ["回访内容",
              ("{{ box(r.topics, '产品推荐情况') }}1.产品推荐情况　{{ box(r.topics, '产品购买情况') }}2.产品购买情况　"
-                         "{{ box(r.topics, '公司服务情况') }}3.公司服务情况　{{ box(r.topics, '风险披露情况') }}4.风险披露情况　"
+                         "{{ box(r.topics, '公司服务情况') }}3.公司服务情况　"
+                         "{{ box(r.topics, '风险披露情况') }}4.风险披露情况　"
                          "{{ box(r.topics, '其他') }}5.其他", 3)])
     line(doc, "客户回访内容记录", bold=True, before=4)
     line(doc, "1、产品推荐与购买情况评价（{{ r.bank_name }}）：")
@@ -239,12 +241,15 @@ def build_record() -> Document:
     line(doc, "2、公司服务响应情况和评价：")
     s = table(doc, [5.0, 13.0])
     add_row(s, ["一、销售的服务态度",
-                "{{ box(r.attitude, '很好') }}A.很好　{{ box(r.attitude, '较好') }}B.较好　{{ box(r.attitude, '差') }}C.差"])
+                "{{ box(r.attitude, '很好') }}A.很好　{{ box(r.attitude, '较好') }}B.较好　"
+                "{{ box(r.attitude, '差') }}C.差"])
     add_row(s, ["二、客户服务的响应速度",
-                "{{ box(r.speed, '满意') }}A.满意　{{ box(r.speed, '较满意') }}B.较满意　{{ box(r.speed, '不满意') }}C.不满意"])
+                "{{ box(r.speed, '满意') }}A.满意　{{ box(r.speed, '较满意') }}B.较满意　"
+                "{{ box(r.speed, '不满意') }}C.不满意"])
     add_row(s, ["三、是否存在乱收费现象", "{{ box(r.fees, '有') }}A.有　{{ box(r.fees, '没有') }}B.没有"])
     add_row(s, ["四、服务的整体满意度",
-                "{{ box(r.overall, '满意') }}A.满意　{{ box(r.overall, '较满意') }}B.较满意　{{ box(r.overall, '不满意') }}C.不满意"])
+                "{{ box(r.overall, '满意') }}A.满意　{{ box(r.overall, '较满意') }}B.较满意　"
+                "{{ box(r.overall, '不满意') }}C.不满意"])
     line(doc, "3、意见和建议：")
     o = table(doc, [18.0])
     add_row(o, ["{{ r.opinion }}"], height_cm=1.0)

@@ -40,7 +40,8 @@ class Trigger:
     def __init__(self, sheet, row, column, customer, day, label, event=None, moment=None, accept=None):
         self.sheet, self.row, self.column, self.customer = sheet, row, column, customer
         self.day, self.label, self.event, self.moment = day, label, event, moment
-        self.accept = accept        # a further test a callback must pass to count (PF002: by staff the independence policy allows)
+        # a further test a callback must pass to count (PF002: by staff the independence policy allows)
+        self.accept = accept
 
 
 def window_text(d: Duration) -> str:

@@ -276,7 +276,8 @@ def rpt003(ctx: Context, s):
                       cell="回访计划!K2", message="计划 P1 由编制人 H001 自己审批"))
 def pln002(ctx: Context, s):
     t = ctx.plans
-    ids, custs, days, boss, made_by = t.col("计划编号"), t.col("客户编号"), t.col("计划日期"), t.col("部门主管"), t.col("编制人")
+    ids, custs, days = t.col("计划编号"), t.col("客户编号"), t.col("计划日期")
+    boss, made_by = t.col("部门主管"), t.col("编制人")
     roles = ctx.staff_roles()
     for i, d in enumerate(days):
         if d is not None and d < ctx.since:

@@ -87,7 +87,8 @@ def pf001(ctx: Context, s):
 # ------------------------------------------------------------------ independence
 
 @rule("IND001", ERROR, "回访由营销人员执行",
-      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；投顾的回访（" + "、".join(IA_KINDS) + "）也不得由投资顾问执行。"
+      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；"
+              "投顾的回访（" + "、".join(IA_KINDS) + "）也不得由投资顾问执行。"
               "私募产品回访由营销人员执行的，也在此报告。",
       fix="改由回访专员或客户服务人员重新回访，并登记新的回访记录。",
       group="independence",
@@ -123,7 +124,8 @@ def ind002(ctx: Context, s):
 
 
 @rule("IND004", ERROR, "回访计划安排了不得回访的人员",
-      explain="回访计划中的回访人员须是营销序列以外的人员：不得是营销人员；" + "、".join(IA_KINDS) + "不得安排投资顾问；"
+      explain="回访计划中的回访人员须是营销序列以外的人员：不得是营销人员；"
+              + "、".join(IA_KINDS) + "不得安排投资顾问；"
               "也不得是该客户的开发人员。计划日期在检查期间内的计划都检查。",
       fix="改派回访专员或客户服务人员，更新回访计划的回访人员。",
       group="independence",
@@ -137,7 +139,8 @@ def ind002(ctx: Context, s):
                       cell="回访计划!I2", message="计划 P1 安排营销人员 S001 执行存量回访"))
 def ind004(ctx: Context, s):
     t = ctx.plans
-    ids, custs, kinds, days, who = t.col("计划编号"), t.col("客户编号"), t.col("回访类型"), t.col("计划日期"), t.col("回访人员")
+    ids, custs, kinds = t.col("计划编号"), t.col("客户编号"), t.col("回访类型")
+    days, who = t.col("计划日期"), t.col("回访人员")
     dev = ctx.customers.col("开发人员")
     roles = ctx.staff_roles()
     for i, w in enumerate(who):
@@ -356,7 +359,8 @@ def out006(ctx: Context, s):
     for kind, bank in ctx.banks.items():
         judged = [i for i in ctx.period_records_of(kind) if results[i] in JUDGED]
         missing: dict[int, list[str]] = {}
-        for q in bank:                  # question by question: a record is looked at again only where an answer is missing
+        # question by question: a record is looked at again only where an answer is missing
+        for q in bank:
             if not q.required:
                 continue
             vals = rec.col(q.short)

@@ -4,9 +4,9 @@ and a summary sheet in front. The original is only read.
 The copy is the same package with a few parts changed (workbook/package.py): the flagged cells
 get a cell format with the severity's fill (cloned from the format they had), a classic comment
 (comments part and VML drawing, merged with the sheet's own comments), and the summary sheet
-校验结果 goes first: errors, then warnings, then what falls due later (待办), an autofilter on its header row, wrapped text,
-links to the cells, printed landscape one page wide with the header on every page. Everything
-else (VBA, drawings, shapes, extension lists) is copied byte for byte.
+校验结果 goes first: errors, then warnings, then what falls due later (待办), an autofilter on its
+header row, wrapped text, links to the cells, printed landscape one page wide with the header on
+every page. Everything else (VBA, drawings, shapes, extension lists) is copied byte for byte.
 """
 from __future__ import annotations
 

@@ -311,7 +311,8 @@ class SheetScan:
     last_row: int = 0
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']'
+                    rb'\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
 _LEGACY = re.compile(rb'<(?:\w+:)?legacyDrawing\b[^>]*?\b\w+:id\s*=\s*["\']([^"\']*)["\']')
 _ROW = re.compile(rb"<(\w+:)?row\b[^>]*?(/?)>")
 _ROW_R = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')

@@ -185,8 +185,8 @@ def ia002(ctx: Context, s):
                       passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查',
                                    事件时间='2025-05-08 10:00'),
                               sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-11 20:00')), cell='回访记录!F2',
-                      message='特殊回访晚了 1 天：监管协查事件 E1 2025-05-08 10:00 起 3 天内应完成特殊回访（截止 '
-                              '2025-05-11）'))
+                      message='特殊回访晚了 1 天：'
+                              '监管协查事件 E1 2025-05-08 10:00 起 3 天内应完成特殊回访（截止 2025-05-11）'))
 def spc001(ctx: Context, s):
     assets, index = ctx.customers.col("总资产"), ctx.cust_index
     for t in event_triggers(ctx, SPECIAL_EVENTS):

@@ -18,8 +18,8 @@ def bars(title: str, labels: list[str], values: list[int], *, color="#4a7bd6", w
     step = (width - left - 10) / n
     vmax = max(values + [1])
     out = ['<div class="hf-chart">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} '
-           f'{height}" '
+           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+           f'viewBox="0 0 {width} {height}" '
            f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
            f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
            f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" '
@@ -44,8 +44,8 @@ def shares(title: str, rows: list[tuple[str, float, float]]) -> str:
         out.append(f'<div class="hf-share"><span class="hf-share__label">{escape(lab)}</span>'
                    f'<span class="hf-share__track"><span class="hf-share__fill hf-{state}" '
                    f'style="width:{min(share, 100):.1f}%"></span>'
-                   f'<span class="hf-share__target" style="left:{min(target, 100):.1f}%" title="目标 '
-                   f'{target:g}%"></span></span>'
+                   f'<span class="hf-share__target" style="left:{min(target, 100):.1f}%" '
+                   f'title="目标 {target:g}%"></span></span>'
                    f'<span class="hf-share__value">{share:.1f}%<small>（目标 {target:g}%）</small></span></div>')
     out.append("</div>")
     return "".join(out)
@@ -62,8 +62,8 @@ def grouped(title: str, labels: list[str], series: list[tuple[str, list[int], st
     bar = min(step * 0.8 / k, 28.0)
     vmax = max([v for _, values, _ in series for v in values] + [1])
     out = ['<div class="hf-chart">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} '
-           f'{height}" '
+           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+           f'viewBox="0 0 {width} {height}" '
            f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
            f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
            f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" '

@@ -191,7 +191,8 @@ def _decode(data: bytes, path: Path) -> str:
 
 _TOML_REASON = {"Invalid statement": "无法识别的语句", "Expected '=' after a key in a key/value pair": "键后应有 =",
                 "Invalid value": "无法识别的值", "Unclosed array": "列表缺少 ]", "Unclosed inline table": "表缺少 }",
-                "Unterminated string": "字符串缺少结束引号", "Cannot declare": "重复定义", "Cannot overwrite a value": "重复定义",
+                "Unterminated string": "字符串缺少结束引号", "Cannot declare": "重复定义",
+                "Cannot overwrite a value": "重复定义",
                 "Expected newline or end of document after a statement": "一行只能写一项",
                 "Illegal character": "含有不允许的控制字符"}
 
@@ -238,7 +239,8 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     """The configuration a parsed huifang.toml describes; a ConfigError names the first wrong key."""
     unknown = set(raw) - {"profile", "rules", "calendar", "questions", "firm", "ledger"}
     if unknown:
-        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions、firm、ledger）")
+        raise ConfigError(f"{where}：不认识的配置项“{shown(min(unknown))}”（可用：profile、rules、calendar、questions、"
+                          "firm、ledger）")
 
     rules = {rid: RuleSettings(r, True, r.severity, {p.key: p.default for p in r.params},
                                {p.key: DEFAULT_ORIGIN for p in r.params})
@@ -445,7 +447,8 @@ def firm_documents(raw, where: str) -> tuple[dict[str, str], dict[str, tuple[tup
             raise ConfigError(f"{where}：{name} 的名称不能为空，也不能含空格（如 回访办法）")
         docs[k] = _text(title, f"{where}：{name}", MAX_TITLE)
         if not docs[k]:
-            raise ConfigError(f"{where}：{name} 应写文件的全称，如 \"某某证券股份有限公司客户回访管理办法（2024 年修订）\"")
+            raise ConfigError(f"{where}：{name} 应写文件的全称，"
+                              "如 \"某某证券股份有限公司客户回访管理办法（2024 年修订）\"")
     cites = _table(raw.get("cite", {}), "[firm.cite]", where)
     if cites and not docs:
         raise ConfigError(f"{where}：firm.cite 引用了本公司制度，但 [firm.documents] 中没有列出任何文件")

@@ -63,7 +63,7 @@ def why(e: OSError) -> str:
     return _WHY.get(e.errno, e.strerror or type(e).__name__)
 
 
-def write_failure(path: Path, e: OSError) -> "OutputError":
+def write_failure(path: Path, e: OSError) -> OutputError:
     """One line for a write that failed; the partial file is already removed."""
     return OutputError(f"{path}：无法写入（{why(e)}），未留下不完整的文件")
 
@@ -188,7 +188,8 @@ def check_replaceable(out: Path, inputs: list[Path]) -> Path:
         return real
     manifest = _manifest(real)
     if manifest is None:
-        raise OutputError(f"{out}：文件夹不是空的，也不是 huifang 构建的站点；为免删除其中的文件，请指定一个新的或空的文件夹")
+        raise OutputError(f"{out}：文件夹不是空的，也不是 huifang 构建的站点；为免删除其中的文件，"
+                          "请指定一个新的或空的文件夹")
     ours = set(manifest.get("files", ())) | {MARKER}
     foreign = sorted(set(present) - ours)
     if foreign:

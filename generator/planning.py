@@ -211,7 +211,8 @@ def _spread_rows(ctx: Context, s, rid: str, month: Period, first_day: date, seed
     left = _months_left(month, p)
     quota = math.ceil(len(missing) / left)
     chosen = _seeded(seed, rid, p, missing)[:quota]
-    plan.shares.append(f"{rid} {f.label}：{p.label}尚有 {len(missing)} 户未回访，分 {left} 个月，本月安排 {len(chosen)} 户")
+    plan.shares.append(f"{rid} {f.label}：{p.label}尚有 {len(missing)} 户未回访，分 {left} 个月，"
+                       f"本月安排 {len(chosen)} 户")
     for c in chosen:
         yield PlanRow(c, kind, "spread", rid, p.end, first_day, f"{p.label}应完成{kind}（{rid}）")
 
@@ -431,7 +432,8 @@ COPYABLE = (".xlsx", ".xlsm")            # the workbooks whose package can be co
 
 
 def _refuse_copy(source: Path) -> None:
-    raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；请先用 Excel 或 WPS 另存为 .xlsx 再运行")
+    raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；"
+                      "请先用 Excel 或 WPS 另存为 .xlsx 再运行")
 
 
 def summary(plan: BookPlan, copy: Path) -> str:
@@ -444,7 +446,8 @@ def summary(plan: BookPlan, copy: Path) -> str:
     lines.append("  按回访人员：" + ("；".join(f"{k} {n} 行" for k, n in sorted(by_staff.items())) or "无"))
     late = [r for r in plan.rows if r.due is not None and r.day is not None and r.day > r.due]
     if late:
-        lines.append(f"  其中 {len(late)} 行截止日已过或在本月第一个可排日之前，已排在本月最初的 {OVERDUE_DAYS} 个工作日内，请优先处理")
+        lines.append(f"  其中 {len(late)} 行截止日已过或在本月第一个可排日之前，"
+                     f"已排在本月最初的 {OVERDUE_DAYS} 个工作日内，请优先处理")
     for s in plan.shares:
         lines.append(f"  {s}")
     if plan.rows and not plan.supervisor:
@@ -461,7 +464,8 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     month = parse_month(month_text)
     as_of, since = default_period(as_of, since)
     if as_of >= month.end:
-        raise OutputError(f"检查日 {as_of} 不早于 {month.label}的最后一天，无法为该月排计划；请用 --as-of 指定月初之前的日期")
+        raise OutputError(f"检查日 {as_of} 不早于 {month.label}的最后一天，无法为该月排计划；"
+                          "请用 --as-of 指定月初之前的日期")
     files = collect_paths(paths)
     if not files:
         raise OutputError("没有找到可用的工作簿")

@@ -99,7 +99,7 @@ class Masker:
         self.lengths = sorted({len(n) for n in self.names}, reverse=True)
 
     @classmethod
-    def for_books(cls, books) -> "Masker":
+    def for_books(cls, books) -> Masker:
         names: set[str] = set()
         for b in books:
             names.update(v for v in b["客户"].col("客户名称") if v)

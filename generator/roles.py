@@ -21,9 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # the contract's 岗位 values (contract.ROLES; tests/test_roles.py checks they are the same)
-CALLER, SALES, ADVISER, SERVICE, SUPERVISOR, COMPLIANCE = "回访专员", "营销人员", "投资顾问", "客户服务", "部门主管", "合规管理"
+CALLER, SALES, ADVISER = "回访专员", "营销人员", "投资顾问"
+SERVICE, SUPERVISOR, COMPLIANCE = "客户服务", "部门主管", "合规管理"
 
-IA_KINDS = ("投顾新签约回访", "投顾持续回访", "解约回访")   # the callbacks of the investment-advice business (002 第九条)
+IA_KINDS = ("投顾新签约回访", "投顾持续回访",
+            "解约回访")   # the callbacks of the investment-advice business (002 第九条)
 
 
 @dataclass(frozen=True)
@@ -79,20 +81,23 @@ CALLBACK = Duty(
     barred=(SALES,), barred_for=((IA_KINDS, (ADVISER,)),),
     not_person="客户的开发人员",
     source="《私募投资基金募集行为管理办法》第三十条（由推介业务以外的人员回访）；"
-           "经纪回访细则范本（银河版）第三条（独立性原则）、第四条（回访查询、提交和执行回访的人员为营销序列以外的人员）；"
+           "经纪回访细则范本（银河版）第三条（独立性原则）、第四条（回访查询、"
+           "提交和执行回访的人员为营销序列以外的人员）；"
            "投顾回访指引范本 第七条（回访专员不得从事客户招揽和投资顾问业务，严禁回访本人介绍开户或签约的客户）、"
            "第九条(二)3（解约回访是投顾回访）")
 REVIEW = Duty(
     "review", "审核回访记录", "回访记录.审核人",
     roles=(SUPERVISOR, COMPLIANCE), barred=(SALES, ADVISER), only=True,
     not_person="本记录的回访人员",
-    source="私募回访规定范本 3.3、4.4(1)2)、4.4(2)（部门主管、主管领导审阅）；投顾回访指引范本 第十三条5（客服总监、合规管理人员签字）。"
+    source="私募回访规定范本 3.3、4.4(1)2)、4.4(2)（部门主管、主管领导审阅）；投顾回访指引范本 第十三条5（客服总监、"
+           "合规管理人员签字）。"
            "由谁审核是 IND003 的参数 roles")
 APPROVE_PLAN = Duty(
     "approve_plan", "审批回访计划", "回访计划.部门主管",
     roles=(SUPERVISOR,), barred=(SALES,), only=True,
     not_person="本计划的编制人",
-    source="私募回访规定范本 附件二（编制人与部门主管分别签字）；投顾回访指引范本 第十一条（回访计划上报营业部总经理审批）。"
+    source="私募回访规定范本 附件二（编制人与部门主管分别签字）；"
+           "投顾回访指引范本 第十一条（回访计划上报营业部总经理审批）。"
            "由谁审批是 PLN002 的参数 roles")
 
 DUTIES = (CALLBACK, REVIEW, APPROVE_PLAN)
@@ -113,7 +118,7 @@ class StaffRoles:
                 self.of[i] = r
 
     @classmethod
-    def of_table(cls, staff) -> "StaffRoles":
+    def of_table(cls, staff) -> StaffRoles:
         return cls(staff.col("工号"), staff.col("岗位"))
 
     def role(self, who) -> str | None:

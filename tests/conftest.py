@@ -11,7 +11,7 @@ from generator.config import load_config
 from synth import write_workbook
 from generator.validate import validate_paths
 
-from generator.rules.examples import CUSTOMER, RECORD, STAFF  # noqa: E402  the clean example unit
+from generator.rules.examples import CUSTOMER, RECORD, STAFF  # the clean example unit
 
 
 def customer(**kw) -> dict:

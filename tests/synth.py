@@ -25,10 +25,13 @@ YEAR = 2025
 AS_OF = date(2025, 12, 31)
 CAL = WorkCalendar()
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力海燕鹏飞俊峰宇浩凯健云志国东晨欣怡子涵梓轩雨彤思远嘉"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+            "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力海燕鹏飞俊峰"
+         "宇浩凯健云志国东晨欣怡子涵梓轩雨彤思远嘉")
 STREETS = ("人民路", "解放路", "中山路", "建设路", "和平街", "新华路", "长江路", "滨江大道")
-COMPANIES = ("星河科技有限公司", "远航贸易有限公司", "A&B<贸易>有限公司", "青禾农业发展有限公司", "明德投资管理有限公司")
+COMPANIES = ("星河科技有限公司", "远航贸易有限公司", "A&B<贸易>有限公司", "青禾农业发展有限公司",
+             "明德投资管理有限公司")
 
 STAFF = [
     ("H001", "周敏", "回访专员"), ("H002", "孙丽", "回访专员"), ("H003", "钱进", "客户服务"),
@@ -119,7 +122,8 @@ class Unit:
             r.update({"服务态度": rng.choice(("很好", "较好")), "响应速度": rng.choice(("满意", "较满意")),
                       "乱收费": "没有", "整体满意度": rng.choice(("满意", "较满意"))})
             if rng.random() < 0.08:
-                r["客户意见"] = rng.choice(("希望增加线上投教活动", "建议交易软件增加条件单功能", "希望营业部延长服务时间"))
+                r["客户意见"] = rng.choice(("希望增加线上投教活动", "建议交易软件增加条件单功能",
+                                            "希望营业部延长服务时间"))
                 r["意见处理日期"] = min(CAL.add_working_days(day, 2), AS_OF)
         r["是否投诉"] = "否" if judged else None
         retime(r, when)
@@ -146,7 +150,7 @@ class Unit:
         return e
 
     # -------------------------------------------------------------- the unit
-    def build(self) -> "Unit":
+    def build(self) -> Unit:
         rng = self.rng
         customers = self.sheets["客户"]
         for k in range(1, self.n + 1):
@@ -157,12 +161,15 @@ class Unit:
                 opened = date(YEAR, 1, 2) + timedelta(days=rng.randint(0, 320))
             else:
                 opened = date(rng.randint(2016, 2024), rng.randint(1, 12), rng.randint(1, 28))
-            name = rng.choice(COMPANIES[:2] + COMPANIES[3:]) if org else rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+            name = (rng.choice(COMPANIES[:2] + COMPANIES[3:]) if org
+                    else rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else ""))
             c = {
                 "客户编号": f"{self.prefix}{k:04d}", "客户名称": name, "客户类别": "机构" if org else "个人",
                 "性别": None if org else ("男" if male else "女"),
                 "证件类型": "统一社会信用代码" if org else "居民身份证",
-                "证件号码": uscc(rng) if org else id_number(rng, date(rng.randint(1955, 2000), rng.randint(1, 12), rng.randint(1, 28)), male),
+                "证件号码": uscc(rng) if org else id_number(rng,
+                                                            date(rng.randint(1955, 2000), rng.randint(1, 12),
+                                                                 rng.randint(1, 28)), male),
                 "手机": f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
                 "固定电话": f"028-{rng.randint(80000000, 89999999)}" if rng.random() < 0.3 else None,
                 "电子邮箱": f"user{k}@example.com" if rng.random() < 0.4 else None,
@@ -242,7 +249,8 @@ class Unit:
             "资产市值": round(rng.uniform(50_000, 2_000_000), 2), "类别": rng.choice(("白金卡", "金卡", "银卡")),
             "证件号码": c["证件号码"], "固定电话": c["固定电话"], "手机": c["手机"], "电子邮箱": c["电子邮箱"],
             "联系地址": c["联系地址"], "服务员工": c["开发人员"],
-            "流失主要原因": rng.choice(("佣金费率高于同业", "工作调动离开本地", "资金另作他用", "对服务响应速度不满意")),
+            "流失主要原因": rng.choice(("佣金费率高于同业", "工作调动离开本地", "资金另作他用",
+                                        "对服务响应速度不满意")),
             "原因分类": rng.choice(("主观", "客观")), "其他说明": None, "填表人": "H001", "营业部名称": self.name,
         })
         day = filed
@@ -257,7 +265,7 @@ class Unit:
             if day >= AS_OF - timedelta(days=60):
                 break
 
-    def coverage(self) -> "Unit":
+    def coverage(self) -> Unit:
         """The yearly callbacks: 存量回访 shares, key customers, 投顾持续回访, with plans."""
         rng = self.rng
         customers = self.sheets["客户"]
@@ -281,7 +289,7 @@ class Unit:
                                 method="电话")
         return self
 
-    def reports(self) -> "Unit":
+    def reports(self) -> Unit:
         common = {"部门": self.name, "行业": "证券经纪", "编制人": "H001"}
         self.sheets["回访报告"] = [
             {**common, "报告期": f"{YEAR}", "编制日期": date(YEAR, 12, 31),
@@ -290,7 +298,8 @@ class Unit:
              "客户主要意见": "希望增加线上投教活动；建议交易软件增加条件单功能",
              "客户对产品评价": "对私募产品的信息披露总体满意", "客户对产品期望": "希望提供更多中低风险产品",
              "客户对服务评价": "对服务态度和响应速度总体满意", "客户对服务期望": "希望营业部延长服务时间",
-             "改善客户服务对策": "每月举办一次线上投教直播；优化回访排班", "回访中遇到的问题": "部分客户多次拨打无法接通",
+             "改善客户服务对策": "每月举办一次线上投教直播；优化回访排班",
+             "回访中遇到的问题": "部分客户多次拨打无法接通",
              "备注": None, "主管领导审核意见": "同意，请按对策落实"},
             {**common, "报告期": f"{YEAR}-Q4", "编制日期": date(YEAR, 12, 31),
              "回访目的": "季度回访总结", "回访形式": "电话回访", "客户主要意见": "无重大意见",
@@ -302,7 +311,8 @@ class Unit:
         # the monthly reports of January to October (RPT001: within 5 working days of each month's end)
         self.sheets["回访报告"] += [
             {**common, "报告期": f"{YEAR}-{m:02d}", "编制日期": CAL.add_working_days(date(YEAR, m + 1, 1), 2),
-             "回访目的": "月度回访总结", "回访形式": "电话回访", "客户主要意见": "无重大意见", "主管领导审核意见": "同意"}
+             "回访目的": "月度回访总结", "回访形式": "电话回访", "客户主要意见": "无重大意见",
+             "主管领导审核意见": "同意"}
             for m in range(1, 11)]
         return self
 
@@ -380,14 +390,16 @@ def inject_breaches(u: Unit) -> list[tuple[str, str, str | None, str]]:
     c = ia_old[0]
     recs = _recs(u, c["客户编号"], "投顾持续回访")
     _drop(u, recs)
-    _drop(u, [p for p in u.sheets["回访计划"] if p["客户编号"] == c["客户编号"] and p["回访类型"] == "投顾持续回访"], "回访计划")
+    _drop(u, [p for p in u.sheets["回访计划"] if p["客户编号"] == c["客户编号"] and p["回访类型"] == "投顾持续回访"],
+          "回访计划")
     out.append(("IA003", "客户", c["客户编号"], "2024 年签约的投顾客户，2025 年没有投顾持续回访"))
 
     # KEY001: a VIP without 重点客户回访
     key = next(c for c in custs if c["客户分级"] in ("VIP", "核心", "重点"))
     used.add(key["客户编号"])
     _drop(u, _recs(u, key["客户编号"], "重点客户回访"))
-    _drop(u, [p for p in u.sheets["回访计划"] if p["客户编号"] == key["客户编号"] and p["回访类型"] == "重点客户回访"], "回访计划")
+    _drop(u, [p for p in u.sheets["回访计划"] if p["客户编号"] == key["客户编号"] and p["回访类型"] == "重点客户回访"],
+          "回访计划")
     out.append(("KEY001", "客户", key["客户编号"], f"客户分级为{key['客户分级']}，2025 年没有重点客户回访"))
 
     # events
@@ -589,7 +601,8 @@ def write_workbook(path: Path, sheets: dict[str, list[dict]], banks=DEFAULT_BANK
     try:
         wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_numbers": False,
                                        "strings_to_formulas": False, "strings_to_urls": False})
-        wb.set_properties({"created": datetime(2025, 1, 1), "author": "huifang", "title": "回访台账"})  # reproducible bytes
+        wb.set_properties({"created": datetime(2025, 1, 1), "author": "huifang",
+                           "title": "回访台账"})  # reproducible bytes
         fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
         fmt_dt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         fmt_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -666,7 +679,8 @@ def examples_readme(units, breaches) -> str:
     ]
     for unit, _ in units:
         n = {k: len(v) for k, v in unit.sheets.items()}
-        lines.append(f"| {unit.name}.xlsx | {n['客户']} | {n['回访记录']} | {n['回访计划']} | {n['事件']} | {n['流失客户']} |")
+        lines.append(f"| {unit.name}.xlsx | {n['客户']} | {n['回访记录']} | {n['回访计划']} | {n['事件']} | "
+                     f"{n['流失客户']} |")
     lines += [
         "",
         "“示例二营业部”没有任何问题；“示例营业部”故意留下了下表的问题，校验结果应当恰好是这些"

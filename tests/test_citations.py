@@ -113,7 +113,8 @@ def test_the_seed_documents_are_models():
 
 def test_the_seed_conflicts_are_stated_with_both_places_and_a_switch():
     from generator.site.hooks import rule_page
-    for rid, topic in (("NEW001", "新开户回访的时限"), ("MTH006", "短信算不算回访"), ("MTH004", "电子邮件回访缺打印件")):
+    for rid, topic in (("NEW001", "新开户回访的时限"), ("MTH006", "短信算不算回访"),
+                       ("MTH004", "电子邮件回访缺打印件")):
         page = rule_page(rid)
         assert f"## 范本不一致：{topic}" in page, rid
         c = RULES[rid].conflicts[0]
@@ -149,7 +150,8 @@ def test_a_firms_documents_are_cited_first_in_the_text_report_the_json_and_the_r
     assert "IND001 · 回访办法 第五条" in text.output
     js = CliRunner().invoke(main, ["validate", str(target), "--as-of", "2025-06-30", "--format", "json"])
     found = {f["rule"]: f["source"] for f in json.loads(js.output)["findings"]}
-    assert found["MTH001"].startswith("【本公司制度】某某证券股份有限公司客户回访管理办法（2024 年修订） 第十二条；【法规/规章】")
+    assert found["MTH001"].startswith("【本公司制度】某某证券股份有限公司客户回访管理办法（2024 年修订） 第十二条；"
+                                      "【法规/规章】")
     assert found["IND001"].startswith("【本公司制度】某某证券股份有限公司客户回访管理办法（2024 年修订） 第五条")
     from generator.site import hooks
     hooks._CURRENT[:] = [load_config(folder / "huifang.toml")]     # as `huifang site` hands it over
@@ -174,9 +176,12 @@ def test_without_a_firm_table_nothing_is_cited_as_the_firms(tmp_path):
 
 
 @pytest.mark.parametrize("toml, says", [
-    ('[firm.cite]\nMTH001 = "回访办法 第十二条"\n', "firm.cite 引用了本公司制度，但 [firm.documents] 中没有列出任何文件"),
-    ('[firm.documents]\n"A" = "甲"\n"B" = "乙"\n[firm.cite]\nMTH001 = "C 第一条"\n', "firm.cite.MTH001：“C 第一条”应以 [firm.documents] 中的文件名开头"),
-    ('[firm.documents]\n"A" = "甲"\n[firm.cite]\nXYZ999 = "A 第一条"\n', "firm.cite.XYZ999：“XYZ999”既不是规则编号，也不是规则分类"),
+    ('[firm.cite]\nMTH001 = "回访办法 第十二条"\n',
+     "firm.cite 引用了本公司制度，但 [firm.documents] 中没有列出任何文件"),
+    ('[firm.documents]\n"A" = "甲"\n"B" = "乙"\n[firm.cite]\nMTH001 = "C 第一条"\n',
+     "firm.cite.MTH001：“C 第一条”应以 [firm.documents] 中的文件名开头"),
+    ('[firm.documents]\n"A" = "甲"\n[firm.cite]\nXYZ999 = "A 第一条"\n',
+     "firm.cite.XYZ999：“XYZ999”既不是规则编号，也不是规则分类"),
     ('[firm.documents]\n"A" = "甲"\n[firm.cite]\nMTH001 = "A"\n', "没有写条款"),
     ('[firm]\nname = "某某"\n', "firm 不认识“name”"),
     ('[firm.documents]\n"A" = 3\n', "firm.documents.A 应为文字"),
@@ -195,7 +200,8 @@ def test_a_wrong_firm_table_is_one_chinese_line_naming_the_key(tmp_path, toml, s
 
 def test_one_document_needs_no_key_before_the_article(tmp_path):
     cfg = tmp_path / "huifang.toml"
-    cfg.write_text('[firm.documents]\n"办法" = "某某证券客户回访管理办法"\n[firm.cite]\n"回访时限" = "第八条"\n', encoding="utf-8")
+    cfg.write_text('[firm.documents]\n"办法" = "某某证券客户回访管理办法"\n[firm.cite]\n"回访时限" = "第八条"\n',
+                   encoding="utf-8")
     config = load_config(cfg)
     assert config.firm_cites["NEW001"] == (("办法", "第八条"),)
     assert RULES["NEW001"].sources[0].short() == "办法 第八条"

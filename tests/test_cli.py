@@ -114,7 +114,7 @@ def test_the_text_report_leads_with_the_counts_then_errors_by_days_overdue():
     r = huifang("validate", "workbooks/示例营业部.xlsx", "--as-of", "2025-12-31")
     lines = r.stdout.splitlines()
     assert lines[0].startswith("共 1 个工作簿：错误 31 条，警告 15 条")
-    assert str((ROOT / "workbooks/示例营业部.xlsx")) in r.stdout            # absolute, as every command prints
+    assert str(ROOT / "workbooks/示例营业部.xlsx") in r.stdout            # absolute, as every command prints
     errors, warnings = r.stdout.index("  错误（31 条）"), r.stdout.index("  警告（15 条）")
     assert errors < warnings
     days = [int(m) for m in re.findall(r"逾期 (\d+) 天", r.stdout[errors:warnings])]
@@ -178,7 +178,9 @@ def test_folder_input_skips_lock_files(book):
     assert json.loads(r.stdout)["summary"]["files"] == 1
 
 
-ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|YYYY-MM-DD|YYYY-MM|text|json|plan|record|seed|history|last|any|new|sqlite|ledger|preparer|supervisor|month|report|lost|"
+ALLOWED = re.compile(r"--[a-z-]+|huifang|validate|generate|init|rules|site|valdate|bogus|xml|python|generator\.cli|"
+                     r"YYYY-MM-DD|YYYY-MM|text|json|plan|record|seed|history|last|any|new|sqlite|ledger|preparer|"
+                     r"supervisor|month|report|lost|"
                      r"LibreOffice|PDF|mkdocs|toml|doc_templates|xlsx|NEW001|Q3|Excel|WPS|[A-Z]{2,}\d{3}")
 
 

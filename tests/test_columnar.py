@@ -183,7 +183,8 @@ def test_time_of_day_cells_read_as_times(tmp_path, monkeypatch):
 def test_the_largest_sheet_is_filled_first_yet_problems_come_in_sheet_order(tmp_path, monkeypatch):
     """Memory peaks while the largest sheet is parsed, so the others are parsed after it and it is
     filled first; the problems are still given sheet by sheet, in the contract's order."""
-    grid = [["记录编号", "客户编号", "回访时间"]] + [[f"R{k}", f"C{k:04d}", datetime(2025, 3, 5, 10)] for k in range(1, 200)]
+    grid = [["记录编号", "客户编号", "回访时间"]] + [[f"R{k}", f"C{k:04d}",
+                                                      datetime(2025, 3, 5, 10)] for k in range(1, 200)]
     grid[50][1] = None                                          # 回访记录 row 51: 客户编号 empty
     path = write(tmp_path / "order.xlsx", grid)
     wb = openpyxl.load_workbook(path)

@@ -220,7 +220,8 @@ def test_question_repeating_a_column_as_the_reader_sees_it(tmp_path, short):
     ('[questions]\n"私募产品回访" = [{ short = "a", expected = "是", required = "否" }]\n', ("required",)),
     ('[questions]\n"私募产品回访" = [{ short = "a", expected = "是", txt = "?" }]\n', ("txt",)),
     ('[questions]\n"私募产品回访" = [{ short = "a", expected = "对" }]\n', ("expected",)),
-    ('[questions]\n"私募产品回访" = [{ short = "a", expected = "是", text = "' + "问" * 301 + '" }]\n', ("text", "过长")),
+    ('[questions]\n"私募产品回访" = [{ short = "a", expected = "是", text = "' + "问" * 301 + '" }]\n',
+     ("text", "过长")),
     ('[questions]\n"私募产品回访" = [{ short = "a\\u0007", expected = "是" }]\n', ("控制字符",)),
     (bank("a", kind="私募回访"), ("questions.私募回访", "不是回访类型")),
     ('[questions]\n"私募产品回访" = []\n', ("questions.私募产品回访", "问题列表")),
@@ -232,7 +233,8 @@ def test_question_names_are_checked(tmp_path, text, names):
 
 
 def test_question_names_are_normalised_and_shared_across_banks(tmp_path):
-    text = bank(" 本人\u3000购买 ", "亲笔签名") + '"存量回访" = [{ short = "本人购买", expected = "否", text = """多行\n  问题""" }]\n'
+    text = bank(" 本人\u3000购买 ",
+                "亲笔签名") + '"存量回访" = [{ short = "本人购买", expected = "否", text = """多行\n  问题""" }]\n'
     c = load_config(write(tmp_path, text))
     assert [q.short for q in c.banks["私募产品回访"]] == ["本人购买", "亲笔签名"]
     assert c.banks["存量回访"][0].short == "本人购买" and c.banks["存量回访"][0].text == "多行 问题"
@@ -276,7 +278,7 @@ def finishes(fn, *args, seconds: float = 20):
     def run():
         try:
             box.append(fn(*args))
-        except BaseException as e:           # noqa: BLE001 - handed to the test
+        except BaseException as e:           # handed to the test
             box.append(e)
     t = threading.Thread(target=run, daemon=True)
     t.start()

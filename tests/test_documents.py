@@ -33,20 +33,25 @@ def text_of(path: Path) -> str:
 @pytest.fixture
 def unit(book):
     b = book
-    b.sheets["客户"][0].update(客户名称="A&B<贸易>有限公司", 客户类别="机构", 联系地址="成都市人民路 1 号", 电子邮箱="ab@example.com",
+    b.sheets["客户"][0].update(客户名称="A&B<贸易>有限公司", 客户类别="机构", 联系地址="成都市人民路 1 号",
+                               电子邮箱="ab@example.com",
                              账户状态="转出", 销户日期=date(2025, 3, 1), 证件号码="91510100MA61234567")
     b.sheets["回访记录"][0].update(回访方式="面谈", 客户签字="是", 录音编号=None, 客户意见="希望<更多>投教 & 路演",
                                    服务态度="很好", 响应速度="较满意", 乱收费="没有", 整体满意度="满意", 延期审批="是")
     b.add("回访记录", **record(记录编号="R0002", 回访类型="私募产品回访", 回访时间=datetime(2025, 6, 20, 15, 30),
-                             关联事件="E1", 本人购买="是", 亲笔签名="是", 提示阅读合同="否", 知悉风险="是", 了解费用披露="是",
+                             关联事件="E1", 本人购买="是", 亲笔签名="是", 提示阅读合同="否", 知悉风险="是",
+                               了解费用披露="是",
                              承担损失准备="是", 知悉冷静期="是", 知悉纠纷解决="是", 回访结果="回访不通过",
                              发现问题="销售未提示阅读合同", 上报合规日期=date(2025, 6, 21)))
     b.add("回访记录", **record(记录编号="R0003", 回访时间=datetime(2025, 9, 1, 9), 回访结果="回访不可达", 拨打次数=3))
-    b.add("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间=datetime(2025, 6, 18, 10), 产品="稳健一号",
+    b.add("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间=datetime(2025, 6, 18, 10),
+          产品="稳健一号",
           金额=1000000.0)
     b.add("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话", 首次或常规="常规",
-          回访目的="了解需求", 回访主题="服务满意度", 计划日期=date(2025, 6, 1), 回访人员="H001", 编制人="H001", 部门主管="M001")
-    b.add("回访报告", 报告期="2025-Q2", 部门="测试营业部", 回访目的="季度回访", 客户主要意见="希望增加路演", 编制人="H001",
+          回访目的="了解需求", 回访主题="服务满意度", 计划日期=date(2025, 6, 1), 回访人员="H001", 编制人="H001",
+          部门主管="M001")
+    b.add("回访报告", 报告期="2025-Q2", 部门="测试营业部", 回访目的="季度回访", 客户主要意见="希望增加路演",
+          编制人="H001",
           编制日期=date(2025, 7, 2), 主管领导审核意见="同意")
     b.add("流失客户", 客户编号="C0001", 流失日期=date(2025, 3, 1), 资产市值=1234567.5, 类别="金卡", 服务员工="S001",
           流失主要原因="佣金费率高", 原因分类="主观", 填表人="H001", 营业部名称="测试营业部")
@@ -68,7 +73,8 @@ def test_record_form_has_every_field(unit, tmp_path):
     for want in ["A&B<贸易>有限公司", "成都市人民路 1 号", "ab@example.com", "☐个人客户　☑机构客户",
                  "☐电话　☑面谈", "☑首次回访", "2025年6月2日 10:00", "回访通过", "☑A.很好", "☑B.较满意", "☑B.没有",
                  "☑A.满意", "希望<更多>投教 & 路演", "客户确认（签字或盖章）：已签字", "周敏（H001）",
-                 "填写日期：2025年6月3日", "（经主管同意延期）", "冯建国（M001）", "日期：2025年6月5日", "存量回访问卷"]:
+                 "填写日期：2025年6月3日", "（经主管同意延期）", "冯建国（M001）", "日期：2025年6月5日",
+                 "存量回访问卷"]:
         assert want in t, want
     assert "None" not in t and "{{" not in t and "{%" not in t
     pf = text_of(out / "回访记录表/测试营业部/R0002_C0001.docx")
@@ -86,14 +92,17 @@ def test_plan_report_and_ledger(unit, tmp_path):
                  "服务满意度", "2025年6月1日", "编制人：周敏（H001）", "部门主管：冯建国（M001）"]:
         assert want in plan, want
     rep = text_of(out / "回访报告/测试营业部/测试营业部_回访报告_2025-Q2.docx")
-    for want in ["2025年4月1日至2025年6月30日", "共回访 1 个客户，其中采用电话回访 1 个客户，现场回访 1 个客户，有效回复的 1 个客户（回访记录 2 条）",
+    for want in ["2025年4月1日至2025年6月30日",
+                 "共回访 1 个客户，其中采用电话回访 1 个客户，现场回访 1 个客户，有效回复的 1 个客户（回访记录 2 条）",
                  "存量回访\n1\n1\n1\n0\n0\n0", "私募产品回访\n1\n1\n0\n1\n0\n0", "合计\n2\n1\n1\n1\n0\n0",
                  "回访中发现问题 1 条，客户投诉 0 条，上报合规 1 条", "个人客户 0 户，机构客户 1 户", "希望增加路演",
                  "☐大客户回访　☑常规回访　☐投诉处理"]:
         assert want in rep, want
     led = text_of(out / "流失客户档案表/测试营业部/C0001.docx")
-    for want in ["营业部名称：测试营业部", "填表人：周敏（H001）", "A&B<贸易>有限公司", "2025年3月1日", "1,234,567.50", "金卡",
-                 "91510100MA61234567", "13800000001", "赵强（S001）", "佣金费率高", "☑主观　☐客观", "2025年4月2日 10:05",
+    for want in ["营业部名称：测试营业部", "填表人：周敏（H001）", "A&B<贸易>有限公司", "2025年3月1日", "1,234,567.50",
+                 "金卡",
+                 "91510100MA61234567", "13800000001", "赵强（S001）", "佣金费率高", "☑主观　☐客观",
+                 "2025年4月2日 10:05",
                  "介绍新费率", "考虑"]:
         assert want in led, want
     for p in out.rglob("*.docx"):
@@ -140,7 +149,8 @@ def test_fast_path_text_equals_plain_docxtpl(unit, tmp_path):
     from generator.documents.generate import Unit, jobs
     from generator.workbook.reader import read_workbook
     u = Unit(read_workbook(unit.write()), load_config(None))
-    for kind, rel, make in jobs([u], ("record", "plan", "report", "lost"), None, set(), load_config(None), date(2025, 12, 31)):
+    for kind, rel, make in jobs([u], ("record", "plan", "report", "lost"), None, set(), load_config(None),
+                                date(2025, 12, 31)):
         ctx = make()
         a, b = tmp_path / "a.docx", tmp_path / "b.docx"
         render_plain(TEMPLATE_DIR / NAMES[kind], ctx, a)
@@ -225,14 +235,17 @@ def test_edited_templates_and_broken_ones(unit, tmp_path):
     d.add_paragraph("我们自己的记录表：{{ c.name }}，{{ r.time|cn_date }}")
     d.save(mine / NAMES["record"])
     src = unit.write()
-    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", src, "--out", tmp_path / "o", "--kind", "record",
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", src, "--out", tmp_path / "o", "--kind",
+                        "record",
                         "--templates", mine], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
-    assert "我们自己的记录表：A&B<贸易>有限公司，2025年6月2日" in text_of(tmp_path / "o/回访记录表/测试营业部/R0001_C0001.docx")
+    text = text_of(tmp_path / "o/回访记录表/测试营业部/R0001_C0001.docx")
+    assert "我们自己的记录表：A&B<贸易>有限公司，2025年6月2日" in text
     d = New()
     d.add_paragraph("{{ c.name ")
     d.save(mine / NAMES["record"])
-    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", src, "--out", tmp_path / "o2", "--kind", "record",
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", src, "--out", tmp_path / "o2", "--kind",
+                        "record",
                         "--templates", mine], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "模板" in r.stderr and "Traceback" not in r.stderr
 

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_examples_are_what_the_script_writes(tmp_path):
     synth.write_examples(tmp_path)
-    assert (tmp_path / "README.md").read_text(encoding="utf-8") == (ROOT / "workbooks/README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "workbooks/README.md").read_text(encoding="utf-8")
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == readme
     from generator.workbook.reader import read_workbook
     for name in ("示例营业部.xlsx", "示例二营业部.xlsx"):
         a, b = read_workbook(tmp_path / name), read_workbook(ROOT / "workbooks" / name)

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from docx import Document
 from docx.oxml.ns import qn
 
 from generator.config import load_config
@@ -59,7 +58,7 @@ def test_fonts_declare_songti_with_a_simplified_chinese_fallback():
         table = z.read("word/fontTable.xml").decode()
     assert 'w:eastAsia="SimSun"' in styles and 'w:eastAsia="zh-CN"' in styles
     for name in ("SimSun", "Noto Serif CJK SC"):
-        entry = re.search(r'<w:font w:name="%s">(.*?)</w:font>' % name, table, re.S)
+        entry = re.search(rf'<w:font w:name="{name}">(.*?)</w:font>', table, re.S)
         assert entry and '<w:charset w:val="86"/>' in entry.group(1), name
 
 
@@ -73,9 +72,11 @@ def test_soffice_runs_with_huifangs_fontconfig():
         env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
         env = G.soffice_env(env)
         noto = "Noto Serif CJK" in subprocess.run(["fc-list"], capture_output=True, text=True).stdout
-        for family, want in (("SimSun", "Noto Serif CJK SC"), ("宋体", "Noto Serif CJK SC"), ("SimHei", "Noto Sans CJK SC"),
+        for family, want in (("SimSun", "Noto Serif CJK SC"), ("宋体", "Noto Serif CJK SC"),
+                             ("SimHei", "Noto Sans CJK SC"),
                              ("serif:lang=zh-cn", "Noto Serif CJK SC")):
-            got = subprocess.run(["fc-match", "-f", "%{family[0]}", family], env=env, capture_output=True, text=True).stdout
+            got = subprocess.run(["fc-match", "-f", "%{family[0]}", family], env=env, capture_output=True,
+                                 text=True).stdout
             assert got == want or not noto, (family, got)
         latin = subprocess.run(["fc-match", "-f", "%{family[0]}", "Times New Roman"], env=env,
                                capture_output=True, text=True).stdout

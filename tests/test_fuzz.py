@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "workbooks" / "示例二营业部.xlsx"
 CASES = 36
 SITE_EVERY = 6
-SNIPPETS = [b'<c r="XFD9"><v>1</v></c>', b'<mergeCell ref="A1:Z9999"/>', b"<!DOCTYPE x>", b'<c r="B2" t="e"><v>#N/A</v></c>',
+SNIPPETS = [b'<c r="XFD9"><v>1</v></c>', b'<mergeCell ref="A1:Z9999"/>', b"<!DOCTYPE x>",
+            b'<c r="B2" t="e"><v>#N/A</v></c>',
             b'<c r="F3" s="2"><v>-1E+20</v></c>', b"<f>1/0</f>", b"&amp;", b"\x00", b"\xff\xfe", b'<row r="1048576">',
             b'<c r="A1" t="s"><v>99999</v></c>', b'<dimension ref="A1:XFD1048576"/>', b"</sheetData>", b'r="ZZZ0"']
 

@@ -184,7 +184,9 @@ def test_xlsm_with_macros_is_read_and_macros_ignored(book, tmp_path):
 
     def add_vba(name, data):
         if name == "[Content_Types].xml":
-            return data.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+            return data.replace(b"</Types>",
+                                b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                                b'</Types>')
         return data
     rewrite(src, p, add_vba)
     with zipfile.ZipFile(p, "a") as z:
@@ -213,7 +215,8 @@ def test_renamed_sheet_and_header_typo(book, tmp_path):
     wb.save(q)
     got = findings(q)
     msgs = [(f["rule"], f["sheet"], f["message"]) for f in got]
-    assert ("DATA001", "回访记录", "缺少必需的工作表“回访记录”（找到工作表“回访记录表”，是否改了名？请改回“回访记录”）") in msgs
+    assert ("DATA001", "回访记录",
+            "缺少必需的工作表“回访记录”（找到工作表“回访记录表”，是否改了名？请改回“回访记录”）") in msgs
     wb = openpyxl.load_workbook(p)
     wb["回访记录"]["F1"] = "回访时刻"
     wb.save(q)
@@ -283,7 +286,8 @@ def test_million_empty_formatted_rows_after_the_data(book, tmp_path):
     src = book.write()
     part = sheet_part(src, "回访记录")
     rows = b"".join(b'<row r="%d"><c r="A%d" s="1"/><c r="B%d" s="1"/></row>' % (n, n, n) for n in range(10, 1_000_010))
-    p = rewrite(src, tmp_path / "tail.xlsx", lambda n, d: d.replace(b"</sheetData>", rows + b"</sheetData>") if n == part else d)
+    p = rewrite(src, tmp_path / "tail.xlsx", lambda n,
+                d: d.replace(b"</sheetData>", rows + b"</sheetData>") if n == part else d)
     t = time.perf_counter()
     assert findings(p) == []
     assert time.perf_counter() - t < 60

@@ -126,7 +126,8 @@ def test_provenance_in_json_and_text(tmp_path):
     assert all(len(f["id"]) == 20 and f["status"] is None for f in rep["findings"])
 
     text = huifang("validate", path, "--as-of", "2025-06-30").stdout
-    assert f"huifang {run['version']} · 规则目录 {run['rules_fingerprint'][:12]} · 参数 {run['parameters_fingerprint'][:12]}" in text
+    assert (f"huifang {run['version']} · 规则目录 {run['rules_fingerprint'][:12]}"
+            f" · 参数 {run['parameters_fingerprint'][:12]}") in text
     assert "1 项不是默认值" in text and "日历 2025 官方" in text
     assert f"输入 {path}  SHA-256 {inp['sha256'][:16]}  {inp['size']:,} 字节  修改于 {inp['modified']}" in text
     assert "rules.OUT001.min_attempts = 5" in text
@@ -229,7 +230,8 @@ def test_recording_leaves_the_inputs_alone_and_holds_no_personal_data(tmp_path):
     path = unit(tmp_path / "a", missing=[1])
     before = digest(path)
     assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1
-    assert digest(path) == before and sorted(p.name for p in path.parent.iterdir()) == ["huifang-ledger.sqlite", "营业部.xlsx"]
+    assert digest(path) == before and sorted(p.name for p in path.parent.iterdir()) == ["huifang-ledger.sqlite",
+                                                                                        "营业部.xlsx"]
     ledger_file = path.parent / "huifang-ledger.sqlite"
     assert ledger_file.stat().st_mode & 0o077 == 0
     dump = "\n".join(sqlite3.connect(ledger_file).iterdump())
@@ -280,7 +282,7 @@ def test_concurrent_recording_never_forks_the_chain(ledger):
     def go(rep):
         try:
             track(rep, [str(path)], record=True)
-        except Exception as e:          # noqa: BLE001 - collected and asserted below
+        except Exception as e:          # collected and asserted below
             errors.append(e)
     threads = [threading.Thread(target=go, args=(r,)) for r in reports]
     for t in threads:

@@ -58,7 +58,8 @@ def test_text_json_annotated_copy_and_status_page_count_the_same(tmp_path):
         per_file.setdefault(Path(f["file"]).name, [0, 0])[f["severity"] == "warning"] += 1
     text = huifang("validate", *args, "--annotate", tmp_path / "ann").stdout
     for name, (errors, warnings) in per_file.items():
-        assert re.search(rf"{re.escape(name)}（[^）]+）：错误 {errors} 条，警告 {warnings} 条", text), (name, text[:800])
+        assert re.search(rf"{re.escape(name)}（[^）]+）：错误 {errors} 条，警告 {warnings} 条",
+                         text), (name, text[:800])
         copy = tmp_path / "ann" / name.replace(".xlsx", ".校验.xlsx")
         head = openpyxl.load_workbook(copy, read_only=True)["校验结果"]["A1"].value
         assert head.startswith(f"校验结果：错误 {errors} 条，警告 {warnings} 条"), head

@@ -100,7 +100,8 @@ def test_plan_starts_below_a_merged_range_in_its_rows_and_unmerges_a_far_reachin
     last = max(read_workbook(EXAMPLE)["回访计划"].rows)
     sheet = corpus.sheet_parts(EXAMPLE)["回访计划"]
     near = with_part(EXAMPLE, tmp_path / "near.xlsx", sheet, lambda d: d.replace(
-        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A%d:C%d"/></mergeCells>' % (last + 2, last + 3)))
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A%d:C%d"/></mergeCells>' % (last + 2,
+                                                                                                         last + 3)))
     r, copy = plan(near, tmp_path / "near")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "合并单元格" in r.stdout and f"第 {last + 4} 行" in r.stdout
@@ -108,7 +109,8 @@ def test_plan_starts_below_a_merged_range_in_its_rows_and_unmerges_a_far_reachin
     assert rows[0][0] == last + 4
     assert f"A{last + 2}:C{last + 3}" in {str(m) for m in openpyxl.load_workbook(copy)["回访计划"].merged_cells.ranges}
     far = with_part(EXAMPLE, tmp_path / "far.xlsx", sheet, lambda d: d.replace(
-        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A%d:K%d"/></mergeCells>' % (last + 1, last + 5000)))
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A%d:K%d"/></mergeCells>' % (last + 1,
+                                                                                                         last + 5000)))
     r, copy = plan(far, tmp_path / "far")
     assert r.returncode == 0 and "已在副本中取消合并" in r.stdout, r.stdout + r.stderr
     assert planned(copy)[0][0] == last + 1
@@ -121,7 +123,8 @@ def test_plan_and_annotate_with_a_cell_at_xfd1048576(book, tmp_path):
     part = corpus.sheet_parts(src)["回访记录"]
     p = with_part(src, tmp_path / "xfd.xlsx", part, lambda d: re.sub(
         rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', d).replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
+        b"</sheetData>",
+        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
     r, copy = annotate(p, tmp_path / "ann")
     assert r.returncode == 1 and "Traceback" not in r.stderr and copy is not None, r.stderr
     assert findings(copy) == findings(p)
@@ -136,7 +139,8 @@ def test_a_row_reference_beyond_the_sheet_is_copied_as_it_is(book, tmp_path):
     src = book.write()
     part = corpus.sheet_parts(src)["回访记录"]
     p = with_part(src, tmp_path / "huge.xlsx", part, lambda d: d.replace(
-        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
+        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" '
+                         b't="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
     with P.Workbook(p) as wb:
         wb.edit_sheet(part).at(2, 11, lambda c, base: P.set_text(c, "x", wb.ns))
         wb.edit_sheet(part).at(5, 1, lambda c, base: P.set_text(c, "y", wb.ns))
@@ -149,7 +153,8 @@ def test_cli_on_a_row_reference_beyond_the_sheet_never_aborts(book, tmp_path):
     src = book.write()
     part = corpus.sheet_parts(src)["回访记录"]
     p = with_part(src, tmp_path / "huge.xlsx", part, lambda d: d.replace(
-        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
+        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" '
+                         b't="inlineStr"><is><t>note</t></is></c></row></sheetData>'))
     for r in (annotate(p, tmp_path / "ann")[0],
               huifang("plan", p, "--month", "2025-07", "--as-of", "2025-06-30", "--out", tmp_path / "plan")):
         assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr
@@ -167,9 +172,11 @@ def macro_book(src: Path, dst: Path) -> Path:
         if n == "[Content_Types].xml":
             return d.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
                              b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-                b"<Default ", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ', 1)
+                b"<Default ", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
+                                                                                              1)
         if n == "xl/_rels/workbook.xml.rels":
-            return d.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/'
+            return d.replace(b"</Relationships>",
+                             b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/'
                              b'2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
         return d
     corpus.rewrite(src, dst, change)
@@ -190,12 +197,15 @@ def test_an_xlsm_keeps_its_vba_project_byte_for_byte(tmp_path):
     assert openpyxl.load_workbook(copy, keep_vba=True).vba_archive is not None
 
 
-DRAWING = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/'
+DRAWING = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr '
+           b'xmlns:xdr="http://schemas.openxmlformats.org/'
            b'drawingml/2006/spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
            b'<xdr:twoCellAnchor><xdr:from><xdr:col>12</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0'
            b'</xdr:rowOff></xdr:from><xdr:to><xdr:col>15</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>5</xdr:row><xdr:rowOff>0'
-           b'</xdr:rowOff></xdr:to><xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="2" name="Stamp 1"/><xdr:cNvSpPr/>'
-           b'</xdr:nvSpPr><xdr:spPr><a:prstGeom prst="ellipse"><a:avLst/></a:prstGeom></xdr:spPr></xdr:sp><xdr:clientData/>'
+           b'</xdr:rowOff></xdr:to><xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="2" name="Stamp '
+           b'1"/><xdr:cNvSpPr/>'
+           b'</xdr:nvSpPr><xdr:spPr><a:prstGeom '
+           b'prst="ellipse"><a:avLst/></a:prstGeom></xdr:spPr></xdr:sp><xdr:clientData/>'
            b'</xdr:twoCellAnchor></xdr:wsDr>')
 EXT = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.microsoft.com/office/'
        b'spreadsheetml/2009/9/main"><x14:dataValidations count="0"/></ext></extLst>')
@@ -216,7 +226,8 @@ def shaped_book(src: Path, dst: Path) -> Path:
     with zipfile.ZipFile(dst, "a") as z:
         assert rels not in z.namelist()
         z.writestr("xl/drawings/drawing1.xml", DRAWING, zipfile.ZIP_DEFLATED)
-        z.writestr(rels, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+        z.writestr(rels, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+                         b'xmlns="http://schemas.'
                    b'openxmlformats.org/package/2006/relationships"><Relationship Id="rIdShape" Type="http://schemas.'
                    b'openxmlformats.org/officeDocument/2006/relationships/drawing" Target="../drawings/drawing1.xml"/>'
                    b'</Relationships>')
@@ -230,7 +241,8 @@ def test_a_shape_and_the_extension_list_survive_annotation(book, tmp_path):
     assert r.returncode == 1 and copy is not None, r.stderr
     assert raw(copy, "xl/drawings/drawing1.xml") == raw(src, "xl/drawings/drawing1.xml")
     sheet = zipfile.ZipFile(copy).read(corpus.sheet_parts(src)["回访记录"])
-    assert re.search(rb'<drawing r:id="rIdShape"/><legacyDrawing r:id="rId\d+"/><extLst><ext [^>]*uri="\{CCE6A557-97BC-4b89-'
+    assert re.search(rb'<drawing r:id="rIdShape"/><legacyDrawing r:id="rId\d+"/><extLst><ext '
+                     rb'[^>]*uri="\{CCE6A557-97BC-4b89-'
                      rb'ADB6-D9C93CAAB3DF\}"[^>]*><x14:dataValidations count="0"/></ext></extLst></worksheet>', sheet)
     assert findings(copy) == findings(src)
     cell = openpyxl.load_workbook(copy)["回访记录"]["K2"]
@@ -351,7 +363,8 @@ def test_dates_written_read_back_the_same_in_either_date_system(system, book, tm
 
 def test_plan_that_cannot_edit_the_sheet_says_so_in_one_line_and_leaves_no_copy(tmp_path):
     sheet = corpus.sheet_parts(EXAMPLE)["回访计划"]
-    src = with_part(EXAMPLE, tmp_path / "注释.xlsx", sheet, lambda d: d.replace(b"</sheetData>", b"<!-- x --></sheetData>"))
+    src = with_part(EXAMPLE, tmp_path / "注释.xlsx", sheet,
+                    lambda d: d.replace(b"</sheetData>", b"<!-- x --></sheetData>"))
     before = src.read_bytes()
     r, copy = plan(src, tmp_path / "out")
     assert r.returncode == 2 and copy is None and "Traceback" not in r.stderr

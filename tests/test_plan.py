@@ -32,7 +32,8 @@ def plan(tmp_path, seed=1, name="out", src=EXAMPLE):
 
 def plan_rows(copy: Path) -> list[dict]:
     t = read_workbook(copy)["回访计划"]
-    rows = [{n: t.col(n)[i] for n in ("计划编号", "客户编号", "回访类型", "回访方式", "计划日期", "回访人员", "回访目的")}
+    rows = [{n: t.col(n)[i] for n in ("计划编号", "客户编号", "回访类型", "回访方式", "计划日期", "回访人员",
+                                      "回访目的")}
             for i in range(len(t))]
     return [r for r in rows if (r["计划编号"] or "").startswith("JH202601")]
 
@@ -134,9 +135,12 @@ def test_recording_the_planned_callbacks_clears_their_deadlines(planned, tmp_pat
     col = {n: openpyxl.utils.column_index_from_string(t.letter(n)) for n in t.letters}
     r0 = max(t.rows) + 1
     for k, r in enumerate(rows):
-        values = {"记录编号": f"RP{k:04d}", "客户编号": r["客户编号"], "回访类型": r["回访类型"], "回访方式": r["回访方式"],
-                  "回访时间": datetime.combine(r["计划日期"], time(10, 0)), "回访人员": r["回访人员"], "被访人": "客户本人",
-                  "回访结果": "回访通过", "录音编号": f"LYP{k:04d}", **(answers(r["回访类型"]) if r["回访类型"] in DEFAULT_BANKS else {})}
+        values = {"记录编号": f"RP{k:04d}", "客户编号": r["客户编号"], "回访类型": r["回访类型"],
+                  "回访方式": r["回访方式"],
+                  "回访时间": datetime.combine(r["计划日期"], time(10, 0)), "回访人员": r["回访人员"],
+                  "被访人": "客户本人",
+                  "回访结果": "回访通过", "录音编号": f"LYP{k:04d}",
+                  **(answers(r["回访类型"]) if r["回访类型"] in DEFAULT_BANKS else {})}
         for n, v in values.items():
             if n in col:
                 ws.cell(r0 + k, col[n], v)

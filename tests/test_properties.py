@@ -26,7 +26,8 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 @SETTINGS
-@given(st.dictionaries(st.sampled_from(["客户编号", "回访类型", "回访方式", "回访时间", "拨打次数", "客户签字", "报告日期",
+@given(st.dictionaries(st.sampled_from(["客户编号", "回访类型", "回访方式", "回访时间", "拨打次数", "客户签字",
+                                        "报告日期",
                                         "回访结果", "录音编号", "本人购买"]), CELL, max_size=10))
 def test_reader_never_raises_and_every_bad_cell_is_named(tmp_path_factory, cells):
     b = Book(tmp_path_factory.mktemp("p"))
@@ -58,7 +59,8 @@ def _breaches(b: Book) -> None:
     b.sheets["客户"][0].update(开户日期=date(2025, 3, 10), 手机="123")
     b.sheets["回访记录"][0].update(录音编号=None, 回访人员="S001", 回访方式="微信")
     b.add("客户", **customer(客户编号="C0002", 客户名称="李四", 投顾签约日期=date(2025, 4, 1)))
-    b.add("回访记录", **record(记录编号="R0002", 客户编号="C0002", 回访类型="投顾新签约回访", 回访时间=datetime(2025, 4, 20, 9)))
+    b.add("回访记录",
+          **record(记录编号="R0002", 客户编号="C0002", 回访类型="投顾新签约回访", 回访时间=datetime(2025, 4, 20, 9)))
 
 
 @SETTINGS

@@ -141,7 +141,8 @@ def test_init_refuses_to_overwrite(tmp_path):
     init_workbook(p, force=True)
 
 
-@pytest.mark.skipif(not __import__("shutil").which("soffice") and not __import__("os").environ.get("HUIFANG_REQUIRE_SOFFICE"),
+@pytest.mark.skipif(not __import__("shutil").which("soffice")
+                    and not __import__("os").environ.get("HUIFANG_REQUIRE_SOFFICE"),
                     reason="LibreOffice（soffice）未安装")
 def test_init_workbook_opens_in_libreoffice(tmp_path):
     import re
@@ -149,7 +150,8 @@ def test_init_workbook_opens_in_libreoffice(tmp_path):
     import zipfile
     p = init_workbook(tmp_path / "blank.xlsx")
     profile = (tmp_path / "lo-profile").as_uri()
-    r = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "ods",
+    r = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
+                        "ods",
                         "--outdir", str(tmp_path), str(p)],
                        capture_output=True, text=True, timeout=180)
     ods = tmp_path / "blank.ods"

@@ -30,7 +30,8 @@ EXAMPLE = ROOT / "workbooks" / "示例营业部.xlsx"
 
 
 def huifang(*args, **env):
-    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True, text=True, errors="surrogateescape",
+    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True, text=True,
+                          errors="surrogateescape",
                           cwd=ROOT, timeout=120, env={**os.environ, **env})
 
 
@@ -103,8 +104,10 @@ def write_ods(path: Path, tables: dict[str, list[str]]) -> Path:
 
 MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
             'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            '</manifest:manifest>')
 
 
 def test_an_ods_row_repeated_into_99_million_cells_is_refused_before_reading(tmp_path):
@@ -139,7 +142,8 @@ def test_the_row_reader_checks_its_budget_before_any_cell_becomes_python(tmp_pat
 @pytest.mark.parametrize("reader", ["columns", "rows"])
 def test_a_row_beyond_excel_is_refused_in_both_read_paths(tmp_path, monkeypatch, reader):
     p = changed(EXAMPLE, tmp_path / "行号.xlsx", lambda d: d.replace(
-        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
+        b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" '
+                         b't="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
     monkeypatch.setenv(reader_mod.COLUMNAR_ENV, reader)
     with pytest.raises(ReadError, match=r"工作表“回访记录”中有 Excel 表格以外的单元格引用 A99999999999"):
         read_workbook(p)

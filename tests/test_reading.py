@@ -123,7 +123,8 @@ def test_header_spellings_staff_type(book, tmp_path, spelling):
     part = corpus.sheet_parts(src)["回访记录"]
     from xml.sax.saxutils import escape
     p = corpus.rewrite(src, tmp_path / "h.xlsx", lambda n, d: d.replace(
-        "<t>回访时间</t>".encode(), f"<t xml:space=\"preserve\">{escape(spelling)}</t>".encode()) if n in (part, "xl/sharedStrings.xml") else d)
+        "<t>回访时间</t>".encode(), f"<t xml:space=\"preserve\">{escape(spelling)}</t>".encode())
+        if n in (part, "xl/sharedStrings.xml") else d)
     assert report(p, "2025-06-30")["findings"] == []
 
 
@@ -243,7 +244,8 @@ def test_annotate_copies_a_huge_merge_quickly_and_skips_what_it_cannot_copy(book
     book.sheets["回访记录"][0]["录音编号"] = None
     src = book.write()
     part = corpus.sheet_parts(src)["回访记录"]
-    q = corpus.rewrite(src, tmp_path / "comment.xlsx", lambda n, d: d.replace(b"</sheetData>", b"<!-- x --></sheetData>")
+    q = corpus.rewrite(src, tmp_path / "comment.xlsx", lambda n,
+                       d: d.replace(b"</sheetData>", b"<!-- x --></sheetData>")
                        if n == part else d)
     r = run("validate", q, "--as-of", "2025-06-30", "--annotate", tmp_path / "ann2")
     assert r.returncode == 1 and "MTH001" in r.stdout

@@ -57,7 +57,8 @@ def test_the_contract_keys_of_cli_md_are_in_the_schema():
     now = dict(_walk(report_schema()))
     for path in [("as_of",), ("summary", "files"), ("summary", "errors"), ("summary", "warnings"),
                  ("summary", "pending"), *[("findings", "[]", k) for k in
-                                           ("rule", "severity", "file", "sheet", "row", "column", "customer", "message")],
+                                           ("rule", "severity", "file", "sheet", "row", "column", "customer",
+                                            "message")],
                  *[("pending", "[]", k) for k in ("rule", "file", "sheet", "row", "customer", "due")]]:
         assert path in now, path
 

@@ -75,4 +75,5 @@ def test_the_manual_shows_the_policy():
     page = SimpleNamespace(file=SimpleNamespace(src_uri="manual/roles.md", generated_by=None))
     text = on_page_markdown("前\n\n[[roles]]\n", page)
     assert "| 执行回访 | 回访记录.回访人员 | 回访专员、客户服务 | 投资顾问、合规管理 |" in text
-    assert "| 审核回访记录 | 回访记录.审核人 | 部门主管、合规管理 | — | 营销人员、投资顾问；其他岗位；不得是本记录的回访人员 |" in text
+    assert ("| 审核回访记录 | 回访记录.审核人 | 部门主管、合规管理 | — "
+            "| 营销人员、投资顾问；其他岗位；不得是本记录的回访人员 |") in text

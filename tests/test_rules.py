@@ -23,7 +23,8 @@ def test_every_rule_has_an_example():
     assert missing == []
 
 
-NOTICES = {"CAL001", "DATA009", "DATA010"}   # a notice about the run; a far cell, a twin sheet (tests/rule_cases.py builds them)
+NOTICES = {"CAL001", "DATA009",
+           "DATA010"}   # a notice about the run; a far cell, a twin sheet (tests/rule_cases.py builds them)
 EXAMPLES = [rid for rid in ORDER if RULES[rid].example is not None]
 
 

@@ -189,15 +189,19 @@ def hostile_site(tmp_path_factory):
     book = Book(tmp)
     c = book.sheets["客户"][0]
     c.update(营业部=PAYLOADS["unit"], 客户名称="张三丰", 手机="15540450569")
-    book.add("客户", **customer(客户编号="C0002", 客户名称="欧阳明珠", 营业部=PAYLOADS["unit"], 手机="13912345678", 证件号码="110105194912310038"))
+    book.add("客户",
+             **customer(客户编号="C0002", 客户名称="欧阳明珠", 营业部=PAYLOADS["unit"], 手机="13912345678",
+                        证件号码="110105194912310038"))
     recs = book.sheets["回访记录"]
     recs[0].update(回访方式=PAYLOADS["enum"])
     recs.append(record(记录编号="R0002", 客户意见=PAYLOADS["opinion"], 意见处理日期=None))
     recs.append(record(记录编号="R0006", 客户意见=PAYLOADS["token"], 意见处理日期=None))
     recs.append(record(记录编号="R0007", 客户意见="[[XYZ]]", 意见处理日期=None))
-    recs.append(record(记录编号="R0003", 发现问题="客户张 三丰说手机155-4045-0569、155 4045 0569 都停用了，新号 +86 139 1234 5678",
+    recs.append(record(记录编号="R0003",
+                       发现问题="客户张 三丰说手机155-4045-0569、155 4045 0569 都停用了，新号 +86 139 1234 5678",
                        上报合规日期=None))
-    recs.append(record(记录编号="R0004", 客户编号="C0002", 客户意见="证件 110105-19491231-0038，邮箱 li＠example.com，欧阳\u200b明珠本人",
+    recs.append(record(记录编号="R0004", 客户编号="C0002",
+                       客户意见="证件 110105-19491231-0038，邮箱 li＠example.com，欧阳\u200b明珠本人",
                        意见处理日期=None))
     recs.append(record(记录编号="R0005", 客户编号="C0002",
                        发现问题="这是一段很长的说明文字用来把手机号推到二十个字以后：客户留的号码是15540450569",
@@ -220,7 +224,8 @@ def built_files(out: Path):
 
 def test_cell_text_is_shown_as_text_never_run(hostile_site):
     status = "".join(t for p, t in built_files(hostile_site / "status") if p.suffix == ".html")
-    for live in ("<script>alert", "<img src=x", "<svg onload", 'href="javascript:', "onclick=\"alert", "onclick=alert(4)\""):
+    for live in ("<script>alert", "<img src=x", "<svg onload", 'href="javascript:', "onclick=\"alert",
+                 "onclick=alert(4)\""):
         assert live not in status, live
     assert "&lt;script&gt;" in status or "&#60;script&#62;" in status
     shown = status.replace("&#91;", "[").replace("&#93;", "]")

@@ -93,7 +93,8 @@ def test_a_signing_at_the_end_of_2026_is_pending_into_2027_on_the_provisional_ca
 def test_a_callback_on_time_needs_no_calendar_at_all(book):
     book.sheets["客户"][0]["投顾签约日期"] = date(2026, 12, 29)
     book.add("回访记录", **record(记录编号="R2", 回访类型="投顾新签约回访", 回访时间=datetime(2026, 12, 30, 9),
-                                  **{q: "是" for q in ("签约前风险测评", "签署风险揭示书", "协议真实合规")}, 投顾违规执业="否"))
+                                  **{q: "是" for q in ("签约前风险测评", "签署风险揭示书", "协议真实合规")},
+                                  投顾违规执业="否"))
     r = book.report(as_of=date(2026, 12, 31))
     mine = ("IA001", "IA002", "CAL001")
     assert [f.rule for f in r.findings if f.rule in mine] == [] and [p.rule for p in r.pending if p.rule in mine] == []
@@ -104,7 +105,8 @@ def test_a_unit_judged_in_2027_is_judged_not_refused(book):
     book.sheets["回访记录"][0]["回访时间"] = datetime(2027, 1, 5, 10)
     r = book.report(as_of=date(2027, 3, 31))
     ia001 = [f for f in r.findings if f.rule == "IA001"]
-    assert len(ia001) == 1 and ia001[0].provisional and ia001[0].due == date(2027, 2, 12)   # 5 February to 10 February: the Spring Festival
+    # 5 February to 10 February: the Spring Festival
+    assert len(ia001) == 1 and ia001[0].provisional and ia001[0].due == date(2027, 2, 12)
     assert any(f.rule == "CAL001" for f in r.findings)
 
 
@@ -210,11 +212,13 @@ def test_generate_and_site_run_with_a_year_9999_cell(book, tmp_path):
 
 def test_a_refusal_completes_a_callback_once_a_notice_follows(book):
     book.sheets["客户"][0]["开户日期"] = date(2025, 5, 6)
-    book.add("回访记录", **record(记录编号="R2", 回访类型="新开户回访", 回访时间=datetime(2025, 5, 8, 10), 回访结果="拒绝回访",
+    book.add("回访记录",
+             **record(记录编号="R2", 回访类型="新开户回访", 回访时间=datetime(2025, 5, 8, 10), 回访结果="拒绝回访",
                                   拨打次数=1))
     [f] = book.findings("NEW001")
     assert "未完成新开户回访" in f.message                       # a refusal alone is not completed
-    book.add("回访记录", **record(记录编号="R3", 回访类型="新开户回访", 回访方式="短信", 回访时间=datetime(2025, 5, 8, 11),
+    book.add("回访记录",
+             **record(记录编号="R3", 回访类型="新开户回访", 回访方式="短信", 回访时间=datetime(2025, 5, 8, 11),
                                   回访结果="拒绝回访", 录音编号=None, 拨打次数=None))
     assert book.findings("NEW001") == []                        # the notice completes it, on time
     assert book.findings("MTH006") == []                        # and a notice after a refusal may be a text message
@@ -222,7 +226,8 @@ def test_a_refusal_completes_a_callback_once_a_notice_follows(book):
 
 def test_a_text_message_alone_is_not_a_callback(book):
     book.sheets["客户"][0]["开户日期"] = date(2025, 5, 6)
-    book.add("回访记录", **record(记录编号="R2", 回访类型="新开户回访", 回访方式="短信", 回访时间=datetime(2025, 5, 8, 10),
+    book.add("回访记录",
+             **record(记录编号="R2", 回访类型="新开户回访", 回访方式="短信", 回访时间=datetime(2025, 5, 8, 10),
                                   录音编号=None))
     assert len(book.findings("NEW001")) == 1 and len(book.findings("MTH006")) == 1
 

@@ -32,7 +32,8 @@ def secrets() -> set[str]:
     found = set()
     for f in (ROOT / "workbooks").glob("*.xlsx"):
         b = read_workbook(f)
-        for sheet, cols in (("客户", ("证件号码", "手机", "客户名称", "电子邮箱")), ("流失客户", ("证件号码", "手机", "客户名称")),
+        for sheet, cols in (("客户", ("证件号码", "手机", "客户名称", "电子邮箱")),
+                            ("流失客户", ("证件号码", "手机", "客户名称")),
                             ("回访记录", ("被访人",))):
             for c in cols:
                 found.update(v for v in b[sheet].col(c) if v)
@@ -122,7 +123,8 @@ def test_browser_renders_links_and_searches(browser_site):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(60000)
     outside = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
+    page.on("request",
+            lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
     page.goto(base + "/")
     h1 = page.locator("h1").first
     assert h1.inner_text().startswith("客户回访工作手册")

@@ -16,7 +16,7 @@ from generator.config import load_config
 from generator.ledger.trends import unit_trends
 from generator.rules import RULES
 from generator.validate import validate_paths
-from sitekit import ARTIFACTS, AS_OF, ROOT, build_example_site, chromium, needs_browser
+from sitekit import ARTIFACTS, ROOT, build_example_site, chromium, needs_browser
 from test_ledger import unit
 from test_site import _serve
 
@@ -193,7 +193,6 @@ def test_a_month_end_is_judged_on_the_workbook_as_it_stood_then():
     future): the month-end counts are those of the records that existed by then."""
     from datetime import date
 
-    from generator.config import load_config
     from generator.ledger.trends import as_it_stood, month_points
     from generator.workbook.reader import read_workbook
     from sitekit import ROOT

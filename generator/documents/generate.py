@@ -117,7 +117,8 @@ def record_context(u: Unit, i: int, rnd: str) -> dict:
     escalated = col("上报合规日期")
     return {
         "c": {"code": code, "name": u.cval(code, "客户名称"), "address": u.cval(code, "联系地址"),
-              "email": u.cval(code, "电子邮箱"), "category": u.cval(code, "客户类别"), "opened": u.cval(code, "开户日期")},
+              "email": u.cval(code, "电子邮箱"), "category": u.cval(code, "客户类别"),
+              "opened": u.cval(code, "开户日期")},
         "r": {
             "id": col("记录编号"), "kind": kind, "respondent": col("被访人"), "position": "",
             "method": col("回访方式"), "round": rnd, "time": col("回访时间"), "purchase": purchase,
@@ -130,7 +131,8 @@ def record_context(u: Unit, i: int, rnd: str) -> dict:
             "escalated": escalated, "receiver": "风控合规部" if escalated else "",
             "followup": col("处理结果") if col("遗留问题") else "",
             "onsite_opinion": col("客户意见") if col("回访方式") == "面谈" else "",
-            "signed": "已签字" if col("客户签字") == "是" else "", "signed_date": col("回访时间") if col("客户签字") == "是" else None,
+            "signed": "已签字" if col("客户签字") == "是" else "",
+              "signed_date": col("回访时间") if col("客户签字") == "是" else None,
             "caller": u.person(col("回访人员")), "reported": col("报告日期"), "submitted": col("提交审核日期"),
             "extended": col("延期审批") == "是", "reviewer": u.person(col("审核人")), "review_note": col("审核意见"),
             "reviewed": col("审核日期"),
@@ -218,7 +220,8 @@ def report_context(u: Unit, row: int, config: Config, cal: WorkCalendar, today: 
         "all_errors": checked.count("error"), "all_warnings": checked.count("warning"),
         "groups": "、".join(f"{s['kind']} {s['customers']} 户" for s in by_type),
         "opinions": col("客户主要意见"), "product_view": col("客户对产品评价"), "product_hope": col("客户对产品期望"),
-        "service_view": col("客户对服务评价"), "service_hope": col("客户对服务期望"), "measures": col("改善客户服务对策"),
+        "service_view": col("客户对服务评价"), "service_hope": col("客户对服务期望"),
+            "measures": col("改善客户服务对策"),
         "problems": col("回访中遇到的问题"), "note": col("备注"), "review": col("主管领导审核意见"),
         "preparer": u.person(col("编制人")),
     }
@@ -248,8 +251,10 @@ def lost_context(u: Unit, i: int) -> dict:
     return {
         "unit": col("营业部名称") or u.name, "filler": u.person(col("填表人")), "name": pick("客户名称", "客户名称"),
         "sex": pick("性别", "性别"), "lost_on": col("流失日期"), "assets": col("资产市值"), "grade": col("类别"),
-        "id_number": pick("证件号码", "证件号码"), "phone": pick("固定电话", "固定电话"), "mobile": pick("手机", "手机"),
-        "email": pick("电子邮箱", "电子邮箱"), "staff": u.person(col("服务员工")), "address": pick("联系地址", "联系地址"),
+        "id_number": pick("证件号码", "证件号码"), "phone": pick("固定电话", "固定电话"),
+            "mobile": pick("手机", "手机"),
+        "email": pick("电子邮箱", "电子邮箱"), "staff": u.person(col("服务员工")),
+            "address": pick("联系地址", "联系地址"),
         "reason": col("流失主要原因"), "category": col("原因分类"), "note": col("其他说明"), "contacts": contacts,
     }
 
@@ -332,7 +337,8 @@ def lost_jobs(u: Unit, folder: str, run: Run):
         yield fit_file(_safe(code), ".docx"), lambda u=u, i=i: lost_context(u, i)
 
 
-JOBS = {"record": record_jobs, "plan": plan_jobs, "report": report_jobs, "lost": lost_jobs}   # per kind of generator/kinds.py
+JOBS = {"record": record_jobs, "plan": plan_jobs, "report": report_jobs,
+        "lost": lost_jobs}   # per kind of generator/kinds.py
 
 
 def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers=(), pdf=False,
@@ -431,7 +437,7 @@ class _Progress:
         self.bar = None
         self.last = time.monotonic()
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> _Progress:
         if self.mode == "bar":
             self.bar = click.progressbar(length=self.total, label="生成文书", file=sys.stderr, show_pos=True)
             self.bar.__enter__()
@@ -467,7 +473,8 @@ def soffice_env(environ=None) -> dict:
 def to_pdf(docs: list[Path]) -> str:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
-        raise OutputError("未找到 LibreOffice（soffice），无法转换 PDF；.docx 文书已写出。请安装 LibreOffice 后重试 --pdf")
+        raise OutputError("未找到 LibreOffice（soffice），无法转换 PDF；.docx 文书已写出。"
+                          "请安装 LibreOffice 后重试 --pdf")
     by_dir: dict[Path, list[Path]] = defaultdict(list)
     for d in docs:
         by_dir[d.parent].append(d)

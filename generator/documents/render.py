@@ -271,7 +271,7 @@ class GuardedTemplate(Template):
                     budget.clock()
             budget.clock()
             return "".join(out)
-        except Exception as e:     # noqa: BLE001 - every failure of a staff-written template is told in one line
+        except Exception as e:     # every failure of a staff-written template is told in one line
             frame = getattr(pieces, "gi_frame", None)     # stopped here, between two pieces: where it was writing
             if isinstance(e, LimitExceeded) and frame is not None:
                 e.lineno = self.get_corresponding_lineno(frame.f_lineno)
@@ -342,7 +342,7 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
             _too_big(len(left) + _weight(right), "格式化得到的文字")
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+    def call(__self, __context, __obj, *args, **kwargs):  # Jinja's own signature
         budget = __self._tick()
         budget.depth += 1
         try:

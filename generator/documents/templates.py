@@ -20,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from generator.kinds import DOCUMENTS  # noqa: E402
+from generator.kinds import DOCUMENTS
 
 FONT = "SimSun"             # 宋体 by its family name: Word and WPS know both; fontconfig maps it to a Chinese serif
 LATIN = "Times New Roman"
@@ -82,7 +82,8 @@ def _element(tag: str, **attrs):
 # East Asian fonts in order of preference: 宋体 (SimSun on Windows, in WPS), then Noto Serif CJK SC
 # (Linux, LibreOffice). The font table names the fallbacks and declares the GB2312 character set,
 # so a program without 宋体 substitutes a Simplified Chinese face, not a Japanese one.
-FALLBACKS = (("SimSun", "宋体", "02010600030101010101"), ("Noto Serif CJK SC", "Source Han Serif SC", "02020400000000000000"))
+FALLBACKS = (("SimSun", "宋体", "02010600030101010101"),
+             ("Noto Serif CJK SC", "Source Han Serif SC", "02020400000000000000"))
 
 
 def _font_table(doc) -> None:
@@ -97,7 +98,8 @@ def _font_table(doc) -> None:
             root.remove(old)
     for k, (name, alt, panose) in enumerate(FALLBACKS):       # first in the table, in order of preference
         f = _element("w:font", name=name)
-        for tag, val in (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", "roman"), ("pitch", "variable")):
+        for tag, val in (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", "roman"),
+                         ("pitch", "variable")):
             f.append(_element(f"w:{tag}", val=val))
         root.insert(k, f)
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -209,45 +211,66 @@ def build_record() -> Document:
     add_row(t, ["被访人", "{{ r.respondent }}", "职务", "{{ r.position }}"])
     add_row(t, ["电子邮箱", "{{ c.email }}", "类别",
                 "{{ box(c.category, '个人') }}个人客户　{{ box(c.category, '机构') }}机构客户"])
-    add_row(t, ["回访方式", ("{{ box(r.method, '电话') }}电话　{{ box(r.method, '面谈') }}面谈　{{ box(r.method, '信函') }}信函　"
-                         "{{ box(r.method, '电子邮件') }}电子邮件　{{ box(r.method, '电子问卷') }}电子问卷　{{ box(r.method, '短信') }}短信　"
+    add_row(t,
+            ["回访方式",
+             ("{{ box(r.method, '电话') }}电话　{{ box(r.method, '面谈') }}面谈　{{ box(r.method, '信函') }}信函　"
+                         "{{ box(r.method, '电子邮件') }}电子邮件　{{ box(r.method, '电子问卷') }}电子问卷　"
+                         "{{ box(r.method, '短信') }}短信　"
                          "｜　{{ box(r.round, '首次') }}首次回访　{{ box(r.round, '常规') }}常规回访", 3)])
     add_row(t, ["回访时间", "{{ r.time|cn_datetime }}", "回访结果", "{{ r.result }}"])
     add_row(t, ["开户日期", "{{ c.opened|cn_date }}", "产品购买时间", "{{ r.purchase|cn_datetime }}　{{ r.product }}"])
-    add_row(t, ["录音编号", ("{{ r.recording }}{% if r.method == '电话' and r.attempts %}　拨打 {{ r.attempts }} 次{% endif %}", 3)])
-    add_row(t, ["回访内容", ("{{ box(r.topics, '产品推荐情况') }}1.产品推荐情况　{{ box(r.topics, '产品购买情况') }}2.产品购买情况　"
-                         "{{ box(r.topics, '公司服务情况') }}3.公司服务情况　{{ box(r.topics, '风险披露情况') }}4.风险披露情况　"
+    add_row(t,
+            ["录音编号", ("{{ r.recording }}{% if r.method == '电话' and r.attempts %}　拨打 {{ r.attempts }} "
+                          "次{% endif %}", 3)])
+    add_row(t,
+            ["回访内容",
+             ("{{ box(r.topics, '产品推荐情况') }}1.产品推荐情况　{{ box(r.topics, '产品购买情况') }}2.产品购买情况　"
+                         "{{ box(r.topics, '公司服务情况') }}3.公司服务情况　"
+                         "{{ box(r.topics, '风险披露情况') }}4.风险披露情况　"
                          "{{ box(r.topics, '其他') }}5.其他", 3)])
     line(doc, "客户回访内容记录", bold=True, before=4)
     line(doc, "1、产品推荐与购买情况评价（{{ r.bank_name }}）：")
     q = table(doc, [1.3, 12.7, 4.0])
     add_row(q, ["序号", "问题", "客户回答"], bold=True, header=True)
     add_row(q, ["{%tr for q in r.questions %}"])
-    add_row(q, ["{{ loop.index }}", "{{ q.text }}", "{{ box(q.answer, '是') }}是　{{ box(q.answer, '否') }}否{{ q.flag }}"])
+    add_row(q,
+            ["{{ loop.index }}", "{{ q.text }}",
+             "{{ box(q.answer, '是') }}是　{{ box(q.answer, '否') }}否{{ q.flag }}"])
     add_row(q, ["{%tr endfor %}"])
     line(doc, "{% if not r.questions %}（本类回访没有规定问卷）{% endif %}")
     line(doc, "2、公司服务响应情况和评价：")
     s = table(doc, [5.0, 13.0])
     add_row(s, ["一、销售的服务态度",
-                "{{ box(r.attitude, '很好') }}A.很好　{{ box(r.attitude, '较好') }}B.较好　{{ box(r.attitude, '差') }}C.差"])
+                "{{ box(r.attitude, '很好') }}A.很好　{{ box(r.attitude, '较好') }}B.较好　"
+                "{{ box(r.attitude, '差') }}C.差"])
     add_row(s, ["二、客户服务的响应速度",
-                "{{ box(r.speed, '满意') }}A.满意　{{ box(r.speed, '较满意') }}B.较满意　{{ box(r.speed, '不满意') }}C.不满意"])
+                "{{ box(r.speed, '满意') }}A.满意　{{ box(r.speed, '较满意') }}B.较满意　"
+                "{{ box(r.speed, '不满意') }}C.不满意"])
     add_row(s, ["三、是否存在乱收费现象", "{{ box(r.fees, '有') }}A.有　{{ box(r.fees, '没有') }}B.没有"])
     add_row(s, ["四、服务的整体满意度",
-                "{{ box(r.overall, '满意') }}A.满意　{{ box(r.overall, '较满意') }}B.较满意　{{ box(r.overall, '不满意') }}C.不满意"])
+                "{{ box(r.overall, '满意') }}A.满意　{{ box(r.overall, '较满意') }}B.较满意　"
+                "{{ box(r.overall, '不满意') }}C.不满意"])
     line(doc, "3、意见和建议：")
     o = table(doc, [18.0])
     add_row(o, ["{{ r.opinion }}"], height_cm=1.0)
     t2 = table(doc, [3.8, 14.2])
     add_row(t2, ["发现问题", "{{ r.finding }}"], height_cm=0.8)
     add_row(t2, ["处理方式及结果", "{{ r.handling }}"], height_cm=0.8)
-    add_row(t2, ["答复记录", "{% if r.answered %}{{ r.answered|cn_date }}答复客户：{{ r.handling }}{% elif r.opinion %}尚未答复"
+    add_row(t2,
+            ["答复记录", "{% if r.answered %}{{ r.answered|cn_date }}答复客户："
+                         "{{ r.handling }}{% elif r.opinion %}尚未答复"
                          "{% endif %}　是否投诉：{{ r.complaint }}"])
-    add_row(t2, ["遗留问题处理跟踪", "遗留问题：{{ r.open_issue }}　提交日期：{{ r.escalated|cn_date }}　受理部门：{{ r.receiver }}\n"
+    add_row(t2,
+            ["遗留问题处理跟踪", "遗留问题：{{ r.open_issue }}　提交日期：{{ r.escalated|cn_date }}　受理部门："
+                                 "{{ r.receiver }}\n"
                               "解决结果跟踪：{{ r.followup }}"])
-    add_row(t2, ["客户意见\n（现场回访需填写）", "{{ r.onsite_opinion }}\n客户确认（签字或盖章）：{{ r.signed }}　　日期：{{ r.signed_date|cn_date }}"],
+    add_row(t2,
+            ["客户意见\n（现场回访需填写）",
+             "{{ r.onsite_opinion }}\n客户确认（签字或盖章）：{{ r.signed }}　　日期：{{ r.signed_date|cn_date }}"],
             height_cm=1.0, keep=True)
-    add_row(t2, ["回访记录人员", "{{ r.caller }}　　填写日期：{{ r.reported|cn_date }}　　提交审核：{{ r.submitted|cn_date }}"
+    add_row(t2,
+            ["回访记录人员", "{{ r.caller }}　　填写日期：{{ r.reported|cn_date }}　　提交审核："
+                             "{{ r.submitted|cn_date }}"
                              "{% if r.extended %}（经主管同意延期）{% endif %}"], keep=True)
     add_row(t2, ["主管领导审批", "{{ r.reviewer }}　{{ r.review_note }}　　日期：{{ r.reviewed|cn_date }}"], keep=True)
     note = line(doc, "注：1. 此单用于回访服务时填写。2. 此单由回访人员填写，回访结束后提交部门主管审批后归档。"
@@ -269,22 +292,27 @@ def build_report() -> Document:
     add_row(t, ["回访目的", "{{ purpose }}"])
     add_row(t, ["回访形式", "{{ box(forms, '大客户回访') }}大客户回访　{{ box(forms, '常规回访') }}常规回访　"
                         "{{ box(forms, '投诉处理') }}投诉处理\n{{ form_text }}"])
-    add_row(t, ["回访结果", "共回访 {{ total }} 个客户，其中采用电话回访 {{ phone }} 个客户，现场回访 {{ onsite }} 个客户，"
+    add_row(t, ["回访结果", "共回访 {{ total }} 个客户，其中采用电话回访 {{ phone }} 个客户，"
+                            "现场回访 {{ onsite }} 个客户，"
                         "有效回复的 {{ effective }} 个客户（回访记录 {{ records }} 条）。"])
     doc.add_paragraph()
     line(doc, "按回访类型统计", bold=True)
     k = table(doc, [3.6, 1.9, 1.9, 2.3, 2.4, 2.4, 2.5])
-    add_row(k, ["回访类型", "记录数", "客户数", "回访通过", "回访不通过", "拒绝回访", "回访不可达"], bold=True, header=True)
+    add_row(k, ["回访类型", "记录数", "客户数", "回访通过", "回访不通过", "拒绝回访", "回访不可达"], bold=True,
+            header=True)
     add_row(k, ["{%tr for s in by_type %}"])
     add_row(k, ["{{ s.kind }}", "{{ s.records }}", "{{ s.customers }}", "{{ s.passed }}", "{{ s.failed }}",
                 "{{ s.refused }}", "{{ s.unreachable }}"])
     add_row(k, ["{%tr endfor %}"])
-    add_row(k, ["合计", "{{ records }}", "{{ total }}", "{{ passed }}", "{{ failed }}", "{{ refused }}", "{{ unreachable }}"],
+    add_row(k,
+            ["合计", "{{ records }}", "{{ total }}", "{{ passed }}", "{{ failed }}", "{{ refused }}",
+             "{{ unreachable }}"],
             bold=True)
     doc.add_paragraph()
     line(doc, "本期发现的问题", bold=True)
     line(doc, "回访中发现问题 {{ issues }} 条，客户投诉 {{ complaints }} 条，上报合规 {{ escalated }} 条；"
-              "按规则目录校验（检查日 {{ as_of|cn_date }}）：本期的发现（截止日或回访记录在本报告期内）错误 {{ errors }} 条，"
+              "按规则目录校验（检查日 {{ as_of|cn_date }}）："
+              "本期的发现（截止日或回访记录在本报告期内）错误 {{ errors }} 条，"
               "警告 {{ warnings }} 条；截至检查日的全部发现错误 {{ all_errors }} 条，警告 {{ all_warnings }} 条"
               "（与 huifang validate --as-of {{ as_of }} --since {{ start }} 的报告相同）。下表列本期的发现。")
     f = table(doc, [2.4, 9.6, 2.5, 2.5])
@@ -294,11 +322,12 @@ def build_report() -> Document:
     add_row(f, ["{%tr endfor %}"])
     doc.add_paragraph()
     t3 = table(doc, [4.3, 12.7])        # 回访主要客户群及内容 on one line
-    for label, key in (("回访主要客户群及内容", "groups"), ("客户主要意见", "opinions"), ("客户对产品评价", "product_view"),
+    for label, key in (("回访主要客户群及内容", "groups"), ("客户主要意见", "opinions"),
+                       ("客户对产品评价", "product_view"),
                        ("客户对产品期望", "product_hope"), ("客户对服务评价", "service_view"),
                        ("客户对服务期望", "service_hope"), ("改善客户服务对策", "measures"),
                        ("回访中遇到的问题", "problems"), ("备注/说明", "note"), ("主管领导审核意见", "review")):
-        add_row(t3, [label, "{{ %s }}" % key], height_cm=1.0)
+        add_row(t3, [label, "{{ %s }}" % key], height_cm=1.0)  # noqa: UP031 - the braces are Jinja's
     line(doc, "编制人：{{ preparer }}")
     return doc
 
@@ -316,7 +345,9 @@ def build_lost() -> Document:
     add_row(t, ["资产市值", ("{{ assets|money }}", 2), "类别", "{{ grade }}", "身份证号码", "{{ id_number }}"])
     add_row(t, ["固定电话", ("{{ phone }}", 2), "手机", "{{ mobile }}", "电子邮箱", "{{ email }}"])
     add_row(t, ["服务员工", ("{{ staff }}", 2), "联系地址", ("{{ address }}", 3)])
-    add_row(t, [("流失主要原因", 2), ("{{ reason }}\n原因分类：{{ box(category, '主观') }}主观　{{ box(category, '客观') }}客观"
+    add_row(t,
+            [("流失主要原因", 2), ("{{ reason }}\n原因分类："
+                                   "{{ box(category, '主观') }}主观　{{ box(category, '客观') }}客观"
                                    "{% if not category %}　（工作簿中未填写）{% endif %}", 5)], height_cm=1.2)
     add_row(t, [("其他需说明的情况", 2), ("{{ note }}", 5)], height_cm=1.0)
     doc.add_paragraph()

@@ -31,7 +31,7 @@ def entry_text(run: dict, books: list[dict], findings: list[dict]) -> str:
 
 
 def entry_hash(prev: str, text: str) -> str:
-    return hashlib.sha256(f"{prev}\n{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
 
 
 def _day(d) -> str | None:
@@ -148,9 +148,11 @@ def verify(store: Store) -> int:
         findings = [dict(zip(FINDING_COLUMNS, r)) for r in store.rows(
             f"SELECT {', '.join(FINDING_COLUMNS)} FROM ledger_findings WHERE run_id = ?", (run["id"],))]
         if run["prev_hash"] != prev:
-            raise BrokenChain(f"{at}：与前一条记录的哈希不符，前一条被改动、删除或调换了顺序；此后的记录都不能证明未被改动")
+            raise BrokenChain(f"{at}：与前一条记录的哈希不符，前一条被改动、删除或调换了顺序；"
+                              "此后的记录都不能证明未被改动")
         if entry_hash(prev, entry_text(run, books.get(run["id"], []), findings)) != run["hash"]:
-            raise BrokenChain(f"{at}：内容（运行、工作簿或发现）与记录时的哈希不符，已被改动；此后的记录都不能证明未被改动")
+            raise BrokenChain(f"{at}：内容（运行、工作簿或发现）与记录时的哈希不符，已被改动；"
+                              "此后的记录都不能证明未被改动")
         prev = run["hash"]
     if head[1] != n or head[2] != prev:
         raise BrokenChain(f"{store.where}：哈希链在第 {n + 1} 条记录处断开：台账头记有 {head[1]} 次运行、实有 {n} 次，"

@@ -147,7 +147,8 @@ class SQLiteStore(Store):
             self.conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode={mode}", uri=True,
                                         timeout=BUSY_SECONDS, isolation_level=None)
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()   # a file that is no database says so here
+            # a file that is no database says so here
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     def has_schema(self) -> bool:
         return bool(self.conn.execute(

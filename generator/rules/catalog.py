@@ -43,7 +43,8 @@ def describe_rule(rule_id: str, config: Config) -> str:
         raise UnknownRule(f"没有规则 {rule_id}（huifang rules 可列出全部规则）")
     s = config.settings(rule_id)
     lines = [f"{r.id} {r.title}",
-             f"级别：{SEVERITY_LABEL[s.severity]}" + ("" if s.severity == r.severity else f"（默认 {SEVERITY_LABEL[r.severity]}）")
+             f"级别：{SEVERITY_LABEL[s.severity]}"
+             + ("" if s.severity == r.severity else f"（默认 {SEVERITY_LABEL[r.severity]}）")
              + ("" if s.enabled else "，已停用"),
              f"分类：{GROUPS[r.group]}",
              f"检查：{r.text(s.values)}",

@@ -88,7 +88,7 @@ class Context:
         self._period: list[int] | None = None
         self._period_kind: dict | None = None
 
-    def for_rule(self, since: date) -> "Context":
+    def for_rule(self, since: date) -> Context:
         """The same workbook judged from a later first day (a rule's parameters in force from then)."""
         if since <= self.since:
             return self

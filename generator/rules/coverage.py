@@ -61,14 +61,17 @@ def ia003_figure(ctx: Context, s, p: Period) -> Figure:
 
 
 @rule("IA003", ERROR, "投顾持续回访不足",
-      explain="投资顾问协议在某一期间内有效、且在该期间开始前签订的客户，检查周期为{period}：每个周期内至少完成一次投顾持续回访。"
-              "四川辖区（profile = \"sichuan\"）按季度检查（《四川证监局 2011 年工作要求（投资顾问）》，见投顾回访指引范本第十条(二)）。期间结束后才判定，之前在状态页显示进度。",
+      explain="投资顾问协议在某一期间内有效、且在该期间开始前签订的客户，检查周期为{period}："
+              "每个周期内至少完成一次投顾持续回访。"
+              "四川辖区（profile = \"sichuan\"）按季度检查（《四川证监局 2011 年工作要求（投资顾问）》，"
+              "见投顾回访指引范本第十条(二)）。期间结束后才判定，之前在状态页显示进度。",
       fix="对名单中的签约客户安排投顾持续回访，回访内容包括服务满意度和投资顾问的执业规范。",
       group="coverage", sources=[S("002", "第十条(二)")],
       params=[Param("period", "检查周期", "year", source=S("002", "第十条(二)"), choices=("year", "quarter"))],
       sheet="客户", figures=ia003_figure,
       example=Example(fails=(sets("客户", 投顾签约日期="2024-03-01"),),
-                      passes=(sets("客户", 投顾签约日期="2024-03-01"), adds("回访记录", 记录编号="R2", 回访类型="投顾持续回访")),
+                      passes=(sets("客户", 投顾签约日期="2024-03-01"),
+                              adds("回访记录", 记录编号="R2", 回访类型="投顾持续回访")),
                       cell="客户!O2", message="2025 年未完成投顾持续回访", as_of="2025-12-31"))
 def ia003(ctx: Context, s):
     signed, custs, rows = ctx.customers.col("投顾签约日期"), ctx.customers.col("客户编号"), ctx.customers.rows
@@ -77,7 +80,8 @@ def ia003(ctx: Context, s):
         for i in f.missing:
             if ctx.as_of >= p.end:
                 yield Hit("客户", rows[i], "投顾签约日期",
-                          f"{p.label}未完成投顾持续回访（投顾签约日期 {iso(signed[i])}，协议在该期间有效）", custs[i], due=p.end)
+                          f"{p.label}未完成投顾持续回访（投顾签约日期 {iso(signed[i])}，协议在该期间有效）", custs[i],
+                          due=p.end)
             else:
                 yield Due("客户", rows[i], custs[i], p.end, "投顾持续回访", f"{p.label}内应完成投顾持续回访")
 
@@ -123,7 +127,8 @@ def _share_rule(ctx: Context, s, figure_of, who: str):
 
 
 @rule("STK001", ERROR, "存量回访覆盖率不足",
-      explain="一年内完成存量回访的客户，占存量客户（该年之前开户、账户状态不是休眠或中止交易、该年之前未流失）的比例不低于 {min_share}。"
+      explain="一年内完成存量回访的客户，占存量客户（该年之前开户、账户状态不是休眠或中止交易、"
+              "该年之前未流失）的比例不低于 {min_share}。"
               "年度结束后判定，之前在状态页显示进度。",
       fix="按比例制定存量回访计划，优先回访长期未联系的客户。",
       group="coverage", sources=[S("BRK"), S("001G", "第二十条")],
@@ -174,7 +179,8 @@ def key001_figure(ctx: Context, s, p: Period) -> Figure:
 
 
 @rule("KEY001", ERROR, "重点客户未回访",
-      explain="重点客户（客户分级为重点、VIP 或核心，或总资产达到 {min_assets}、月均交易量达到 {min_volume}）每年至少完成一次重点客户回访；"
+      explain="重点客户（客户分级为重点、VIP 或核心，或总资产达到 {min_assets}、"
+              "月均交易量达到 {min_volume}）每年至少完成一次重点客户回访；"
               "当年已完成新开户回访的除外。年度结束后判定。",
       fix="为每位重点客户安排年度回访，可结合上门服务面谈进行。",
       group="coverage", sources=[S("BRK"), S("001G", "第十二条、第二十八条")],
@@ -191,6 +197,8 @@ def key001(ctx: Context, s):
         for i in key001_figure(ctx, s, p).missing:
             column, why = key_reason(ctx, s, i)
             if ctx.as_of >= p.end:
-                yield Hit("客户", t.rows[i], column, f"重点客户（{why}）{p.label}未完成重点客户回访", custs[i], due=p.end)
+                yield Hit("客户", t.rows[i], column, f"重点客户（{why}）{p.label}未完成重点客户回访", custs[i],
+                          due=p.end)
             else:
-                yield Due("客户", t.rows[i], custs[i], p.end, "重点客户回访", f"重点客户（{why}）{p.label}内应完成重点客户回访")
+                yield Due("客户", t.rows[i], custs[i], p.end, "重点客户回访",
+                          f"重点客户（{why}）{p.label}内应完成重点客户回访")

@@ -31,7 +31,8 @@ def data001(ctx: Context, s):
       explain="下拉选项列只接受约定的取值（如回访方式只能是 电话 / 面谈 / 信函 / 电子邮件 / 电子问卷 / 短信）；"
               "“是/否”列也接受 √、Y、N。",
       fix="从单元格的下拉列表中选择一个取值。", group="data", sources=[_CONTRACT_SRC],
-      example=Example(fails=(sets('回访记录', 回访方式='微信'),), passes=(sets('回访记录', 回访方式='电子问卷'),), cell='回访记录!E2', message='“微信”不在可选值之内'))
+      example=Example(fails=(sets('回访记录', 回访方式='微信'),), passes=(sets('回访记录', 回访方式='电子问卷'),),
+                      cell='回访记录!E2', message='“微信”不在可选值之内'))
 def data002(ctx: Context, s):
     yield from _reader_problems(ctx, "DATA002")
 
@@ -40,7 +41,9 @@ def data002(ctx: Context, s):
       explain="日期列接受 Excel 日期或 2025-03-05、2025/3/5、2025年3月5日 这样的文字；数字列接受 1,000,000 这样的文字。"
               "错误值（#N/A、#REF!）、没有计算结果的公式、数据区中的合并单元格也在此报告。",
       fix="改成能识别的日期或数字；公式单元格请在 Excel 中重新计算并保存。", group="data", sources=[_CONTRACT_SRC],
-      example=Example(fails=(sets('回访记录', 回访时间='2025-02-30 10:00'),), passes=(sets('回访记录', 回访时间='2025年6月2日 10:00'),), cell='回访记录!F2', message='“2025-02-30 10:00”不是有效的日期'))
+      example=Example(fails=(sets('回访记录', 回访时间='2025-02-30 10:00'),),
+                      passes=(sets('回访记录', 回访时间='2025年6月2日 10:00'),), cell='回访记录!F2',
+                      message='“2025-02-30 10:00”不是有效的日期'))
 def data003(ctx: Context, s):
     yield from _reader_problems(ctx, "DATA003")
 
@@ -48,7 +51,8 @@ def data003(ctx: Context, s):
 @rule("DATA004", ERROR, "编号重复",
       explain="客户编号、工号、事件编号、计划编号、记录编号在工作簿内必须唯一。",
       fix="给重复的行换一个新编号，或删除重复录入的行。", group="data", sources=[_CONTRACT_SRC],
-      example=Example(fails=(adds('客户', 客户名称='李四'),), passes=(adds('客户', 客户编号='C0002'),), cell='客户!A3', message='客户编号 C0001 重复（第 2 行已使用）'))
+      example=Example(fails=(adds('客户', 客户名称='李四'),), passes=(adds('客户', 客户编号='C0002'),), cell='客户!A3',
+                      message='客户编号 C0001 重复（第 2 行已使用）'))
 def data004(ctx: Context, s):
     for sheet, key in K.KEY_SHEETS.items():
         table = ctx.book[sheet]
@@ -68,7 +72,8 @@ def data004(ctx: Context, s):
 @rule("DATA005", ERROR, "引用了不存在的客户、人员或事件",
       explain="客户编号要在“客户”表中、工号要在“人员”表中、关联事件要在“事件”表中找得到。",
       fix="核对编号是否录错；如是新客户、新员工或新事件，先在对应的表中补录。", group="data", sources=[_CONTRACT_SRC],
-      example=Example(fails=(sets('回访记录', 客户编号='C9999'),), cell='回访记录!B2', message='客户编号 C9999 在“客户”表中不存在'))
+      example=Example(fails=(sets('回访记录', 客户编号='C9999'),), cell='回访记录!B2',
+                      message='客户编号 C9999 在“客户”表中不存在'))
 def data005(ctx: Context, s):
     targets = {
         K.CUSTOMER: ("客户", ctx.cust_index),
@@ -92,12 +97,16 @@ def data005(ctx: Context, s):
 
 
 @rule("DATA006", WARNING, "证件号码校验位不符",
-      explain="证件类型为居民身份证时，号码须为 18 位、前 17 位为数字、第 7 至 14 位是存在的出生日期，并符合 GB 11643 的校验位；"
-              "为统一社会信用代码时，须为 18 位、只用 GB 32100 规定的字符并符合校验码。发现中写明是位数、出生日期还是校验位不对。"
+      explain="证件类型为居民身份证时，号码须为 18 位、前 17 位为数字、第 7 至 14 位是存在的出生日期，"
+              "并符合 GB 11643 的校验位；"
+              "为统一社会信用代码时，须为 18 位、只用 GB 32100 规定的字符并符合校验码。发现中写明是位数、"
+              "出生日期还是校验位不对。"
               "未填证件类型时，个人客户按居民身份证、机构客户按统一社会信用代码校验。",
       fix="对照客户证件原件核对号码。", group="data",
       sources=[S("CO", "GB 11643-1999 公民身份号码；GB 32100-2015 法人和其他组织统一社会信用代码编码规则")],
-      example=Example(fails=(sets('客户', 证件号码='110105194912310021'),), passes=(sets('客户', 证件号码='11010519491231002x'),), cell='客户!F2', message='居民身份证号码 110105194912310021 校验位不符（按前 17 位应为 X）'))
+      example=Example(fails=(sets('客户', 证件号码='110105194912310021'),),
+                      passes=(sets('客户', 证件号码='11010519491231002x'),), cell='客户!F2',
+                      message='居民身份证号码 110105194912310021 校验位不符（按前 17 位应为 X）'))
 def data006(ctx: Context, s):
     t = ctx.customers
     kinds, cats, custs, numbers = t.col("证件类型"), t.col("客户类别"), t.col("客户编号"), t.col("证件号码")
@@ -121,7 +130,8 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-
 @rule("DATA007", WARNING, "手机号码或电子邮箱格式不对",
       explain="手机须为以 1 开头的 11 位数字；电子邮箱须形如 name@example.com。客户表和流失客户表都检查。",
       fix="向客户核实联系方式后更正。", group="data", sources=[_CONTRACT_SRC],
-      example=Example(fails=(sets('客户', 手机='1380000000'),), passes=(sets('客户', 手机='13800000001'),), cell='客户!G2', message='手机 1380000000 不是以 1 开头的 11 位数字'))
+      example=Example(fails=(sets('客户', 手机='1380000000'),), passes=(sets('客户', 手机='13800000001'),),
+                      cell='客户!G2', message='手机 1380000000 不是以 1 开头的 11 位数字'))
 def data007(ctx: Context, s):
     for table in (ctx.customers, ctx.lost):
         custs = table.col("客户编号")
@@ -139,7 +149,8 @@ def data007(ctx: Context, s):
 @rule("DATA008", ERROR, "回访时间晚于检查日或早于开户日期",
       explain="回访时间不能在检查日（as-of）之后，也不能早于该客户的开户日期。",
       fix="核对回访时间是否录错（年份、月日颠倒是常见原因）。", group="data", sources=[_CONTRACT_SRC],
-      example=Example(fails=(sets('回访记录', 回访时间='2025-07-05 09:00'),), cell='回访记录!F2', message='晚于检查日 2025-06-30'))
+      example=Example(fails=(sets('回访记录', 回访时间='2025-07-05 09:00'),), cell='回访记录!F2',
+                      message='晚于检查日 2025-06-30'))
 def data008(ctx: Context, s):
     opened = ctx.customers.col("开户日期")
     custs = ctx.records.col("客户编号")

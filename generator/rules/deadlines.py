@@ -18,7 +18,7 @@ as the deadline issue refined it):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from generator.roles import CALLBACK
 from generator.rules.examples import answers
@@ -40,7 +40,8 @@ class Trigger:
     def __init__(self, sheet, row, column, customer, day, label, event=None, moment=None, accept=None):
         self.sheet, self.row, self.column, self.customer = sheet, row, column, customer
         self.day, self.label, self.event, self.moment = day, label, event, moment
-        self.accept = accept        # a further test a callback must pass to count (PF002: by staff the independence policy allows)
+        # a further test a callback must pass to count (PF002: by staff the independence policy allows)
+        self.accept = accept
 
 
 def window_text(d: Duration) -> str:
@@ -81,7 +82,8 @@ def judge(ctx: Context, triggers: Iterable[Trigger], dl: Deadline, window: Durat
             if day > due:
                 yield ctx.rec_hit(i, "回访时间",
                                   f"{kind}晚了 {(day - due).days} 天：{head}应{what}（截止 {iso(due)}{note}），"
-                                  f"实际 {iso(ctx.rec_time[i])}", due=due, actual=ctx.rec_time[i], provisional=provisional)
+                                  f"实际 {iso(ctx.rec_time[i])}", due=due, actual=ctx.rec_time[i],
+                                  provisional=provisional)
         elif due < as_of:
             yield Hit(t.sheet, t.row, t.column, f"{head}未{what}（截止 {iso(due)}{note}）", t.customer,
                       due=due, provisional=provisional, start=t.moment or t.day)
@@ -116,13 +118,20 @@ def within(default: Duration, source, legacy: str, **kw) -> Param:
 
 
 @rule("NEW001", ERROR, "新开户回访超期",
-      explain="客户开户后 {within}内（按月计算的，至对应月份的同日，无同日取该月末日）须完成新开户回访（回访结果不是“回访不可达”）。",
+      explain="客户开户后 {within}内（按月计算的，至对应月份的同日，"
+              "无同日取该月末日）须完成新开户回访（回访结果不是“回访不可达”）。",
       fix="尽快完成回访并在回访记录中登记；已完成的，核对回访类型、客户编号和回访时间是否录对。",
       group="deadline", sources=[S("BRK"), S("001G", "第十七条"), S("001Z", "三、2")],
       params=[within(Duration(1, MONTH), S("001G", "第十七条"), "months")],
       conflicts=[NEW_ACCOUNT_WINDOW],
       sheet="客户", deadline=Deadline("开户日期", "新开户回访", completed=True),
-      example=Example(fails=(sets('客户', 开户日期='2025-01-31'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-03-03 10:00', **answers('新开户回访'))), passes=(sets('客户', 开户日期='2025-01-31'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-02-28 17:00', **answers('新开户回访'))), cell='回访记录!F2', message='新开户回访晚了 3 天：开户日期 2025-01-31 起一个月内应完成新开户回访（截止 2025-02-28）'))
+      example=Example(fails=(sets('客户', 开户日期='2025-01-31'),
+                             sets('回访记录', 回访类型='新开户回访', 回访时间='2025-03-03 10:00',
+                                  **answers('新开户回访'))),
+                      passes=(sets('客户', 开户日期='2025-01-31'),
+                              sets('回访记录', 回访类型='新开户回访', 回访时间='2025-02-28 17:00',
+                                   **answers('新开户回访'))), cell='回访记录!F2',
+                      message='新开户回访晚了 3 天：开户日期 2025-01-31 起一个月内应完成新开户回访（截止 2025-02-28）'))
 def new001(ctx: Context, s):
     return customer_triggers(ctx, "开户日期", "开户日期")
 
@@ -133,7 +142,13 @@ def new001(ctx: Context, s):
       group="deadline", sources=[S("002", "第十条(一)")],
       params=[within(Duration(5, WORKDAY), S("002", "第十条(一)"), "working_days")], sheet="客户",
       deadline=Deadline("投顾签约日期", "投顾新签约回访", completed=False),
-      example=Example(fails=(sets('客户', 投顾签约日期='2025-09-26'), sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-10-13 09:00', **answers('投顾新签约回访'))), passes=(sets('客户', 投顾签约日期='2025-09-26'), sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-10-10 09:00', 回访结果='回访不可达', 拨打次数=3)), cell='回访记录!F2', message='截止 2025-10-10', as_of='2025-10-31'))
+      example=Example(fails=(sets('客户', 投顾签约日期='2025-09-26'),
+                             sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-10-13 09:00',
+                                  **answers('投顾新签约回访'))),
+                      passes=(sets('客户', 投顾签约日期='2025-09-26'),
+                              sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-10-10 09:00',
+                                   回访结果='回访不可达', 拨打次数=3)), cell='回访记录!F2', message='截止 2025-10-10',
+                      as_of='2025-10-31'))
 def ia001(ctx: Context, s):
     return customer_triggers(ctx, "投顾签约日期", "投顾签约日期")
 
@@ -144,7 +159,13 @@ def ia001(ctx: Context, s):
       group="deadline", sources=[S("002", "第十条(一)")],
       params=[within(Duration(1, MONTH), S("002", "第十条(一)"), "months")], sheet="客户",
       deadline=Deadline("投顾签约日期", "投顾新签约回访", completed=True),
-      example=Example(fails=(sets('客户', 投顾签约日期='2025-03-03'), sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-03-04 09:00', 回访结果='回访不可达', 拨打次数=3)), passes=(sets('客户', 投顾签约日期='2025-03-03'), sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-04-03 09:00', **answers('投顾新签约回访'))), cell='客户!O2', message='投顾签约日期 2025-03-03 起一个月内未完成投顾新签约回访（截止 2025-04-03）'))
+      example=Example(fails=(sets('客户', 投顾签约日期='2025-03-03'),
+                             sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-03-04 09:00',
+                                  回访结果='回访不可达', 拨打次数=3)),
+                      passes=(sets('客户', 投顾签约日期='2025-03-03'),
+                              sets('回访记录', 回访类型='投顾新签约回访', 回访时间='2025-04-03 09:00',
+                                   **answers('投顾新签约回访'))), cell='客户!O2',
+                      message='投顾签约日期 2025-03-03 起一个月内未完成投顾新签约回访（截止 2025-04-03）'))
 def ia002(ctx: Context, s):
     return customer_triggers(ctx, "投顾签约日期", "投顾签约日期")
 
@@ -158,7 +179,14 @@ def ia002(ctx: Context, s):
               Param("min_assets", "对账单事件的总资产门槛", 100_000, unit="元",
                     source=S("001G", "第十三条(一)"))],
       sheet="事件", deadline=Deadline("监管协查、交易所重点监控等特殊事件", "特殊回访", completed=True),
-      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查', 事件时间='2025-05-08 10:00'), sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-12 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查', 事件时间='2025-05-08 10:00'), sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-11 20:00')), cell='回访记录!F2', message='特殊回访晚了 1 天：监管协查事件 E1 2025-05-08 10:00 起 3 天内应完成特殊回访（截止 2025-05-11）'))
+      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查',
+                                  事件时间='2025-05-08 10:00'),
+                             sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-12 09:00')),
+                      passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='监管协查',
+                                   事件时间='2025-05-08 10:00'),
+                              sets('回访记录', 回访类型='特殊回访', 回访时间='2025-05-11 20:00')), cell='回访记录!F2',
+                      message='特殊回访晚了 1 天：'
+                              '监管协查事件 E1 2025-05-08 10:00 起 3 天内应完成特殊回访（截止 2025-05-11）'))
 def spc001(ctx: Context, s):
     assets, index = ctx.customers.col("总资产"), ctx.cust_index
     for t in event_triggers(ctx, SPECIAL_EVENTS):
@@ -175,14 +203,19 @@ def spc001(ctx: Context, s):
       group="deadline", sources=[S("BRK"), S("001Z", "三、2")],
       params=[within(Duration(2, DAY), S("001Z", "三、2"), "days")], sheet="客户",
       deadline=Deadline("销户日期（账户状态为销户）", "销户回访", completed=False),
-      example=Example(fails=(sets('客户', 账户状态='销户', 销户日期='2025-05-20'),), passes=(sets('客户', 账户状态='销户', 销户日期='2025-05-20'), adds('回访记录', 记录编号='R2', 回访类型='销户回访', 回访时间='2025-05-22 09:00', 拨打次数=3, 回访结果='回访不可达')), cell='客户!S2', message='销户日期 2025-05-20 起 2 天内未进行销户回访（截止 2025-05-22）'))
+      example=Example(fails=(sets('客户', 账户状态='销户', 销户日期='2025-05-20'),),
+                      passes=(sets('客户', 账户状态='销户', 销户日期='2025-05-20'),
+                              adds('回访记录', 记录编号='R2', 回访类型='销户回访', 回访时间='2025-05-22 09:00',
+                                   拨打次数=3, 回访结果='回访不可达')), cell='客户!S2',
+                      message='销户日期 2025-05-20 起 2 天内未进行销户回访（截止 2025-05-22）'))
 def cls001(ctx: Context, s):
     state = ctx.customers.col("账户状态")
     return customer_triggers(ctx, "销户日期", "销户日期", keep=lambda i: state[i] == "销户")
 
 
 @rule("DRM001", ERROR, "休眠客户回访超期",
-      explain="客户最后交易日期起满 {idle}无交易即成为休眠客户，此后 {within}内须进行休眠客户回访（任何回访结果都算进行过）。"
+      explain="客户最后交易日期起满 {idle}无交易即成为休眠客户，"
+              "此后 {within}内须进行休眠客户回访（任何回访结果都算进行过）。"
               "已在此前销户或转出的客户不再回访。",
       fix="联系长期无交易的客户，了解原因并提示账户安全。",
       group="deadline", sources=[S("BRK"), S("001Z", "三、2")],
@@ -190,7 +223,10 @@ def cls001(ctx: Context, s):
                     aliases=("idle_months",)),
               within(Duration(15, DAY), S("001Z", "三、2"), "days")], sheet="客户",
       deadline=Deadline("最后交易日期起满无交易时长", "休眠客户回访", completed=False),
-      example=Example(fails=(sets('客户', 最后交易日期='2024-12-01'),), passes=(sets('客户', 最后交易日期='2024-12-01'), adds('回访记录', 记录编号='R2', 回访类型='休眠客户回访', 回访时间='2025-06-16 09:00')), cell='客户!T2', message='自 2025-06-01 起 15 天内未进行休眠客户回访（截止 2025-06-16）'))
+      example=Example(fails=(sets('客户', 最后交易日期='2024-12-01'),),
+                      passes=(sets('客户', 最后交易日期='2024-12-01'),
+                              adds('回访记录', 记录编号='R2', 回访类型='休眠客户回访', 回访时间='2025-06-16 09:00')),
+                      cell='客户!T2', message='自 2025-06-01 起 15 天内未进行休眠客户回访（截止 2025-06-16）'))
 def drm001(ctx: Context, s):
     idle = s.idle
     t = ctx.customers
@@ -208,24 +244,38 @@ def drm001(ctx: Context, s):
 
 
 @rule("AST001", ERROR, "资产异动回访超期",
-      explain="客户大额转出资金后，须在 {within}内（默认为次日，即下一个工作日）进行资产异动回访（任何回访结果都算进行过）。",
+      explain="客户大额转出资金后，须在 {within}内（默认为次日，"
+              "即下一个工作日）进行资产异动回访（任何回访结果都算进行过）。",
       fix="当日汇总大额转出事件，次日逐一回访，并在“关联事件”中填写事件编号。",
       group="deadline", sources=[S("BRK"), S("001Z", "三、3")],
       params=[within(Duration(1, WORKDAY), S("001Z", "三、3"), "working_days")], sheet="事件",
       deadline=Deadline("大额转出事件", "资产异动回访", completed=False),
-      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='大额转出', 事件时间='2025-09-30 15:00'), sets('回访记录', 回访类型='资产异动回访', 回访时间='2025-10-10 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='大额转出', 事件时间='2025-09-30 15:00'), sets('回访记录', 回访类型='资产异动回访', 回访时间='2025-10-09 09:00')), cell='回访记录!F2', message='起次日应进行资产异动回访（截止 2025-10-09）', as_of='2025-10-31'))
+      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='大额转出',
+                                  事件时间='2025-09-30 15:00'),
+                             sets('回访记录', 回访类型='资产异动回访', 回访时间='2025-10-10 09:00')),
+                      passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='大额转出',
+                                   事件时间='2025-09-30 15:00'),
+                              sets('回访记录', 回访类型='资产异动回访', 回访时间='2025-10-09 09:00')),
+                      cell='回访记录!F2', message='起次日应进行资产异动回访（截止 2025-10-09）', as_of='2025-10-31'))
 def ast001(ctx: Context, s):
     return event_triggers(ctx, ("大额转出",))
 
 
 @rule("CMP001", WARNING, "投诉回访超期",
-      explain="投诉办结后 {within}内应完成投诉回访，了解客户对处理结果是否满意。投顾回访指引范本第九条(二)1 规定了投诉回访，"
+      explain="投诉办结后 {within}内应完成投诉回访，了解客户对处理结果是否满意。"
+              "投顾回访指引范本第九条(二)1 规定了投诉回访，"
               "时限为公司实务。",
       fix="投诉办结后尽快回访，并在“关联事件”中填写投诉办结事件的编号。",
       group="deadline", sources=[S("002", "第九条(二)1"), S("CO", "时限为公司实务")],
       params=[within(Duration(5, WORKDAY), S("CO", "公司实务"), "working_days")], sheet="事件",
       deadline=Deadline("投诉办结事件", "投诉回访", completed=True),
-      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='投诉办结', 事件时间='2025-06-02 15:00'), sets('回访记录', 回访类型='投诉回访', 回访时间='2025-06-10 09:00')), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='投诉办结', 事件时间='2025-06-02 15:00'), sets('回访记录', 回访类型='投诉回访', 回访时间='2025-06-09 09:00')), cell='回访记录!F2', message='5 个工作日内应完成投诉回访（截止 2025-06-09）'))
+      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='投诉办结',
+                                  事件时间='2025-06-02 15:00'),
+                             sets('回访记录', 回访类型='投诉回访', 回访时间='2025-06-10 09:00')),
+                      passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='投诉办结',
+                                   事件时间='2025-06-02 15:00'),
+                              sets('回访记录', 回访类型='投诉回访', 回访时间='2025-06-09 09:00')), cell='回访记录!F2',
+                      message='5 个工作日内应完成投诉回访（截止 2025-06-09）'))
 def cmp001(ctx: Context, s):
     return event_triggers(ctx, ("投诉办结",))
 
@@ -240,23 +290,28 @@ def cmp001(ctx: Context, s):
       example=Example(fails=(sets("客户", 投顾签约日期="2024-03-01", 投顾解约日期="2025-05-06"),),
                       passes=(sets("客户", 投顾签约日期="2024-03-01", 投顾解约日期="2025-05-06"),
                               adds("回访记录", 记录编号="R2", 回访类型="解约回访", 回访时间="2025-05-09 10:00")),
-                      cell="客户!P2", message="投顾解约日期 2025-05-06 起 5 个工作日内未进行解约回访（截止 2025-05-13）"))
+                      cell="客户!P2",
+                      message="投顾解约日期 2025-05-06 起 5 个工作日内未进行解约回访（截止 2025-05-13）"))
 def trm001(ctx: Context, s):
     return customer_triggers(ctx, "投顾解约日期", "投顾解约日期")
 
 
 @rule("PF002", ERROR, "私募产品回访未在冷静期满后及时完成",
-      explain="每笔私募认购都须在冷静期满后 {within}内完成一次有效的私募产品回访：在冷静期满之后进行、由营销人员以外的人员执行、"
+      explain="每笔私募认购都须在冷静期满后 {within}内完成一次有效的私募产品回访：在冷静期满之后进行、"
+              "由营销人员以外的人员执行、"
               "客户作答（回访通过或不通过）。回访成功前基金合同不得确认，时限为公司实务。",
       fix="冷静期满后尽快由回访专员进行私募产品回访，在“关联事件”中填写认购事件编号；回访不成功的，不得确认合同。",
       group="private", sources=[S("PFI"), S("PFM", PFM_CALLBACK), S("000", "4.3"), S("CO", "时限为公司实务")],
       params=[within(Duration(5, WORKDAY), S("CO", "公司实务"), "working_days")], sheet="事件",
       deadline=Deadline("私募认购冷静期满", "私募产品回访", completed=True),
-      example=Example(fails=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间="2025-04-02 16:50"),),
-                      passes=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购", 事件时间="2025-04-02 16:50"),
+      example=Example(fails=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购",
+                                  事件时间="2025-04-02 16:50"),),
+                      passes=(adds("事件", 事件编号="E1", 客户编号="C0001", 事件类型="私募认购",
+                                   事件时间="2025-04-02 16:50"),
                               adds("回访记录", 记录编号="R2", 回访类型="私募产品回访", 回访时间="2025-04-07 10:00",
                                    关联事件="E1", **answers("私募产品回访"))),
-                      cell="事件!D2", message="冷静期满 2025-04-03 16:50 起 5 个工作日内未完成私募产品回访（截止 2025-04-11）"))
+                      cell="事件!D2", message="冷静期满 2025-04-03 16:50 起 5 个工作日内未完成私募产品回访（截止 "
+                                              "2025-04-11）"))
 def pf002(ctx: Context, s):
     span = ctx.settings("PF001").hours.span()      # PF001's cooling-off, whether PF001 runs or not
     roles, staff = ctx.staff_roles(), ctx.records.col("回访人员")

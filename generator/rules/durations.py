@@ -44,7 +44,7 @@ class Duration:
     unit: str
 
     @classmethod
-    def parse(cls, value, default_unit: str) -> "Duration":
+    def parse(cls, value, default_unit: str) -> Duration:
         """From huifang.toml: a number (in the rule's unit) or text such as 7天, 1个工作日, 1个月, 次日.
 
         Raises ValueError with a Chinese reason."""
@@ -74,7 +74,7 @@ class Duration:
         return cls._bounded(n, unit)
 
     @classmethod
-    def _bounded(cls, n: int, unit: str) -> "Duration":
+    def _bounded(cls, n: int, unit: str) -> Duration:
         if n > MAX[unit]:
             got = f"，而不是 {n}{unit}" if n < 10 ** 9 else ""
             raise ValueError(f"不能超过 {MAX[unit]}{unit}（约五年）{got}")

@@ -6,12 +6,15 @@ from generator.rules.registry import WARNING, S, rule
 
 
 @rule("CAL001", WARNING, "截止日按暂定日历计算",
-      explain="工作日历包尚未收录某一年的国务院放假安排时，该年的工作日按暂定日历计算：周末加《全国年节及纪念日放假办法》"
-              "规定的法定节假日（春节、清明、端午、中秋等农历节日按农历推算），不含调休上班日。用到暂定日历的截止日在说明中注明"
+      explain="工作日历包尚未收录某一年的国务院放假安排时，该年的工作日按暂定日历计算："
+              "周末加《全国年节及纪念日放假办法》"
+              "规定的法定节假日（春节、清明、端午、中秋等农历节日按农历推算），不含调休上班日。"
+              "用到暂定日历的截止日在说明中注明"
               "“暂定”，JSON 报告中 provisional 为 true；每个用到的年份在报告中提示一次。",
       fix="国务院公布该年放假安排后，升级 chinese-calendar（pip install -U chinese-calendar），或在 huifang.toml 中"
           "完整列出该年的放假日和调休上班日：[calendar.YEAR] holidays = [...]，workdays = [...]。",
-      group="notice", sources=[S("HOL", "第二条、第三条（法定节假日）"), S("CO", "国务院办公厅每年公布的部分节假日安排")],
+      group="notice",
+      sources=[S("HOL", "第二条、第三条（法定节假日）"), S("CO", "国务院办公厅每年公布的部分节假日安排")],
       after=("*",))
 def cal001(ctx: Context, s):
     for year in sorted(ctx.provisional_years):

@@ -38,8 +38,11 @@ def _due_table(ctx: Context, days, window: Duration) -> dict:
       explain="回访人员应在回访后 {days}内（默认次日）将回访情况汇总报告，填写报告日期。",
       fix="汇总报告回访情况并填写报告日期。",
       group="process", sources=[S("000", "4.4(1)1)")],
-      params=[Param("days", "报告时限", Duration(1, DAY), source=S("000", "4.4(1)1)"), effective=ISSUED_000)], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 报告日期='2025-06-05'),), passes=(sets('回访记录', 报告日期='2025-06-03'),), cell='回访记录!AY2', message='报告日期 2025-06-05 晚于 2025-06-03'))
+      params=[Param("days", "报告时限", Duration(1, DAY), source=S("000", "4.4(1)1)"), effective=ISSUED_000)],
+      sheet="回访记录",
+      example=Example(fails=(sets('回访记录', 报告日期='2025-06-05'),),
+                      passes=(sets('回访记录', 报告日期='2025-06-03'),), cell='回访记录!AY2',
+                      message='报告日期 2025-06-05 晚于 2025-06-03'))
 def prc001(ctx: Context, s):
     got, days = ctx.records.col("报告日期"), ctx.rec_day
     due_of = _due_table(ctx, days, s.days)
@@ -52,13 +55,17 @@ def prc001(ctx: Context, s):
 
 
 @rule("PRC002", ERROR, "回访记录未按时提交审核",
-      explain="回访记录应在回访后 {days}内提交部门主管审核；部门主管同意延期的（“延期审批”为“是”），最迟 {extended_days}。",
+      explain="回访记录应在回访后 {days}内提交部门主管审核；部门主管同意延期的（“延期审批”为“是”），"
+              "最迟 {extended_days}。",
       fix="提交部门主管审核并填写提交审核日期；需延期的先取得主管同意。",
       group="process", sources=[S("000", "4.4(1)2)")],
       params=[Param("days", "提交时限", Duration(3, DAY), source=S("000", "4.4(1)2)"), effective=ISSUED_000),
-              Param("extended_days", "延期后的提交时限", Duration(7, DAY), source=S("000", "4.4(1)2)"), effective=ISSUED_000)],
+              Param("extended_days", "延期后的提交时限", Duration(7, DAY), source=S("000", "4.4(1)2)"),
+                    effective=ISSUED_000)],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 提交审核日期='2025-06-06'),), passes=(sets('回访记录', 提交审核日期='2025-06-06', 延期审批='是'),), cell='回访记录!AZ2', message='提交审核日期 2025-06-06 晚于 2025-06-05'))
+      example=Example(fails=(sets('回访记录', 提交审核日期='2025-06-06'),),
+                      passes=(sets('回访记录', 提交审核日期='2025-06-06', 延期审批='是'),), cell='回访记录!AZ2',
+                      message='提交审核日期 2025-06-06 晚于 2025-06-05'))
 def prc002(ctx: Context, s):
     got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
     normal, extended = _due_table(ctx, days, s.days), _due_table(ctx, days, s.extended_days)
@@ -77,7 +84,8 @@ def prc002(ctx: Context, s):
       group="process", sources=[S("000", "3.3、4.4(2)（主管审阅）"), S("CO", "审核时限为公司实务")],
       params=[Param("within", "审核时限", Duration(5, WORKDAY), source=S("CO", "公司实务"), aliases=("working_days",))],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 审核人=None, 审核日期=None),), cell='回访记录!BB2', message='2025-06-04 提交审核，至 2025-06-11 仍无审核人'))
+      example=Example(fails=(sets('回访记录', 审核人=None, 审核日期=None),), cell='回访记录!BB2',
+                      message='2025-06-04 提交审核，至 2025-06-11 仍无审核人'))
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
     due_of = _due_table(ctx, sent, s.within)
@@ -104,7 +112,11 @@ def prc003(ctx: Context, s):
       group="process", sources=[S("000", "4.2、附件一（按计划回访）"), S("CO", "可提前的天数为公司实务")],
       params=[Param("window_days", "计划日期前可提前的天数", 30, unit="天", source=S("CO", "公司实务"))],
       sheet="回访计划",
-      example=Example(fails=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='重点客户回访', 回访方式='电话', 计划日期='2025-06-10'),), passes=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='存量回访', 回访方式='电话', 计划日期='2025-06-10'),), cell='回访计划!H2', message='计划 P1 的重点客户回访（计划日期 2025-06-10）没有对应的回访记录'))
+      example=Example(fails=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='重点客户回访', 回访方式='电话',
+                                  计划日期='2025-06-10'),),
+                      passes=(adds('回访计划', 计划编号='P1', 客户编号='C0001', 回访类型='存量回访', 回访方式='电话',
+                                   计划日期='2025-06-10'),), cell='回访计划!H2',
+                      message='计划 P1 的重点客户回访（计划日期 2025-06-10）没有对应的回访记录'))
 def pln001(ctx: Context, s):
     t = ctx.plans
     custs, kinds, ids = t.col("客户编号"), t.col("回访类型"), t.col("计划编号")
@@ -119,12 +131,17 @@ def pln001(ctx: Context, s):
 
 @rule("LST001", ERROR, "流失客户未建档",
       explain="销户或转出的客户（总资产达到 {min_assets}的；门槛为 0 即全部）须在“流失客户”表建立流失客户档案。"
-              "客户服务指引 5.5.3 要求为流失的高端客户建档；默认为全部流失客户建档，是公司实务的扩展，可按公司对高端客户的门槛调整。",
+              "客户服务指引 5.5.3 要求为流失的高端客户建档；默认为全部流失客户建档，是公司实务的扩展，"
+              "可按公司对高端客户的门槛调整。",
       fix="在“流失客户”表中补建档案，写明流失原因，并安排后续跟踪。",
       group="lost", sources=[S("003", "5.5.3（流失高端客户建档）"), S("CO", "默认扩展到全部流失客户")],
-      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元", source=S("CO", "公司实务（003 5.5.3 只要求高端客户）"))],
+      params=[Param("min_assets", "建档的总资产门槛", 0, unit="元",
+                    source=S("CO", "公司实务（003 5.5.3 只要求高端客户）"))],
       sheet="客户",
-      example=Example(fails=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'),), passes=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'), adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动')), cell='客户!R2', message='客户已转出（2025-03-01），“流失客户”表中没有档案'))
+      example=Example(fails=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'),),
+                      passes=(sets('客户', 账户状态='转出', 销户日期='2025-03-01'),
+                              adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动')),
+                      cell='客户!R2', message='客户已转出（2025-03-01），“流失客户”表中没有档案'))
 def lst001(ctx: Context, s):
     t = ctx.customers
     ledger = set(ctx.lost.col("客户编号"))
@@ -144,7 +161,10 @@ def lst001(ctx: Context, s):
       fix="联系流失客户，在“流失跟踪”表中登记联系时间和交流内容。",
       group="lost", sources=[S("003", "5.5.3 4"), S("CO", "间隔为公司实务")],
       params=[Param("days", "跟踪间隔", Duration(90, DAY), source=S("CO", "公司实务"))], sheet="流失客户",
-      example=Example(fails=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'),), passes=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'), adds('流失跟踪', 客户编号='C0001', 联系时间='2025-05-01 10:00', 联系员工='H001')), cell='流失客户!D2', message='流失日期 2025-03-01 后没有跟踪联系，已超过 90 天'))
+      example=Example(fails=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'),),
+                      passes=(adds('流失客户', 客户编号='C0001', 流失日期='2025-03-01', 流失主要原因='工作调动'),
+                              adds('流失跟踪', 客户编号='C0001', 联系时间='2025-05-01 10:00', 联系员工='H001')),
+                      cell='流失客户!D2', message='流失日期 2025-03-01 后没有跟踪联系，已超过 90 天'))
 def lst002(ctx: Context, s):
     last: dict = {}
     f = ctx.follow
@@ -169,8 +189,10 @@ def lst002(ctx: Context, s):
 @rule("RPT001", WARNING, "回访报告未按期编制",
       explain="有回访记录的每个报告期（{period}）结束后 {grace}内，应在“回访报告”表中登记该期的客户回访报告"
               "（报告期写 2025-09、2025-Q3 或 2025）。报告期结束前和宽限期内列为待办。"
-              "缺少的报告指向“回访报告”表中应登记它的行（已有报告之后的空行，按报告期先后）；工作簿没有这张表时指向整个工作簿。",
-      fix="编制该期的《客户回访报告》（附件四），在“回访报告”表中填写报告期、部门和文字部分；数字由 huifang generate 从回访记录计算。",
+              "缺少的报告指向“回访报告”表中应登记它的行（已有报告之后的空行，按报告期先后）；"
+              "工作簿没有这张表时指向整个工作簿。",
+      fix="编制该期的《客户回访报告》（附件四），在“回访报告”表中填写报告期、部门和文字部分；"
+          "数字由 huifang generate 从回访记录计算。",
       group="process",
       sources=[S("000", "3.3、4.4(1)1)、附件四 客户回访报告"), S("002", "第十三条8（按季度撰写投顾客户回访工作报告）"),
                S("CO", "报告周期和编制时限为公司实务：范本只要求编制回访报告，没有统一的周期")],
@@ -178,7 +200,9 @@ def lst002(ctx: Context, s):
               Param("grace", "编制时限", Duration(5, WORKDAY), source=S("CO", "公司实务"))],
       sheet="回访报告",
       example=Example(fails=(), passes=(adds("回访报告", 报告期="2025-06", 部门="测试营业部"),), cell="（整体）",
-                      message="工作簿中没有“回访报告”表；2025 年 6 月的回访报告没有登记（报告期 2025-06 结束后 5 个工作日内应编制，截止 2025-07-07）",
+                      message="工作簿中没有“回访报告”表；"
+                              "2025 年 6 月的回访报告没有登记（报告期 2025-06 结束后 5 个工作日内应编制，"
+                              "截止 2025-07-07）",
                       as_of="2025-07-15"))
 def rpt001(ctx: Context, s):
     have = set()
@@ -207,13 +231,16 @@ def rpt001(ctx: Context, s):
 
 
 @rule("RPT003", WARNING, "回访报告编制晚于期限",
-      explain="“回访报告”表中登记的报告，编制日期应在报告期结束后 RPT001 的编制时限内；晚于期限的在此报告（报告期按该行自己的写法：月、季或年）。",
+      explain="“回访报告”表中登记的报告，编制日期应在报告期结束后 RPT001 的编制时限内；"
+              "晚于期限的在此报告（报告期按该行自己的写法：月、季或年）。",
       fix="按期编制回访报告；已晚的，在备注中写明原因，并检查下一期的编制安排。",
       group="process",
       sources=[S("000", "4.4(1)1)、附件四 客户回访报告"), S("CO", "编制时限为公司实务（见 RPT001）")],
       sheet="回访报告", after=("RPT001",),
-      example=Example(fails=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-17", 主管领导审核意见="同意"),),
-                      passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-06", 主管领导审核意见="同意"),),
+      example=Example(fails=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-17",
+                                  主管领导审核意见="同意"),),
+                      passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-06",
+                                   主管领导审核意见="同意"),),
                       cell="回访报告!P2", message="2025 年 5 月的回访报告编制日期 2025-06-17 晚于 2025-06-09"))
 def rpt003(ctx: Context, s):
     grace = ctx.settings("RPT001").grace          # RPT001's window, whether RPT001 runs or not
@@ -237,8 +264,10 @@ def rpt003(ctx: Context, s):
       explain="回访计划须经审批：“回访计划”表的每一行都应在“部门主管”列填写审批人，审批人的岗位须是 {roles}，"
               "不能是营销人员，也不能是该计划的编制人本人。",
       fix="提交部门主管审批回访计划，并填写部门主管的工号。",
-      group="process", sources=[S("000", "附件二 客户回访计划（编制人、部门主管分别签字）"), S("002", "第十一条（回访计划上报审批）")],
-      params=[Param("roles", "可以审批计划的岗位", APPROVE_PLAN.roles + APPROVE_PLAN.stand_in, source=S("000", "附件二"))],
+      group="process",
+      sources=[S("000", "附件二 客户回访计划（编制人、部门主管分别签字）"), S("002", "第十一条（回访计划上报审批）")],
+      params=[Param("roles", "可以审批计划的岗位", APPROVE_PLAN.roles + APPROVE_PLAN.stand_in,
+                    source=S("000", "附件二"))],
       sheet="回访计划",
       example=Example(fails=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
                                   计划日期="2025-06-01", 编制人="H001", 部门主管="H001"),),
@@ -247,7 +276,8 @@ def rpt003(ctx: Context, s):
                       cell="回访计划!K2", message="计划 P1 由编制人 H001 自己审批"))
 def pln002(ctx: Context, s):
     t = ctx.plans
-    ids, custs, days, boss, made_by = t.col("计划编号"), t.col("客户编号"), t.col("计划日期"), t.col("部门主管"), t.col("编制人")
+    ids, custs, days = t.col("计划编号"), t.col("客户编号"), t.col("计划日期")
+    boss, made_by = t.col("部门主管"), t.col("编制人")
     roles = ctx.staff_roles()
     for i, d in enumerate(days):
         if d is not None and d < ctx.since:
@@ -286,11 +316,13 @@ def lst003(ctx: Context, s):
       fix="请主管领导审阅回访报告，填写审核意见。",
       group="process", sources=[S("000", "3.3（主管领导审阅）、附件四 客户回访报告")], sheet="回访报告",
       example=Example(fails=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05"),),
-                      passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05", 主管领导审核意见="同意"),),
+                      passes=(adds("回访报告", 报告期="2025-05", 部门="测试营业部", 编制日期="2025-06-05",
+                                   主管领导审核意见="同意"),),
                       cell="回访报告!N2", message="2025-05 的回访报告没有主管领导审核意见"))
 def rpt002(ctx: Context, s):
     t = ctx.book["回访报告"]
     labels, made, review = t.col("报告期"), t.col("编制日期"), t.col("主管领导审核意见")
     for i in range(len(t)):
         if made[i] is not None and made[i] <= ctx.as_of and made[i] >= ctx.since and not review[i]:
-            yield Hit("回访报告", t.rows[i], "主管领导审核意见", f"{labels[i] or ''} 的回访报告没有主管领导审核意见（编制日期 {iso(made[i])}）")
+            yield Hit("回访报告", t.rows[i], "主管领导审核意见",
+                      f"{labels[i] or ''} 的回访报告没有主管领导审核意见（编制日期 {iso(made[i])}）")

@@ -65,7 +65,15 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
       params=[Param("hours", "冷静期", Duration(24, HOUR), source=S("PFM", "第二十九条"),
                     effective=date(2016, 7, 15))],
       sheet="回访记录", excludes=cooling_off,
-      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购', 事件时间='2025-04-02 16:50'), sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 12:50', **answers('私募产品回访'))), passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购', 事件时间='2025-04-02 16:50'), sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 16:50', **answers('私募产品回访'))), cell='回访记录!F2', message='冷静期至 2025-04-03 16:50），本次回访无效'))
+      example=Example(fails=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购',
+                                  事件时间='2025-04-02 16:50'),
+                             sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 12:50',
+                                  **answers('私募产品回访'))),
+                      passes=(adds('事件', 事件编号='E1', 客户编号='C0001', 事件类型='私募认购',
+                                   事件时间='2025-04-02 16:50'),
+                              sets('回访记录', 回访类型='私募产品回访', 回访时间='2025-04-03 16:50',
+                                   **answers('私募产品回访'))), cell='回访记录!F2',
+                      message='冷静期至 2025-04-03 16:50），本次回访无效'))
 def pf001(ctx: Context, s):
     for i in ctx.period_records():
         if i not in ctx.void_reason:
@@ -79,14 +87,16 @@ def pf001(ctx: Context, s):
 # ------------------------------------------------------------------ independence
 
 @rule("IND001", ERROR, "回访由营销人员执行",
-      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；投顾的回访（" + "、".join(IA_KINDS) + "）也不得由投资顾问执行。"
+      explain="回访须由独立于营销的人员执行：岗位为营销人员的员工不得回访；"
+              "投顾的回访（" + "、".join(IA_KINDS) + "）也不得由投资顾问执行。"
               "私募产品回访由营销人员执行的，也在此报告。",
       fix="改由回访专员或客户服务人员重新回访，并登记新的回访记录。",
       group="independence",
       sources=[S("BRK"), S("PFM", "第三十条"), S("001G", "第三条（独立性原则）、第四条（营销序列员工以外的人员）"),
                S("002", "第七条、第九条(二)3")],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 回访人员='S001'),), passes=(sets('回访记录', 回访人员='H002'),), cell='回访记录!G2', message='存量回访由营销人员 S001 执行，违反回访独立性要求'))
+      example=Example(fails=(sets('回访记录', 回访人员='S001'),), passes=(sets('回访记录', 回访人员='H002'),),
+                      cell='回访记录!G2', message='存量回访由营销人员 S001 执行，违反回访独立性要求'))
 def ind001(ctx: Context, s):
     staff, kinds = ctx.records.col("回访人员"), ctx.records.col("回访类型")
     roles = ctx.staff_roles()
@@ -101,7 +111,9 @@ def ind001(ctx: Context, s):
 @rule("IND002", ERROR, "回访由客户的开发人员执行",
       explain="回访人员须回避自己开发或服务的客户：回访人员不得是该客户的开发人员。",
       fix="改由其他回访人员重新回访。", group="independence", sources=[S("002", "第七条")], sheet="回访记录",
-      example=Example(fails=(sets('客户', 开发人员='H002'), sets('回访记录', 回访人员='H002')), passes=(sets('客户', 开发人员='H002'),), cell='回访记录!G2', message='回访人员 H002 是客户 C0001 的开发人员，应当回避'))
+      example=Example(fails=(sets('客户', 开发人员='H002'), sets('回访记录', 回访人员='H002')),
+                      passes=(sets('客户', 开发人员='H002'),), cell='回访记录!G2',
+                      message='回访人员 H002 是客户 C0001 的开发人员，应当回避'))
 def ind002(ctx: Context, s):
     staff, custs = ctx.records.col("回访人员"), ctx.records.col("客户编号")
     dev = ctx.customers.col("开发人员")
@@ -112,11 +124,13 @@ def ind002(ctx: Context, s):
 
 
 @rule("IND004", ERROR, "回访计划安排了不得回访的人员",
-      explain="回访计划中的回访人员须是营销序列以外的人员：不得是营销人员；" + "、".join(IA_KINDS) + "不得安排投资顾问；"
+      explain="回访计划中的回访人员须是营销序列以外的人员：不得是营销人员；"
+              + "、".join(IA_KINDS) + "不得安排投资顾问；"
               "也不得是该客户的开发人员。计划日期在检查期间内的计划都检查。",
       fix="改派回访专员或客户服务人员，更新回访计划的回访人员。",
       group="independence",
-      sources=[S("BRK"), S("001G", "第四条（回访查询、提交和执行回访的人员为营销序列以外的人员）"), S("002", "第七条、第十一条")],
+      sources=[S("BRK"), S("001G", "第四条（回访查询、提交和执行回访的人员为营销序列以外的人员）"),
+               S("002", "第七条、第十一条")],
       sheet="回访计划",
       example=Example(fails=(adds("回访计划", 计划编号="P1", 客户编号="C0001", 回访类型="存量回访", 回访方式="电话",
                                   计划日期="2025-06-01", 回访人员="S001", 编制人="H001", 部门主管="M001"),),
@@ -125,7 +139,8 @@ def ind002(ctx: Context, s):
                       cell="回访计划!I2", message="计划 P1 安排营销人员 S001 执行存量回访"))
 def ind004(ctx: Context, s):
     t = ctx.plans
-    ids, custs, kinds, days, who = t.col("计划编号"), t.col("客户编号"), t.col("回访类型"), t.col("计划日期"), t.col("回访人员")
+    ids, custs, kinds = t.col("计划编号"), t.col("客户编号"), t.col("回访类型")
+    days, who = t.col("计划日期"), t.col("回访人员")
     dev = ctx.customers.col("开发人员")
     roles = ctx.staff_roles()
     for i, w in enumerate(who):
@@ -134,7 +149,8 @@ def ind004(ctx: Context, s):
         j = ctx.cust_index.get(custs[i])
         if roles.known(w) and not CALLBACK.allows(roles.role(w), kinds[i]):
             yield Hit("回访计划", t.rows[i], "回访人员",
-                      f"计划 {ids[i] or ''} 安排{roles.role(w)} {w} 执行{kinds[i] or '回访'}，违反回访独立性要求", custs[i])
+                      f"计划 {ids[i] or ''} 安排{roles.role(w)} {w} 执行{kinds[i] or '回访'}，违反回访独立性要求",
+                      custs[i])
         elif j is not None and dev[j] == w:
             yield Hit("回访计划", t.rows[i], "回访人员",
                       f"计划 {ids[i] or ''} 安排的回访人员 {w} 是客户 {custs[i]} 的开发人员，应当回避", custs[i])
@@ -153,7 +169,8 @@ def _method_records(ctx: Context, method: str, judged_only: bool):
       explain="电话回访须全程录音，回访记录中填写录音编号（未接通的拨打也要录音留痕）。",
       fix="在录音系统中找到对应录音，补填录音编号；确实没有录音的，须重新回访。",
       group="evidence", sources=[S("BRK"), S("001", "第七条"), S("002", "第二条、第八条")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2', message='记录 R0001 为电话回访，未填录音编号'))
+      example=Example(fails=(sets('回访记录', 录音编号=None),), cell='回访记录!K2',
+                      message='记录 R0001 为电话回访，未填录音编号'))
 def mth001(ctx: Context, s):
     rec = ctx.records.col("录音编号")
     for i in _method_records(ctx, "电话", False):
@@ -165,7 +182,9 @@ def mth001(ctx: Context, s):
       explain="面谈回访（回访结果为通过或不通过）须由客户在回访记录上签字确认，“客户签字”填“是”。",
       fix="请客户补签回访记录；无法补签的，改用电话回访并录音。",
       group="evidence", sources=[S("BRK"), S("001", "第七条")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 回访方式='面谈', 录音编号=None, 客户签字='否'),), passes=(sets('回访记录', 回访方式='面谈', 客户签字='√'),), cell='回访记录!L2', message='面谈回访，客户签字为“否”'))
+      example=Example(fails=(sets('回访记录', 回访方式='面谈', 录音编号=None, 客户签字='否'),),
+                      passes=(sets('回访记录', 回访方式='面谈', 客户签字='√'),), cell='回访记录!L2',
+                      message='面谈回访，客户签字为“否”'))
 def mth002(ctx: Context, s):
     sign = ctx.records.col("客户签字")
     for i in _method_records(ctx, "面谈", True):
@@ -174,10 +193,13 @@ def mth002(ctx: Context, s):
 
 
 @rule("MTH003", ERROR, "信函回访缺客户签字或回执",
-      explain="信函回访（回访结果为通过或不通过）须有客户签字的回函（“客户签字”为“是”），并归档邮局回执（“回执附件”为“是”）。",
+      explain="信函回访（回访结果为通过或不通过）须有客户签字的回函（“客户签字”为“是”），"
+              "并归档邮局回执（“回执附件”为“是”）。",
       fix="归档客户签字的回函和邮局回执；缺失的，改用电话回访并录音。",
       group="evidence", sources=[S("BRK"), S("001", "第七条")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 回访方式='信函', 客户签字='是'),), passes=(sets('回访记录', 回访方式='信函', 客户签字='是', 回执附件='Y'),), cell='回访记录!M2', message='信函回访，缺回执附件'))
+      example=Example(fails=(sets('回访记录', 回访方式='信函', 客户签字='是'),),
+                      passes=(sets('回访记录', 回访方式='信函', 客户签字='是', 回执附件='Y'),), cell='回访记录!M2',
+                      message='信函回访，缺回执附件'))
 def mth003(ctx: Context, s):
     sign, receipt = ctx.records.col("客户签字"), ctx.records.col("回执附件")
     for i in _method_records(ctx, "信函", True):
@@ -190,7 +212,9 @@ def mth003(ctx: Context, s):
       explain="电子邮件回访（回访结果为通过或不通过）应将往来邮件打印归档，“回执附件”填“是”。",
       fix="打印客户回复的邮件并归档，补填“回执附件”。",
       group="evidence", sources=[S("BRK"), S("001", "第七条")], sheet="回访记录", conflicts=[EMAIL_PRINT],
-      example=Example(fails=(sets('回访记录', 回访方式='电子邮件'),), passes=(sets('回访记录', 回访方式='电子邮件', 回执附件='是'),), cell='回访记录!M2', message='电子邮件回访，未归档邮件打印件'))
+      example=Example(fails=(sets('回访记录', 回访方式='电子邮件'),),
+                      passes=(sets('回访记录', 回访方式='电子邮件', 回执附件='是'),), cell='回访记录!M2',
+                      message='电子邮件回访，未归档邮件打印件'))
 def mth004(ctx: Context, s):
     receipt = ctx.records.col("回执附件")
     for i in _method_records(ctx, "电子邮件", True):
@@ -206,7 +230,9 @@ def mth004(ctx: Context, s):
       group="outcome", sources=[S("002", "第十五条(三)")],
       params=[Param("min_attempts", "最少拨打次数", 3, unit="次", source=S("002", "第十五条(三)"))],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 回访结果='回访不可达', 拨打次数=2),), passes=(sets('回访记录', 回访结果='回访不可达', 拨打次数=3),), cell='回访记录!I2', message='回访不可达，但拨打次数为 2 次，少于 3 次'))
+      example=Example(fails=(sets('回访记录', 回访结果='回访不可达', 拨打次数=2),),
+                      passes=(sets('回访记录', 回访结果='回访不可达', 拨打次数=3),), cell='回访记录!I2',
+                      message='回访不可达，但拨打次数为 2 次，少于 3 次'))
 def out001(ctx: Context, s):
     results, tries = ctx.records.col("回访结果"), ctx.records.col("拨打次数")
     for i in ctx.period_records():
@@ -215,12 +241,16 @@ def out001(ctx: Context, s):
 
 
 @rule("OUT002", ERROR, "回访发现的问题未及时上报合规",
-      explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须立即上报风控合规部门：上报合规日期不晚于回访后 {within}。",
+      explain="回访不通过，或回访中发现了问题（“发现问题”已填写），须立即上报风控合规部门："
+              "上报合规日期不晚于回访后 {within}。",
       fix="将问题上报合规部门，填写上报日期和处理结果。",
-      group="outcome", sources=[S("000", "4.3(3)"), S("002", "第十三条（回访跟踪及反馈）"), S("001Z", "三、3（应立即上报）")],
+      group="outcome",
+      sources=[S("000", "4.3(3)"), S("002", "第十三条（回访跟踪及反馈）"), S("001Z", "三、3（应立即上报）")],
       params=[Param("within", "上报时限", Duration(1, WORKDAY), source=S("001Z", "三、3（应立即上报）"))],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 回访结果='回访不通过'),), passes=(sets('回访记录', 回访结果='回访不通过', 上报合规日期='2025-06-03'),), cell='回访记录!AV2', message='回访不通过，未填上报合规日期'))
+      example=Example(fails=(sets('回访记录', 回访结果='回访不通过'),),
+                      passes=(sets('回访记录', 回访结果='回访不通过', 上报合规日期='2025-06-03'),), cell='回访记录!AV2',
+                      message='回访不通过，未填上报合规日期'))
 def out002(ctx: Context, s):
     results, found, sent = ctx.records.col("回访结果"), ctx.records.col("发现问题"), ctx.records.col("上报合规日期")
     for i in ctx.period_records():
@@ -233,7 +263,8 @@ def out002(ctx: Context, s):
         due, prov = ctx.after(s.within, ctx.rec_day[i])
         if sent[i] > due:
             note = PROVISIONAL_NOTE if prov else ""
-            yield ctx.rec_hit(i, "上报合规日期", f"{why}，{iso(sent[i])} 才上报合规，晚于 {iso(due)}{note}（应立即上报）",
+            yield ctx.rec_hit(i, "上报合规日期",
+                              f"{why}，{iso(sent[i])} 才上报合规，晚于 {iso(due)}{note}（应立即上报）",
                               due=due, actual=sent[i], provisional=prov)
 
 
@@ -241,7 +272,9 @@ def out002(ctx: Context, s):
       explain="回访中客户提出投诉的（“是否投诉”为“是”），须填写处理结果。",
       fix="按投诉处理流程办理，并填写处理结果。",
       group="outcome", sources=[S("002", "第十三条 7")], sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 是否投诉='是'),), passes=(sets('回访记录', 是否投诉='是', 处理结果='已致歉并调整服务人员'),), cell='回访记录!AW2', message='客户投诉，未填处理结果'))
+      example=Example(fails=(sets('回访记录', 是否投诉='是'),),
+                      passes=(sets('回访记录', 是否投诉='是', 处理结果='已致歉并调整服务人员'),), cell='回访记录!AW2',
+                      message='客户投诉，未填处理结果'))
 def out003(ctx: Context, s):
     comp, result = ctx.records.col("是否投诉"), ctx.records.col("处理结果")
     for i in ctx.period_records():
@@ -255,7 +288,14 @@ def out003(ctx: Context, s):
       fix="将回访结果改为“回访不通过”，上报合规并跟进处理。",
       group="outcome", sources=[S("BRK"), S("000", "附件三"), S("001G", "第四十三条")],
       sheet="回访记录",
-      example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 已提示风险='否'))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', 回访结果='回访不通过', 上报合规日期='2025-05-11', **answers('新开户回访', 已提示风险='否'))), cell='回访记录!Z2', message='“开户时工作人员是否向您提示了投资风险？”回答“否”（应为“是”），回访结果却是回访通过'))
+      example=Example(fails=(sets('客户', 开户日期='2025-05-01'),
+                             sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00',
+                                  **answers('新开户回访', 已提示风险='否'))),
+                      passes=(sets('客户', 开户日期='2025-05-01'),
+                              sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00',
+                                   回访结果='回访不通过', 上报合规日期='2025-05-11',
+                                   **answers('新开户回访', 已提示风险='否'))), cell='回访记录!Z2',
+                      message='“开户时工作人员是否向您提示了投资风险？”回答“否”（应为“是”），回访结果却是回访通过'))
 def out004(ctx: Context, s):
     rec = ctx.records
     results = rec.col("回访结果")
@@ -272,11 +312,14 @@ def out004(ctx: Context, s):
 @rule("OUT005", WARNING, "客户意见未及时处理",
       explain="客户提出意见或建议的，应在回访后 {within}内答复处理，并填写意见处理日期。",
       fix="答复客户意见，填写意见处理日期。",
-      group="outcome", sources=[S("002", "第五章 第十三条（回访跟踪及反馈：及时向客户反馈处理结果）"), S("CO", "时限为公司实务")],
+      group="outcome",
+      sources=[S("002", "第五章 第十三条（回访跟踪及反馈：及时向客户反馈处理结果）"), S("CO", "时限为公司实务")],
       params=[Param("within", "处理时限", Duration(5, WORKDAY), source=S("CO", "公司实务，参照 002 第五章 第十三条"),
                     aliases=("working_days",))],
       sheet="回访记录",
-      example=Example(fails=(sets('回访记录', 客户意见='希望增加投教活动'),), passes=(sets('回访记录', 客户意见='希望增加投教活动', 意见处理日期='2025-06-09'),), cell='回访记录!AS2', message='客户意见“希望增加投教活动”未处理（应于 2025-06-09 前）'))
+      example=Example(fails=(sets('回访记录', 客户意见='希望增加投教活动'),),
+                      passes=(sets('回访记录', 客户意见='希望增加投教活动', 意见处理日期='2025-06-09'),),
+                      cell='回访记录!AS2', message='客户意见“希望增加投教活动”未处理（应于 2025-06-09 前）'))
 def out005(ctx: Context, s):
     opinion, handled = ctx.records.col("客户意见"), ctx.records.col("意见处理日期")
     for i in ctx.period_records():
@@ -293,7 +336,8 @@ def out005(ctx: Context, s):
 
 
 @rule("OUT006", WARNING, "问卷未答全",
-      explain="有规定问卷的回访（私募产品、新开户、投顾新签约、投顾持续、存量、重点客户回访）在回访结果为通过或不通过时，"
+      explain="有规定问卷的回访（私募产品、新开户、投顾新签约、投顾持续、存量、"
+              "重点客户回访）在回访结果为通过或不通过时，"
               "每个必答问题都应有“是”或“否”；新开户回访第十八条(八)各项、重点客户回访中关于营销人员的问题，"
               "在客户的开发人员是营销人员时必答。",
       fix="补填问卷答案（以录音或签字记录为准）。",
@@ -301,7 +345,13 @@ def out005(ctx: Context, s):
       sources=[S("BRK"), S("000", "附件三"), S("001G", "第十八条、第二十一条、第二十九条"),
                S("002", "第九条(一)1、2")],
       sheet="回访记录",
-      example=Example(fails=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访', 全权委托=None))), passes=(sets('客户', 开户日期='2025-05-01'), sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00', **answers('新开户回访'))), cell='回访记录!Y2', message='新开户回访问卷缺 1 题：全权委托'))
+      example=Example(fails=(sets('客户', 开户日期='2025-05-01'),
+                             sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00',
+                                  **answers('新开户回访', 全权委托=None))),
+                      passes=(sets('客户', 开户日期='2025-05-01'),
+                              sets('回访记录', 回访类型='新开户回访', 回访时间='2025-05-10 10:00',
+                                   **answers('新开户回访'))), cell='回访记录!Y2',
+                      message='新开户回访问卷缺 1 题：全权委托'))
 def out006(ctx: Context, s):
     rec = ctx.records
     results, custs = rec.col("回访结果"), rec.col("客户编号")
@@ -309,7 +359,8 @@ def out006(ctx: Context, s):
     for kind, bank in ctx.banks.items():
         judged = [i for i in ctx.period_records_of(kind) if results[i] in JUDGED]
         missing: dict[int, list[str]] = {}
-        for q in bank:                  # question by question: a record is looked at again only where an answer is missing
+        # question by question: a record is looked at again only where an answer is missing
+        for q in bank:
             if not q.required:
                 continue
             vals = rec.col(q.short)
@@ -337,7 +388,8 @@ def by_sales_staff(ctx: Context) -> set:
               "也不能是营销人员、投资顾问或另一位回访专员。公司由客服总监审核的，把“客户服务”加入参数 roles。",
       fix="改由部门主管或合规管理人员审核，重新填写审核人、审核日期和审核意见。",
       group="independence",
-      sources=[S("000", "3.3、4.4(1)2)、4.4(2)（部门主管、主管领导审阅）"), S("002", "第十三条5（客服总监、合规管理人员签字）")],
+      sources=[S("000", "3.3、4.4(1)2)、4.4(2)（部门主管、主管领导审阅）"),
+               S("002", "第十三条5（客服总监、合规管理人员签字）")],
       params=[Param("roles", "可以审核的岗位", REVIEW.roles + REVIEW.stand_in, source=S("000", "3.3、4.4(2)"))],
       sheet="回访记录",
       example=Example(fails=(sets("回访记录", 审核人="H002"),), passes=(sets("回访记录", 审核人="M001"),),
@@ -402,7 +454,8 @@ DEFAULT_METHODS = {"销户回访": ["电话"], "资产异动回访": ["电话"],
                     labels=(("notice", "只是通知，不算回访（不能用短信回访）"), ("method", "算回访方式")),
                     source=S("002", "第三条(一)"))],
       sheet="回访记录", conflicts=[SMS_METHOD],
-      example=Example(fails=(sets("回访记录", 回访方式="短信", 录音编号=None),), passes=(sets("回访记录", 回访方式="电子问卷"),),
+      example=Example(fails=(sets("回访记录", 回访方式="短信", 录音编号=None),),
+                      passes=(sets("回访记录", 回访方式="电子问卷"),),
                       cell="回访记录!E2", message="存量回访不能用短信"))
 def mth006(ctx: Context, s):
     rec = ctx.records

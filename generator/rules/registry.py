@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from generator.rules.durations import Duration
 
@@ -69,7 +69,7 @@ class _Firm:
     """The firm's own documents in force (huifang.toml [firm]), bound when a configuration is
     loaded: document key -> Doc, and rule ID -> the firm's articles (Sources) for it."""
     docs: dict[str, Doc] = {}
-    cites: dict[str, tuple["Source", ...]] = {}
+    cites: dict[str, tuple[Source, ...]] = {}
 
 
 def bind_firm(docs: dict[str, str], cites: dict[str, tuple[tuple[str, str], ...]]) -> None:
@@ -83,7 +83,7 @@ def bind_firm(docs: dict[str, str], cites: dict[str, tuple[tuple[str, str], ...]
         run.source_text.cache_clear()
 
 
-def firm_sources(rule_id: str) -> tuple["Source", ...]:
+def firm_sources(rule_id: str) -> tuple[Source, ...]:
     return _Firm.cites.get(rule_id, ())
 
 
@@ -343,5 +343,5 @@ def adds(sheet: str, **values) -> Change:
     return Change(sheet, values, add=True)
 
 
-def S(seed: str, article: str = "") -> Source:  # noqa: N802 - reads as data
+def S(seed: str, article: str = "") -> Source:  # upper-case: reads as data
     return Source(seed, article)

@@ -81,7 +81,8 @@ class PageText:
 class UnitPage:
     """What a unit's status page shows (unit.md.j2 lays it out); `name` is its file name."""
 
-    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "", trend: TrendView | None = None) -> None:
+    def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "",
+                 trend: TrendView | None = None) -> None:
         self.b, self.report, self.t, self.name, self.trend = b, report, text, name, trend
         cust = b.book["客户"]
         self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))
@@ -230,7 +231,7 @@ def badge_of(severity: str) -> tuple[str, str]:
     return _BADGE.get(severity, ("hf-zero", SEVERITY_LABEL.get(severity, severity)))
 
 
-def urgency(page: "UnitPage") -> tuple:
+def urgency(page: UnitPage) -> tuple:
     """Units in order of what needs doing: overdue work, then errors, then what falls due soon."""
     b = page.b
     return (-len(page.overdue), -b.count("error"), -page.falling_due, -b.count("warning"), b.unit)

@@ -21,7 +21,8 @@ from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.site.rulepage import sources_section
 
 DOMAIN_WORDS = ("冷静期", "回访", "回访专员", "回访记录", "回访计划", "回访报告", "录音编号", "客户签字", "回执附件",
-                "投顾", "投资顾问", "流失客户", "存量客户", "重点客户", "融资融券", "休眠客户", "大额转出", "工作日", "调休",
+                "投顾", "投资顾问", "流失客户", "存量客户", "重点客户", "融资融券", "休眠客户", "大额转出", "工作日",
+                "调休",
                 "营销人员", "开发人员", "风控合规", "上报合规", "拨打次数", "回访不可达", "私募认购",
                 # the rule titles' key words, which jieba would split (审核/人, 被/访人, 打印/件)
                 "首次回访", "持续回访", "销户", "开户", "签约", "解约", "审核人", "被访人", "打印件", "不适用",
@@ -111,7 +112,8 @@ def example_section(r) -> list[str]:
 
     def md(text: str) -> str:
         return _md(mask(text))
-    out = ["## 示例", "", f"从一个干净的台账出发（一位客户 C0001、五名人员、一条合规的存量回访记录 R0001），检查日 {as_of(ex)}。", "",
+    out = ["## 示例", "", "从一个干净的台账出发（一位客户 C0001、五名人员、一条合规的存量回访记录 R0001），"
+                          f"检查日 {as_of(ex)}。", "",
            "**违反：**", ""]
     out += [f"- {md(line)}" for line in describe(ex.fails)]
     out += ["", f"报告 `{ex.cell}`：…{md(ex.message)}…", ""]
@@ -219,13 +221,15 @@ def on_files(files, config, **kw):
     files.append(File.generated(config, "rules/index.md", content=rules_index()))
     from generator.site.reference import cli_page, report_page, report_schema_text, workbook_page
     from generator.workbook.contract import build_contract
-    files.append(File.generated(config, "reference/workbook.md", content=workbook_page(build_contract(current().banks))))
+    files.append(File.generated(config, "reference/workbook.md",
+                                content=workbook_page(build_contract(current().banks))))
     files.append(File.generated(config, "reference/cli.md", content=cli_page(config["extra"][COMMANDS_KEY])))
     files.append(File.generated(config, "reference/report.md", content=report_page()))
     files.append(File.generated(config, "reference/report.schema.json", content=report_schema_text()))
     if files.get_file_from_path("status/index.md") is None:
         files.append(File.generated(config, "status/index.md",
-                                    content="# 合规状态\n\n运行 `huifang site 工作簿 --out 目录` 生成各营业部的合规状态页。\n"))
+                                    content="# 合规状态\n\n运行 `huifang site 工作簿 --out 目录` "
+                                            "生成各营业部的合规状态页。\n"))
     from generator.workbook.blank import init_workbook
     from generator.documents.templates import NAMES, TEMPLATE_DIR
     for name in NAMES.values():

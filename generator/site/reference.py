@@ -8,9 +8,11 @@ import click
 from generator.workbook import contract as K
 
 TYPE_NOTE = {
-    K.TEXT: "文字，原样保存", K.CODE: "编号：全角转半角、去掉空格", K.DATE: "Excel 日期，或 2025-03-05、2025/3/5、2025年3月5日",
+    K.TEXT: "文字，原样保存", K.CODE: "编号：全角转半角、去掉空格",
+             K.DATE: "Excel 日期，或 2025-03-05、2025/3/5、2025年3月5日",
     K.DATETIME: "日期加时间，只写日期表示 0 点", K.INT: "整数", K.NUMBER: "金额（元），可写 1,000,000",
-    K.ENUM: "只能取列出的值", K.STAFF: "“人员”表中的工号", K.CUSTOMER: "“客户”表中的客户编号", K.EVENT: "“事件”表中的事件编号",
+    K.ENUM: "只能取列出的值", K.STAFF: "“人员”表中的工号", K.CUSTOMER: "“客户”表中的客户编号",
+             K.EVENT: "“事件”表中的事件编号",
 }
 
 
@@ -21,9 +23,11 @@ def _cell(text: str) -> str:
 def workbook_page(contract: dict[str, K.Sheet]) -> str:
     lines = ["# 工作簿约定", "",
              "每个营业部（部门）一本 .xlsx 工作簿。下面的工作表名和表头是约定：`huifang` 按这些中文名字找表和列。"
-             "列的顺序随意，可以有多余的列（原样保留），表头上方可以有标题行；表头前后的 `*`、“（必填）”、冒号和空格都可以。"
+             "列的顺序随意，可以有多余的列（原样保留），表头上方可以有标题行；表头前后的 `*`、“（必填）”、"
+             "冒号和空格都可以。"
              "客户、人员、回访记录是必需的工作表，其他工作表没有内容时可以不要。", "",
-             "`huifang init 台账.xlsx` 会写出含全部工作表、表头批注、下拉选项和日期格式的空白工作簿；也可以在[下载](../downloads.md)页获取。",
+             "`huifang init 台账.xlsx` 会写出含全部工作表、表头批注、下拉选项和日期格式的空白工作簿；"
+             "也可以在[下载](../downloads.md)页获取。",
              "", "类型：", ""]
     lines += [f"- **{K.TYPE_LABEL[t]}**：{note}" for t, note in TYPE_NOTE.items()]
     lines += ["", "“是/否”列也接受 √、Y、N。", ""]
@@ -38,7 +42,8 @@ def workbook_page(contract: dict[str, K.Sheet]) -> str:
                 detail = f"{detail}；{c.note}" if detail else c.note
             lines.append(f"| {c.name} | {'是' if c.required else ''} | {K.TYPE_LABEL[c.type]} | {_cell(detail)} |")
         lines.append("")
-    lines += ["回访报告中的数字（共回访多少客户、电话和现场回访各多少、有效回复多少，按类型和结果的统计）都由“回访记录”计算，"
+    lines += ["回访报告中的数字（共回访多少客户、电话和现场回访各多少、有效回复多少，"
+              "按类型和结果的统计）都由“回访记录”计算，"
               "不需要填写。", ""]
     return "\n".join(lines)
 
@@ -79,12 +84,14 @@ def report_page() -> str:
     for title, name in (("`summary` 中的键", "summary"), ("`findings` 中每条发现的键", "findings"),
                         ("`pending` 中每项待办的键", "pending"), ("`skipped` 中每个跳过的文件的键", "skipped"),
                         ("`run` 中的键（本次运行的来历）", "run"), ("`run.inputs` 中每个输入文件的键", "inputs"),
-                        ("`run.parameters` 中每个参数的键", "parameters"), ("`run.calendar` 中每个年份的键", "calendar"),
+                        ("`run.parameters` 中每个参数的键", "parameters"),
+                        ("`run.calendar` 中每个年份的键", "calendar"),
                         ("`fixed` 中每条已改正的发现的键", "fixed")):
         fields = keys.OBJECTS.get(name) or keys.ITEMS[name]
         lines += ["", f"## {title}", "", "| 键 | 类型 | 含义 |", "|---|---|---|"]
         lines += [f"| `{k.name}` | {_type(k)} | {_cell(k.doc)} |" for k in fields]
-    lines += ["", "缺少回访的发现指向触发它的单元格（客户表的触发列，或事件行）；关于一条回访记录的发现指向它在“回访记录”表中的行。",
+    lines += ["", "缺少回访的发现指向触发它的单元格（客户表的触发列，或事件行）；"
+                  "关于一条回访记录的发现指向它在“回访记录”表中的行。",
               "", "## 示例", "", "一条发现（由生成报告的同一段代码写出）：", "", "```json", _sample(), "```", ""]
     return "\n".join(lines)
 

@@ -18,14 +18,17 @@ def bars(title: str, labels: list[str], values: list[int], *, color="#4a7bd6", w
     step = (width - left - 10) / n
     vmax = max(values + [1])
     out = ['<div class="hf-chart">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+           f'viewBox="0 0 {width} {height}" '
            f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
            f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
-           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" stroke-opacity="0.5"/>']
+           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" '
+           'stroke-opacity="0.5"/>']
     for i, (lab, v) in enumerate(zip(labels, values)):
         bh = h * v / vmax
         x = left + i * step + step * 0.15
-        out.append(f'<rect x="{x:.1f}" y="{top + h - bh:.1f}" width="{step * 0.7:.1f}" height="{bh:.1f}" fill="{color}"/>')
+        out.append(f'<rect x="{x:.1f}" y="{top + h - bh:.1f}" width="{step * 0.7:.1f}" height="{bh:.1f}" '
+                   f'fill="{color}"/>')
         out.append(f'<text x="{x + step * 0.35:.1f}" y="{top + h - bh - 4:.1f}" text-anchor="middle">{v}</text>')
         out.append(f'<text x="{x + step * 0.35:.1f}" y="{top + h + 16:.1f}" text-anchor="middle">{escape(lab)}</text>')
     out.append("</svg></div>")
@@ -39,8 +42,10 @@ def shares(title: str, rows: list[tuple[str, float, float]]) -> str:
     for lab, share, target in rows:
         state = "ok" if share >= target else "short"
         out.append(f'<div class="hf-share"><span class="hf-share__label">{escape(lab)}</span>'
-                   f'<span class="hf-share__track"><span class="hf-share__fill hf-{state}" style="width:{min(share, 100):.1f}%"></span>'
-                   f'<span class="hf-share__target" style="left:{min(target, 100):.1f}%" title="目标 {target:g}%"></span></span>'
+                   f'<span class="hf-share__track"><span class="hf-share__fill hf-{state}" '
+                   f'style="width:{min(share, 100):.1f}%"></span>'
+                   f'<span class="hf-share__target" style="left:{min(target, 100):.1f}%" '
+                   f'title="目标 {target:g}%"></span></span>'
                    f'<span class="hf-share__value">{share:.1f}%<small>（目标 {target:g}%）</small></span></div>')
     out.append("</div>")
     return "".join(out)
@@ -57,10 +62,12 @@ def grouped(title: str, labels: list[str], series: list[tuple[str, list[int], st
     bar = min(step * 0.8 / k, 28.0)
     vmax = max([v for _, values, _ in series for v in values] + [1])
     out = ['<div class="hf-chart">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+           f'viewBox="0 0 {width} {height}" '
            f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
            f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
-           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" stroke-opacity="0.5"/>']
+           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" '
+           'stroke-opacity="0.5"/>']
     x = left
     for s, (name, _, cls) in enumerate(series):          # the legend, in words
         out.append(_bar(cls, s, x, 26, 14, 10))
@@ -73,7 +80,8 @@ def grouped(title: str, labels: list[str], series: list[tuple[str, list[int], st
             bh = h * v / vmax
             x = x0 + s * bar
             out.append(_bar(cls, s, x + 1, top + h - bh, bar - 2, bh))
-            out.append(f'<text x="{x + bar / 2:.1f}" y="{top + h - bh - 4:.1f}" text-anchor="middle" font-size="11">{v}</text>')
+            out.append(f'<text x="{x + bar / 2:.1f}" y="{top + h - bh - 4:.1f}" text-anchor="middle" '
+                       f'font-size="11">{v}</text>')
         out.append(f'<text x="{x0 + bar * k / 2:.1f}" y="{top + h + 16:.1f}" text-anchor="middle">{escape(lab)}</text>')
     out.append("</svg></div>")
     return "".join(out)

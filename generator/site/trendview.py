@@ -56,7 +56,8 @@ class TrendView:
     def badge(self) -> Markup:
         """The direction in words and an arrow whose accessible name says what moved."""
         arrow, label = ARROWS[self.direction]
-        return Markup('<span class="hf-badge hf-dir hf-{}">{} <span role="img" aria-label="（{}）">{}</span></span>').format(
+        return Markup('<span class="hf-badge hf-dir hf-{}">{} '
+                      '<span role="img" aria-label="（{}）">{}</span></span>').format(
             self.direction, self.word, label, arrow)
 
     @property

@@ -4,9 +4,9 @@ and a summary sheet in front. The original is only read.
 The copy is the same package with a few parts changed (workbook/package.py): the flagged cells
 get a cell format with the severity's fill (cloned from the format they had), a classic comment
 (comments part and VML drawing, merged with the sheet's own comments), and the summary sheet
-校验结果 goes first: errors, then warnings, then what falls due later (待办), an autofilter on its header row, wrapped text,
-links to the cells, printed landscape one page wide with the header on every page. Everything
-else (VBA, drawings, shapes, extension lists) is copied byte for byte.
+校验结果 goes first: errors, then warnings, then what falls due later (待办), an autofilter on its
+header row, wrapped text, links to the cells, printed landscape one page wide with the header on
+every page. Everything else (VBA, drawings, shapes, extension lists) is copied byte for byte.
 """
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def annotate(report: Report, out_dir: Path, warn=None) -> list[Path]:
         except OutputError:
             raise
         except Exception as e:          # the writer meets a workbook it cannot copy
-            (warn or (lambda m: None))(f"{b.path}：未写出标注副本（{type(e).__name__}：{str(e)[:80]}）；校验报告不受影响")
+            (warn or (lambda m: None))(f"{b.path}：未写出标注副本（{type(e).__name__}：{str(e)[:80]}）；"
+                                       "校验报告不受影响")
             continue
         written.append(target)
     return written
@@ -110,7 +111,8 @@ def _mark(wb: P.Workbook, b: BookResult) -> dict:
         for (r, c), found in cells.items():
             worst = "error" if any(f.severity == "error" for f in found) else "warning"
             edit.at(r, c, _restyle(styles, FILL[worst]))
-            texts[(r, c)] = (printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000], len(found))
+            texts[(r, c)] = (printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000],
+                             len(found))
         _comments(wb, part, texts, scans[part], edit)
     return links
 
@@ -264,7 +266,9 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
                     styles = [level[f.severity], wrap, wrap, link if target else wrap, wrap, wrap, wrap, wrap]
                     xf.write(_row(i, values, styles))
                     if target:
-                        hyperlinks.append(_el("hyperlink", {"ref": f"D{i}", "location": f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
+                        hyperlinks.append(_el("hyperlink",
+                                              {"ref": f"D{i}",
+                                               "location": f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
                                                             "display": printable(str(f.where))[:255]}))
                 for i, p in enumerate(b.pending, len(findings) + 5):     # then what falls due later
                     rule = RULES[p.rule]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ FINDING: tuple[Key, ...] = (
         nullable=True),
     Key("provisional", "boolean", "截止日按暂定日历计算（该年度的官方放假安排尚未收录）", lambda f: f.provisional),
     Key("fix", "string", "处理：发现之后怎么办", lambda f: _rule(f.rule).fix),
-    Key("id", "string", "发现的标识：由规则、营业部、工作表、记录自身的编号（记录编号、客户编号等，不是行号）、列和截止日算出，"
+    Key("id", "string", "发现的标识：由规则、营业部、工作表、记录自身的编号（记录编号、客户编号等，不是行号）、"
+                        "列和截止日算出，"
         "插入或排序行不会改变它", lambda f: f.id),
     Key("status", "string", "与 --since-run 指定的运行相比：`new` 新增、`open` 仍未改正；没有对比时为 null",
         lambda f: f.status, nullable=True, enum=("new", "open", "fixed")),
@@ -104,7 +106,8 @@ PARAMETER: tuple[Key, ...] = (
 
 CALENDAR: tuple[Key, ...] = (
     Key("year", "integer", "年份", lambda c: c.year),
-    Key("source", "string", "`official` 国务院公布的安排（chinese-calendar）、`config` huifang.toml 的 [calendar.年份]、"
+    Key("source", "string", "`official` 国务院公布的安排（chinese-calendar）、"
+                            "`config` huifang.toml 的 [calendar.年份]、"
         "`provisional` 暂定（周末加法定节日，无调休）", lambda c: c.source, enum=("official", "config", "provisional")),
 )
 
@@ -116,11 +119,15 @@ RUN: tuple[Key, ...] = (
         lambda r: r.provenance.parameters_fingerprint),
     Key("config", "string", "使用的配置文件；内置默认值为 null", lambda r: r.provenance.config, nullable=True),
     Key("profile", "string", "配置的方案（profile）", lambda r: r.provenance.profile, nullable=True),
-    Key("parameters", "array", "生效的每个参数及其来源", lambda r: [obj(PARAMETER, p) for p in r.provenance.parameters]),
+    Key("parameters", "array", "生效的每个参数及其来源",
+        lambda r: [obj(PARAMETER, p) for p in r.provenance.parameters]),
     Key("calendar", "array", "各年份使用的工作日历", lambda r: [obj(CALENDAR, c) for c in r.provenance.calendar]),
-    Key("inputs", "array", "每个输入工作簿的 SHA-256、大小和修改时间", lambda r: [obj(INPUT, i) for i in r.provenance.inputs]),
-    Key("recorded", "integer", "--record：本次运行在运行台账中的编号；未记录为 null", lambda r: r.recorded, nullable=True),
-    Key("ledger", "string", "运行台账的位置（SQLite 文件，或不含密码的 PostgreSQL 地址）", lambda r: r.ledger, nullable=True),
+    Key("inputs", "array", "每个输入工作簿的 SHA-256、大小和修改时间",
+        lambda r: [obj(INPUT, i) for i in r.provenance.inputs]),
+    Key("recorded", "integer", "--record：本次运行在运行台账中的编号；未记录为 null", lambda r: r.recorded,
+        nullable=True),
+    Key("ledger", "string", "运行台账的位置（SQLite 文件，或不含密码的 PostgreSQL 地址）", lambda r: r.ledger,
+        nullable=True),
     Key("since_run", "integer", "--since-run：对比的运行编号；没有对比为 null", lambda r: r.since_run, nullable=True),
 )
 
@@ -184,5 +191,6 @@ def object_schema(keys: tuple[Key, ...]) -> dict:
 def report_schema() -> dict:
     """JSON Schema (draft 2020-12) of `huifang validate --format json`."""
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "huifang 校验报告", "description": "huifang validate --format json 的输出；键只增加，不改名、不删除。",
+            "title": "huifang 校验报告",
+            "description": "huifang validate --format json 的输出；键只增加，不改名、不删除。",
             **object_schema(REPORT)}

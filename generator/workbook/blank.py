@@ -16,8 +16,10 @@ LISTS = "选项"        # the hidden sheet that holds long dropdown lists
 ROWS = 5000           # rows that get dropdowns and formats
 HEAD_REQUIRED = PatternFill("solid", fgColor="F8CBAD")
 HEAD_OPTIONAL = PatternFill("solid", fgColor="DDEBF7")
-FIRM_NOTE = ("依据：校验发现先引用本公司制度，再引用法规。在本台账旁的 huifang.toml 中用 [firm.documents] 写本公司制度的全称，"
-             "用 [firm.cite] 写每条规则（或一类规则）对应的条款；未配置时只引用法规和行业范本。详见手册“回访原则 → 依据与本公司制度”。")
+FIRM_NOTE = ("依据：校验发现先引用本公司制度，再引用法规。"
+             "在本台账旁的 huifang.toml 中用 [firm.documents] 写本公司制度的全称，"
+             "用 [firm.cite] 写每条规则（或一类规则）对应的条款；未配置时只引用法规和行业范本。"
+             "详见手册“回访原则 → 依据与本公司制度”。")
 
 
 def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] | None = None) -> Path:
@@ -58,7 +60,8 @@ def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] 
                         list_ref[key] = f"{LISTS}!${lcol}$2:${lcol}${len(col.enum) + 1}"
                     formula = list_ref[key]
                 dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
-                                    errorTitle="取值不在选项中", error=f"{col.name}只能取：{' / '.join(col.enum)}"[:255],
+                                    errorTitle="取值不在选项中",
+                                    error=f"{col.name}只能取：{' / '.join(col.enum)}"[:255],
                                     promptTitle=col.name[:32], prompt=col.describe()[:255], showInputMessage=True)
                 dv.add(rng)
                 ws.add_data_validation(dv)

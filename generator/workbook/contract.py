@@ -90,7 +90,7 @@ class Sheet:
         return self.by_name[name]
 
 
-def C(name, type=TEXT, required=False, enum=(), note="", width=12):  # noqa: N802 - table helper
+def C(name, type=TEXT, required=False, enum=(), note="", width=12):  # upper-case: a table helper
     return Column(name, type, required, tuple(enum), note, width)
 
 

@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -180,7 +180,8 @@ class Styles:
             return builtin[code]
         sec = self._section("numFmts")
         ids = [int(x.get("numFmtId", "0")) for x in sec if _local(x.tag) == "numFmt"]
-        found = next((int(x.get("numFmtId")) for x in sec if _local(x.tag) == "numFmt" and x.get("formatCode") == code), None)
+        found = next((int(x.get("numFmtId")) for x in sec if _local(x.tag) == "numFmt" and x.get("formatCode") == code),
+                     None)
         if found is None:
             found = max([163, *ids]) + 1
             self._add("numFmts", etree.Element(self._q("numFmt"), numFmtId=str(found), formatCode=code))
@@ -252,7 +253,8 @@ class Styles:
 def _blank_styles(ns: str) -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{ns}">'
             '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
+            'patternType="gray125"/></fill></fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
             '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
@@ -309,7 +311,8 @@ class SheetScan:
     last_row: int = 0
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']'
+                    rb'\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
 _LEGACY = re.compile(rb'<(?:\w+:)?legacyDrawing\b[^>]*?\b\w+:id\s*=\s*["\']([^"\']*)["\']')
 _ROW = re.compile(rb"<(\w+:)?row\b[^>]*?(/?)>")
 _ROW_R = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
@@ -912,7 +915,7 @@ class Workbook:
         """Write the copy. The edited sheets are streamed first: the cell formats they add go into
         the styles part, which is written last."""
         if self.sheet_edits:
-            self.styles                     # noqa: B018 - loaded (or made) before the parts that point to it are written
+            self.styles                     # loaded (or made) before the parts that point to it are written
         for name in list(self.replace):
             if self.replace[name] is None and name in self._trees:
                 self.replace[name] = _tostring(self._trees[name])

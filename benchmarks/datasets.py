@@ -18,7 +18,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

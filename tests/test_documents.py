@@ -156,12 +156,39 @@ def test_fast_path_text_equals_plain_docxtpl(unit, tmp_path):
         render_plain(TEMPLATE_DIR / NAMES[kind], ctx, a)
         FastTemplate(TEMPLATE_DIR / NAMES[kind]).save(ctx, b)
         assert text_of(a) == text_of(b), rel
+        assert formatting_of(a) == formatting_of(b), rel
+
+
+def formatting_of(path) -> dict:
+    """What a formatting regression would change: the page setup, every table's column widths and
+    header rows, the fonts, sizes and bold of every run, and the styles and font table parts."""
+    import zipfile
+
+    from lxml import etree
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(path) as z:
+        body = etree.fromstring(z.read("word/document.xml"))
+        parts = {n: z.read(n) for n in ("word/styles.xml", "word/fontTable.xml", "word/settings.xml")
+                 if n in z.namelist()}
+
+    def props(el, tag):
+        found = el.find(tag)
+        return etree.tostring(found) if found is not None else b""
+    return {
+        "page": [etree.tostring(s) for s in body.iter(w + "sectPr")],
+        "tables": [([g.get(w + "w") for g in t.iter(w + "gridCol")],
+                    [props(r, f"{w}trPr") for r in t.iter(w + "tr")]) for t in body.iter(w + "tbl")],
+        "runs": sorted({props(r, f"{w}rPr") for r in body.iter(w + "r")}),
+        "paragraphs": sorted({props(p, f"{w}pPr") for p in body.iter(w + "p")}),
+        **parts,
+    }
 
 
 def test_templates_in_repo_are_what_the_builder_makes(tmp_path):
     build_all(tmp_path)
     for name in NAMES.values():
         assert text_of(tmp_path / name) == text_of(TEMPLATE_DIR / name)
+        assert formatting_of(tmp_path / name) == formatting_of(TEMPLATE_DIR / name), name
 
 
 @pytest.mark.skipif(not shutil.which("soffice") and not os.environ.get("HUIFANG_REQUIRE_SOFFICE"),

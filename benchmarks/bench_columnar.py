@@ -57,8 +57,8 @@ for name in r.sheet_names:
             convert_column(col, values)
 """
 PATHS["fastexcel+arrow, typed"] = FAST.format(imports="", to_list="table.column(j).to_pylist()", typed=True)
-PATHS["fastexcel+polars"] = FAST.format(imports="import polars as pl", to_list="pl.from_arrow(table.column(j)).to_list()",
-                                        typed=False)
+PATHS["fastexcel+polars"] = FAST.format(imports="import polars as pl",
+                                        to_list="pl.from_arrow(table.column(j)).to_list()", typed=False)
 PATHS["fastexcel+polars, typed"] = FAST.format(imports="import polars as pl",
                                                to_list="pl.from_arrow(table.column(j)).to_list()", typed=True)
 

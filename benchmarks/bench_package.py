@@ -81,8 +81,10 @@ def main() -> None:
             out = tmp / f"{name}-{i}"
             got[name].append(timed([x.replace("{out}", str(out)) for x in args]))
             shutil.rmtree(out, ignore_errors=True)
-    print(f"{a.records:,} records, every {a.flagged}th without 录音编号, {a.rounds} rounds; {book.stat().st_size >> 20} MB")
-    print("| command | wall s (median, range) | CPU s (median, range) | max RSS MB (median, range) | wall / validate | CPU / validate |")
+    print(f"{a.records:,} records, every {a.flagged}th without 录音编号, {a.rounds} rounds; "
+          f"{book.stat().st_size >> 20} MB")
+    print("| command | wall s (median, range) | CPU s (median, range) | max RSS MB (median, range) "
+          "| wall / validate | CPU / validate |")
     print("|---|---|---|---|---|---|")
     base = [statistics.median(x[k] for x in got["validate"]) for k in range(3)]
     for name, runs in got.items():

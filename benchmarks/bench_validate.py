@@ -65,7 +65,8 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 def skew(sizes: list[int], folder: Path) -> None:
     """The same n events, callbacks, plans and contacts held by one customer or spread over n / 5."""
     from synth import skew_sheets, write_workbook
-    print("| rows per sheet | uniform validate s | skewed validate s | ratio | uniform lost s | skewed lost s | ratio |")
+    print("| rows per sheet | uniform validate s | skewed validate s | ratio "
+          "| uniform lost s | skewed lost s | ratio |")
     print("|---|---|---|---|---|---|---|")
     for n in sizes:
         got = {}
@@ -116,8 +117,9 @@ def main() -> None:
             runs.append((r_s, v_s, o_s, r_mb, v_mb, o_mb))
         r_s, v_s, o_s, r_mb, v_mb, o_mb = (statistics.median(x) for x in zip(*runs))
         each = [v / r for r, v, *_ in runs]
-        rows.append({"records": n, "customers": max(1, n // 5), "cells": cells, "rounds": a.repeat, "read_s": round(r_s, 2),
-                     "read_peak_mb": round(r_mb), "validate_s": round(v_s, 2), "validate_peak_mb": round(v_mb),
+        rows.append({"records": n, "customers": max(1, n // 5), "cells": cells, "rounds": a.repeat,
+                     "read_s": round(r_s, 2), "read_peak_mb": round(r_mb),
+                     "validate_s": round(v_s, 2), "validate_peak_mb": round(v_mb),
                      "time_ratio": round(v_s / r_s, 2), "round_ratios": [round(x, 2) for x in each],
                      "memory_ratio": round(v_mb / r_mb, 2), "findings": findings,
                      "rows_validate_s": round(o_s, 2), "rows_peak_mb": round(o_mb),
@@ -133,7 +135,8 @@ def main() -> None:
               f"{r['rows_time_ratio']} |")
     if len(rows) > 1:
         a0, a1 = rows[0], rows[-1]
-        print(f"\ngrowth: {a1['records'] / a0['records']:.0f}x records -> {a1['validate_s'] / a0['validate_s']:.1f}x validate time")
+        print(f"\ngrowth: {a1['records'] / a0['records']:.0f}x records "
+              f"-> {a1['validate_s'] / a0['validate_s']:.1f}x validate time")
 
 
 if __name__ == "__main__":

@@ -184,10 +184,14 @@ def main():
     pass
 
 
-@main.command(short_help="写出空白回访台账工作簿", help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang init 我的营业部.xlsx\n  huifang init 台账.xlsx --force")
+@main.command(short_help="写出空白回访台账工作簿",
+              help="写出一个空白回访台账工作簿（全部工作表、表头批注、下拉选项、日期格式）。",
+              options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang init 我的营业部.xlsx\n  huifang init 台账.xlsx --force")
 @click.argument("file", type=click.Path(dir_okay=False), metavar="文件.xlsx")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="规则配置（决定问卷列）")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件",
+              help="规则配置（决定问卷列）")
 @friendly
 def init(file, force, config_file):
     from generator.config import load_config
@@ -198,19 +202,26 @@ def init(file, force, config_file):
     click.echo(f"已写出空白工作簿：{file}")
 
 
-@main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）", help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n  huifang validate 我的营业部.xlsx --format json --output 报告.json\n  huifang validate 台账/ --annotate 标注/")
+@main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）",
+              help="按规则目录校验工作簿。退出码：0 无错误，1 有错误，2 无法读取或调用有误。",
+              options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang validate 台账/ --as-of 2025-12-31\n"
+                     "  huifang validate 我的营业部.xlsx --format json --output 报告.json\n"
+                     "  huifang validate 台账/ --annotate 标注/")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
               help="报告格式：" + "；".join(f"{f.key} {f.title}" for f in FORMATS.values()))
 @click.option("--output", type=click.Path(dir_okay=False), metavar="文件", help="把报告写入文件，而不是标准输出")
-@click.option("--annotate", type=click.Path(file_okay=False), metavar="文件夹", help="把标注了发现的工作簿副本写入此文件夹")
+@click.option("--annotate", type=click.Path(file_okay=False), metavar="文件夹",
+              help="把标注了发现的工作簿副本写入此文件夹")
 @click.option("--verbose", "-v", is_flag=True, help="文本报告中写出每条依据的完整文件名和条款")
 @ledger_options
 @click.option("--since-run", "since_run", metavar="last|运行编号",
               help="与运行台账中的一次运行对比：每条发现标为新增或仍未改正，并列出此后已改正的发现")
 @click.option("--fail-on", "fail_on", type=click.Choice(["any", "new"]), default="any", show_default=True,
-              help="any：有错误即退出码 1；new：只有新增的错误才退出码 1（与 --since-run 或上一次记录的运行对比）")
+              help="any：有错误即退出码 1；"
+                   "new：只有新增的错误才退出码 1（与 --since-run 或上一次记录的运行对比）")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, record, since_run, fail_on):
     from generator.ledger import track
@@ -218,7 +229,8 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     from generator.validate import WRITERS, collect_paths
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
-    report = run_validation(paths, as_of, since, config_file, jobs=1 if annotate else 0)   # 0: a process per core
+    # 0: a process per core
+    report = run_validation(paths, as_of, since, config_file, jobs=1 if annotate else 0)
     track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
     def render(stream):
         WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)
@@ -235,9 +247,13 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     sys.exit(report.exit_code)
 
 
-@main.command(short_help="列出规则目录，或说明一条规则", help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang rules\n  huifang rules NEW001")
+@main.command(short_help="列出规则目录，或说明一条规则",
+              help="列出规则目录，或说明一条规则：检查什么、参数及默认值、依据。",
+              options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang rules\n  huifang rules NEW001")
 @click.argument("rule_id", required=False, metavar="[规则编号]")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="显示此配置下生效的参数值")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件",
+              help="显示此配置下生效的参数值")
 @friendly
 def rules(rule_id, config_file):
     from generator.rules.catalog import describe_rule, list_rules
@@ -248,13 +264,18 @@ def rules(rule_id, config_file):
         click.echo(list_rules(config))
 
 
-@main.command(short_help="填写四种附件文书（计划、记录表、报告、流失档案）", help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang generate 台账/ --out 文书/\n  huifang generate 台账/ --out 文书/ --kind record --period 2025-09 --pdf")
+@main.command(short_help="填写四种附件文书（计划、记录表、报告、流失档案）",
+              help="用工作簿数据填写四种附件文书：回访计划、回访记录表、回访报告、流失客户档案表。",
+              options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang generate 台账/ --out 文书/\n"
+                     "  huifang generate 台账/ --out 文书/ --kind record --period 2025-09 --pdf")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="输出文件夹")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(DOCUMENTS)),
               help="只生成这些种类（可重复）：" + "、".join(f"{d.key} {d.title}" for d in DOCUMENTS.values()))
 @click.option("--period", metavar="报告期", help="只生成该期间的文书：2025、2025-Q3 或 2025-09")
-@click.option("--customer", "customers", multiple=True, metavar="客户编号", help="只生成这些客户的文书（客户编号，可重复）")
+@click.option("--customer", "customers", multiple=True, metavar="客户编号",
+              help="只生成这些客户的文书（客户编号，可重复）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="文件", help="规则配置（决定问卷）")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), metavar="文件夹",
@@ -266,11 +287,15 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
     summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
-                  config=config, progress="bar" if sys.stderr.isatty() else "lines", templates=Path(templates) if templates else TEMPLATE_DIR)
+                  config=config, progress="bar" if sys.stderr.isatty() else "lines",
+                  templates=Path(templates) if templates else TEMPLATE_DIR)
     click.echo(summary)
 
 
-@main.command(short_help="构建回访工作手册与合规状态站点", help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。", options_metavar="[选项]", epilog="示例：\n\n\b\n  huifang site 台账/ --as-of 2025-12-31 --out 站点/")
+@main.command(short_help="构建回访工作手册与合规状态站点",
+              help="校验工作簿，写出合规状态页，并用 mkdocs 构建回访工作手册站点。",
+              options_metavar="[选项]",
+              epilog="示例：\n\n\b\n  huifang site 台账/ --as-of 2025-12-31 --out 站点/")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
 @period_options
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="文件夹", help="站点输出文件夹")
@@ -290,8 +315,10 @@ def site(paths, as_of, since, config_file, out, record):
         click.echo(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}）")
 
 
-@main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）", help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"
-                   "附件二《客户回访计划》和计划说明（输入的工作簿不会被改动）。", options_metavar="[选项]",
+@main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）",
+              help="由到期、逾期的回访和年度覆盖要求，排出某月的回访计划：写出追加了计划行的工作簿副本、"
+                   "附件二《客户回访计划》和计划说明（输入的工作簿不会被改动）。",
+              options_metavar="[选项]",
               epilog="示例：\n\n\b\n  huifang plan 台账/ --month 2026-01 --out 计划/\n"
                      "  huifang plan 示例营业部.xlsx --month 2026-01 --as-of 2025-12-31 --seed 7 --out 计划/")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")
@@ -311,8 +338,10 @@ def plan(paths, as_of, since, config_file, month, out, seed, preparer, superviso
                         preparer=preparer, supervisor=supervisor))
 
 
-@main.command(short_help="列出运行台账中的运行，或核对其哈希链", help="列出运行台账中记录的运行（编号、时间、检查日、工作簿数、错误、警告、新增、改正），"
-                   "或用 --verify 核对哈希链：记录被改动、删除或调换顺序时指出第一条，退出码 2。", options_metavar="[选项]",
+@main.command(short_help="列出运行台账中的运行，或核对其哈希链",
+              help="列出运行台账中记录的运行（编号、时间、检查日、工作簿数、错误、警告、新增、改正），"
+                   "或用 --verify 核对哈希链：记录被改动、删除或调换顺序时指出第一条，退出码 2。",
+              options_metavar="[选项]",
               epilog="示例：\n\n\b\n  huifang history 台账/\n  huifang history 台账/ --verify\n"
                      "  huifang history --ledger 台账/huifang-ledger.sqlite --verify")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[工作簿或文件夹]...")

@@ -469,7 +469,8 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
         lines.append("按规则统计：")
         lines += [f"  {rid:<8}{n:>5} 条  {RULES[rid].title}" for rid, n in sorted(per_rule.items())]
     if report.findings and not verbose:
-        lines.append(style("（依据中的 000–004 是行业范本的编号，全文见 huifang rules 规则编号，或加 --verbose）", dim=True))
+        lines.append(style("（依据中的 000–004 是行业范本的编号，"
+                           "全文见 huifang rules 规则编号，或加 --verbose）", dim=True))
     lines.append(style(summary, bold=True, fg="red" if report.exit_code else "green"))
     return "\n".join(lines) + "\n"
 
@@ -506,7 +507,8 @@ def _fixed_lines(report: Report) -> list[str]:
         label = SEVERITY_LABEL.get(x.severity, x.severity)
         title = RULES[x.rule].title if x.rule in RULES else ""
         lines.append(one_line(f"  {x.unit}  {where}{who}  [{label}] {x.rule} {title}"
-                              + (f"  截止 {x.due}" if x.due else "") + (f"  首次 {x.first_seen}" if x.first_seen else "")))
+                              + (f"  截止 {x.due}" if x.due else "")
+                              + (f"  首次 {x.first_seen}" if x.first_seen else "")))
     lines.append("")
     return lines
 

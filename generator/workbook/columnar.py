@@ -78,7 +78,8 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
         infos = loaded.selected_columns      # (available_columns() infers every dtype again)
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
-    except BaseException as e:      # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)
+    # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)
+    except BaseException as e:
         raise Fallback(_sorted_sets(str(e))[:200]) from None
     del loaded
     arrow()

@@ -144,7 +144,8 @@ def _fail(path: Path, why: str) -> ReadError:
 def too_many_cells(path: Path, sheet: str, rows: int, cols: int, budget: int) -> ReadError:
     """A sheet whose cells span more than the reader can hold: named before anything is read."""
     return _fail(path, f"工作表“{sheet}”的内容分布在 {rows} 行 × {cols} 列（{rows * cols // 10_000} 万个单元格），"
-                       f"超出读取上限 {budget // 10_000} 万个单元格，拒绝读取；请删除远离数据区的行、列或其中的内容后再校验")
+                       f"超出读取上限 {budget // 10_000} 万个单元格，拒绝读取；"
+                       "请删除远离数据区的行、列或其中的内容后再校验")
 
 
 def rust_readable(info: Inspection, path: Path) -> None:
@@ -311,7 +312,8 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
     if total > MAX_TOTAL_BYTES:
         raise _fail(path, f"解压后共 {total >> 20} MB，超出安全上限，拒绝读取")
 
-    if pkg.find("mimetype") and pkg.read(pkg.find("mimetype")).strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+    if (pkg.find("mimetype")
+            and pkg.read(pkg.find("mimetype")).strip() == b"application/vnd.oasis.opendocument.spreadsheet"):
         for name in ("content.xml", "styles.xml", "settings.xml", "meta.xml"):
             if pkg.find(name):
                 _stream_no_entities(pkg, pkg.find(name))

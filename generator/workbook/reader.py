@@ -30,8 +30,8 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K
 from generator.workbook.values import Encoded, column_letter, convert_column, convert_encoded, norm_header
-from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo, col_index, inspect, rust_readable,
-                                        shown, strip_unconvertible_dates)
+from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo,
+                                        col_index, inspect, rust_readable, shown, strip_unconvertible_dates)
 
 log = logging.getLogger("huifang.reader")
 
@@ -134,9 +134,9 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     Every safety check runs first (workbook/inspect.py, which also finds the error cells and
     uncached formulas in the same pass over each sheet's XML). Then the sheets are parsed on two
     threads (the parsers release the GIL): the largest first, and the others once the largest is
-    parsed, so that nothing else is held in memory at its peak. The largest is filled in while the others are parsed. A sheet
-    the row reader reads is streamed in chunks of rows into typed columns, so its Python copy
-    never exists whole beside the parser's own.
+    parsed, so that nothing else is held in memory at its peak. The largest is filled in while the
+    others are parsed. A sheet the row reader reads is streamed in chunks of rows into typed
+    columns, so its Python copy never exists whole beside the parser's own.
     Whatever the cell reader raises (an error, a Rust panic) becomes one line naming the file.
     """
     path = Path(path)
@@ -149,7 +149,8 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     except (ReadError, KeyboardInterrupt, MemoryError):
         raise
     except Exception as e:          # never a traceback for a file: say which, and what broke
-        raise ReadError(f"{shown(path)}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），请把此文件发给维护人员") from None
+        raise ReadError(f"{shown(path)}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），"
+                        "请把此文件发给维护人员") from None
     finally:
         info.close()
 
@@ -235,7 +236,8 @@ def _read(path: Path, info, contract) -> Workbook:
         wanted.append((spec, sinfo))
         for ref, value in sinfo.outliers.items():
             if sinfo.far_count > len(sinfo.outliers):
-                what = f"单元格 {ref}（“{value}”）等 {sinfo.far_count} 个单元格远离数据区，都未读取；请删除它们或移到数据区内"
+                what = (f"单元格 {ref}（“{value}”）等 {sinfo.far_count} 个单元格远离数据区，都未读取；"
+                        "请删除它们或移到数据区内")
             else:
                 what = f"单元格 {ref}（“{value}”）远离数据区，未读取；请删除它或移到数据区内"
             problems.append(Problem("DATA009", spec.name, int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), None,
@@ -268,7 +270,8 @@ def _read(path: Path, info, contract) -> Workbook:
                 return sheet
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
-            except BaseException as e:      # Fallback, or anything the quick look did not expect: the row reader decides
+            # Fallback, or anything the quick look did not expect: the row reader decides
+            except BaseException as e:
                 first = (str(e).splitlines() or [""])[0][:120]
                 why = (f"{FALLBACK}{first}" if isinstance(e, columnar.Fallback)
                        else f"{UNEXPECTED}（{type(e).__name__}）：{first}")
@@ -529,7 +532,8 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
 def _empty_sheet(spec: K.Sheet, problems: list[Problem]) -> None:
     for col in spec.columns:
         if col.required:
-            problems.append(Problem("DATA001", spec.name, 1, col.name, f"工作表“{spec.name}”是空的，缺少表头“{col.name}”"))
+            problems.append(Problem("DATA001", spec.name, 1, col.name,
+                                    f"工作表“{spec.name}”是空的，缺少表头“{col.name}”"))
 
 
 def _map_header(table: Table, header: list, h: int, col0: int, problems: list[Problem]) -> tuple[dict, dict]:
@@ -546,7 +550,8 @@ def _map_header(table: Table, header: list, h: int, col0: int, problems: list[Pr
             if name in mapped:
                 a, b = column_letter(col0 + mapped[name]), column_letter(col0 + j)
                 problems.append(Problem("DATA001", spec.name, h + 1, name,
-                                        f"表头“{name}”出现了两次（{a} 列和 {b} 列），只读取 {a} 列，请删除或改名重复的一列"))
+                                        f"表头“{name}”出现了两次（{a} 列和 {b} 列），只读取 {a} 列，"
+                                        "请删除或改名重复的一列"))
                 continue
             mapped[name] = j
         else:
@@ -583,7 +588,8 @@ def _convert(table: Table, mapped: dict[str, int], column, excel_rows: list[int]
     for name, j in mapped.items():
         col = spec.by_name[name]
         raw = column(j)
-        vals, bad = convert_encoded(col, *raw, date1904) if isinstance(raw, Encoded) else convert_column(col, raw, date1904)
+        vals, bad = (convert_encoded(col, *raw, date1904) if isinstance(raw, Encoded)
+                     else convert_column(col, raw, date1904))
         flagged = set()
         odd_here = odd.get(j)
         if odd_here:

@@ -61,7 +61,7 @@ def printable(text: str) -> str:
 
 def clip_quotes(text: str, n: int = 40) -> str:
     """Each quoted value (“…”) longer than n characters cut to n, with its length said."""
-    return re.sub("“([^”]{%d,})”" % (n + 1), lambda m: f"“{m.group(1)[:n]}…”（共 {len(m.group(1))} 字）", text)
+    return re.sub(f"“([^”]{{{n + 1},}})”", lambda m: f"“{m.group(1)[:n]}…”（共 {len(m.group(1))} 字）", text)
 
 
 def one_line(text: str) -> str:
@@ -238,7 +238,8 @@ _CONVERTERS = {
 }
 
 
-def convert_column(col: K.Column, raw: list | tuple, date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
+def convert_column(col: K.Column, raw: list | tuple,
+                   date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
     """Typed values for one column, and (index, reason, raw value) for each unreadable cell.
 
     Empty cells become None. The reason is a Chinese sentence. Each distinct raw value is
@@ -367,7 +368,8 @@ def take(pool: list, idx) -> list:
     return objects[idx].tolist()
 
 
-def convert_encoded(col: K.Column, distinct: list, idx, date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
+def convert_encoded(col: K.Column, distinct: list, idx,
+                    date1904: bool = False) -> tuple[list, list[tuple[int, str, object]]]:
     """`convert_column` for a column given as its distinct values and, per cell, the index of its
     value (len(distinct) for a blank cell): each distinct value is converted once, the cells are
     filled by one take."""

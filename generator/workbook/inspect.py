@@ -35,6 +35,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
@@ -483,10 +484,12 @@ _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
 def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    """0-based column of Excel letters (openpyxl's reading of them). Letters no spreadsheet has
+    (more than three, or not letters) are past the last column: the guards refuse them as such."""
+    try:
+        return column_index_from_string(letters) - 1
+    except ValueError:
+        return BEYOND_COLUMNS
 
 
 def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> None:
@@ -600,12 +603,12 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
     return out
 
 
+BEYOND_COLUMNS = 18_278       # past ZZZ: no spreadsheet has such a column
+
+
 def _letters(index: int) -> str:
-    s, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    """Excel letters of a 0-based column (openpyxl), or a word for a column past every spreadsheet's."""
+    return get_column_letter(index + 1) if index < BEYOND_COLUMNS else "（ZZZ 之后的列）"
 
 
 def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:

@@ -12,6 +12,8 @@ from operator import attrgetter
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
+from openpyxl.utils.cell import get_column_letter
+
 from generator.workbook import contract as K
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -344,13 +346,8 @@ def _enum_lookup(col: K.Column) -> dict:
 
 
 def column_letter(index: int) -> str:
-    """0-based column index to Excel letters."""
-    s = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    """0-based column index to Excel letters (openpyxl's get_column_letter)."""
+    return get_column_letter(index + 1)
 
 
 class Encoded(NamedTuple):

@@ -37,9 +37,8 @@ def friendly(fn):
         except HuifangError as e:
             _fail_line(str(e))
         except BrokenPipeError:             # the reader of our output went away (| head): say nothing more
-            import os
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
+            _quiet_stdout()
+            sys.exit(141)                   # as a shell reports a process ended by SIGPIPE
         except OSError as e:
             from generator.output import why
             where = f"{e.filename}：" if e.filename is not None else ""
@@ -57,6 +56,11 @@ def friendly(fn):
             scratch.cleanup()
             release_outputs()
     return wrapper
+
+
+def _quiet_stdout() -> None:
+    import os
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail_line(message: str) -> None:
@@ -138,10 +142,7 @@ def run_validation(paths, as_of, since, config_file, jobs: int = 1):
     from generator.validate import validate_paths
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
-    try:
-        return validate_paths(list(paths), config, as_of, since, progress=reading_progress, jobs=jobs)
-    except ValueError as e:
-        raise Fail(str(e)) from None
+    return validate_paths(list(paths), config, as_of, since, progress=reading_progress, jobs=jobs)
 
 
 def ledger_options(fn):
@@ -243,7 +244,11 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
         click.echo(f"已写出报告：{output}（{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
                    f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）", err=True)
     else:
-        render(sys.stdout)
+        try:
+            render(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:             # | head: the report's own exit status all the same
+            _quiet_stdout()
     sys.exit(report.exit_code)
 
 

@@ -107,13 +107,13 @@ class Config:
     firm_docs: dict[str, str] = field(default_factory=dict)       # key -> title of the firm's 制度
     firm_cites: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)   # rule -> (key, article)
     ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
+    # the parsed huifang.toml and where it came from: a worker process rebuilds this very configuration
+    # from them (validate/pool.py), not by reading the file again
+    raw: dict = field(default_factory=dict)
+    where: str = ""
 
     def settings(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
-
-
-def default_config() -> Config:
-    return load_config(None)
 
 
 def find_config(paths: list[Path]) -> Path | None:
@@ -258,7 +258,7 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
     docs, cites = firm_documents(raw.get("firm", {}), where)
     bind_firm(docs, cites)               # every citation in this run names the firm's 制度 first
     return Config(rules, _banks(raw.get("questions", {}), where), _calendar(raw.get("calendar", {}), where),
-                  path, profile, docs, cites, ledger_settings(raw.get("ledger", {}), where, path))
+                  path, profile, docs, cites, ledger_settings(raw.get("ledger", {}), where, path), raw, where)
 
 
 def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:

@@ -267,7 +267,21 @@ def fit_file(stem: str, tail: str) -> str:
 
 # ------------------------------------------------------------------ one writer per output
 
-LOCK_WAIT = float(os.environ.get("HUIFANG_LOCK_WAIT", "600"))     # seconds a run waits for another
+LOCK_WAIT_ENV, LOCK_WAIT = "HUIFANG_LOCK_WAIT", 600.0      # seconds a run waits for another (default)
+
+
+def lock_wait() -> float:
+    """HUIFANG_LOCK_WAIT, read when a lock is taken; a value that is not a number of seconds is one line."""
+    text = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not text:
+        return LOCK_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise OutputError(f"环境变量 {LOCK_WAIT_ENV}=“{text[:20]}”应为 0 到 86400 之间的秒数")
+    return seconds
 _locks: dict[Path, int] = {}
 
 
@@ -289,7 +303,8 @@ def lock_output(real: Path, shown: Path) -> None:
         return
     _drop_stale_locks(real.parent, lock)
     told = False
-    deadline = time.monotonic() + LOCK_WAIT
+    wait = lock_wait()
+    deadline = time.monotonic() + wait
     while True:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
@@ -302,7 +317,7 @@ def lock_output(real: Path, shown: Path) -> None:
             os.close(fd)
             if time.monotonic() > deadline:
                 raise OutputError(f"{shown}：另一个 huifang 进程{holder}正在写入这个输出文件夹，"
-                                  f"已等待 {LOCK_WAIT:.0f} 秒；请等它结束后再运行") from None
+                                  f"已等待 {wait:.0f} 秒；请等它结束后再运行") from None
             if not told:
                 print(f"huifang：另一个 huifang 进程{holder}正在写入 {shown}，等它完成后继续……",
                       file=sys.stderr, flush=True)

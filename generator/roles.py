@@ -127,10 +127,6 @@ class StaffRoles:
     def known(self, who) -> bool:
         return who in self.of
 
-    def may_call(self, who, kind: str | None, developer=None) -> bool:
-        """Whether `who` may perform a callback of `kind` for a customer developed by `developer`."""
-        return who != developer and CALLBACK.allows(self.of.get(who), kind)
-
     def callers(self, kind: str | None, developer=None) -> list:
         """The staff the planner may give a callback of `kind` to: those whose work it is, or if none
         of them may, those who may stand in (sorted by 工号 within each)."""

@@ -1,35 +1,40 @@
 """Temporary files and folders that huifang recognises as its own, and removes.
 
-Every scratch name carries the kind of scratch and the id of the process that made it:
-``.~huifang-<kind>-<pid>-<random>`` beside or inside an output (hidden), and
-``huifang-<kind>-<pid>-<random>`` in the system's temporary folder. So:
+Every scratch name carries the kind of scratch, the id of the process that made it and a short
+hash of its machine's name: ``.~huifang-<kind>-<pid>.<host>-<random>`` beside or inside an output
+(hidden), and ``huifang-<kind>-<pid>.<host>-<random>`` in the system's temporary folder. So:
 
 - a run that ends normally, fails, or is stopped with SIGTERM/SIGINT removes its own scratch
   at once (`cleanup()`, called by the command line on every way out);
 - a run killed with SIGKILL, or a machine that lost power, leaves scratch behind: the next run
   removes what it finds (`sweep()`) when the owner is gone: no live process has that id, or the
-  process now holding the id started after the scratch was last written (the id was reused).
+  process now holding the id started after the scratch was last written (the id was reused);
+  scratch another machine made (an output on a shared folder) is removed only once a day old.
 
 Nothing that does not match the pattern is ever removed.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-_HIDDEN = re.compile(r"^\.~huifang-([a-z]+)-(\d+)-")      # beside and inside outputs
-_PLAIN = re.compile(r"^huifang-([a-z]+)-(\d+)-")            # in the system's temporary folder
+_HIDDEN = re.compile(r"^\.~huifang-([a-z]+)-(\d+)(?:\.([0-9a-f]{8}))?-")      # beside and inside outputs
+_PLAIN = re.compile(r"^huifang-([a-z]+)-(\d+)(?:\.([0-9a-f]{8}))?-")            # in the system's temporary folder
+# the machine: on a shared folder another machine's process ids mean nothing here
+HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 _mine: list[Path] = []          # scratch made by this process, newest last
 
 
 def _prefix(kind: str, hidden: bool) -> str:
-    return f"{'.~' if hidden else ''}huifang-{kind}-{os.getpid()}-"
+    return f"{'.~' if hidden else ''}huifang-{kind}-{os.getpid()}.{HOST}-"
 
 
 def scratch_dir(kind: str, beside: Path | None = None) -> Path:
@@ -107,11 +112,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stale(entry: Path, pid: int, stale_after: float) -> bool:
+def _stale(entry: Path, pid: int, stale_after: float, host: str | None = None) -> bool:
     try:
         mtime = entry.lstat().st_mtime
     except OSError:
         return False
+    if host is not None and host != HOST:   # another machine's run: only its age says it is over
+        return time.time() - mtime > stale_after
     if pid == os.getpid():
         return False
     if not _alive(pid):
@@ -133,7 +140,7 @@ def sweep(folder: Path, recursive: bool = False, stale_after: float = 86400.0, h
         return removed
     for entry in entries:
         m = pattern.match(entry.name)
-        if m and _stale(entry, int(m.group(2)), stale_after):
+        if m and _stale(entry, int(m.group(2)), stale_after, m.group(3)):
             remove(entry)
             if not entry.exists():
                 removed.append(entry)

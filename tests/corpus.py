@@ -98,3 +98,19 @@ def flip_byte(src: Path, dst: Path, member: str) -> Path:
     data[start + info.compress_size // 2] ^= 0x55
     Path(dst).write_bytes(bytes(data))
     return dst
+
+
+def plant_far_cell(src, dst, ref):
+    """A stray cell (a space) far from the data of 回访记录, at `ref`, with the dimension saying so."""
+    part = sheet_parts(src)["回访记录"]
+    cell = f'<c r="{ref}" t="inlineStr"><is><t> </t></is></c>'.encode()
+    row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+    def change(name, data):
+        if name != part:
+            return data
+        data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{ref}"/>'.encode(), data)
+        if row == 1:
+            return data.replace(b"</row>", cell + b"</row>", 1)
+        return data.replace(b"</sheetData>", b'<row r="%d">' % row + cell + b"</row></sheetData>")
+    return rewrite(src, dst, change)

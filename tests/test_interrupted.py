@@ -290,3 +290,36 @@ def test_a_defect_is_one_line_with_the_details_in_a_private_file(tmp_path, monke
     report = next(tmp_path.glob("huifang-内部错误-*.txt"))
     assert "a defect" in report.read_text(encoding="utf-8")
     assert (report.stat().st_mode & 0o777) == 0o600
+
+
+def test_another_machines_scratch_on_a_shared_folder_is_left_until_it_is_a_day_old(tmp_path):
+    from generator import scratch
+    young = tmp_path / ".~huifang-site-99999.0000beef-abc"
+    old = tmp_path / ".~huifang-site-99999.0000beef-def"
+    for p in (young, old):
+        p.mkdir()
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    assert scratch.HOST != "0000beef"
+    assert scratch.sweep(tmp_path) == [old]
+    assert young.exists() and not old.exists()
+
+
+def test_a_workbook_saved_again_while_it_is_checked_is_refused_not_hashed_wrong(tmp_path, monkeypatch):
+    """The report's SHA-256 must be that of the version judged: a file saved meanwhile is one line."""
+    from datetime import date
+
+    import pytest as _pytest
+
+    from generator.config import load_config
+    from generator.validate import run
+    from generator.workbook.inspect import ReadError
+    wb = copy_example(tmp_path)
+    real = run.read_workbook
+
+    def read_then_saved(path, contract=None):
+        book = real(path, contract)
+        os.utime(path, ns=(time.time_ns(), time.time_ns() + 5_000_000_000))     # a clerk saves it again
+        return book
+    monkeypatch.setattr(run, "read_workbook", read_then_saved)
+    with _pytest.raises(ReadError, match="校验期间文件被修改或另存了"):
+        run.validate_paths([wb], load_config(None), date(2025, 12, 31))

@@ -42,7 +42,7 @@ def test_an_unknown_customer_writes_nothing_and_says_so(tmp_path):
 def test_a_period_without_a_report_row_writes_nothing_and_lists_the_periods_there_are(tmp_path):
     r = huifang("generate", EXAMPLE, "--out", tmp_path / "docs", "--kind", "report", "--period", "2025-12")
     assert r.returncode == 2
-    assert "“回访报告”表中没有报告期在2025 年 12 月内的行" in r.stderr and "已登记的报告期：2025、" in r.stderr
+    assert "“回访报告”表中没有报告期在 2025 年 12 月内的行" in r.stderr and "已登记的报告期：2025、" in r.stderr
     assert not (tmp_path / "docs").exists()
 
 

@@ -54,3 +54,26 @@ def test_a_workbook_that_cannot_be_read_is_one_line_from_the_pool(tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1 and "坏.xlsx" in r.stderr
         lines[jobs] = r.stderr
     assert lines["1"] == lines["2"]
+
+
+def test_workers_judge_with_the_parents_configuration_even_one_made_in_code(tmp_path, monkeypatch):
+    """A configuration not read from a file (source None) reaches the workers as it is."""
+    import json
+    import shutil
+    from datetime import date
+    from pathlib import Path
+
+    from generator.config import config_from
+    from generator.validate import validate_paths
+    root = Path(__file__).resolve().parents[1] / "workbooks"
+    for name in ("示例营业部.xlsx", "示例二营业部.xlsx"):
+        shutil.copy(root / name, tmp_path / name)
+    config = config_from({"rules": {"DRM001": {"enabled": False}, "NEW001": {"severity": "warning"}}}, "代码中的配置")
+    reports = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("HUIFANG_JOBS", jobs)
+        reports[jobs] = json.loads(validate_paths([tmp_path], config, date(2025, 12, 31), jobs=0).to_json())
+    one, pooled = reports["1"], reports["2"]
+    assert not any(f["rule"] == "DRM001" for f in pooled["findings"])
+    assert {f["severity"] for f in pooled["findings"] if f["rule"] == "NEW001"} == {"warning"}
+    assert pooled["findings"] == one["findings"]

@@ -2,7 +2,6 @@
 misses and cases with non-default parameters, each a small workbook built from the clean unit."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -24,28 +23,12 @@ def configured(case: Case, tmp_path):
     return load_config(path)
 
 
-def plant_far_cell(src, dst, ref):
-    """A stray cell far from the data of 回访记录 (as tests/test_reading.py plants it)."""
-    part = corpus.sheet_parts(src)["回访记录"]
-    cell = f'<c r="{ref}" t="inlineStr"><is><t> </t></is></c>'.encode()
-    row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-
-    def change(name, data):
-        if name != part:
-            return data
-        data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{ref}"/>'.encode(), data)
-        if row == 1:
-            return data.replace(b"</row>", cell + b"</row>", 1)
-        return data.replace(b"</sheetData>", b'<row r="%d">' % row + cell + b"</row></sheetData>")
-    return corpus.rewrite(src, dst, change)
-
-
 def findings(book, tmp_path, rid: str, case: Case):
     from generator.validate import validate_paths
     book.sheets = apply(base_sheets(), case.changes)
     path = book.write()
     if case.far:
-        path = plant_far_cell(path, tmp_path / "far.xlsx", case.far)
+        path = corpus.plant_far_cell(path, tmp_path / "far.xlsx", case.far)
     if case.twin:
         import openpyxl
         wb = openpyxl.load_workbook(path)

@@ -403,7 +403,7 @@ def nothing_to_write(units: list[Unit], kinds, per: Period | None, customers) ->
             reasons.append("回访报告按单位编写，不按客户生成（去掉 --customer）")
         else:
             labels = sorted({str(x) for u in units for x in u.book["回访报告"].col("报告期") if x})
-            reasons.append("“回访报告”表中没有" + (f"报告期在{per.label}内的行" if per else "任何报告期")
+            reasons.append("“回访报告”表中没有" + (f"报告期在 {per.label}内的行" if per else "任何报告期")
                            + (f"（已登记的报告期：{'、'.join(labels[:8])}）" if labels else ""))
     if "record" in kinds:
         reasons.append(f"{where}没有回访记录")

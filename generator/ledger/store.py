@@ -197,7 +197,17 @@ class PostgresStore(Store):
 
 
 def _without_password(url: str) -> str:
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1@", url)
+    """The URL as it may be shown: no password in the user part nor in the query (libpq takes both)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)
+        netloc = (host[0].split(":", 1)[0] + "@" + host[1]) if len(host) == 2 else parts.netloc
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                           if k.lower() != "password"])
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1@", url).split("?", 1)[0]
 
 
 def open_store(path: Path | None = None, url: str | None = None, create: bool = False) -> Store:

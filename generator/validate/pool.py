@@ -81,20 +81,23 @@ def jobs_wanted(n_books: int) -> int:
 _state: dict = {}
 
 
-def _worker_init(config_source: str | None, as_of: date, since: date) -> None:
-    from generator.config import load_config
+def _worker_init(raw: dict, where: str, source: str | None, as_of: date, since: date) -> None:
+    """The parent's configuration, rebuilt from the same parsed huifang.toml (never read again:
+    a file edited meanwhile, or a configuration made in code, judges the same in every process)."""
+    from generator.config import config_from
     from generator.rules.workdays import WorkCalendar
     from generator.workbook import contract as K
-    config = load_config(Path(config_source) if config_source else None)
+    config = config_from(raw, where, Path(source) if source else None)
     _state.update(config=config, contract=K.build_contract(config.banks), cal=WorkCalendar(config.calendar_years),
                   as_of=as_of, since=since)
 
 
 def _one(path: Path):
     """Read and check one workbook; its facts, findings, pending items and identity keys."""
-    from generator.validate.provenance import input_facts
+    from generator.validate.provenance import input_facts, stamp
     from generator.validate.run import check_book, paused_gc
     from generator.workbook.reader import read_workbook
+    before = stamp(path)
     with paused_gc():
         book = read_workbook(path, _state["contract"])
         result = check_book(book, _state["config"], _state["as_of"], _state["since"], _state["cal"])
@@ -102,7 +105,7 @@ def _one(path: Path):
     facts = BookFacts(book.path, book.unit, book.macros, book.format, book.notes, book.read_paths)
     cal = _state["cal"]
     used = (set(cal.provisional_used), {d.year for d in getattr(cal, "_cache", ())})
-    return facts, result.findings, result.pending, keys, input_facts(path), used
+    return facts, result.findings, result.pending, keys, input_facts(path, before), used
 
 
 def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs: int):
@@ -113,7 +116,7 @@ def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs
     books, inputs, pairs = [], [], []
     used = _UsedCalendar(cal)
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_worker_init,
-                             initargs=(source, as_of, since)) as pool:
+                             initargs=(config.raw, config.where, source, as_of, since)) as pool:
         try:
             for facts, findings, pending, keys, facts_in, years in pool.map(_one, paths, chunksize=1):
                 used.add(*years)

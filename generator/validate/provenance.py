@@ -37,12 +37,27 @@ class InputFile:
     modified: str                   # local time of the last modification, YYYY-MM-DD HH:MM:SS
 
 
-def input_facts(path: Path) -> InputFile:
+def stamp(path: Path) -> tuple[int, int] | None:
+    """Size and modification time (ns) of a file, taken before it is read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def input_facts(path: Path, before: tuple[int, int] | None = None) -> InputFile:
     """SHA-256, size and modification time of one input, read once in 1 MB chunks. The size and
-    time are those of the file as it was opened (fstat), so the three belong together."""
+    time are those of the file as it was opened (fstat), so the three belong together; with
+    `before` (stamp() taken before the workbook was read) a file saved again meanwhile is refused,
+    since the hash would not be that of the version judged."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())
+        if before is not None and before != (st.st_size, st.st_mtime_ns):
+            from generator.workbook.inspect import ReadError, shown
+            raise ReadError(f"{shown(path)}：校验期间文件被修改或另存了，报告无法说明校验的是哪个版本；"
+                            "请等保存完成后重新运行")
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     when = datetime.fromtimestamp(st.st_mtime).isoformat(sep=" ", timespec="seconds")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from generator.workbook import contract as K
 from generator.config import Config
+from generator.errors import HuifangError
 from generator.validate import keys
 from generator.output import WORKBOOK_SUFFIXES, is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
@@ -21,8 +22,12 @@ from generator.rules import RULES, RUN_ORDER, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
-from generator.validate.provenance import header_lines, input_facts
+from generator.validate.provenance import header_lines, input_facts, stamp
 from generator.workbook.inspect import ReadError, shown
+
+class PeriodError(HuifangError):
+    """A check period that ends before it starts."""
+
 
 _SHEET_RANK = {name: i for i, name in enumerate(K.SHEET_ORDER)}
 
@@ -257,7 +262,7 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     the ledger) ask for it."""
     as_of, since = default_period(as_of, since)
     if since > as_of:
-        raise ValueError(f"--since {since} 晚于 --as-of {as_of}")
+        raise PeriodError(f"--since {since} 晚于 --as-of {as_of}：检查期间的第一天不能晚于检查日")
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
     books = []
@@ -288,10 +293,11 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
                 books, inputs = [], []
     for path in found:
         announce(path)
+        before = stamp(path)
         with paused_gc():
             book = read_workbook(path, contract)
             books.append(check_book(book, config, as_of, since, cal))
-        inputs.append(input_facts(path))
+        inputs.append(input_facts(path, before))
     assign_ids(books)
     return Report(as_of, since, config, books, skipped, inputs)
 

@@ -528,7 +528,7 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
         return
     for c, r, _, _, _ in cells:
         if c >= MAX_COL or not 1 <= r <= MAX_ROW:
-            raise _fail(pkg.path, f"工作表“{sh.name}”中有 Excel 表格以外的单元格引用 {_letters(c)}{r}"
+            raise _fail(pkg.path, f"工作表“{sh.name}”中有 Excel 表格以外的单元格引用 {column_letters(c)}{r}"
                                   f"（Excel 最多 {MAX_ROW} 行、到 XFD 列），文件已损坏或是其他程序写错的，拒绝读取；"
                                   "请在 Excel 或 WPS 中打开并另存后再校验")
     rows = sorted({c[1] for c in cells})
@@ -551,7 +551,7 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
         raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
     far.sort(key=lambda c: (c[1], c[0]))
     listed = far if len(far) <= FAR_LISTED else far[:1]
-    sh.outliers = {f"{_letters(c)}{r}": value for c, r, _, _, value in listed}
+    sh.outliers = {f"{column_letters(c)}{r}": value for c, r, _, _, value in listed}
     sh.far_count = len(far)
     sh.spans = [(s, e) for _, _, s, e, _ in far]
 
@@ -606,7 +606,7 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
 BEYOND_COLUMNS = 18_278       # past ZZZ: no spreadsheet has such a column
 
 
-def _letters(index: int) -> str:
+def column_letters(index: int) -> str:
     """Excel letters of a 0-based column (openpyxl), or a word for a column past every spreadsheet's."""
     return get_column_letter(index + 1) if index < BEYOND_COLUMNS else "（ZZZ 之后的列）"
 
@@ -678,7 +678,10 @@ def _cut(pkg: Package, name: str, spans: list[tuple[int, int]]) -> bytes:
 _MARKERS = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'", b"<f/>", b":f/>")
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+# a merged range as any producer writes it (either quote, `$`, spaces around `=`): the reader and the
+# package editor (workbook/package.py) find merges the same way
+MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']'
+                       rb'\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
 
 
 class _Extent:
@@ -803,20 +806,8 @@ def _look(buf: bytes, cut: int, odd: dict, nsdecl: bytes, merges: list, ext: _Ex
         _find_merges(work, merges)
 
 
-def scan_sheets(path: Path, sheets: list[SheetInfo], source: Path | None = None) -> None:
-    """Fill each sheet's odd cells (error values, formulas without a cached value) and merged ranges."""
-    try:
-        with zipfile.ZipFile(source or path) as zf:
-            pkg = Package(Path(path), zf)
-            for sh in sheets:
-                if sh.part in pkg.infos:
-                    _sweep(pkg, sh)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise _fail(Path(path), f"文件已损坏，无法读取（{_why(e)}）") from None
-
-
 def _find_merges(buf: bytes, merges: list) -> None:
-    for m in _MERGE.finditer(buf):
+    for m in MERGE_REF.finditer(buf):
         c0, r0 = col_index(m.group(1).decode()), int(m.group(2)) - 1
         c1, r1 = (col_index(m.group(3).decode()), int(m.group(4)) - 1) if m.group(3) else (c0, r0)
         merges.append(((r0, c0), (r1, c1)))
@@ -915,4 +906,4 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
             return {}
         sh.spans = [(s_, e) for _, _, s_, e, _ in keep]
         _normalize(pkg, info, info.book_part)
-    return {f"{_letters(c)}{r}": shown for c, r, _, _, shown in keep}
+    return {f"{column_letters(c)}{r}": shown for c, r, _, _, shown in keep}

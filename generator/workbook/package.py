@@ -33,7 +33,7 @@ from lxml import etree
 
 from generator.zipparts import copy_raw
 from generator.errors import HuifangError
-from generator.workbook.inspect import Package, col_index, _letters as letters
+from generator.workbook.inspect import MERGE_REF, Package, col_index, column_letters as letters
 
 MAIN_T = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 MAIN_S = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -311,8 +311,6 @@ class SheetScan:
     last_row: int = 0
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']'
-                    rb'\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
 _LEGACY = re.compile(rb'<(?:\w+:)?legacyDrawing\b[^>]*?\b\w+:id\s*=\s*["\']([^"\']*)["\']')
 _ROW = re.compile(rb"<(\w+:)?row\b[^>]*?(/?)>")
 _ROW_R = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
@@ -355,7 +353,7 @@ class Sheets:
                 out.selected = _SELECTED.search(buf[:1 << 16]) is not None
                 first = False
             if b"mergeCell" in buf:
-                for m in _MERGE.finditer(buf):
+                for m in MERGE_REF.finditer(buf):
                     a, r0 = col_index(m.group(1).decode()) + 1, int(m.group(2))
                     b, r1 = (col_index(m.group(3).decode()) + 1, int(m.group(4))) if m.group(3) else (a, r0)
                     out.merges.append((min(r0, r1), min(a, b), max(r0, r1), max(a, b)))

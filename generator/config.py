@@ -45,7 +45,7 @@ from pathlib import Path
 from generator.workbook.questions import DEFAULT_BANKS, Question
 from generator.workbook.values import norm_header
 from generator.rules.durations import DAY, HOUR, MONTH, WORKDAY, Duration
-from generator.rules.registry import ERROR, GROUPS, RULES, WARNING, Param, Rule, bind_firm
+from generator.rules.registry import ERROR, GROUPS, NO_FIRM, RULES, WARNING, Firm, Param, Rule
 
 # a window given in days, working days or months may be written in any of them; hours stay hours
 _DURATION_UNITS = {DAY: (DAY, WORKDAY, MONTH), WORKDAY: (DAY, WORKDAY, MONTH), MONTH: (DAY, WORKDAY, MONTH),
@@ -104,13 +104,13 @@ class Config:
     calendar_years: dict[int, dict[str, list[date]]]
     source: Path | None = None
     profile: str | None = None
-    firm_docs: dict[str, str] = field(default_factory=dict)       # key -> title of the firm's 制度
-    firm_cites: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)   # rule -> (key, article)
+    firm: Firm = NO_FIRM            # the firm's own 制度 and the articles each rule rests on ([firm])
     ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
     # the parsed huifang.toml and where it came from: a worker process rebuilds this very configuration
     # from them (validate/pool.py), not by reading the file again
     raw: dict = field(default_factory=dict)
     where: str = ""
+    cite_texts: dict = field(default_factory=dict, repr=False, compare=False)   # rule -> full citation, made once
 
     def settings(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
@@ -256,9 +256,9 @@ def config_from(raw: dict, where: str, path: Path | None = None) -> Config:
             raise ConfigError(f"{where}：[rules.{shown(rid)}] 不是已知的规则编号（huifang rules 可列出全部规则）")
         _apply(rules[rid.upper()], _table(overrides, f"[rules.{shown(rid)}]", where), where, where)
     docs, cites = firm_documents(raw.get("firm", {}), where)
-    bind_firm(docs, cites)               # every citation in this run names the firm's 制度 first
     return Config(rules, _banks(raw.get("questions", {}), where), _calendar(raw.get("calendar", {}), where),
-                  path, profile, docs, cites, ledger_settings(raw.get("ledger", {}), where, path), raw, where)
+                  path, profile, Firm.named(docs, cites), ledger_settings(raw.get("ledger", {}), where, path),
+                  raw, where)
 
 
 def _apply(s: RuleSettings, overrides: dict, origin: str, where: str) -> None:

@@ -165,14 +165,17 @@ def test_a_firms_documents_are_cited_first_in_the_text_report_the_json_and_the_r
     assert "【本公司制度】某某证券股份有限公司客户回访管理办法（2024 年修订） 第十二条" in rules.output
 
 
-def test_without_a_firm_table_nothing_is_cited_as_the_firms(tmp_path):
+def test_without_a_firm_table_nothing_is_cited_as_the_firms_and_configurations_do_not_leak(tmp_path):
+    """The firm's 制度 belong to the configuration that names them: loading another one in the same
+    process (a test, a worker, a second unit) changes nothing of the first."""
     cfg = tmp_path / "huifang.toml"
     cfg.write_text(FIRM_TOML, encoding="utf-8")
-    load_config(cfg)
-    assert RULES["MTH001"].sources[0].layer == "本公司制度"
-    load_config(None)
-    assert RULES["MTH001"].sources[0].layer != "本公司制度"
-    assert "本公司制度" not in RULES["MTH001"].source_text()
+    firm = load_config(cfg)
+    plain = load_config(None)
+    assert RULES["MTH001"].cites(firm.firm)[0].layer == "本公司制度"
+    assert RULES["MTH001"].cites(plain.firm)[0].layer != "本公司制度"
+    assert "本公司制度" not in RULES["MTH001"].source_text(plain.firm)
+    assert RULES["MTH001"].source_text(firm.firm).startswith("【本公司制度】")     # still, after the second load
 
 
 @pytest.mark.parametrize("toml, says", [
@@ -203,5 +206,5 @@ def test_one_document_needs_no_key_before_the_article(tmp_path):
     cfg.write_text('[firm.documents]\n"办法" = "某某证券客户回访管理办法"\n[firm.cite]\n"回访时限" = "第八条"\n',
                    encoding="utf-8")
     config = load_config(cfg)
-    assert config.firm_cites["NEW001"] == (("办法", "第八条"),)
-    assert RULES["NEW001"].sources[0].short() == "办法 第八条"
+    assert [(s.doc.short, s.article) for s in config.firm.of("NEW001")] == [("办法", "第八条")]
+    assert RULES["NEW001"].cites(config.firm)[0].short() == "办法 第八条"

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from generator.errors import HuifangError
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
-from generator.rules.registry import MODEL, Rule, firm_sources, layered
+from generator.rules.registry import MODEL, NO_FIRM, Firm, Rule, layered
 
 if TYPE_CHECKING:                    # the settings are handed in; the catalogue never loads them
     from generator.config import Config
@@ -31,7 +31,7 @@ def list_rules(config: Config) -> str:
     if config.profile:
         where += f"，方案 {config.profile}"
     lines.append(f"\n共 {len(RULES)} 条规则；{where}。huifang rules 编号 可查看一条规则的详情和依据（按层级）。")
-    cited = sum(1 for rid in RULES if firm_sources(rid))
+    cited = sum(1 for rid in RULES if config.firm.of(rid))
     lines.append(f"本公司制度：{cited} 条规则引用了 [firm] 中列出的本公司制度。" if cited else
                  "本公司制度：未配置（在 huifang.toml 的 [firm] 中列出后，发现先引用本公司制度的条款）。")
     return "\n".join(lines).lstrip("\n")
@@ -57,7 +57,7 @@ def describe_rule(rule_id: str, config: Config) -> str:
             lines.append(f"  {p.key} = {p.show(s.values[p.key])}（{p.title}，默认 {p.show(p.default)}，"
                          f"来源：{s.origins[p.key]}{src}{eff}）")
     lines.append("依据（按层级，约束力从高到低）：")
-    lines += [f"  {line}" for line in source_lines(r)]
+    lines += [f"  {line}" for line in source_lines(r, config.firm)]
     if any(s.layer == MODEL for s in r.layers):
         lines.append(f"  注：{NOT_BINDING}")
     for c in r.conflicts:
@@ -70,10 +70,10 @@ def describe_rule(rule_id: str, config: Config) -> str:
 NOT_BINDING = "行业范本是其他公司的内部制度，只作参照，不约束本公司；本公司制度可在 huifang.toml 的 [firm] 中列出。"
 
 
-def source_lines(r: Rule) -> list[str]:
+def source_lines(r: Rule, firm: Firm = NO_FIRM) -> list[str]:
     """A rule's sources, one line each, labelled by layer: the firm's own 制度 first (when
     huifang.toml names them), then 法规/规章, 自律规则, 行业范本, 公司实务."""
     out = []
-    for layer, group in layered(r.all_sources()):
+    for layer, group in layered(r.all_sources(firm)):
         out += [f"【{layer}】{s.cited()}" for s in group]
     return out

@@ -65,36 +65,15 @@ ERROR, WARNING = "error", "warning"
 SEVERITY_LABEL = {ERROR: "错误", WARNING: "警告"}
 
 
-class _Firm:
-    """The firm's own documents in force (huifang.toml [firm]), bound when a configuration is
-    loaded: document key -> Doc, and rule ID -> the firm's articles (Sources) for it."""
-    docs: dict[str, Doc] = {}
-    cites: dict[str, tuple[Source, ...]] = {}
-
-
-def bind_firm(docs: dict[str, str], cites: dict[str, tuple[tuple[str, str], ...]]) -> None:
-    """Make the firm's documents the ones every citation names first: `docs` is key -> title,
-    `cites` rule ID -> ((document key, article), ...). An empty call unbinds them."""
-    _Firm.docs = {f"FIRM:{k}": Doc(title, k, FIRM) for k, title in docs.items()}
-    _Firm.cites = {rid: tuple(Source(f"FIRM:{k}", a) for k, a in pairs) for rid, pairs in cites.items()}
-    import sys
-    run = sys.modules.get("generator.validate.run")      # its per-rule cache of the full text
-    if run is not None and hasattr(run, "source_text"):
-        run.source_text.cache_clear()
-
-
-def firm_sources(rule_id: str) -> tuple[Source, ...]:
-    return _Firm.cites.get(rule_id, ())
-
-
 @dataclass(frozen=True)
 class Source:
     seed: str
     article: str = ""
+    own: Doc | None = None          # a firm's own document (huifang.toml [firm]), not a seed
 
     @property
     def doc(self) -> Doc:
-        return SEEDS.get(self.seed) or _Firm.docs[self.seed]
+        return self.own or SEEDS[self.seed]
 
     @property
     def document(self) -> str:
@@ -115,6 +94,25 @@ class Source:
 
     def short(self) -> str:
         return f"{self.doc.short} {self.article}".strip()
+
+
+@dataclass(frozen=True)
+class Firm:
+    """The firm's own 制度 as huifang.toml [firm] names them: per rule, its articles (Sources of
+    the firm's documents). Part of a configuration (Config.firm), handed to whatever cites."""
+    cites: dict[str, tuple[Source, ...]] = field(default_factory=dict)
+
+    def of(self, rule_id: str) -> tuple[Source, ...]:
+        return self.cites.get(rule_id, ())
+
+    @classmethod
+    def named(cls, docs: dict[str, str], cites: dict[str, tuple[tuple[str, str], ...]]) -> Firm:
+        """From `docs` (key -> title) and `cites` (rule ID -> ((document key, article), ...))."""
+        own = {k: Doc(title, k, FIRM) for k, title in docs.items()}
+        return cls({rid: tuple(Source(f"FIRM:{k}", a, own[k]) for k, a in pairs) for rid, pairs in cites.items()})
+
+
+NO_FIRM = Firm()
 
 
 def layered(sources) -> list[tuple[str, list[Source]]]:
@@ -223,18 +221,22 @@ class Rule:
 
     @property
     def sources(self) -> tuple[Source, ...]:
-        """What a finding cites: the firm's own articles first (when huifang.toml names them), then
-        the most binding layer of the rule's sources; when that names no article (a regulation as
-        the seeds cite it, whole), also the next layer that does."""
+        """What the rule cites of the catalogue (no firm's own 制度): see `cites`."""
+        return self.cites()
+
+    def cites(self, firm: Firm = NO_FIRM) -> tuple[Source, ...]:
+        """What a finding cites: the firm's own articles first (when its huifang.toml names them),
+        then the most binding layer of the rule's sources; when that names no article (a regulation
+        as the seeds cite it, whole), also the next layer that does."""
         groups = [group for _, group in layered(self.layers)]
         out = list(groups[0]) if groups else []
         if groups and not any(s.article for s in groups[0]):
             out += next((g for g in groups[1:] if any(s.article for s in g)), [])
-        return firm_sources(self.id) + tuple(out)
+        return firm.of(self.id) + tuple(out)
 
-    def all_sources(self) -> tuple[Source, ...]:
+    def all_sources(self, firm: Firm = NO_FIRM) -> tuple[Source, ...]:
         """Every source, the firm's first, then by layer."""
-        return firm_sources(self.id) + tuple(s for _, group in layered(self.layers) for s in group)
+        return firm.of(self.id) + tuple(s for _, group in layered(self.layers) for s in group)
 
     @property
     def effective(self) -> date | None:
@@ -242,9 +244,9 @@ class Rule:
         days = [p.effective for p in self.params if p.effective]
         return max(days) if days else None
 
-    def source_text(self) -> str:
+    def source_text(self, firm: Firm = NO_FIRM) -> str:
         """Every source in one line, each labelled by its layer, the firm's own first."""
-        return "；".join(str(s) for s in self.all_sources())
+        return "；".join(str(s) for s in self.all_sources(firm))
 
     def text(self, values: dict | None = None) -> str:
         """The explanation with the parameter values in force (defaults when none given)."""

@@ -97,7 +97,7 @@ def rule_page(rule_id: str) -> str:
             lines.append(f"| `{p.key}` | {p.title} | {p.show(s.values[p.key])} | {p.show(p.default)} | "
                          f"{s.origins[p.key]} | {basis} |")
         lines += ["", "参数可在 `huifang.toml` 的 `[rules." + r.id + "]` 中修改。", ""]
-    lines += sources_section(r)
+    lines += sources_section(r, current().firm)
     if r.example is not None:
         lines += example_section(r)
     return "\n".join(lines)

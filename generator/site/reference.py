@@ -100,11 +100,12 @@ def _sample() -> str:
     import json
     from datetime import date
 
+    from generator.rules import RULES
     from generator.validate import keys
     from generator.validate.run import Finding
     f = Finding("NEW001", "error", "/台账/示例营业部.xlsx", "客户", 7, "开户日期", "C0005",
                 "开户日期 2025-03-10 起一个月内未完成新开户回访（截止 2025-04-10）", "N7", date(2025, 4, 10), None,
-                False, 81)
+                False, 81, RULES["NEW001"].source_text())
     return json.dumps(keys.obj(keys.FINDING, f), ensure_ascii=False, indent=2)
 
 

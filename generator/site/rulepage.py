@@ -4,18 +4,18 @@ calls `sources_section` from its rule page."""
 from __future__ import annotations
 
 from generator.rules.catalog import NOT_BINDING, source_lines
-from generator.rules.registry import MODEL, Rule
+from generator.rules.registry import MODEL, NO_FIRM, Firm, Rule
 
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
-def sources_section(r: Rule) -> list[str]:
+def sources_section(r: Rule, firm: Firm = NO_FIRM) -> list[str]:
     """## 依据 (each source labelled by its layer) and ## 范本不一致 (each conflict: the default,
     both places quoted, the line that switches)."""
     out = ["## 依据", "", "按约束力从高到低；本公司制度在 `huifang.toml` 的 `[firm]` 中列出后排在最前。", ""]
-    out += [f"- {_md(line)}" for line in source_lines(r)]
+    out += [f"- {_md(line)}" for line in source_lines(r, firm)]
     if any(s.layer == MODEL for s in r.layers):
         out += ["", NOT_BINDING]
     out.append("")

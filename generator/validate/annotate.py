@@ -261,7 +261,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
                 for i, f in enumerate(findings, 5):
                     rule = RULES[f.rule]
                     values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
-                              "；".join(str(s) for s in rule.sources))
+                              "；".join(str(s) for s in rule.cites(report.config.firm)))
                     target = links.get((f.sheet, f.cell)) if f.cell else None
                     styles = [level[f.severity], wrap, wrap, link if target else wrap, wrap, wrap, wrap, wrap]
                     xf.write(_row(i, values, styles))
@@ -273,8 +273,9 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
                 for i, p in enumerate(b.pending, len(findings) + 5):     # then what falls due later
                     rule = RULES[p.rule]
                     where = f"{p.sheet}!第{p.row}行" if p.sheet and p.row else (p.sheet or "（整体）")
+                    cited = "；".join(str(s) for s in rule.cites(report.config.firm))
                     values = ("待办", p.rule, rule.title, where, p.customer, f"{p.message}（截止 {p.due}）",
-                              f"在 {p.due} 前完成{p.callback}", "；".join(str(s) for s in rule.sources))
+                              f"在 {p.due} 前完成{p.callback}", cited)
                     xf.write(_row(i, values, [wrap] * len(values)))
             xf.write(_el("autoFilter", {"ref": f"A4:H{last}"}))
             if hyperlinks:

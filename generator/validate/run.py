@@ -47,7 +47,8 @@ class Finding:
     actual: date | datetime | None = None    # what was done, when it was done
     provisional: bool = False    # the deadline came from a provisional calendar
     days_late: int | None = None  # past the deadline: when it was done, or (overdue) on the day of the check
-    id: str = ""                 # the stable identity (ledger/identity.py)
+    source: str = ""             # the documents and articles it rests on, the firm's own first (source_text)
+    id: str = ""                 # the stable identity (validate/identity.py)
     status: str | None = None    # against --since-run: new / open
     first_seen: date | None = None   # open: the check day of the run that first recorded it
 
@@ -59,12 +60,6 @@ class Finding:
     @property
     def title(self) -> str:
         return RULES[self.rule].title
-
-    @property
-    def source(self) -> str:
-        """The documents and articles the rule rests on."""
-        return source_text(self.rule)
-
 
     @property
     def where(self) -> str:
@@ -181,10 +176,13 @@ class Report:
         return buf.getvalue()
 
 
-@functools.cache
-def source_text(rule_id: str) -> str:
-    """A rule's sources as one text, built once per rule rather than once per finding."""
-    return RULES[rule_id].source_text()
+def source_text(rule_id: str, config: Config) -> str:
+    """A rule's sources as one text under this configuration (the firm's 制度 first), built once
+    per rule and configuration rather than once per finding; findings share the string."""
+    text = config.cite_texts.get(rule_id)
+    if text is None:
+        text = config.cite_texts[rule_id] = RULES[rule_id].source_text(config.firm)
+    return text
 
 
 def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[Path]:
@@ -361,13 +359,13 @@ def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: Wo
             result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
                                           hit.callback, hit.message, hit.provisional))
         else:
-            result.findings.append(_finding(book, rid, s.severity, file, hit, as_of))
+            result.findings.append(_finding(book, rid, s.severity, file, hit, as_of, source_text(rid, config)))
     result.findings.sort(key=_order(book))
     result.pending.sort(key=lambda p: (p.due, p.customer or "", p.rule))
     return result
 
 
-def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of: date) -> Finding:
+def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of: date, source: str) -> Finding:
     cell = hit.cell
     if cell is None and hit.sheet is not None and hit.row is not None and hit.column is not None:
         table = book.tables.get(hit.sheet)
@@ -379,7 +377,7 @@ def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of
         day = hit.actual.date() if isinstance(hit.actual, datetime) else (hit.actual or as_of)
         late = max((day - hit.due).days, 0)
     return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, printable(hit.message), cell,
-                   hit.due, hit.actual, hit.provisional, late)
+                   hit.due, hit.actual, hit.provisional, late, source)
 
 
 def _order(book: Workbook):
@@ -407,9 +405,9 @@ def urgency(f: Finding) -> tuple:
     return (2, 0)
 
 
-def brief_source(rule_id: str) -> str:
+def brief_source(rule_id: str, config: Config) -> str:
     """The rule and the articles it rests on, short: the full titles are in --verbose and JSON."""
-    return f"{rule_id} · " + "；".join(s.short() for s in RULES[rule_id].sources)
+    return f"{rule_id} · " + "；".join(s.short() for s in RULES[rule_id].cites(config.firm))
 
 
 def _book_counts(b: BookResult) -> str:
@@ -460,7 +458,8 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
                 lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}{_mark(f, style)}")
                 lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
                 lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
-                lines.append(style(f"        依据：{f.source if verbose else brief_source(f.rule)}", dim=True))
+                cited = f.source if verbose else brief_source(f.rule, report.config)
+                lines.append(style(f"        依据：{cited}", dim=True))
         if b.pending:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))

@@ -317,7 +317,7 @@ def site(paths, as_of, since, config_file, out, record):
         track(report, input_paths(paths), record=True, command="site")
     click.echo(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths))))
     if record:
-        click.echo(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}）")
+        click.echo(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}），记录的哈希 {report.recorded_hash}")
 
 
 @main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）",

@@ -371,3 +371,18 @@ def test_units_are_ranked_by_urgency(tmp_path):
     assert sorted([calm, late], key=lambda t: t.urgency) == [late, calm]
     assert (calm.direction, late.direction) == ("better", "worse")
     assert unit_trends() == []
+
+
+def test_a_recorded_report_carries_its_entrys_hash_as_an_anchor_outside_the_ledger(tmp_path):
+    import re
+    """A report filed or mailed with its entry's hash shows later whether the chain was recomputed."""
+    path = unit(tmp_path / "a", missing=[1])
+    r = huifang("validate", path, "--as-of", "2025-06-30", "--format", "json", "--record")
+    data = json.loads(r.stdout)
+    anchor = data["run"]["recorded_hash"]
+    assert re.fullmatch(r"[0-9a-f]{64}", anchor)
+    db = next(path.parent.glob("huifang-ledger.sqlite"))
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT hash FROM ledger_runs WHERE id = ?", (data["run"]["recorded"],)).fetchone()[0] == anchor
+    text = huifang("validate", path, "--as-of", "2025-06-30", "--record").stdout
+    assert re.search(r"已记入运行台账：运行 #2（.*），记录的哈希 [0-9a-f]{64}", text)

@@ -66,7 +66,7 @@ def track(report, paths, record: bool = False, since_run: str | None = None, fai
         if wanted is not None:
             diff.compare(report, store, wanted)
         if record:
-            report.recorded = chain.append_run(store, report, command)
+            report.recorded, report.recorded_hash = chain.append_run(store, report, command)
     finally:
         store.close()
 

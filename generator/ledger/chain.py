@@ -80,7 +80,7 @@ def run_count(store: Store) -> int:
 
 # ------------------------------------------------------------------ appending
 
-def append_run(store: Store, report, command: str) -> int:
+def append_run(store: Store, report, command: str) -> tuple[int, str]:
     """Append the report as the next entry; its number. The whole entry is one transaction that
     holds the ledger's lock, so concurrent runs line up one after the other."""
     with store.append():
@@ -92,17 +92,20 @@ def append_run(store: Store, report, command: str) -> int:
         findings, books = [], []
         new_total = fixed_total = 0
         seen_units: set[str] = set()
+        ids_of_unit: dict[str, set] = {}
+        for x in report.books:
+            ids_of_unit.setdefault(x.unit, set()).update(f.id for f in x.findings)
+        facts_of = {i.file: i for i in report.inputs}
         for pos, b in enumerate(report.books, 1):
             old = before.get(b.unit, {})
             ids = {f.id for f in b.findings}
             new = sum(1 for i in ids if i not in old)
             # findings of the unit's last run gone now: counted once per unit, on its first workbook
-            unit_ids = {f.id for x in report.books if x.unit == b.unit for f in x.findings}
-            fixed = 0 if b.unit in seen_units else sum(1 for i in old if i not in unit_ids)
+            fixed = 0 if b.unit in seen_units else sum(1 for i in old if i not in ids_of_unit[b.unit])
             seen_units.add(b.unit)
             new_total += new
             fixed_total += fixed
-            facts = next((i for i in report.inputs if i.file == str(b.path)), None)
+            facts = facts_of.get(str(b.path))
             books.append(dict(zip(BOOK_COLUMNS, (
                 rid, pos, str(b.path), b.unit, facts.sha256 if facts else "", facts.size if facts else 0,
                 facts.modified if facts else "", b.count("error"), b.count("warning"), len(b.pending),
@@ -113,7 +116,8 @@ def append_run(store: Store, report, command: str) -> int:
                     rid, f.id, f.rule, f.severity, b.unit, f.sheet, f.customer, _day(f.due), int(f.overdue),
                     was.first_run if was else rid))))
         from generator.validate.keys import RUN, obj
-        kept = {k: v for k, v in obj(RUN, report).items() if k not in ("recorded", "ledger", "since_run")}
+        kept = {k: v for k, v in obj(RUN, report).items()
+                if k not in ("recorded", "recorded_hash", "ledger", "since_run")}
         run = dict(zip(RUN_COLUMNS, (
             rid, datetime.now().astimezone().isoformat(timespec="seconds"), report.as_of.isoformat(),
             report.since.isoformat(), kept["version"], kept["rules_fingerprint"], kept["parameters_fingerprint"],
@@ -124,7 +128,7 @@ def append_run(store: Store, report, command: str) -> int:
         store.insert("ledger_books", BOOK_COLUMNS, [tuple(b[c] for c in BOOK_COLUMNS) for b in books])
         store.insert("ledger_findings", FINDING_COLUMNS, [tuple(f[c] for c in FINDING_COLUMNS) for f in findings])
         store.execute("UPDATE ledger_head SET runs = ?, hash = ? WHERE id = 1", (rid, run["hash"]))
-    return rid
+    return rid, run["hash"]
 
 
 # ------------------------------------------------------------------ verifying

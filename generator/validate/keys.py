@@ -128,6 +128,8 @@ RUN: tuple[Key, ...] = (
         nullable=True),
     Key("ledger", "string", "运行台账的位置（SQLite 文件，或不含密码的 PostgreSQL 地址）", lambda r: r.ledger,
         nullable=True),
+    Key("recorded_hash", "string", "--record：本次记录在哈希链中的 SHA-256；报送或存档的报告带着它，"
+        "日后可核对运行台账没有被整条重算", lambda r: r.recorded_hash, nullable=True),
     Key("since_run", "integer", "--since-run：对比的运行编号；没有对比为 null", lambda r: r.since_run, nullable=True),
 )
 

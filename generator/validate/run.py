@@ -116,6 +116,7 @@ class Report:
     skipped: list = field(default_factory=list)     # (path, reason) of files a folder run passed over
     inputs: list = field(default_factory=list)      # provenance.InputFile of each workbook read
     recorded: int | None = None     # --record: this run's number in the ledger
+    recorded_hash: str | None = None    # --record: its entry's hash in the chain (an anchor outside the ledger)
     ledger: str | None = None       # where the ledger is
     since_run: int | None = None    # --since-run: the run compared with
     since_run_as_of: date | None = None
@@ -483,7 +484,7 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
 def _ledger_lines(report: Report) -> list[str]:
     out = []
     if report.recorded is not None:
-        out.append(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}）")
+        out.append(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}），记录的哈希 {report.recorded_hash}")
     if report.since_run is not None or report.fail_on == "new" or any(f.status for f in report.findings):
         new = sum(1 for f in report.findings if f.status == "new")
         still = sum(1 for f in report.findings if f.status == "open")

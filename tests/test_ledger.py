@@ -383,6 +383,7 @@ def test_a_recorded_report_carries_its_entrys_hash_as_an_anchor_outside_the_ledg
     assert re.fullmatch(r"[0-9a-f]{64}", anchor)
     db = next(path.parent.glob("huifang-ledger.sqlite"))
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT hash FROM ledger_runs WHERE id = ?", (data["run"]["recorded"],)).fetchone()[0] == anchor
+        stored = c.execute("SELECT hash FROM ledger_runs WHERE id = ?", (data["run"]["recorded"],)).fetchone()[0]
+    assert stored == anchor
     text = huifang("validate", path, "--as-of", "2025-06-30", "--record").stdout
     assert re.search(r"已记入运行台账：运行 #2（.*），记录的哈希 [0-9a-f]{64}", text)

@@ -124,7 +124,9 @@ def month_points(report) -> dict[str, list[MonthPoint]]:
     for b in report.books:
         cal = b.ctx.cal
         for end in month_ends(report.since, report.as_of):
-            judged = check_book(as_it_stood(b.book, end), report.config, end, report.since, cal)
+            # the check day itself is the report's own judgement: the same counts as the status badges
+            judged = b if end == report.as_of else check_book(as_it_stood(b.book, end), report.config, end,
+                                                                  report.since, cal)
             counts = out.setdefault(b.unit, {}).setdefault(end, [0, 0])
             counts[0] += judged.count("error")
             counts[1] += sum(1 for f in judged.findings if f.overdue)

@@ -66,6 +66,10 @@ class WorkCalendar:
         self._cache[d] = hit
         return hit
 
+    def years_used(self) -> set[int]:
+        """The years of every day this calendar was asked about (what a report's provenance lists)."""
+        return {d.year for d in self._cache}
+
     def add_working_days(self, d: date, n: int) -> date:
         """The n-th working day after d (d itself not counted)."""
         key = (d, n)

@@ -44,11 +44,14 @@ class _UsedCalendar:
     def __init__(self, cal) -> None:
         self.cal = cal
         self.provisional_used: set[int] = set()
-        self._cache: set[date] = set()
+        self.years: set[int] = set()
 
     def add(self, provisional: set[int], years: set[int]) -> None:
         self.provisional_used |= provisional
-        self._cache |= {date(y, 1, 1) for y in years}
+        self.years |= years
+
+    def years_used(self) -> set[int]:
+        return self.years
 
     def source(self, year: int):
         return self.cal.source(year)
@@ -104,7 +107,7 @@ def _one(path: Path):
         keys = keys_of(result)
     facts = BookFacts(book.path, book.unit, book.macros, book.format, book.notes, book.read_paths)
     cal = _state["cal"]
-    used = (set(cal.provisional_used), {d.year for d in getattr(cal, "_cache", ())})
+    used = (set(cal.provisional_used), cal.years_used())
     return facts, result.findings, result.pending, keys, input_facts(path, before), used
 
 

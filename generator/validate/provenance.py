@@ -126,7 +126,7 @@ def parameters_fingerprint(config) -> str:
 def calendar_years(cal, as_of: date, since: date) -> list[CalendarYear]:
     """The calendar of every year of the check period and of every year a deadline went through."""
     years = set(range(since.year, as_of.year + 1)) | set(cal.provisional_used)
-    years |= {d.year for d in getattr(cal, "_cache", ())}
+    years |= cal.years_used()
     return [CalendarYear(y, cal.source(y)) for y in sorted(years)]
 
 

@@ -50,6 +50,23 @@ def add_deflated(zout: zipfile.ZipFile, name: str, part: DeflatedPart, date_time
     _end(zout, info)
 
 
+def like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new member entry with the name and time of `info` (a time before 1980 becomes 1980)."""
+    try:
+        return zipfile.ZipInfo(info.filename, info.date_time)
+    except ValueError:
+        return zipfile.ZipInfo(info.filename)
+
+
+def deflate_level(info: zipfile.ZipInfo, level: int) -> zipfile.ZipInfo:
+    """The deflate level zipfile uses for this member when it is written through ZipFile.open."""
+    try:
+        info.compress_level = level         # Python 3.13 on
+    except AttributeError:
+        info._compresslevel = level         # what zipfile reads before 3.13
+    return info
+
+
 def copy_raw(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile, fail) -> bool:
     """Copy a member of the archive open as `src_fh` with its compressed bytes as they are. False
     when it cannot be copied so (encrypted, no local header): the caller inflates and deflates it.
@@ -62,10 +79,7 @@ def copy_raw(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile, fail) -> bool
         return False
     skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
     src_fh.seek(info.header_offset + 30 + skip)
-    try:
-        out = zipfile.ZipInfo(info.filename, info.date_time)
-    except ValueError:                              # a time before 1980
-        out = zipfile.ZipInfo(info.filename)
+    out = like(info)
     out.compress_type, out.external_attr, out.create_system = info.compress_type, info.external_attr, info.create_system
     out.flag_bits = info.flag_bits
     out.CRC, out.compress_size, out.file_size = info.CRC, info.compress_size, info.file_size

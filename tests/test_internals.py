@@ -69,3 +69,24 @@ def test_a_member_copied_raw_reads_back_the_same():
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
         assert z.testzip() is None and z.read("a.txt").decode() == "不变"
         assert z.read("xl/vbaProject.bin") == bytes(range(256)) * 100
+
+
+def test_a_member_deflated_at_level_one_is_larger_than_at_nine_and_reads_back():
+    import random
+
+    from generator.zipparts import deflate_level
+    rng = random.Random(1)
+    words = ["回访", "记录", "客户", "C0001", "2025-06-30", "电话", "通过", '<c r="A1"><v>1</v></c>']
+    data = "".join(rng.choice(words) for _ in range(200_000)).encode()
+    sizes = {}
+    for level in (1, 9):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            info = deflate_level(zipfile.ZipInfo("x.xml"), level)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w") as fh:
+                fh.write(data)
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+            assert z.read("x.xml") == data
+            sizes[level] = z.getinfo("x.xml").compress_size
+    assert sizes[1] > sizes[9], "zipfile no longer takes the member's level: see generator/zipparts.py"

@@ -292,10 +292,6 @@ def lock_output(real: Path, shown: Path) -> None:
     real = Path(real)
     if real in _locks:
         return
-    try:
-        import fcntl
-    except ImportError:         # not POSIX: no lock (runs into one folder are not serialized)
-        return
     lock = real.parent / fit(LOCK_PREFIX + real.name)
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -310,9 +306,7 @@ def lock_output(real: Path, shown: Path) -> None:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError:
             return              # a folder we may not write beside: the output itself will say so
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not _try_lock(fd):
             holder = _holder(fd)
             os.close(fd)
             if time.monotonic() > deadline:
@@ -342,9 +336,31 @@ _lock_paths: dict[Path, Path] = {}
 LOCK_PREFIX = ".~huifang-lock."
 
 
+def _try_lock(fd: int) -> bool:
+    """An exclusive lock on the open lock file, without waiting: flock on POSIX, msvcrt's byte lock
+    on Windows (a shared folder on a Windows server honours it too)."""
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
 def _drop_stale_locks(folder: Path, keep: Path) -> None:
-    """Lock files of runs that were killed (nobody holds them) are removed."""
-    import fcntl
+    """Lock files of runs that were killed (nobody holds them) are removed (POSIX: where a file
+    can be removed while it is open, so taking its lock first is safe)."""
+    if os.name != "posix":
+        return
     try:
         names = [e for e in folder.iterdir() if e.name.startswith(LOCK_PREFIX) and e != keep]
     except OSError:
@@ -355,8 +371,7 @@ def _drop_stale_locks(folder: Path, keep: Path) -> None:
         except OSError:
             continue
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+            if _try_lock(fd) and os.fstat(fd).st_ino == os.stat(path).st_ino:
                 os.unlink(path)
         except OSError:
             pass
@@ -366,7 +381,8 @@ def _drop_stale_locks(folder: Path, keep: Path) -> None:
 
 def _holder(fd: int) -> str:
     try:
-        pid = os.pread(fd, 20, 0).decode().strip()
+        os.lseek(fd, 0, os.SEEK_SET)
+        pid = os.read(fd, 20).decode().strip()
     except (OSError, UnicodeDecodeError):
         return ""
     return f"（进程号 {pid}）" if pid.isdigit() else ""
@@ -375,9 +391,18 @@ def _holder(fd: int) -> str:
 def release_outputs() -> None:
     """End of the run: remove the lock files and let a waiting run go on."""
     for real, fd in list(_locks.items()):
-        try:
-            os.unlink(_lock_paths.pop(real))
-        except OSError:
-            pass
-        os.close(fd)
+        path = _lock_paths.pop(real)
+        if os.name == "posix":          # removed while held: a waiting run then sees a new file
+            _unlink_quietly(path)
+            os.close(fd)
+        else:                           # Windows removes no open file: closed first
+            os.close(fd)
+            _unlink_quietly(path)
         del _locks[real]
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

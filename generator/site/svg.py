@@ -11,19 +11,25 @@ from html import escape
 FONT = "font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;font-size:12px"
 
 
+def _frame(title: str, width: int, height: int, left: int, base: float) -> list[str]:
+    """The opening of a chart: the scrolling box, the svg with its accessible name, the title
+    and the axis at `base`."""
+    return ['<div class="hf-chart">',
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+            f'viewBox="0 0 {width} {height}" '
+            f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
+            f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
+            f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="currentColor" '
+            'stroke-opacity="0.5"/>']
+
+
 def bars(title: str, labels: list[str], values: list[int], *, color="#4a7bd6", width=640, height=220) -> str:
     top, bottom, left = 28, 36, 36
     h = height - top - bottom
     n = max(len(values), 1)
     step = (width - left - 10) / n
     vmax = max(values + [1])
-    out = ['<div class="hf-chart">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-           f'viewBox="0 0 {width} {height}" '
-           f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
-           f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
-           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" '
-           'stroke-opacity="0.5"/>']
+    out = _frame(title, width, height, left, top + h)
     for i, (lab, v) in enumerate(zip(labels, values)):
         bh = h * v / vmax
         x = left + i * step + step * 0.15
@@ -61,13 +67,7 @@ def grouped(title: str, labels: list[str], series: list[tuple[str, list[int], st
     step = (width - left - 10) / n
     bar = min(step * 0.8 / k, 28.0)
     vmax = max([v for _, values, _ in series for v in values] + [1])
-    out = ['<div class="hf-chart">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-           f'viewBox="0 0 {width} {height}" '
-           f'width="100%" fill="currentColor" style="max-width:{width}px;{FONT}">', f"<title>{escape(title)}</title>",
-           f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
-           f'<line x1="{left}" y1="{top + h}" x2="{width - 10}" y2="{top + h}" stroke="currentColor" '
-           'stroke-opacity="0.5"/>']
+    out = _frame(title, width, height, left, top + h)
     x = left
     for s, (name, _, cls) in enumerate(series):          # the legend, in words
         out.append(_bar(cls, s, x, 26, 14, 10))

@@ -30,6 +30,10 @@ class BookFacts:
     read_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
     tables: dict = field(default_factory=dict)      # no cells: what reads them needs the single-process path
 
+    def __getitem__(self, sheet: str):
+        raise TypeError(f"a workbook checked in the process pool keeps no cells (sheet {sheet!r}): "
+                        "validate_paths(..., jobs=1) for callers that read them")
+
 
 @dataclass
 class _Context:

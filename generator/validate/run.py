@@ -5,6 +5,7 @@ import functools
 import gc
 import io
 import json
+import logging
 import os
 from collections import Counter
 from contextlib import contextmanager
@@ -288,7 +289,8 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
             try:
                 books, inputs = pool.check_in_pool(found, config, as_of, since, cal, jobs)
                 return Report(as_of, since, config, books, skipped, inputs)
-            except pool.BrokenProcessPool:      # a worker killed (out of memory): this process does the work
+            except pool.BrokenProcessPool as e:     # a worker killed (out of memory): this process does the work
+                logging.getLogger("huifang.validate").debug("进程池中断（%s），改由一个进程校验", e)
                 books, inputs = [], []
     for path in found:
         announce(path)

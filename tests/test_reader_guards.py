@@ -162,7 +162,7 @@ def test_a_far_cell_behind_a_false_dimension_is_a_warning(tmp_path, reader, clea
 
 
 def test_a_thousand_extra_header_columns_are_one_warning_at_a_real_cell(tmp_path):
-    letters = [xlsxcheck._letters(j) for j in range(60, 1060)]
+    letters = [xlsxcheck.column_letters(j) for j in range(60, 1060)]
 
     def wide(d):
         cells = b"".join(b'<c r="%s1" t="inlineStr"><is><t>\xe5\xa4\x87\xe6\xb3\xa8%d</t></is></c>' % (c.encode(), i)

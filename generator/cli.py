@@ -200,7 +200,7 @@ def init(file, force, config_file):
     from generator.workbook.blank import init_workbook
     config = load_config(Path(config_file) if config_file else None)
     init_workbook(Path(file), force, build_contract(config.banks))
-    click.echo(f"已写出空白工作簿：{file}")
+    click.echo(f"已写出空白工作簿：{Path(file).absolute()}")
 
 
 @main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）",
@@ -238,11 +238,12 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
         written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
-        click.echo(f"已写出标注副本 {len(written)} 个：{annotate}", err=True)
+        click.echo(f"已写出标注副本 {len(written)} 个：{Path(annotate).absolute()}", err=True)
     if output:
         write_with(Path(output), render)
-        click.echo(f"已写出报告：{output}（{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
-                   f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）", err=True)
+        counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
+                  f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项")
+        click.echo(f"已写出报告：{Path(output).absolute()}（{counts}）", err=True)
     else:
         try:
             render(sys.stdout)

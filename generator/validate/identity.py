@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from generator.validate.provenance import canonical
 
@@ -54,11 +54,13 @@ class _Rows:
 
 
 def keys_of(result) -> list[tuple[str, str, str]]:
-    """Per finding of a BookResult (read where the workbook's cells are): its base identity, its
-    record's content and its message without numbers, which `assign_keys` groups and sorts by."""
+    """Per finding of a BookResult (read where the workbook's cells are): its base identity, and,
+    for findings whose base another finding of the workbook shares, its record's content and its
+    message without numbers, which `assign_keys` sorts those by (the rest need neither: their
+    base is their identity, and working out a record's whole content costs more than the base)."""
     rows = _Rows(result.book)
     unit = result.unit
-    out = []
+    bases, places = [], []
     for f in result.findings:
         record, at = None, None
         if f.sheet is not None and f.row is not None:
@@ -71,9 +73,11 @@ def keys_of(result) -> list[tuple[str, str, str]]:
                 record = ["row", f.row]         # a header or a row outside the data
         elif f.cell:
             record = ["cell", f.cell]
-        base = _short(canonical([f.rule, unit, f.sheet, record, f.column, f.due]))
-        out.append((base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)))
-    return out
+        bases.append(_short(canonical([f.rule, unit, f.sheet, record, f.column, f.due])))
+        places.append(at)
+    shared = {b for b, n in Counter(bases).items() if n > 1}
+    return [(base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)) if base in shared
+            else (base, "", "") for base, at, f in zip(bases, places, result.findings)]
 
 
 def assign_keys(pairs) -> None:

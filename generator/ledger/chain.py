@@ -88,7 +88,10 @@ def append_run(store: Store, report, command: str) -> tuple[int, str]:
         rid = n + 1
         units = {b.unit for b in report.books}
         before = {u: findings_of(store, r, {u}) for u, r in latest_per_unit(store, units).items()}
-        days = {f.id: before.get(b.unit, {}).get(f.id) for b in report.books for f in b.findings}
+        days = {}
+        for b in report.books:
+            old = before.get(b.unit, {})
+            days.update((f.id, old.get(f.id)) for f in b.findings)
         findings, books = [], []
         new_total = fixed_total = 0
         seen_units: set[str] = set()

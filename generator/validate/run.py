@@ -279,10 +279,11 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
             progress(path, size)
             return True
         return False
-    if jobs != 1 and os.environ.get(JOBS_ENV, "").isdigit():
-        jobs = int(os.environ[JOBS_ENV])
+    forced = os.environ.get(JOBS_ENV, "")           # HUIFANG_JOBS: this many processes, however small the work
+    if jobs != 1 and forced.isdigit():
+        jobs = int(forced)
     from generator.validate import pool
-    if jobs != 1 and (pool.worth_it(found) or os.environ.get(JOBS_ENV, "").isdigit()):
+    if jobs != 1 and (forced.isdigit() or pool.worth_it(found)):
         jobs = jobs or pool.jobs_wanted(len(found))
         if jobs > 1:
             any(announce(path) for path in found)       # the workers read side by side: said once

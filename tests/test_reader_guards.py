@@ -161,6 +161,71 @@ def test_a_far_cell_behind_a_false_dimension_is_a_warning(tmp_path, reader, clea
     assert sorted((f["rule"], f["sheet"], f["cell"]) for f in got if f["rule"] != "DATA009") == clean_findings
 
 
+# the cell reader takes a reference however the XML writes the attribute: the guards must see the
+# same cell (each of these used to slip past them, and the reader then aborted the process, exit 134)
+WRITINGS = {
+    "单引号": b"<c r='XFD1048576' t=\"inlineStr\"><is><t>x</t></is></c>",
+    "等号两侧空格": b'<c r = "XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
+    "制表符": b'<c\tr="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
+    "换行": b'<c\nr\n=\n"XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
+    "小写字母": b'<c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c>',
+    "r 不在第一个": b'<c t="inlineStr" r="XFD1048576"><is><t>x</t></is></c>',
+    "行号也是单引号": None,
+}
+
+
+@pytest.mark.parametrize("how", list(WRITINGS))
+def test_a_far_cell_is_found_however_its_reference_is_written(tmp_path, how, clean_findings):
+    cell = WRITINGS[how]
+    row = (b"<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>" if cell is None
+           else b'<row r="1048576">' + cell + b"</row>")
+    p = changed(EXAMPLE, tmp_path / "写法.xlsx", lambda d: d.replace(b"</sheetData>", row + b"</sheetData>"))
+    got = findings(p)
+    assert [(f["sheet"], f["cell"]) for f in got if f["rule"] == "DATA009"] == [("回访记录", "XFD1048576")]
+    assert sorted((f["rule"], f["sheet"], f["cell"]) for f in got if f["rule"] != "DATA009") == clean_findings
+
+
+def _without_references(d: bytes) -> bytes:
+    """The sheet as a producer writes it that leaves out every reference: rows and cells in order,
+    an empty <c/> for each column skipped."""
+    def row(m):
+        out, col = [], 0
+        for c in re.finditer(rb'<c r="([A-Z]+)\d+"(.*?)(/>|>.*?</c>)', m.group(2), re.S):
+            j = xlsxcheck.col_index(c.group(1).decode())
+            out += [b"<c/>"] * (j - col) + [b"<c" + c.group(2) + c.group(3)]
+            col = j + 1
+        return b"<row" + m.group(1) + b">" + b"".join(out) + b"</row>"
+    d = re.sub(rb"<row( [^>]*?)?>(.*?)</row>", lambda m: row(m), d, flags=re.S)
+    return re.sub(rb'<row r="\d+"', b"<row", d)
+
+
+def test_a_sheet_written_without_references_reads_as_with_them(tmp_path, clean_findings):
+    p = changed(EXAMPLE, tmp_path / "无引用.xlsx", _without_references)
+    assert b' r="' not in zipfile.ZipFile(p).read(records_part(p)).split(b"<sheetData>")[1]
+    assert sorted((f["rule"], f["sheet"], f["cell"]) for f in findings(p)) == clean_findings
+
+
+COUNTED = {   # cells without a reference: the reader places each after the one before
+    "一行两万个单元格": (b'<row r="30">' + b"<c/>" * 20_000 + b'<c t="inlineStr"><is><t>x</t></is></c></row>', None),
+    "宽行加远行": (b'<row r="30">' + b"<c/>" * 9_000 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+                b'<row r="200000"><c t="inlineStr"><is><t>x</t></is></c></row>', "A200000"),
+    "最后一行": (b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>', None),
+}
+
+
+@pytest.mark.parametrize("how", list(COUNTED))
+def test_cells_placed_by_counting_cannot_make_the_reader_abort(tmp_path, how):
+    tail, far = COUNTED[how]
+    p = changed(EXAMPLE, tmp_path / "计数.xlsx", lambda d: d.replace(b"</sheetData>", tail + b"</sheetData>"))
+    r = huifang("validate", p, "--as-of", "2025-12-31", "--format", "json")
+    assert r.returncode in (0, 1, 2), (r.returncode, r.stderr[-2000:])
+    assert "Traceback" not in r.stderr
+    if r.returncode == 2:
+        assert len(r.stderr.strip().splitlines()) == 1 and "拒绝读取" in r.stderr, r.stderr
+    elif far:
+        assert far in {f["cell"] for f in json.loads(r.stdout)["findings"] if f["rule"] == "DATA009"}
+
+
 def test_a_thousand_extra_header_columns_are_one_warning_at_a_real_cell(tmp_path):
     letters = [xlsxcheck.column_letters(j) for j in range(60, 1060)]
 
@@ -268,7 +333,7 @@ REFS = st.one_of(
 )
 
 
-def _mutated(tmp: Path, n: int, picks: list[tuple[int, str, bool]]) -> Path:
+def _mutated(tmp: Path, n: int, picks: list[tuple[int, str, bool]], writing: str = 'r="{}"') -> Path:
     """The example with some cells' references (and perhaps their row's) replaced."""
     def change(d: bytes) -> bytes:
         cells = list(re.finditer(rb'<c r="([A-Z]+)(\d+)"', d))
@@ -277,7 +342,7 @@ def _mutated(tmp: Path, n: int, picks: list[tuple[int, str, bool]]) -> Path:
             m = cells[k % len(cells)]
             if m.start() < last:
                 continue
-            out += [d[last:m.start()], b'<c r="' + ref.encode() + b'"']
+            out += [d[last:m.start()], b"<c " + writing.format(ref).encode()]
             last = m.end()
         out.append(d[last:])
         d = b"".join(out)
@@ -292,9 +357,9 @@ _counter = iter(range(10**9))
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(picks=st.lists(st.tuples(st.integers(0, 10_000), REFS, st.booleans()), min_size=1, max_size=3),
-       rows=st.booleans())
-def test_any_cell_reference_reads_or_is_one_read_error(tmp_path, monkeypatch, picks, rows):
-    p = _mutated(tmp_path, next(_counter), picks)
+       rows=st.booleans(), writing=st.sampled_from(['r="{}"', "r='{}'", 'r = "{}"', 'r\n=\t"{}"']))
+def test_any_cell_reference_reads_or_is_one_read_error(tmp_path, monkeypatch, picks, rows, writing):
+    p = _mutated(tmp_path, next(_counter), picks, writing)
     monkeypatch.setenv(reader_mod.COLUMNAR_ENV, "rows" if rows else "")
     try:
         book = read_workbook(p)

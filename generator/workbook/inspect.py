@@ -27,7 +27,9 @@ from generator.errors import HuifangError
 
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 import shutil
 import stat
 import zipfile
@@ -479,8 +481,9 @@ def _ods_budget(path: Path, table: dict) -> None:
 # ------------------------------------------------------------------ far cells
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
-_CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(/?)>")
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CELL = re.compile(rb"<((?:\w+:)?)(c|row)(?=[\s/>])([^>]*?)(/?)>")
+_REF = re.compile(rb'(?<=\s)r\s*=\s*["\']([A-Za-z]+)(\d+)["\']')
+_ROW_REF = re.compile(rb'(?<=\s)r\s*=\s*["\'](\d+)["\']')
 
 
 def col_index(letters: str) -> int:
@@ -498,12 +501,15 @@ def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> Non
     then, and for references beyond Excel's grid, is every cell looked at (`_far_cells`)."""
     if ext.beyond:
         return _far_cells(pkg, sh)
+    rows_b, cols_b = ext.bound()
+    if ext.unreferenced and rows_b * cols_b > MAX_CELLS:
+        return _far_cells(pkg, sh)      # cells placed by counting: only their real positions can tell
     m = _DIMENSION.search(head)
     if m:
         letters, rows = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
         cols = col_index(letters.decode()) + 1
         if (cols <= WIDE and (int(rows) < 100_000 or sh.size >= int(rows) * 20)
-                and ext.max_col <= cols and ext.max_row <= int(rows)):
+                and cols_b <= cols and rows_b <= int(rows)):
             return                  # the dimension holds every reference and is a plausible one
     # no dimension, an implausible one, or one that does not hold every cell: the judgement of
     # _far_cells, made from the sweep's counts of the cells (written with content or not); only a
@@ -566,9 +572,12 @@ def _complete(buf: bytes) -> int:
 
 
 def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, str]]:
-    """(column index, row, start, end, value shown) of every cell with a value, by byte offsets."""
+    """(column index, row, start, end, value shown) of every cell with a value, by byte offsets.
+    A cell or row written without a reference is placed as the cell reader places it: after the
+    one before."""
     out = []
     offset, tail = 0, b""
+    row_no, col = 0, -1
     try:
         with pkg.open(part) as fh:
             while True:
@@ -579,11 +588,20 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                 if chunk and cut == 0 and len(buf) < 64 << 20:
                     tail, offset = buf, offset + len(chunk)
                     continue
-                cut = cut or len(buf)
+                cut = cut or buf.rfind(b">") + 1 or len(buf)
                 work = buf[:cut]
                 for m in _CELL.finditer(work):
-                    ref = _REF.search(m.group(2))
-                    if not ref or m.group(3):       # <c .../>: no value
+                    if m.group(2) == b"row":
+                        got = _ROW_REF.search(m.group(3))
+                        row_no, col = (int(got.group(1)) if got else row_no + 1), -1
+                        continue
+                    ref = _REF.search(m.group(3))
+                    if ref:
+                        c, r = col_index(ref.group(1).decode().upper()), int(ref.group(2))
+                    else:
+                        c, r = col + 1, row_no
+                    col = c
+                    if m.group(4):       # <c .../>: no value
                         continue
                     close = b"</" + m.group(1) + b"c>"
                     end = work.find(close, m.end())
@@ -592,8 +610,8 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", work[m.end():end + 1])
                     if v is None:
                         continue
-                    out.append((col_index(ref.group(1).decode()), int(ref.group(2)), base + m.start(),
-                                base + end + len(close), v.group(1).decode("utf-8", "replace")[:20]))
+                    out.append((c, r, base + m.start(), base + end + len(close),
+                                v.group(1).decode("utf-8", "replace")[:20]))
                 if not chunk:
                     break
                 tail = buf[cut:]
@@ -684,78 +702,204 @@ MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']'
                        rb'\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?["\']')
 
 
+class _Stretch:
+    """What one stretch of complete rows holds (`_measure`): a pure function of its bytes, so the
+    stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
+    __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "per_col", "rows", "cells",
+                 "cell_refs", "row_starts", "row_refs", "widest", "first", "last", "has_rows")
+
+
 class _Extent:
     """What the sweep learns of a sheet's cell references: whether one lies beyond Excel's grid,
     the largest column and row any reference names, the number of cells in each column, the
-    distinct rows holding cells, and whether a stretch held an error value (t="e")."""
+    distinct rows holding cells.
+
+    A reference is read as the cell reader reads it: an attribute `r` in either quotes, with any
+    white space around its `=`, letters in either case. Cells and rows written without a reference
+    (the reader then counts on from the one before) are counted too: the rectangle the reader could
+    make of them is bounded by the largest reference plus the most cells in one row (columns) and
+    plus the rows without a reference (rows)."""
 
     def __init__(self) -> None:
-        self.beyond = False
+        self.beyond = self.unusual = False
         self.max_col = self.max_row = 0
         self.per_col = np.zeros(MAX_COL + 1, np.int64)
         self.rows: list = []
+        self.cells = self.cell_refs = 0         # cell elements, and those with a reference
+        self.row_starts = self.row_refs = 0     # row elements, and those with a reference
+        self.widest = 0                         # the most cell elements in one row
+        self.carry = 0                          # cells of the row the last stretch ended in
 
-    def add(self, work: bytes) -> bool:
-        """The references (` r="…"`) of complete elements, all at once with numpy: never a Python
-        step per cell. Letters A-Z are the column, the digits after them the row (a row's own
-        reference has digits only). Returns whether the stretch has an error value's t="e"."""
-        padded = work + bytes(32)
-        a = np.frombuffer(padded, np.uint8)
-        e = np.flatnonzero(a[:len(work)] == 101)                    # 'e' of t="e" (or t='e')
-        e = e[e >= 3]
-        errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1]) & (a[e - 2] == 61)).any())
-        if self.beyond:
-            return errors
-        # ' r="' as one 32-bit word, at each of the four alignments
-        at = np.concatenate([
-            np.flatnonzero(np.frombuffer(padded, "<u4", count=(len(work) - o) // 4, offset=o) == _R_QUOTE) * 4 + o + 4
-            for o in range(4)])
-        if not len(at):
-            return errors
-        col = np.zeros(len(at), np.int64)
-        k = np.zeros(len(at), np.int64)
-        more = np.ones(len(at), bool)
-        for _ in range(4):                                          # letters: 4 or more is beyond XFD
-            ch = a[at + k]
-            more &= (ch >= 65) & (ch <= 90)
-            col = np.where(more, col * 26 + ch - 64, col)
-            k += more
-        letters = k.copy()
-        row = np.zeros(len(at), np.int64)
-        more = np.ones(len(at), bool)
-        for _ in range(8):                                          # digits: 8 or more is beyond row 1048576
-            ch = a[at + k]
-            more &= (ch >= 48) & (ch <= 57)
-            row = np.where(more, row * 10 + ch - 48, row)
-            k += more
-        cell = letters > 0
-        if ((letters >= 4) | (k - letters >= 8) | (col > MAX_COL) | (row > MAX_ROW) | (cell & (row < 1))).any():
-            self.beyond = True
-            return errors
-        self.max_col = max(self.max_col, int(col.max()))
-        self.max_row = max(self.max_row, int(row.max()))
-        col, row = col[cell], row[cell]
-        if len(col):
-            self.per_col += np.bincount(col - 1, minlength=MAX_COL + 1)
-            if (row[1:] >= row[:-1]).all():         # in order, as every producer writes them
-                self.rows.append(row[np.r_[True, row[1:] != row[:-1]]])
-            else:
-                self.rows.append(np.unique(row))
-        return errors
+    @property
+    def unreferenced(self) -> bool:
+        return self.cells > self.cell_refs or self.row_starts > self.row_refs
+
+    def bound(self) -> tuple[int, int]:
+        """Rows and columns of the largest rectangle the cell reader could make of this sheet."""
+        cols = self.max_col + (self.widest if self.cells > self.cell_refs else 0)
+        rows = self.max_row + max(0, self.row_starts - self.row_refs)
+        return rows, cols
+
+    def merge(self, got: _Stretch) -> None:
+        """Add the next stretch's figures (stretches in the order of the sheet)."""
+        self.beyond |= got.beyond
+        self.unusual |= got.unusual
+        if self.beyond or self.unusual:
+            return
+        self.max_col = max(self.max_col, got.max_col)
+        self.max_row = max(self.max_row, got.max_row)
+        if got.per_col is not None:
+            self.per_col += got.per_col
+        if got.rows is not None:
+            self.rows.append(got.rows)
+        self.cells += got.cells
+        self.cell_refs += got.cell_refs
+        self.row_starts += got.row_starts
+        self.row_refs += got.row_refs
+        if got.has_rows:        # a row continued from the stretch before ends at this one's first row
+            self.widest = max(self.widest, self.carry + got.first, got.widest)
+            self.carry = got.last
+        else:
+            self.carry += got.cells
+            self.widest = max(self.widest, self.carry)
 
 
-_R_QUOTE = int.from_bytes(b' r="', "little")
+def _measure(work: bytes, prefixed: bool) -> _Stretch:
+    """The references and elements of one stretch, all at once with numpy: never a Python step
+    per cell (numpy lets go of the GIL meanwhile: two stretches are measured side by side)."""
+    got = _Stretch()
+    got.beyond = got.unusual = got.has_rows = False
+    got.max_col = got.max_row = got.cells = got.cell_refs = got.row_starts = got.row_refs = 0
+    got.widest = got.first = got.last = 0
+    got.per_col = got.rows = None
+    n = len(work)
+    a = np.frombuffer(work + bytes(_PAD), np.uint8)
+    e = np.flatnonzero(a[:n] == 101)                                # 'e' of t="e" (or t='e')
+    e = e[e >= 3]
+    got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1]) & (a[e - 2] == 61)).any())
+    lt = np.flatnonzero(a[:n] == 60)                                # '<'
+    if prefixed:                # <x:c …>: the local name follows a ':' (text's colons count too: an upper bound)
+        lt = np.sort(np.concatenate([lt, np.flatnonzero(a[:n] == 58)]))
+    first = a[lt + 1]
+    cells = lt[first == 99]
+    cells = cells[_ENDS_NAME[a[cells + 2]]]
+    rows = lt[first == 114]
+    rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _ENDS_NAME[a[rows + 4]]]
+    got.cells, got.row_starts = len(cells), len(rows)
+    if len(rows) and len(cells):
+        per_row = np.diff(np.searchsorted(cells, np.r_[rows, n]))
+        got.has_rows = True
+        got.first = int(np.searchsorted(cells, rows[0]))
+        got.widest, got.last = int(per_row.max()), int(per_row[-1])
+    elif len(rows):
+        got.has_rows = True
+    # the usual writing: r is the first attribute, ` r="` right after the name
+    c_at, r_at = _first_r(a, cells, 2), _first_r(a, rows, 4)
+    if len(c_at) == len(cells) and len(r_at) == len(rows) and not (prefixed and len(cells)):
+        at = np.concatenate([c_at, r_at])
+    else:
+        try:
+            at = _r_values(a, n)            # any attribute r, wherever it stands
+        except _Unusual:
+            got.unusual = True
+            return got
+    if not len(at):
+        return got
+    col = np.zeros(len(at), np.int64)
+    k = np.zeros(len(at), np.int64)
+    more = np.ones(len(at), bool)
+    for _ in range(4):                                              # letters: 4 or more is beyond XFD
+        ch = a[at + k] & 0xDF                                       # either case, as the reader takes them
+        more &= (ch >= 65) & (ch <= 90)
+        col = np.where(more, col * 26 + ch - 64, col)
+        k += more
+    letters = k.copy()
+    row = np.zeros(len(at), np.int64)
+    more = np.ones(len(at), bool)
+    for _ in range(8):                                              # digits: 8 or more is beyond row 1048576
+        ch = a[at + k]
+        more &= (ch >= 48) & (ch <= 57)
+        row = np.where(more, row * 10 + ch - 48, row)
+        k += more
+    cell = letters > 0
+    if ((letters >= 4) | (k - letters >= 8) | (col > MAX_COL) | (row > MAX_ROW) | (cell & (row < 1))).any():
+        got.beyond = True
+        return got
+    got.cell_refs = int(cell.sum())
+    got.row_refs = len(cell) - got.cell_refs
+    got.max_col, got.max_row = int(col.max()), int(row.max())
+    col, row = col[cell], row[cell]
+    if len(col):
+        if not (row[1:] >= row[:-1]).all():
+            order = np.argsort(row, kind="stable")
+            row = row[order]
+        got.per_col = np.bincount(col - 1, minlength=MAX_COL + 1)
+        got.rows = row[np.r_[True, row[1:] != row[:-1]]]
+    return got
+
+
+def _first_r(a, starts, name: int):
+    """Offsets of the reference of those elements (at `starts`, the name `name` bytes long with
+    its '<') whose first attribute is ` r="…"` or ` r='…'`."""
+    q = starts + name
+    ok = (a[q] == 32) & (a[q + 1] == 114) & (a[q + 2] == 61) & ((a[q + 3] == 34) | (a[q + 3] == 39))
+    return q[ok] + 4
+
+
+_PAD = 24
+_WS = _ENDS_NAME = None         # byte classes (numpy lookup tables): _tables()
+
+
+def _tables() -> None:
+    global _WS, _ENDS_NAME
+    _WS = np.zeros(256, bool)
+    _WS[[9, 10, 13, 32]] = True
+    _ENDS_NAME = _WS.copy()
+    _ENDS_NAME[[47, 62]] = True                                     # '/' of <c/>, '>' of <c>
+
+
+_PREFIXED_ROOT = re.compile(rb"<\w+:worksheet\b")
+
+
+class _Unusual(Exception):
+    """References written in a way the sweep does not measure: the sheet is looked at cell by cell."""
+
+
+def _r_values(a, n: int):
+    """Offsets of the first character of every value of an attribute named r: ` r="`, ` r='`,
+    `\tr = "` … (white space before the name; any white space around `=`)."""
+    eq = np.flatnonzero(a[:n] == 61)                                # '='
+    eq = eq[eq >= 2]
+    spaced = _WS[a[eq - 1]] | _WS[a[eq + 1]]
+    plain = eq[~spaced]
+    hit = plain[(a[plain - 1] == 114) & _WS[a[plain - 2]] & ((a[plain + 1] == 34) | (a[plain + 1] == 39))] + 2
+    if not spaced.any():
+        return hit
+    odd = eq[spaced]                                                # white space around '=': walk over it
+    back = odd - 1
+    fwd = odd + 1
+    for _ in range(16):
+        back = np.where((back > 0) & _WS[a[back]], back - 1, back)
+        fwd = np.where((fwd < n) & _WS[a[fwd]], fwd + 1, fwd)
+    if (_WS[a[back]] | _WS[a[np.minimum(fwd, n - 1)]]).any():
+        raise _Unusual              # more white space than walked over
+    ok = (a[back] == 114) & (back >= 1) & _WS[a[np.maximum(back - 1, 0)]] & ((a[fwd] == 34) | (a[fwd] == 39))
+    return np.sort(np.concatenate([hit, fwd[ok] + 1]))
 
 
 def _sweep(pkg: Package, sh: SheetInfo) -> None:
     """Stream a worksheet's XML once, before the cell reader parses it: entities are refused, the
     cells with errors or uncached formulas found, the merged ranges listed, and the extent of the
     cell references measured (_Extent), so that cells far from the data are judged without another
-    pass (_judge_extent)."""
+    pass (_judge_extent).
+
+    This thread inflates the XML and cuts it into stretches of whole rows; two threads measure the
+    stretches (numpy lets go of the GIL), at most a few at a time, merged in order."""
     global np
     if np is None:
         import numpy
         np = numpy
+        _tables()
     part = sh.part
     odd: dict[str, str] = {}
     merges: list = []
@@ -763,8 +907,18 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
     seen = 0
     tail = head = b""
     nsdecl = b""
+    prefixed = None
+    pending: deque = deque()
+
+    def settle(keep: int) -> None:
+        while len(pending) > keep:
+            buf, cut, fut = pending.popleft()
+            got = fut.result()
+            ext.merge(got)
+            _look(buf, cut, odd, nsdecl, merges, got.errors)
+
     try:
-        with pkg.open(part) as fh:
+        with pkg.open(part) as fh, _measurers() as pool:
             while True:
                 chunk = fh.read(SCAN_CHUNK)
                 if not chunk:
@@ -779,30 +933,44 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
                     nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', buf[:1 << 16]))
                 if len(head) < 1 << 16:
                     head += chunk[:(1 << 16) - len(head)]
+                if prefixed is None:
+                    prefixed = _PREFIXED_ROOT.search(head) is not None
                 cut = _complete(buf)
                 if cut == 0 and len(buf) < 64 << 20:
                     tail = buf          # no complete row yet: read on
                     continue
-                cut = cut or len(buf)
-                _look(buf, cut, odd, nsdecl, merges, ext)
+                cut = cut or buf.rfind(b">") + 1 or len(buf)    # one huge row: cut between tags
+                work = buf if cut == len(buf) else buf[:cut]
+                pending.append((work, cut, pool.submit(_measure, work, bool(prefixed))))
+                settle(_IN_FLIGHT)
                 tail = buf[cut:]
             if tail:
-                _look(tail, len(tail), odd, nsdecl, merges, ext)
+                pending.append((tail, len(tail), pool.submit(_measure, tail, bool(prefixed))))
+            settle(0)
     except _DAMAGE as e:
         raise _damaged(pkg.path, part, e) from None
     sh.odd_cells, sh.merges = odd, merges
+    if ext.unusual:
+        return _far_cells(pkg, sh)
     _judge_extent(pkg, sh, ext, head)
 
 
-def _look(buf: bytes, cut: int, odd: dict, nsdecl: bytes, merges: list, ext: _Extent) -> None:
-    """One stretch of complete rows, searched in place: the rows are copied only in the rare stretch
-    that has a formula, an error value or a merged range (a formula needs an "f" and a merged range
-    a "g": each first looked for by memchr)."""
-    work = buf if cut == len(buf) else buf[:cut]
-    errors = ext.add(work)
-    if errors or (buf.find(b"f", 0, cut) != -1 and (buf.find(b"<f", 0, cut) != -1 or buf.find(b":f", 0, cut) != -1)):
+_IN_FLIGHT = 3          # stretches measured or waiting while the next is inflated (4 MB each)
+
+
+@contextmanager
+def _measurers():
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-sweep") as pool:
+        yield pool
+
+
+def _look(work: bytes, cut: int, odd: dict, nsdecl: bytes, merges: list, errors: bool) -> None:
+    """One stretch of complete rows, searched in place for what the cell reader does not tell:
+    only in the rare stretch that has a formula, an error value or a merged range (a formula needs
+    an "f" and a merged range a "g": each first looked for by memchr)."""
+    if errors or (work.find(b"f") != -1 and (work.find(b"<f") != -1 or work.find(b":f") != -1)):
         _find_odd(work, odd, nsdecl)
-    if buf.find(b"g", 0, cut) != -1 and buf.find(b"mergeCell", 0, cut) != -1:
+    if work.find(b"g") != -1 and work.find(b"mergeCell") != -1:
         _find_merges(work, merges)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -26,10 +27,12 @@ import fastexcel
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from generator.workbook.halves import MARKER, Halves
 from generator.workbook.inspect import MAX_COL, Package, _local, _rels, col_index
 from generator.workbook.values import Encoded, take
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
+log = logging.getLogger("huifang.read")
 
 _NO_DATE = datetime(1900, 1, 1)
 
@@ -60,15 +63,28 @@ class FastSheet:
         self.height = len(next(iter(columns.values()))) if columns else 0
 
 
-def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None) -> FastSheet:
+def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None,
+         halves: Halves | None = None) -> FastSheet:
     """Parse one sheet. `find_header(rows)` is the row reader's own header search; `parsed()`, if
-    given, is called when the parse is over and only its Arrow columns remain to be made."""
+    given, is called when the parse is over and only its Arrow columns remain to be made. With
+    `halves` (halves.py) the sheet is parsed in two halves side by side."""
     head, first = head_rows(source, part, book_part, rows)
     if first is None:
         raise Fallback("no value in the first rows")
     h = find_header(head)
     if h is None or h < first:
         raise Fallback("no header row")
+    if halves is not None and halves.row >= h + 3:      # the marker row (halves.row - 1) lies below the header
+        try:
+            columns, names = _load_halves(halves, sheet, h, first)
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException as e:      # the halves could not be joined: the sheet is parsed whole
+            log.debug("%s：工作表“%s”不分两半解析（%s）", source, sheet, str(e).splitlines()[0][:200] if str(e) else e)
+        else:
+            if parsed is not None:
+                parsed()
+            return FastSheet(head, h, columns, names)
     try:
         loaded = fastexcel.read_excel(str(source)).load_sheet(
             sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
@@ -89,6 +105,77 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
             check_dates(arr)
     names = {c.absolute_index: c.name for c in infos}
     return FastSheet(head, h, columns, names)
+
+
+def _load_halves(halves: Halves, sheet: str, h: int, first: int) -> tuple[dict[int, pa.Array], dict[int, str]]:
+    """Both halves parsed at once (the parser lets go of the GIL), their columns joined: the first
+    half's data rows are Excel rows h+2 .. halves.row-1 (its blank last rows, which the parser
+    leaves out, become blanks again), the second half's begin at halves.row."""
+    def second():
+        got = fastexcel.read_excel(str(halves.second)).load_sheet(
+            sheet, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
+        return got.to_arrow(), got.selected_columns
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="huifang-half") as other:
+        later = other.submit(second)
+        got = fastexcel.read_excel(str(halves.first)).load_sheet(
+            sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
+        batch_a, infos_a = got.to_arrow(), got.selected_columns
+        del got
+        batch_b, infos_b = later.result()
+    arrow()
+    a = {c.absolute_index: batch_a.column(i) for i, c in enumerate(infos_a)}
+    b = {c.absolute_index: batch_b.column(i) for i, c in enumerate(infos_b)}
+    if infos_b and infos_b[0].absolute_index != 0 or (infos_b and infos_b[0].name != MARKER):
+        raise Fallback("the second half does not begin at its marker")
+    rows_a = halves.row - h - 2
+    na, nb = batch_a.num_rows, batch_b.num_rows
+    if na > rows_a:
+        raise Fallback("the first half is longer than its rows")
+    columns: dict[int, pa.Array] = {}
+    for k in sorted(set(a) | set(b)):
+        try:
+            kind = _joined_type(a.get(k), b.get(k))
+        except Fallback:            # empty texts beside dates: blanks, as the whole parse makes them
+            a[k], b[k] = _blanks_as_null(a.get(k)), _blanks_as_null(b.get(k))
+            kind = _joined_type(a.get(k), b.get(k))
+        parts = [_as(a.get(k), kind, na), pa.nulls(rows_a - na, kind), _as(b.get(k), kind, nb)]
+        columns[k] = pa.concat_arrays(parts)
+        a.pop(k, None)
+        b.pop(k, None)
+    names = {c.absolute_index: c.name for c in infos_a}
+    for k in columns:
+        names.setdefault(k, f"__UNNAMED__{k}")
+    return columns, names
+
+
+def _blanks_as_null(arr):
+    """A text column of empty texts only is a column of blanks: beside the other half's dates the
+    whole sheet's parse makes them blanks of that kind."""
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if arr.null_count == len(arr) or not pc.any(pc.not_equal(arr, "")).as_py():
+            return pa.nulls(len(arr))
+    return arr
+
+
+def _joined_type(x, y):
+    """The type of a column whose halves are x and y (None: the half has no such column): one kind
+    of value, as the whole sheet's strict parse would demand; whole and decimal numbers join as
+    decimal numbers."""
+    kinds = {arr.type for arr in (x, y) if arr is not None and not pa.types.is_null(arr.type)}
+    if not kinds:
+        return pa.null()
+    if len(kinds) == 1:
+        return kinds.pop()
+    if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in kinds):
+        return pa.float64()
+    raise Fallback(f"the halves hold different kinds: {sorted(map(str, kinds))}")
+
+
+def _as(arr, kind, n: int):
+    if arr is None:
+        return pa.nulls(n, kind)
+    return arr if arr.type == kind else arr.cast(kind)
 
 
 def _sorted_sets(text: str) -> str:

@@ -23,6 +23,7 @@ which cells does the cell reader not show as they are?
 from __future__ import annotations
 
 from generator import scratch
+from generator.workbook import halves as halves_mod
 from generator.errors import HuifangError
 
 import os
@@ -116,6 +117,12 @@ class SheetInfo:
     # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     far_count: int = 0        # how many cells were left out as far (more than `outliers` names)
+    halves: halves_mod.Halves | None = None     # a large sheet written in two halves (halves.py)
+
+    def drop_halves(self) -> None:
+        if self.halves is not None:
+            scratch.remove(self.halves.folder)
+            self.halves = None
 
 
 @dataclass
@@ -135,6 +142,8 @@ class Inspection:
         return self.format == XLSX
 
     def close(self) -> None:
+        for sh in self.sheets:
+            sh.drop_halves()
         if self.cleanup is not None:
             scratch.remove(self.cleanup)
             self.cleanup = None
@@ -370,6 +379,8 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
             _sweep(pkg, sh)
     standard = book_part == "xl/workbook.xml"
     if pkg.renamed or not standard or any(sh.outliers for sh in sheets):
+        for sh in sheets:
+            sh.drop_halves()        # written from the input as it is: the reader reads the copy
         _normalize(pkg, info, book_part)
     return info
 
@@ -909,6 +920,8 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
     nsdecl = b""
     prefixed = None
     pending: deque = deque()
+    split = halves_mod.split_at()
+    halves = halves_mod.Writer(pkg, part, sh.size) if split and sh.size >= split else None
 
     def settle(keep: int) -> None:
         while len(pending) > keep:
@@ -942,17 +955,30 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
                 cut = cut or buf.rfind(b">") + 1 or len(buf)    # one huge row: cut between tags
                 work = buf if cut == len(buf) else buf[:cut]
                 pending.append((work, cut, pool.submit(_measure, work, bool(prefixed))))
+                if halves is not None:
+                    halves.write(work)
                 settle(_IN_FLIGHT)
                 tail = buf[cut:]
             if tail:
                 pending.append((tail, len(tail), pool.submit(_measure, tail, bool(prefixed))))
+                if halves is not None:
+                    halves.write(tail)
             settle(0)
-    except _DAMAGE as e:
-        raise _damaged(pkg.path, part, e) from None
+    except BaseException as e:
+        if halves is not None:
+            halves.abandon()
+        if isinstance(e, _DAMAGE):
+            raise _damaged(pkg.path, part, e) from None
+        raise
+    if halves is not None:
+        sh.halves = halves.done()
     sh.odd_cells, sh.merges = odd, merges
     if ext.unusual:
+        sh.drop_halves()
         return _far_cells(pkg, sh)
     _judge_extent(pkg, sh, ext, head)
+    if sh.outliers or sh.spans:
+        sh.drop_halves()
 
 
 _IN_FLIGHT = 3          # stretches measured or waiting while the next is inflated (4 MB each)
@@ -1073,5 +1099,6 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
         if not keep:
             return {}
         sh.spans = [(s_, e) for _, _, s_, e, _ in keep]
+        sh.drop_halves()
         _normalize(pkg, info, info.book_part)
     return {f"{column_letters(c)}{r}": shown for c, r, _, _, shown in keep}

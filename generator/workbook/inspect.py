@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from generator import scratch
 from generator.workbook import halves as halves_mod
+from generator.workbook.values import openpyxl_cells
 from generator.errors import HuifangError
 
 import os
@@ -38,7 +39,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
@@ -501,7 +501,7 @@ def col_index(letters: str) -> int:
     """0-based column of Excel letters (openpyxl's reading of them). Letters no spreadsheet has
     (more than three, or not letters) are past the last column: the guards refuse them as such."""
     try:
-        return column_index_from_string(letters) - 1
+        return openpyxl_cells().column_index_from_string(letters) - 1
     except ValueError:
         return BEYOND_COLUMNS
 
@@ -637,7 +637,7 @@ BEYOND_COLUMNS = 18_278       # past ZZZ: no spreadsheet has such a column
 
 def column_letters(index: int) -> str:
     """Excel letters of a 0-based column (openpyxl), or a word for a column past every spreadsheet's."""
-    return get_column_letter(index + 1) if index < BEYOND_COLUMNS else "（ZZZ 之后的列）"
+    return openpyxl_cells().get_column_letter(index + 1) if index < BEYOND_COLUMNS else "（ZZZ 之后的列）"
 
 
 def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:

@@ -12,7 +12,6 @@ from operator import attrgetter
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
-from openpyxl.utils.cell import get_column_letter
 
 from generator.workbook import contract as K
 
@@ -347,7 +346,15 @@ def _enum_lookup(col: K.Column) -> dict:
 
 def column_letter(index: int) -> str:
     """0-based column index to Excel letters (openpyxl's get_column_letter)."""
-    return get_column_letter(index + 1)
+    return openpyxl_cells().get_column_letter(index + 1)
+
+
+def openpyxl_cells():
+    """openpyxl's cell-reference helpers, imported when first needed: importing openpyxl costs
+    a tenth of a second and 15 MB, which validate spends only once a sheet is parsed (the reader
+    calls this while the largest sheet is being parsed)."""
+    from openpyxl.utils import cell
+    return cell
 
 
 class Encoded(NamedTuple):

@@ -130,6 +130,7 @@ def _load_halves(halves: Halves, sheet: str, h: int, first: int) -> tuple[dict[i
         raise Fallback("the second half does not begin at its marker")
     rows_a = halves.row - h - 2
     na, nb = batch_a.num_rows, batch_b.num_rows
+    del batch_a, batch_b        # each half's column is let go of once joined: never both sheets whole at once
     if na > rows_a:
         raise Fallback("the first half is longer than its rows")
     columns: dict[int, pa.Array] = {}

@@ -972,6 +972,7 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
         raise
     if halves is not None:
         sh.halves = halves.done()
+    trim_memory()
     sh.odd_cells, sh.merges = odd, merges
     if ext.unusual:
         sh.drop_halves()
@@ -981,6 +982,22 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
         sh.drop_halves()
 
 
+def trim_memory() -> None:
+    """Hand the memory a parse or a sweep leaves free back to the system (glibc keeps it per thread
+    otherwise, so the parse of the next sheet on another thread could not reuse it, and it would
+    sit under the next sheet's peak)."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 _IN_FLIGHT = 3          # stretches measured or waiting while the next is inflated (4 MB each)
 
 

@@ -32,7 +32,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 from generator.workbook import contract as K
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header,
                                        openpyxl_cells)
-from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo,
+from generator.workbook.inspect import (trim_memory, FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo,
                                         col_index, inspect, rust_readable, shown, strip_unconvertible_dates)
 
 log = logging.getLogger("huifang.reader")
@@ -338,7 +338,7 @@ def _read(path: Path, info, contract) -> Workbook:
                 _name_customers(table, mine)
             table.hidden = sinfo.hidden
             sheet = None            # the parsed sheet goes before the next is filled
-            _trim()
+            trim_memory()
         for spec, _ in wanted:
             problems.extend(found[spec.name])
 
@@ -353,21 +353,6 @@ def _read(path: Path, info, contract) -> Workbook:
 COLUMNAR_ENV = "HUIFANG_READER"      # "rows" reads every sheet with python-calamine's rows (for comparisons)
 
 
-def _trim() -> None:
-    """Hand the memory a parsed sheet leaves free back to the system (glibc keeps it per thread
-    otherwise, so the parse of the next sheet on another thread could not reuse it)."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
 
 
 COLUMNS, ROWS = "columns", "rows"     # the two read paths, as Workbook.read_paths names them

@@ -33,7 +33,8 @@ from generator.workbook import contract as K
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header,
                                        openpyxl_cells)
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo,
-                                        trim_memory, col_index, inspect, rust_readable, shown, strip_unconvertible_dates)
+                                        trim_memory, col_index, inspect, rust_readable, shown,
+                                        strip_unconvertible_dates)
 
 log = logging.getLogger("huifang.reader")
 

@@ -94,8 +94,8 @@ def _worker_init(raw: dict, where: str, source: str | None, as_of: date, since: 
     from generator.config import config_from
     from generator.rules.workdays import WorkCalendar
     from generator.workbook import contract as K
-    from generator.workbook.halves import SPLIT_ENV
-    os.environ[SPLIT_ENV] = "0"         # the pool keeps every core busy already: no sheet in halves
+    from generator.workbook.parts import SPLIT_ENV
+    os.environ[SPLIT_ENV] = "0"         # the pool keeps every core busy already: no sheet in parts
     config = config_from(raw, where, Path(source) if source else None)
     _state.update(config=config, contract=K.build_contract(config.banks), cal=WorkCalendar(config.calendar_years),
                   as_of=as_of, since=since)

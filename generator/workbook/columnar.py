@@ -27,7 +27,7 @@ import fastexcel
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from generator.workbook.halves import MARKER, Halves
+from generator.workbook.parts import MARKER, Parts
 from generator.workbook.inspect import MAX_COL, Package, _local, _rels, col_index
 from generator.workbook.values import Encoded, take
 
@@ -64,23 +64,23 @@ class FastSheet:
 
 
 def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None,
-         halves: Halves | None = None) -> FastSheet:
+         parts: Parts | None = None) -> FastSheet:
     """Parse one sheet. `find_header(rows)` is the row reader's own header search; `parsed()`, if
     given, is called when the parse is over and only its Arrow columns remain to be made. With
-    `halves` (halves.py) the sheet is parsed in two halves side by side."""
+    `parts` (parts.py) the sheet is parsed in parts, two at a time."""
     head, first = head_rows(source, part, book_part, rows)
     if first is None:
         raise Fallback("no value in the first rows")
     h = find_header(head)
     if h is None or h < first:
         raise Fallback("no header row")
-    if halves is not None and halves.row >= h + 3:      # the marker row (halves.row - 1) lies below the header
+    if parts is not None and parts.rows[0] >= h + 3:    # the first marker row lies below the header
         try:
-            columns, names = _load_halves(halves, sheet, h, first)
+            columns, names = _load_parts(parts, sheet, h, first)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
-        except BaseException as e:      # the halves could not be joined: the sheet is parsed whole
-            log.debug("%s：工作表“%s”不分两半解析（%s）", source, sheet, str(e).splitlines()[0][:200] if str(e) else e)
+        except BaseException as e:      # the parts could not be joined: the sheet is parsed whole
+            log.debug("%s：工作表“%s”不分段解析（%s）", source, sheet, (str(e).splitlines() or [""])[0][:200])
         else:
             if parsed is not None:
                 parsed()
@@ -107,46 +107,53 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     return FastSheet(head, h, columns, names)
 
 
-def _load_halves(halves: Halves, sheet: str, h: int, first: int) -> tuple[dict[int, pa.Array], dict[int, str]]:
-    """Both halves parsed at once (the parser lets go of the GIL), their columns joined: the first
-    half's data rows are Excel rows h+2 .. halves.row-1 (its blank last rows, which the parser
-    leaves out, become blanks again), the second half's begin at halves.row."""
-    def second():
-        got = fastexcel.read_excel(str(halves.second)).load_sheet(
-            sheet, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
-        return got.to_arrow(), got.selected_columns
+def _load_parts(parts: Parts, sheet: str, h: int, first: int) -> tuple[dict[int, pa.Array], dict[int, str]]:
+    """The parts parsed two at a time (the parser lets go of the GIL), their columns joined: the
+    first part's data rows are Excel rows h+2 .., each later part's begin at its row in
+    `parts.rows` (the blank rows a part ends in, which the parser leaves out, become blanks again)."""
+    def one(k: int):
+        got = fastexcel.read_excel(str(parts.books[k])).load_sheet(
+            sheet, header_row=h - first if k == 0 else 0, schema_sample_rows=None, dtype_coercion="strict")
+        batch, infos = got.to_arrow(), got.selected_columns
+        del got                 # the part's cells go before the next part is parsed on this thread
+        if k and (not infos or infos[0].absolute_index != 0 or infos[0].name != MARKER):
+            raise Fallback("a part does not begin at its marker")
+        return {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}, batch.num_rows, infos
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="huifang-half") as other:
-        later = other.submit(second)
-        got = fastexcel.read_excel(str(halves.first)).load_sheet(
-            sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
-        batch_a, infos_a = got.to_arrow(), got.selected_columns
-        del got
-        batch_b, infos_b = later.result()
+    starts = [h + 2] + parts.rows
+    pieces: dict[int, list] = {}           # column -> the parts' arrays (None: the part has no such column)
+    heights: list[int] = []
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-part") as pool:
+        for k, fut in enumerate([pool.submit(one, k) for k in range(len(parts.books))]):
+            cols, n, infos = fut.result()
+            if k == 0:
+                names = {c.absolute_index: c.name for c in infos}
+            if k + 1 < len(starts):
+                expected = starts[k + 1] - starts[k]
+                if n > expected:
+                    raise Fallback("a part is longer than its rows")
+            else:
+                expected = n
+            for c in set(pieces) | set(cols):
+                pieces.setdefault(c, [None] * k).append(cols.get(c))
+            heights.append((n, expected))
     arrow()
-    a = {c.absolute_index: batch_a.column(i) for i, c in enumerate(infos_a)}
-    b = {c.absolute_index: batch_b.column(i) for i, c in enumerate(infos_b)}
-    if infos_b and infos_b[0].absolute_index != 0 or (infos_b and infos_b[0].name != MARKER):
-        raise Fallback("the second half does not begin at its marker")
-    rows_a = halves.row - h - 2
-    na, nb = batch_a.num_rows, batch_b.num_rows
-    del batch_a, batch_b        # each half's column is let go of once joined: never both sheets whole at once
-    if na > rows_a:
-        raise Fallback("the first half is longer than its rows")
     columns: dict[int, pa.Array] = {}
-    for k in sorted(set(a) | set(b)):
+    for c in sorted(pieces):
+        arrays = pieces.pop(c)
         try:
-            kind = _joined_type(a.get(k), b.get(k))
+            kind = _joined_type(arrays)
         except Fallback:            # empty texts beside dates: blanks, as the whole parse makes them
-            a[k], b[k] = _blanks_as_null(a.get(k)), _blanks_as_null(b.get(k))
-            kind = _joined_type(a.get(k), b.get(k))
-        parts = [_as(a.get(k), kind, na), pa.nulls(rows_a - na, kind), _as(b.get(k), kind, nb)]
-        columns[k] = pa.concat_arrays(parts)
-        a.pop(k, None)
-        b.pop(k, None)
-    names = {c.absolute_index: c.name for c in infos_a}
-    for k in columns:
-        names.setdefault(k, f"__UNNAMED__{k}")
+            arrays = [_blanks_as_null(a) for a in arrays]
+            kind = _joined_type(arrays)
+        joined = []
+        for arr, (n, expected) in zip(arrays, heights):
+            joined.append(_as(arr, kind, n))
+            if expected > n:
+                joined.append(pa.nulls(expected - n, kind))
+        columns[c] = pa.concat_arrays(joined)
+    for c in columns:
+        names.setdefault(c, f"__UNNAMED__{c}")
     return columns, names
 
 
@@ -159,18 +166,18 @@ def _blanks_as_null(arr):
     return arr
 
 
-def _joined_type(x, y):
-    """The type of a column whose halves are x and y (None: the half has no such column): one kind
+def _joined_type(arrays: list):
+    """The type of a column whose parts are `arrays` (None: the part has no such column): one kind
     of value, as the whole sheet's strict parse would demand; whole and decimal numbers join as
     decimal numbers."""
-    kinds = {arr.type for arr in (x, y) if arr is not None and not pa.types.is_null(arr.type)}
+    kinds = {arr.type for arr in arrays if arr is not None and not pa.types.is_null(arr.type)}
     if not kinds:
         return pa.null()
     if len(kinds) == 1:
         return kinds.pop()
     if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in kinds):
         return pa.float64()
-    raise Fallback(f"the halves hold different kinds: {sorted(map(str, kinds))}")
+    raise Fallback(f"the parts hold different kinds: {sorted(map(str, kinds))}")
 
 
 def _as(arr, kind, n: int):

@@ -23,7 +23,7 @@ which cells does the cell reader not show as they are?
 from __future__ import annotations
 
 from generator import scratch
-from generator.workbook import halves as halves_mod
+from generator.workbook import parts as parts_mod
 from generator.workbook.values import openpyxl_cells
 from generator.errors import HuifangError
 
@@ -117,12 +117,12 @@ class SheetInfo:
     # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     far_count: int = 0        # how many cells were left out as far (more than `outliers` names)
-    halves: halves_mod.Halves | None = None     # a large sheet written in two halves (halves.py)
+    parts: parts_mod.Parts | None = None      # a large sheet written in parts (parts.py)
 
-    def drop_halves(self) -> None:
-        if self.halves is not None:
-            scratch.remove(self.halves.folder)
-            self.halves = None
+    def drop_parts(self) -> None:
+        if self.parts is not None:
+            scratch.remove(self.parts.folder)
+            self.parts = None
 
 
 @dataclass
@@ -143,7 +143,7 @@ class Inspection:
 
     def close(self) -> None:
         for sh in self.sheets:
-            sh.drop_halves()
+            sh.drop_parts()
         if self.cleanup is not None:
             scratch.remove(self.cleanup)
             self.cleanup = None
@@ -374,13 +374,17 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
     info = Inspection(sheets, macros=any(n.endswith("vbaProject.bin") for n in pkg.infos), format=XLSX,
                       date1904=date1904, source=path, sniffed_mismatch=path.suffix.lower() not in (".xlsx", ".xlsm"),
                       book_part=book_part)
-    for sh in sheets:
-        if sh.part in pkg.infos:
-            _sweep(pkg, sh)
+    try:
+        for sh in sheets:
+            if sh.part in pkg.infos:
+                _sweep(pkg, sh)
+    except BaseException:
+        info.close()            # the parts written for the sheets before
+        raise
     standard = book_part == "xl/workbook.xml"
     if pkg.renamed or not standard or any(sh.outliers for sh in sheets):
         for sh in sheets:
-            sh.drop_halves()        # written from the input as it is: the reader reads the copy
+            sh.drop_parts()        # written from the input as it is: the reader reads the copy
         _normalize(pkg, info, book_part)
     return info
 
@@ -920,8 +924,8 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
     nsdecl = b""
     prefixed = None
     pending: deque = deque()
-    split = halves_mod.split_at()
-    halves = halves_mod.Writer(pkg, part, sh.size) if split and sh.size >= split else None
+    split = parts_mod.split_at()
+    writer = parts_mod.Writer(pkg, part, sh.size, parts_mod.how_many(sh.size)) if split and sh.size >= split else None
 
     def settle(keep: int) -> None:
         while len(pending) > keep:
@@ -955,31 +959,31 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
                 cut = cut or buf.rfind(b">") + 1 or len(buf)    # one huge row: cut between tags
                 work = buf if cut == len(buf) else buf[:cut]
                 pending.append((work, cut, pool.submit(_measure, work, bool(prefixed))))
-                if halves is not None:
-                    halves.write(work)
+                if writer is not None:
+                    writer.write(work)
                 settle(_IN_FLIGHT)
                 tail = buf[cut:]
             if tail:
                 pending.append((tail, len(tail), pool.submit(_measure, tail, bool(prefixed))))
-                if halves is not None:
-                    halves.write(tail)
+                if writer is not None:
+                    writer.write(tail)
             settle(0)
     except BaseException as e:
-        if halves is not None:
-            halves.abandon()
+        if writer is not None:
+            writer.abandon()
         if isinstance(e, _DAMAGE):
             raise _damaged(pkg.path, part, e) from None
         raise
-    if halves is not None:
-        sh.halves = halves.done()
+    if writer is not None:
+        sh.parts = writer.done()
     trim_memory()
     sh.odd_cells, sh.merges = odd, merges
     if ext.unusual:
-        sh.drop_halves()
+        sh.drop_parts()
         return _far_cells(pkg, sh)
     _judge_extent(pkg, sh, ext, head)
     if sh.outliers or sh.spans:
-        sh.drop_halves()
+        sh.drop_parts()
 
 
 def trim_memory() -> None:
@@ -1116,6 +1120,6 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
         if not keep:
             return {}
         sh.spans = [(s_, e) for _, _, s_, e, _ in keep]
-        sh.drop_halves()
+        sh.drop_parts()
         _normalize(pkg, info, info.book_part)
     return {f"{column_letters(c)}{r}": shown for c, r, _, _, shown in keep}

@@ -269,7 +269,7 @@ def _read(path: Path, info, contract) -> Workbook:
         if why is None:
             try:
                 sheet = columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
-                                      HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed, sinfo.halves)
+                                      HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed, sinfo.parts)
                 read_paths[sinfo.name] = (COLUMNS, "")
                 return sheet
             except (KeyboardInterrupt, SystemExit, MemoryError):

@@ -1,7 +1,8 @@
-"""A large sheet parsed in two halves side by side (workbook/halves.py) reads exactly as when it
+"""A large sheet parsed in parts two at a time (workbook/parts.py) reads exactly as when it
 is parsed whole: the same values at the same rows, the same findings, the same read path; and
-nothing is left in the temporary folder. The halves are forced on small workbooks with
-HUIFANG_SPLIT_BYTES=1 (every sheet split at its middle row)."""
+nothing is left in the temporary folder. The parts are forced on small workbooks with
+HUIFANG_SPLIT_BYTES=1 (every sheet split at its middle row), and into more parts with a
+smaller part size."""
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ import pytest
 import corpus
 import synth
 from generator.workbook import columnar
-from generator.workbook import halves as halves_mod
+from generator.workbook import parts as parts_mod
 from generator.workbook.reader import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,33 +31,36 @@ def snapshot(path: Path) -> dict:
     }
 
 
-def both(path: Path, monkeypatch) -> tuple[dict, dict, int]:
-    """The workbook read whole and in halves, and how many sheets the halves served."""
-    monkeypatch.setenv(halves_mod.SPLIT_ENV, "0")
+def both(path: Path, monkeypatch, part_bytes: int | None = None) -> tuple[dict, dict, int]:
+    """The workbook read whole and in parts, and how many sheets the parts served."""
+    monkeypatch.setenv(parts_mod.SPLIT_ENV, "0")
     whole = snapshot(path)
     used = []
-    real = columnar._load_halves
+    real = columnar._load_parts
 
     def spy(*a, **k):
         got = real(*a, **k)
-        used.append(a[1])
+        used.append(len(a[0].books))
         return got
-    monkeypatch.setattr(columnar, "_load_halves", spy)
-    monkeypatch.setenv(halves_mod.SPLIT_ENV, "1")
+    monkeypatch.setattr(columnar, "_load_parts", spy)
+    monkeypatch.setenv(parts_mod.SPLIT_ENV, "1")
+    if part_bytes:
+        monkeypatch.setattr(parts_mod, "PART_BYTES", part_bytes)
     split = snapshot(path)
+    both.parts = used
     return whole, split, len(used)
 
 
 def leftovers() -> list[str]:
-    return [p.name for p in Path(tempfile.gettempdir()).glob("huifang-halves-*")]
+    return [p.name for p in Path(tempfile.gettempdir()).glob("huifang-parts-*")]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_the_examples_read_the_same_in_halves(path, monkeypatch):
+def test_the_examples_read_the_same_in_parts(path, monkeypatch):
     before = leftovers()
     whole, split, used = both(path, monkeypatch)
     assert split == whole
-    assert used >= 1                # the records sheet at least went through the halves
+    assert used >= 1                # the records sheet at least went through the parts
     assert leftovers() == before
 
 
@@ -66,10 +70,12 @@ def large(tmp: Path, n: int, **kw) -> Path:
     return path
 
 
-def test_a_generated_unit_reads_the_same_in_halves(tmp_path, monkeypatch):
+@pytest.mark.parametrize("part_bytes", [None, 60_000], ids=["两段", "八段"])
+def test_a_generated_unit_reads_the_same_in_parts(tmp_path, monkeypatch, part_bytes):
     path = large(tmp_path, 3000)
-    whole, split, used = both(path, monkeypatch)
+    whole, split, used = both(path, monkeypatch, part_bytes)
     assert used == 3 and split == whole
+    assert max(both.parts) == (8 if part_bytes else 2)
     assert split["tables"]["回访记录"][1] == list(range(2, 3002))
 
 
@@ -84,7 +90,8 @@ def _records_changed(src: Path, dst: Path, fn) -> Path:
     return corpus.rewrite(src, dst, lambda n, d: fn(d) if n == part else d)
 
 
-def test_blank_rows_and_an_empty_column_at_the_cut(tmp_path, monkeypatch):
+@pytest.mark.parametrize("part_bytes", [None, 40_000], ids=["两段", "多段"])
+def test_blank_rows_and_an_empty_column_at_the_cut(tmp_path, monkeypatch, part_bytes):
     """Rows 400-700 blank (the first half ends in blank rows the parser leaves out) and one
     column written only in the second half."""
     src = large(tmp_path, 1000)
@@ -95,7 +102,7 @@ def test_blank_rows_and_an_empty_column_at_the_cut(tmp_path, monkeypatch):
         return re.sub(rb'<c r="C(\d+)"[^>]*?(?:/>|>.*?</c>)',
                       lambda m: b"" if int(m.group(1)) < 500 and int(m.group(1)) > 1 else m.group(0), d, flags=re.S)
     path = _records_changed(src, tmp_path / "空行.xlsx", change)
-    whole, split, used = both(path, monkeypatch)
+    whole, split, used = both(path, monkeypatch, part_bytes)
     assert used and split == whole
 
 
@@ -103,7 +110,7 @@ def test_rows_without_numbers_are_read_whole(tmp_path, monkeypatch):
     src = large(tmp_path, 600)
     path = _records_changed(src, tmp_path / "无行号.xlsx", lambda d: re.sub(rb'<row r="\d+"', b"<row", d))
     whole, split, used = both(path, monkeypatch)
-    assert used == 2 and split == whole         # 客户 and 人员 in halves; 回访记录 whole
+    assert used == 2 and split == whole         # 客户 and 人员 in parts; 回访记录 whole
     assert leftovers() == []
 
 
@@ -128,8 +135,8 @@ def _letter_of(d: bytes, header: bytes) -> bytes:
     return m.group(1)
 
 
-def test_the_halves_are_only_for_sheets_past_the_threshold(tmp_path, monkeypatch):
-    monkeypatch.delenv(halves_mod.SPLIT_ENV, raising=False)
-    assert halves_mod.split_at() in (halves_mod.SPLIT_MIN, None)
-    monkeypatch.setenv(halves_mod.SPLIT_ENV, "0")
-    assert halves_mod.split_at() is None
+def test_the_parts_are_only_for_sheets_past_the_threshold(tmp_path, monkeypatch):
+    monkeypatch.delenv(parts_mod.SPLIT_ENV, raising=False)
+    assert parts_mod.split_at() in (parts_mod.SPLIT_MIN, None)
+    monkeypatch.setenv(parts_mod.SPLIT_ENV, "0")
+    assert parts_mod.split_at() is None

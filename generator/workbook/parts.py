@@ -1,0 +1,164 @@
+"""A large sheet parsed in parts, two at a time (issue 27).
+
+The cell reader parses one sheet on one core and holds all its cells at once: on a year of
+records that is most of the time `validate` takes, while the machine's other core waits, and most
+of its memory. The sweep (inspect.py) inflates the sheet's XML anyway; as it goes it writes the rows
+into a few small workbooks, each the input with only that sheet's part replaced (every other part
+copied as it is, compressed):
+
+- the first holds the sheet's own beginning (title rows, header) and the first stretch of rows;
+- each later one holds the next stretch, under one marker row just above its first row, in column
+  A, so the reader's rectangle starts at a known row and column (the marker row is its header).
+
+The sheet parts are stored uncompressed in a private temporary folder (removed after reading), so
+the parses do not inflate them again. The columnar reader (columnar.py) parses two parts at a time
+and joins the columns; whatever the join cannot vouch for sends it back to parsing the sheet whole.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import scratch
+from generator.zipparts import copy_raw
+
+log = logging.getLogger("huifang.read")
+
+SPLIT_ENV = "HUIFANG_SPLIT_BYTES"       # sheets this large (inflated) or larger are parsed in parts
+SPLIT_MIN = 32 << 20                     # about 25,000 records of the 回访记录 sheet
+MARKER = "huifang"
+
+_SHEETDATA = re.compile(rb"<sheetData\s*>")
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_FIRST_ROW = re.compile(rb"<row\b[^>]*?\sr\s*=\s*[\"'](\d{1,7})[\"']")
+_ROW_START = re.compile(rb"<row[\s>]")
+
+
+def split_at() -> int | None:
+    """The inflated size from which a sheet is parsed in parts (None: never)."""
+    got = os.environ.get(SPLIT_ENV, "")
+    if got.isdigit():
+        return int(got) or None
+    return SPLIT_MIN if (os.cpu_count() or 1) > 1 else None
+
+
+def how_many(size: int) -> int:
+    """Parts for a sheet of `size` bytes (inflated): about PART_BYTES each, from 2 to MAX_PARTS. Two
+    are parsed at a time, so the parser holds two parts' cells at its peak, not the whole sheet's;
+    each part reads the workbook's shared strings again, hence the upper bound."""
+    return max(2, min(MAX_PARTS, round(size / PART_BYTES)))
+
+
+PART_BYTES = 48 << 20
+MAX_PARTS = 8
+
+
+@dataclass
+class Parts:
+    books: list[Path]   # the workbooks, in the order of the sheet's rows
+    rows: list[int]     # the first row (1-based, as Excel numbers it) of each part after the first
+    folder: Path
+
+
+class Writer:
+    """Fed the sheet's XML a stretch of whole rows at a time (in order); `done()` gives the Parts,
+    or None when the sheet does not lend itself (no plain <sheetData>, a row without its number…)."""
+
+    def __init__(self, pkg, part: str, size: int, count: int = 2) -> None:
+        self.pkg, self.part, self.size, self.count = pkg, part, size, max(2, count)
+        self.folder = scratch.scratch_dir("parts")
+        self.books: list[zipfile.ZipFile] = []
+        self.sheet = None
+        self.prefix = b""
+        self.written = 0
+        self.rows: list[int] = []
+        self.failed = False
+
+    def _next(self, first_row: int | None) -> None:
+        """Close the part being written and begin the next (its rows start at first_row)."""
+        if self.sheet is not None:
+            self.sheet.write(b"</sheetData></worksheet>")
+            self.sheet.close()
+        book = zipfile.ZipFile(self.folder / f"{len(self.books) + 1}.xlsx", "w", allowZip64=True)
+        self.books.append(book)
+        with open(self.pkg.path, "rb") as src:
+            for member in self.pkg.infos:
+                if member != self.part and not copy_raw(src, self.pkg.infos[member], book, _Broken):
+                    book.writestr(member, self.pkg.read(member), zipfile.ZIP_DEFLATED)
+        info = zipfile.ZipInfo(self.part)
+        info.compress_type = zipfile.ZIP_STORED
+        self.sheet = book.open(info, "w", force_zip64=True)
+        self.sheet.write(self.prefix)
+        if first_row is not None:
+            self.rows.append(first_row)
+            marker = first_row - 1
+            self.sheet.write(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>'
+                             % (marker, marker, MARKER.encode()))
+
+    def write(self, work: bytes) -> None:
+        if self.failed:
+            return
+        try:
+            if self.sheet is None:              # the sheet's beginning: kept for every part's
+                m = _SHEETDATA.search(work)
+                if m is None or re.search(rb"<\w+:worksheet", work[:m.start()]):
+                    return self._give_up("no plain <sheetData> in the first stretch")
+                self.prefix = _DIMENSION.sub(b"", work[:m.end()])
+                self._next(None)
+                self.written += m.end()
+                work = work[m.end():]
+            while len(self.books) < self.count:
+                bound = self.size * len(self.books) // self.count
+                if self.written + len(work) <= bound:
+                    break
+                k = _ROW_START.search(work, max(0, bound - self.written))
+                if k is None:
+                    break
+                self.sheet.write(work[:k.start()])
+                self.written += k.start()
+                work = work[k.start():]
+                m = _FIRST_ROW.match(work)
+                if m is None:
+                    return self._give_up("a part's first row has no number")
+                self._next(int(m.group(1)))
+            self.sheet.write(work)
+            self.written += len(work)
+        except (OSError, zipfile.BadZipFile, _Broken) as e:
+            self._give_up(f"write: {e}")
+
+    def done(self) -> Parts | None:
+        if self.failed:
+            return None
+        if len(self.books) < 2:
+            return self._give_up("one part only")
+        try:
+            self.sheet.close()
+            for book in self.books:
+                book.close()
+        except OSError as e:
+            return self._give_up(f"close: {e}")
+        return Parts([Path(b.filename) for b in self.books], self.rows, self.folder)
+
+    def abandon(self) -> None:
+        self._give_up("the sweep stopped")
+
+    def _give_up(self, why: str) -> None:
+        if not self.failed:
+            log.debug("%s：工作表部件 %s 不分段解析（%s）", self.pkg.path, self.part, why)
+        self.failed = True
+        for handle in [self.sheet] + self.books:
+            try:
+                if handle is not None:
+                    handle.close()
+            except (OSError, ValueError, zipfile.BadZipFile):
+                pass
+        scratch.remove(self.folder)
+        return None
+
+
+class _Broken(Exception):
+    pass

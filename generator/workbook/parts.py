@@ -53,7 +53,7 @@ def how_many(size: int) -> int:
     return max(2, min(MAX_PARTS, round(size / PART_BYTES)))
 
 
-PART_BYTES = 48 << 20
+PART_BYTES = 24 << 20
 MAX_PARTS = 8
 
 

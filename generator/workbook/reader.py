@@ -294,6 +294,11 @@ def _read(path: Path, info, contract) -> Workbook:
     # and are filled in; nothing else is held beside the peak, and the work still overlaps.
     order = sorted(wanted, key=lambda w: -w[1].size)
     largest_parsed = threading.Event()
+    # A largest sheet in parts (parts.py) holds only two parts' cells at a time: the other sheets
+    # are parsed beside it at once, and filled in while its parts are parsed (it is filled last).
+    in_parts = bool(order) and order[0][1].parts is not None and _not_columnar(info, order[0][1]) is None
+    if in_parts:
+        largest_parsed.set()
     read_paths: dict[str, tuple[str, str]] = {}
 
     def parse_largest(spec: K.Sheet, sinfo: SheetInfo):
@@ -316,7 +321,8 @@ def _read(path: Path, info, contract) -> Workbook:
             columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
         openpyxl_cells()            # and openpyxl's reference helpers (the findings name cells)
         found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
-        for spec, sinfo in order[:1] + [w for w in wanted if w is not order[0]]:
+        rest = [w for w in wanted if not order or w is not order[0]]
+        for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):
             table = tables[spec.name]
             mine = found[spec.name] = []
             try:

@@ -173,17 +173,34 @@ class Context:
         key = ("counting", kind, completed, accept)
         got = self._shared.get(key)
         if got is None:
-            void, done, times = self.void, self.rec_completed, self.rec_time
+            times = self.rec_time
+            groups = self._by_kind().get(kind, ())
+            drop = self._dropped(groups, completed, accept)     # the records of this type that do not count
             got = {}
-            for c, lst, when in self._by_kind().get(kind, ()):
-                keep = [i for i in lst if not (i in void or (completed and not done[i])
-                                               or (accept is not None and not accept(i)))]
-                if len(keep) == len(lst):
+            for c, lst, when in groups:
+                if drop.isdisjoint(lst):
                     got[c] = (lst, when)
-                elif keep:
-                    got[c] = (keep, [times[i] for i in keep])
+                else:
+                    keep = [i for i in lst if i not in drop]
+                    if keep:
+                        got[c] = (keep, [times[i] for i in keep])
             self._shared[key] = got
         return got
+
+    def _dropped(self, groups, completed: bool, accept) -> set[int]:
+        """The records of `groups` that do not count: void, not completed when asked, or not
+        accepted by `accept` (asked only of the others)."""
+        void = self.void
+        if completed:
+            undone = self._shared.get("undone")
+            if undone is None:
+                undone = self._shared["undone"] = {i for i, d in enumerate(self.rec_completed) if not d}
+            drop = void | undone if void else undone
+        else:
+            drop = void
+        if accept is not None:
+            drop = drop | {i for _, lst, _ in groups for i in lst if i not in drop and not accept(i)}
+        return drop
 
     def _linked(self, kind: str, completed: bool, accept) -> dict:
         """(客户编号, event named or None) -> the counting records naming that event (or none);
@@ -246,9 +263,27 @@ class Context:
     def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:
         return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i], **facts)
 
+    def rec_hitter(self, column: str):
+        """rec_hit(i, column, message) as a function of i and message, the columns looked up once
+        (for a rule that may find something on most records)."""
+        rows, custs = self.records.rows, self.records.col("客户编号")
+        return lambda i, message: Hit("回访记录", rows[i], column, message, custs[i])
+
+    def rec_labeler(self):
+        """rec_label as a function of i, the columns looked up once."""
+        ids, rows = self.records.col("记录编号"), self.records.rows
+        return lambda i: f"记录 {ids[i]}" if ids[i] else f"第 {rows[i]} 行记录"
+
     def rec_label(self, i: int) -> str:
-        rid = self.records.col("记录编号")[i]
-        return f"记录 {rid}" if rid else f"第 {self.records.rows[i]} 行记录"
+        return self.rec_labeler()(i)
+
+    def developer_of(self) -> dict:
+        """客户编号 -> the customer's 开发人员 (the first row of a 客户编号, as cust_index)."""
+        got = self._shared.get("developer")
+        if got is None:
+            dev = self.customers.col("开发人员")
+            got = self._shared["developer"] = {c: dev[j] for c, j in self.cust_index.items()}
+        return got
 
 
 def _sms_is_callback(settings) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -126,11 +127,11 @@ class Context:
     def period_records_of(self, kind: str) -> list[int]:
         """period_records() of one 回访类型 (the records grouped by type once)."""
         if self._period_kind is None:
-            groups: dict = {}
-            kinds = self.records.col("回访类型")
-            for i in self.period_records():
-                groups.setdefault(kinds[i], []).append(i)
-            self._period_kind = groups
+            groups: dict = defaultdict(list)
+            period = self.period_records()
+            for i, k in zip(period, map(self.records.col("回访类型").__getitem__, period)):
+                groups[k].append(i)
+            self._period_kind = dict(groups)
         return self._period_kind.get(kind, [])
 
     def by_customer_type(self) -> dict[tuple, tuple[list[int], list[datetime]]]:
@@ -191,15 +192,12 @@ class Context:
         """The records of `groups` that do not count: void, not completed when asked, or not
         accepted by `accept` (asked only of the others)."""
         void = self.void
+        drop = set(void)
         if completed:
-            undone = self._shared.get("undone")
-            if undone is None:
-                undone = self._shared["undone"] = {i for i, d in enumerate(self.rec_completed) if not d}
-            drop = void | undone if void else undone
-        else:
-            drop = void
+            done = self.rec_completed
+            drop.update(i for _, lst, _ in groups for i in lst if not done[i])
         if accept is not None:
-            drop = drop | {i for _, lst, _ in groups for i in lst if i not in drop and not accept(i)}
+            drop.update([i for _, lst, _ in groups for i in lst if i not in drop and not accept(i)])
         return drop
 
     def _linked(self, kind: str, completed: bool, accept) -> dict:
@@ -276,14 +274,6 @@ class Context:
 
     def rec_label(self, i: int) -> str:
         return self.rec_labeler()(i)
-
-    def developer_of(self) -> dict:
-        """客户编号 -> the customer's 开发人员 (the first row of a 客户编号, as cust_index)."""
-        got = self._shared.get("developer")
-        if got is None:
-            dev = self.customers.col("开发人员")
-            got = self._shared["developer"] = {c: dev[j] for c, j in self.cust_index.items()}
-        return got
 
 
 def _sms_is_callback(settings) -> bool:

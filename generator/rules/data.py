@@ -159,15 +159,14 @@ def data007(ctx: Context, s):
 def data008(ctx: Context, s):
     opened = ctx.customers.col("开户日期")
     custs = ctx.records.col("客户编号")
-    as_of = ctx.as_of
-    opened_of = {c: opened[j] for c, j in ctx.cust_index.items() if opened[j] is not None}
-    for i in [i for i, d in enumerate(ctx.rec_day)
-              if d is not None and (d > as_of or ((o := opened_of.get(custs[i])) is not None and d < o))]:
-        d = ctx.rec_day[i]
-        if d > as_of:
+    for i, d in enumerate(ctx.rec_day):
+        if d is None:
+            continue
+        if d > ctx.as_of:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 晚于检查日 {iso(ctx.as_of)}")
-        else:
-            j = ctx.cust_index[custs[i]]
+            continue
+        j = ctx.cust_index.get(custs[i])
+        if j is not None and opened[j] is not None and d < opened[j]:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 早于该客户的开户日期 {iso(opened[j])}")
 
 

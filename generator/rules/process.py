@@ -46,11 +46,12 @@ def _due_table(ctx: Context, days, window: Duration) -> dict:
 def prc001(ctx: Context, s):
     got, days = ctx.records.col("报告日期"), ctx.rec_day
     due_of = _due_table(ctx, days, s.days)
-    # the common case, on time, costs two look-ups
-    for i in [i for i in ctx.period_records() if (g := got[i]) is None or g > due_of[days[i]][0]]:
-        hit = _late_date(ctx, i, "报告日期", got[i], due_of[days[i]], "报告")
-        if hit:
-            yield hit
+    for i in ctx.period_records():
+        due, g = due_of[days[i]], got[i]
+        if g is None or g > due[0]:          # the common case, on time, costs two look-ups
+            hit = _late_date(ctx, i, "报告日期", g, due, "报告")
+            if hit:
+                yield hit
 
 
 @rule("PRC002", ERROR, "回访记录未按时提交审核",
@@ -68,12 +69,13 @@ def prc001(ctx: Context, s):
 def prc002(ctx: Context, s):
     got, ext, days = ctx.records.col("提交审核日期"), ctx.records.col("延期审批"), ctx.rec_day
     normal, extended = _due_table(ctx, days, s.days), _due_table(ctx, days, s.extended_days)
-    for i in [i for i in ctx.period_records()
-              if (g := got[i]) is None or g > (extended if ext[i] == "是" else normal)[days[i]][0]]:
+    for i in ctx.period_records():
         due = (extended if ext[i] == "是" else normal)[days[i]]
-        hit = _late_date(ctx, i, "提交审核日期", got[i], due, "提交审核")
-        if hit:
-            yield hit
+        g = got[i]
+        if g is None or g > due[0]:
+            hit = _late_date(ctx, i, "提交审核日期", g, due, "提交审核")
+            if hit:
+                yield hit
 
 
 @rule("PRC003", ERROR, "提交后未及时审核",
@@ -87,11 +89,13 @@ def prc002(ctx: Context, s):
 def prc003(ctx: Context, s):
     sent, who, when = ctx.records.col("提交审核日期"), ctx.records.col("审核人"), ctx.records.col("审核日期")
     due_of = _due_table(ctx, sent, s.within)
-    # reviewed in time, the common case, is passed over in one look
-    for i in [i for i in ctx.period_records() if (d := sent[i]) is not None
-              and not (who[i] is not None and (w := when[i]) is not None and w <= due_of[d][0])]:
+    for i in ctx.period_records():
+        if sent[i] is None:
+            continue
         due, prov = due_of[sent[i]]
         note = PROVISIONAL_NOTE if prov else ""
+        if who[i] is not None and when[i] is not None and when[i] <= due:
+            continue
         if who[i] is None or when[i] is None:
             if due < ctx.as_of:
                 column = "审核人" if who[i] is None else "审核日期"

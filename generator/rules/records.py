@@ -114,9 +114,11 @@ def ind001(ctx: Context, s):
                       message='回访人员 H002 是客户 C0001 的开发人员，应当回避'))
 def ind002(ctx: Context, s):
     staff, custs = ctx.records.col("回访人员"), ctx.records.col("客户编号")
-    dev = ctx.developer_of()
-    for i in [i for i in ctx.period_records() if (w := staff[i]) is not None and dev.get(custs[i]) == w]:
-        yield ctx.rec_hit(i, "回访人员", f"回访人员 {staff[i]} 是客户 {custs[i]} 的开发人员，应当回避")
+    dev = ctx.customers.col("开发人员")
+    for i in ctx.period_records():
+        j = ctx.cust_index.get(custs[i])
+        if j is not None and staff[i] is not None and dev[j] == staff[i]:
+            yield ctx.rec_hit(i, "回访人员", f"回访人员 {staff[i]} 是客户 {custs[i]} 的开发人员，应当回避")
 
 
 @rule("IND004", ERROR, "回访计划安排了不得回访的人员",
@@ -302,8 +304,9 @@ def out004(ctx: Context, s):
         cols = [(q, rec.col(q.short)) for q in bank if rec.has(q.short)]
         passed = [i for i in ctx.period_records_of(kind) if results[i] == "回访通过"]
         # question by question; the odd answers then in record order, each record's in question order
-        odd = sorted((i, n) for n, (q, vals) in enumerate(cols) for i in passed
-                     if (v := vals[i]) is not None and v != q.expected)
+        odd = [(i, n) for n, (q, vals) in enumerate(cols) for i in passed
+               if vals[i] is not None and vals[i] != q.expected]
+        odd.sort()
         for i, n in odd:
             q, vals = cols[n]
             yield ctx.rec_hit(i, q.short, f"“{q.text}”回答“{vals[i]}”（应为“{q.expected}”），回访结果却是回访通过")
@@ -399,7 +402,8 @@ def ind003(ctx: Context, s):
     staff, reviewer = rec.col("回访人员"), rec.col("审核人")
     roles = ctx.staff_roles()
     refused = roles.refused(REVIEW, s.roles)
-    for i in [i for i in ctx.period_records() if (r := reviewer[i]) is not None and (r == staff[i] or r in refused)]:
+    for i in [i for i in ctx.period_records()
+              if reviewer[i] is not None and (reviewer[i] == staff[i] or reviewer[i] in refused)]:
         r = reviewer[i]
         if r == staff[i]:
             yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是本记录的回访人员，不能审核自己的回访")
@@ -424,7 +428,7 @@ def mth005(ctx: Context, s):
     index = ctx.cust_index
     bare = lru_cache(maxsize=None)(lambda text: "".join(text.split()))   # each distinct text stripped once
     # 本人 as written, the common case, is passed over in one look (its text has no space to strip)
-    for i in [i for i in ctx.period_records() if (w := who[i]) and w not in SELF]:
+    for i in [i for i in ctx.period_records() if who[i] and who[i] not in SELF]:
         w = who[i]
         j = index.get(custs[i])
         if j is None or cats[j] != "个人":
@@ -459,12 +463,10 @@ def mth006(ctx: Context, s):
     kinds, methods = rec.col("回访类型"), rec.col("回访方式")
     allowed = s.allowed
     notices_of_refusals = set(ctx.notice_of.values())       # the customer asked not to be called
-    sms_barred = s.sms == "notice"
-    # a record of a type with no list of methods, not a 短信 (the common case), is passed over in one look
-    for i in [i for i in ctx.period_records()
-              if (k := kinds[i]) is not None and (m := methods[i]) is not None
-              and (k in allowed or (m == "短信" and sms_barred)) and i not in notices_of_refusals]:
+    for i in ctx.period_records():
         k, m = kinds[i], methods[i]
+        if k is None or m is None or i in notices_of_refusals:
+            continue
         ok = allowed.get(k)
         if ok is not None and m not in ok:
             yield ctx.rec_hit(i, "回访方式", f"{k}只能用{'或'.join(ok)}，本记录为{m}")

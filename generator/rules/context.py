@@ -295,9 +295,10 @@ def _completion(rec: Table, times: list, sms_counts: bool = False) -> tuple[list
     not answer is the notice of the refusal before it."""
     results, methods = rec.col("回访结果"), rec.col("回访方式")
     completed = [r in K.ANSWERED for r in results]
-    notices = set() if sms_counts else {i for i, m in enumerate(methods) if m == "短信"}
+    notices = {i for i, m in enumerate(methods) if m == "短信"} if not sms_counts and "短信" in methods else set()
     notice_of: dict[int, int] = {}
-    refusals = [i for i, r in enumerate(results) if r == K.REFUSED and times[i] is not None]
+    refusals = ([i for i, r in enumerate(results) if r == K.REFUSED and times[i] is not None]
+                if K.REFUSED in results else [])          # `in`: a scan without a bytecode per record
     if refusals:
         custs, kinds = rec.col("客户编号"), rec.col("回访类型")
         candidates: dict[tuple, list[int]] = {}

@@ -39,9 +39,9 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     rec = ctx.records
     rkinds, rcusts, links = rec.col("回访类型"), rec.col("客户编号"), rec.col("关联事件")
     out = {}
-    for i, k in enumerate(rkinds):
+    for i in [i for i, k in enumerate(rkinds) if k == PF_KIND]:      # the other types in one look
         when = ctx.rec_time[i]
-        if k != PF_KIND or when is None:
+        if when is None:
             continue
         j = ctx.event_index.get(links[i]) if links[i] else None
         if j is None or kinds[j] != "私募认购" or times[j] is None:
@@ -304,8 +304,8 @@ def out004(ctx: Context, s):
         cols = [(q, rec.col(q.short)) for q in bank if rec.has(q.short)]
         passed = [i for i in ctx.period_records_of(kind) if results[i] == "回访通过"]
         # question by question; the odd answers then in record order, each record's in question order
-        odd = [(i, n) for n, (q, vals) in enumerate(cols) for i in passed
-               if vals[i] is not None and vals[i] != q.expected]
+        odd = [(i, n) for n, vals, want in [(n, vals, q.expected) for n, (q, vals) in enumerate(cols)]
+               for i in passed if vals[i] is not None and vals[i] != want]
         odd.sort()
         for i, n in odd:
             q, vals = cols[n]

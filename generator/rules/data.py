@@ -159,13 +159,14 @@ def data007(ctx: Context, s):
 def data008(ctx: Context, s):
     opened = ctx.customers.col("开户日期")
     custs = ctx.records.col("客户编号")
+    as_of, index = ctx.as_of, ctx.cust_index
     for i, d in enumerate(ctx.rec_day):
         if d is None:
             continue
-        if d > ctx.as_of:
+        if d > as_of:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 晚于检查日 {iso(ctx.as_of)}")
             continue
-        j = ctx.cust_index.get(custs[i])
+        j = index.get(custs[i])
         if j is not None and opened[j] is not None and d < opened[j]:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 早于该客户的开户日期 {iso(opened[j])}")
 

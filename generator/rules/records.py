@@ -75,10 +75,9 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
                                    **answers('私募产品回访'))), cell='回访记录!F2',
                       message='冷静期至 2025-04-03 16:50），本次回访无效'))
 def pf001(ctx: Context, s):
-    for i in ctx.period_records():
-        if i not in ctx.void_reason:
-            continue
-        eid, start, end = ctx.void_reason[i]
+    void = ctx.void_reason
+    for i in [i for i in ctx.period_records() if i in void] if void else ():
+        eid, start, end = void[i]
         yield ctx.rec_hit(i, "回访时间",
                           f"回访时间 {iso(ctx.rec_time[i])} 在冷静期内（私募认购 {eid or ''} 于 {iso(start)}，"
                           f"冷静期至 {iso(end)}），本次回访无效")
@@ -115,8 +114,10 @@ def ind001(ctx: Context, s):
 def ind002(ctx: Context, s):
     staff, custs = ctx.records.col("回访人员"), ctx.records.col("客户编号")
     dev = ctx.customers.col("开发人员")
-    for i in ctx.period_records():
-        j = ctx.cust_index.get(custs[i])
+    developers = set(dev)           # a record by anyone else needs no look-up of its customer
+    index = ctx.cust_index
+    for i in [i for i in ctx.period_records() if staff[i] in developers]:
+        j = index.get(custs[i])
         if j is not None and staff[i] is not None and dev[j] == staff[i]:
             yield ctx.rec_hit(i, "回访人员", f"回访人员 {staff[i]} 是客户 {custs[i]} 的开发人员，应当回避")
 
@@ -463,7 +464,13 @@ def mth006(ctx: Context, s):
     kinds, methods = rec.col("回访类型"), rec.col("回访方式")
     allowed = s.allowed
     notices_of_refusals = set(ctx.notice_of.values())       # the customer asked not to be called
-    for i in ctx.period_records():
+    # only the types with a list of methods, and 短信 of any type when it is no callback, can be found:
+    # those records by type (grouped once), not every record
+    candidates = [i for k in allowed for i in ctx.period_records_of(k)]
+    if s.sms == "notice" and "短信" in methods:
+        candidates += [i for i in ctx.period_records() if methods[i] == "短信" and kinds[i] not in allowed]
+    candidates.sort()
+    for i in candidates:
         k, m = kinds[i], methods[i]
         if k is None or m is None or i in notices_of_refusals:
             continue

@@ -128,9 +128,9 @@ class Context:
         """period_records() of one 回访类型 (the records grouped by type once)."""
         if self._period_kind is None:
             groups: dict = defaultdict(list)
-            period = self.period_records()
-            for i, k in zip(period, map(self.records.col("回访类型").__getitem__, period)):
-                groups[k].append(i)
+            kinds = self.records.col("回访类型")
+            for i in self.period_records():
+                groups[kinds[i]].append(i)
             self._period_kind = dict(groups)
         return self._period_kind.get(kind, [])
 

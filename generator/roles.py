@@ -116,6 +116,27 @@ class StaffRoles:
         for i, r in zip(ids, roles):
             if i is not None and i not in self.of:
                 self.of[i] = r
+        self._verdicts: dict = {}
+
+    def barred(self, duty: Duty, kind: str | None = None) -> frozenset:
+        """The 工号 of the staff whose role may never do `duty` (for a callback, of `kind`):
+        `w in barred(duty, kind)` is `known(w) and not duty.allows(role(w), kind)`, the verdict
+        worked out once per role and kind, not once per record."""
+        key = ("allows", duty.key, kind)
+        got = self._verdicts.get(key)
+        if got is None:
+            roles = duty.barred_roles(kind)
+            got = self._verdicts[key] = frozenset(w for w, r in self.of.items() if r in roles)
+        return got
+
+    def refused(self, duty: Duty, allowed: tuple[str, ...] | None = None) -> frozenset:
+        """The 工号 of the staff `duty.permits` refuses (an `only` duty, `allowed` the rule's
+        parameter): `w in refused(duty, allowed)` is `known(w) and not duty.permits(role(w), allowed)`."""
+        key = ("permits", duty.key, None if allowed is None else tuple(allowed))
+        got = self._verdicts.get(key)
+        if got is None:
+            got = self._verdicts[key] = frozenset(w for w, r in self.of.items() if not duty.permits(r, allowed))
+        return got
 
     @classmethod
     def of_table(cls, staff) -> StaffRoles:

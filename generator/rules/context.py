@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -126,64 +127,85 @@ class Context:
     def period_records_of(self, kind: str) -> list[int]:
         """period_records() of one 回访类型 (the records grouped by type once)."""
         if self._period_kind is None:
-            groups: dict = {}
+            groups: dict = defaultdict(list)
             kinds = self.records.col("回访类型")
             for i in self.period_records():
-                groups.setdefault(kinds[i], []).append(i)
-            self._period_kind = groups
+                groups[kinds[i]].append(i)
+            self._period_kind = dict(groups)
         return self._period_kind.get(kind, [])
 
-    def by_customer_type(self) -> dict[tuple, tuple[list[int], list[datetime]]]:
-        """(客户编号, 回访类型) -> (record indexes dated on or before as-of, sorted by time; their times)."""
-        got = self._shared.get("by_ct")
+    def _callbacks_by_kind(self) -> dict[str, list[int]]:
+        """回访类型 -> its records that are callbacks, dated on or before as-of, with a 客户编号 (in
+        row order). A notice (短信, or the letter after a refusal) is not a callback."""
+        got = self._shared.get("callbacks")
         if got is None:
-            idx: dict[tuple, list[int]] = {}
             as_of, notices = self.as_of, self.notices
             custs, kinds = self.records.col("客户编号"), self.records.col("回访类型")
             keep = [i for i, d in enumerate(self.rec_day) if d is not None and d <= as_of]
-            if notices:                 # a notice (短信, or the letter after a refusal) is not a callback
+            if notices:
                 keep = [i for i in keep if i not in notices]
+            groups: dict = defaultdict(list)
             for i in keep:
-                c, t = custs[i], kinds[i]
-                if c is None or t is None:
-                    continue
-                got = idx.get((c, t))
-                if got is None:
-                    idx[(c, t)] = [i]
-                else:
-                    got.append(i)
-            got = self._shared["by_ct"] = by_time(idx, self.rec_time)
+                if custs[i] is not None:
+                    groups[kinds[i]].append(i)
+            groups.pop(None, None)
+            got = self._shared["callbacks"] = dict(groups)
         return got
 
-    def _by_kind(self) -> dict[str, list[tuple]]:
-        """回访类型 -> [(客户编号, record indexes, their times)], from by_customer_type."""
-        got = self._shared.get("by_kind")
+    def _by_kind(self, kind: str) -> list[tuple]:
+        """[(客户编号, its callbacks of `kind`, sorted by time, their times)]: grouped for one type on
+        the first look-up of that type, not for every type at once."""
+        key = ("by_kind", kind)
+        got = self._shared.get(key)
         if got is None:
-            got = {}
-            for (c, k), (lst, times) in self.by_customer_type().items():
-                got.setdefault(k, []).append((c, lst, times))
-            self._shared["by_kind"] = got
+            custs = self.records.col("客户编号")
+            idx: dict = {}
+            for i in self._callbacks_by_kind().get(kind, ()):
+                lst = idx.get(custs[i])
+                if lst is None:
+                    idx[custs[i]] = [i]
+                else:
+                    lst.append(i)
+            got = self._shared[key] = [(c, lst, when) for c, (lst, when) in by_time(idx, self.rec_time).items()]
         return got
+
+    def by_customer_type(self) -> dict[tuple, tuple[list[int], list[datetime]]]:
+        """(客户编号, 回访类型) -> (record indexes dated on or before as-of, sorted by time; their times)."""
+        return {(c, k): (lst, when) for k in self._callbacks_by_kind() for c, lst, when in self._by_kind(k)}
 
     def _counting(self, kind: str, completed: bool, accept) -> dict:
         """客户编号 -> the records of one type that count (not void, completed when asked, accepted
         by `accept`), sorted by time, with their times. Built once per (type, completed, accept):
         every look-up is then a binary search, however many records one customer has. A list in
-        which every record counts is shared with by_customer_type, not copied."""
+        which every record counts is shared with _by_kind, not copied."""
         key = ("counting", kind, completed, accept)
         got = self._shared.get(key)
         if got is None:
-            void, done, times = self.void, self.rec_completed, self.rec_time
+            times = self.rec_time
+            groups = self._by_kind(kind)
+            drop = self._dropped(groups, completed, accept)     # the records of this type that do not count
             got = {}
-            for c, lst, when in self._by_kind().get(kind, ()):
-                keep = [i for i in lst if not (i in void or (completed and not done[i])
-                                               or (accept is not None and not accept(i)))]
-                if len(keep) == len(lst):
+            for c, lst, when in groups:
+                if drop.isdisjoint(lst):
                     got[c] = (lst, when)
-                elif keep:
-                    got[c] = (keep, [times[i] for i in keep])
+                else:
+                    keep = [i for i in lst if i not in drop]
+                    if keep:
+                        got[c] = (keep, [times[i] for i in keep])
             self._shared[key] = got
         return got
+
+    def _dropped(self, groups, completed: bool, accept) -> set[int]:
+        """The records of `groups` that do not count: void, not completed when asked, or not
+        accepted by `accept` (asked only of the others)."""
+        void = self.void
+        drop = set(void)
+        if completed:
+            done = self.rec_completed
+            drop.update(i for _, lst, _ in groups for i in lst if not done[i])
+        if accept is not None:
+            drop.update([i for _, lst, _ in groups for i in lst if i not in drop and not accept(i)])
+        return drop
 
     def _linked(self, kind: str, completed: bool, accept) -> dict:
         """(客户编号, event named or None) -> the counting records naming that event (or none);
@@ -222,17 +244,17 @@ class Context:
 
     def customers_served(self, kind: str, start: date, end: date) -> set:
         """客户编号 of every customer with a completed record of `kind` that counts, dated start..end:
-        the first such record on or after `start` falls on or before `end`. One pass over all
-        customers (the coverage figures ask it of every customer of their base)."""
+        the first such record on or after `start` falls on or before `end`, that is, some such record
+        does (a later time is never an earlier day). One pass over the records of `kind` (the
+        coverage figures ask it of every customer of their base)."""
         key = ("served", kind, start, end)
         got = self._shared.get(key)
         if got is None:
-            moment, day = datetime(start.year, start.month, start.day), self.rec_day
-            got = set()
-            for c, (lst, times) in self._counting(kind, True, None).items():
-                k = bisect_left(times, moment)
-                if k < len(lst) and day[lst[k]] <= end:
-                    got.add(c)
+            moment = datetime(start.year, start.month, start.day)
+            custs, times, day, done, void = (self.records.col("客户编号"), self.rec_time, self.rec_day,
+                                             self.rec_completed, self.void)
+            got = {custs[i] for i in self._callbacks_by_kind().get(kind, ())
+                   if done[i] and times[i] >= moment and day[i] <= end and i not in void}
             self._shared[key] = got
         return got
 
@@ -246,9 +268,19 @@ class Context:
     def rec_hit(self, i: int, column: str, message: str, **facts) -> Hit:
         return Hit("回访记录", self.records.rows[i], column, message, self.records.col("客户编号")[i], **facts)
 
+    def rec_hitter(self, column: str):
+        """rec_hit(i, column, message) as a function of i and message, the columns looked up once
+        (for a rule that may find something on most records)."""
+        rows, custs = self.records.rows, self.records.col("客户编号")
+        return lambda i, message: Hit("回访记录", rows[i], column, message, custs[i])
+
+    def rec_labeler(self):
+        """rec_label as a function of i, the columns looked up once."""
+        ids, rows = self.records.col("记录编号"), self.records.rows
+        return lambda i: f"记录 {ids[i]}" if ids[i] else f"第 {rows[i]} 行记录"
+
     def rec_label(self, i: int) -> str:
-        rid = self.records.col("记录编号")[i]
-        return f"记录 {rid}" if rid else f"第 {self.records.rows[i]} 行记录"
+        return self.rec_labeler()(i)
 
 
 def _sms_is_callback(settings) -> bool:
@@ -270,9 +302,10 @@ def _completion(rec: Table, times: list, sms_counts: bool = False) -> tuple[list
     not answer is the notice of the refusal before it."""
     results, methods = rec.col("回访结果"), rec.col("回访方式")
     completed = [r in K.ANSWERED for r in results]
-    notices = set() if sms_counts else {i for i, m in enumerate(methods) if m == "短信"}
+    notices = {i for i, m in enumerate(methods) if m == "短信"} if not sms_counts and "短信" in methods else set()
     notice_of: dict[int, int] = {}
-    refusals = [i for i, r in enumerate(results) if r == K.REFUSED and times[i] is not None]
+    refusals = ([i for i, r in enumerate(results) if r == K.REFUSED and times[i] is not None]
+                if K.REFUSED in results else [])          # `in`: a scan without a bytecode per record
     if refusals:
         custs, kinds = rec.col("客户编号"), rec.col("回访类型")
         candidates: dict[tuple, list[int]] = {}

@@ -58,9 +58,14 @@ def data004(ctx: Context, s):
         table = ctx.book[sheet]
         if not table.has(key):
             continue
+        keys = table.col(key)
+        distinct = set(keys)
+        distinct.discard(None)
+        if len(distinct) == len(keys) - keys.count(None):
+            continue                        # no key written twice: no row to look at
         first: dict = {}
         custs = table.customer_codes()
-        for i, k in enumerate(table.col(key)):
+        for i, k in enumerate(keys):
             if k is None:
                 continue
             j = first.setdefault(k, i)
@@ -154,13 +159,14 @@ def data007(ctx: Context, s):
 def data008(ctx: Context, s):
     opened = ctx.customers.col("开户日期")
     custs = ctx.records.col("客户编号")
+    as_of, index = ctx.as_of, ctx.cust_index
     for i, d in enumerate(ctx.rec_day):
         if d is None:
             continue
-        if d > ctx.as_of:
+        if d > as_of:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 晚于检查日 {iso(ctx.as_of)}")
             continue
-        j = ctx.cust_index.get(custs[i])
+        j = index.get(custs[i])
         if j is not None and opened[j] is not None and d < opened[j]:
             yield ctx.rec_hit(i, "回访时间", f"回访时间 {iso(ctx.rec_time[i])} 早于该客户的开户日期 {iso(opened[j])}")
 

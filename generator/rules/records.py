@@ -39,9 +39,9 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
     rec = ctx.records
     rkinds, rcusts, links = rec.col("回访类型"), rec.col("客户编号"), rec.col("关联事件")
     out = {}
-    for i, k in enumerate(rkinds):
+    for i in [i for i, k in enumerate(rkinds) if k == PF_KIND]:      # the other types in one look
         when = ctx.rec_time[i]
-        if k != PF_KIND or when is None:
+        if when is None:
             continue
         j = ctx.event_index.get(links[i]) if links[i] else None
         if j is None or kinds[j] != "私募认购" or times[j] is None:
@@ -75,10 +75,9 @@ def cooling_off(ctx: Context, s) -> dict[int, tuple[str, datetime, datetime]]:
                                    **answers('私募产品回访'))), cell='回访记录!F2',
                       message='冷静期至 2025-04-03 16:50），本次回访无效'))
 def pf001(ctx: Context, s):
-    for i in ctx.period_records():
-        if i not in ctx.void_reason:
-            continue
-        eid, start, end = ctx.void_reason[i]
+    void = ctx.void_reason
+    for i in [i for i in ctx.period_records() if i in void] if void else ():
+        eid, start, end = void[i]
         yield ctx.rec_hit(i, "回访时间",
                           f"回访时间 {iso(ctx.rec_time[i])} 在冷静期内（私募认购 {eid or ''} 于 {iso(start)}，"
                           f"冷静期至 {iso(end)}），本次回访无效")
@@ -100,12 +99,10 @@ def pf001(ctx: Context, s):
 def ind001(ctx: Context, s):
     staff, kinds = ctx.records.col("回访人员"), ctx.records.col("回访类型")
     roles = ctx.staff_roles()
-    for i in ctx.period_records():
-        if not roles.known(staff[i]):
-            continue
-        role = roles.role(staff[i])
-        if not CALLBACK.allows(role, kinds[i]):
-            yield ctx.rec_hit(i, "回访人员", f"{kinds[i] or '回访'}由{role} {staff[i]} 执行，违反回访独立性要求")
+    barred = {k: roles.barred(CALLBACK, k) for k in set(kinds)}    # per 回访类型, the 工号 it bars
+    for i in [i for i in ctx.period_records() if staff[i] in barred[kinds[i]]]:
+        yield ctx.rec_hit(i, "回访人员",
+                          f"{kinds[i] or '回访'}由{roles.role(staff[i])} {staff[i]} 执行，违反回访独立性要求")
 
 
 @rule("IND002", ERROR, "回访由客户的开发人员执行",
@@ -117,8 +114,10 @@ def ind001(ctx: Context, s):
 def ind002(ctx: Context, s):
     staff, custs = ctx.records.col("回访人员"), ctx.records.col("客户编号")
     dev = ctx.customers.col("开发人员")
-    for i in ctx.period_records():
-        j = ctx.cust_index.get(custs[i])
+    developers = set(dev)           # a record by anyone else needs no look-up of its customer
+    index = ctx.cust_index
+    for i in [i for i in ctx.period_records() if staff[i] in developers]:
+        j = index.get(custs[i])
         if j is not None and staff[i] is not None and dev[j] == staff[i]:
             yield ctx.rec_hit(i, "回访人员", f"回访人员 {staff[i]} 是客户 {custs[i]} 的开发人员，应当回避")
 
@@ -147,7 +146,7 @@ def ind004(ctx: Context, s):
         if w is None or (days[i] is not None and days[i] < ctx.since):
             continue
         j = ctx.cust_index.get(custs[i])
-        if roles.known(w) and not CALLBACK.allows(roles.role(w), kinds[i]):
+        if w in roles.barred(CALLBACK, kinds[i]):
             yield Hit("回访计划", t.rows[i], "回访人员",
                       f"计划 {ids[i] or ''} 安排{roles.role(w)} {w} 执行{kinds[i] or '回访'}，违反回访独立性要求",
                       custs[i])
@@ -158,11 +157,11 @@ def ind004(ctx: Context, s):
 
 # ------------------------------------------------------------------ evidence
 
-def _method_records(ctx: Context, method: str, judged_only: bool):
+def _method_records(ctx: Context, method: str, judged_only: bool) -> list[int]:
     methods, results = ctx.records.col("回访方式"), ctx.records.col("回访结果")
-    for i in ctx.period_records():
-        if methods[i] == method and (not judged_only or results[i] in JUDGED):
-            yield i
+    if judged_only:
+        return [i for i in ctx.period_records() if methods[i] == method and results[i] in JUDGED]
+    return [i for i in ctx.period_records() if methods[i] == method]
 
 
 @rule("MTH001", ERROR, "电话回访没有录音编号",
@@ -173,9 +172,10 @@ def _method_records(ctx: Context, method: str, judged_only: bool):
                       message='记录 R0001 为电话回访，未填录音编号'))
 def mth001(ctx: Context, s):
     rec = ctx.records.col("录音编号")
+    hit, label = ctx.rec_hitter("录音编号"), ctx.rec_labeler()
     for i in _method_records(ctx, "电话", False):
         if rec[i] is None:
-            yield ctx.rec_hit(i, "录音编号", f"{ctx.rec_label(i)} 为电话回访，未填录音编号")
+            yield hit(i, f"{label(i)} 为电话回访，未填录音编号")
 
 
 @rule("MTH002", ERROR, "面谈回访没有客户签字",
@@ -187,9 +187,10 @@ def mth001(ctx: Context, s):
                       message='面谈回访，客户签字为“否”'))
 def mth002(ctx: Context, s):
     sign = ctx.records.col("客户签字")
+    hit, label = ctx.rec_hitter("客户签字"), ctx.rec_labeler()
     for i in _method_records(ctx, "面谈", True):
         if sign[i] != "是":
-            yield ctx.rec_hit(i, "客户签字", f"{ctx.rec_label(i)} 为面谈回访，客户签字为“{sign[i] or '空'}”")
+            yield hit(i, f"{label(i)} 为面谈回访，客户签字为“{sign[i] or '空'}”")
 
 
 @rule("MTH003", ERROR, "信函回访缺客户签字或回执",
@@ -217,9 +218,10 @@ def mth003(ctx: Context, s):
                       message='电子邮件回访，未归档邮件打印件'))
 def mth004(ctx: Context, s):
     receipt = ctx.records.col("回执附件")
+    hit, label = ctx.rec_hitter("回执附件"), ctx.rec_labeler()
     for i in _method_records(ctx, "电子邮件", True):
         if receipt[i] != "是":
-            yield ctx.rec_hit(i, "回执附件", f"{ctx.rec_label(i)} 为电子邮件回访，未归档邮件打印件")
+            yield hit(i, f"{label(i)} 为电子邮件回访，未归档邮件打印件")
 
 
 # ------------------------------------------------------------------ outcome
@@ -302,11 +304,13 @@ def out004(ctx: Context, s):
     for kind, bank in ctx.banks.items():
         cols = [(q, rec.col(q.short)) for q in bank if rec.has(q.short)]
         passed = [i for i in ctx.period_records_of(kind) if results[i] == "回访通过"]
-        for i in passed:
-            for q, vals in cols:
-                v = vals[i]
-                if v is not None and v != q.expected:
-                    yield ctx.rec_hit(i, q.short, f"“{q.text}”回答“{v}”（应为“{q.expected}”），回访结果却是回访通过")
+        # question by question; the odd answers then in record order, each record's in question order
+        odd = [(i, n) for n, vals, want in [(n, vals, q.expected) for n, (q, vals) in enumerate(cols)]
+               for i in passed if vals[i] is not None and vals[i] != want]
+        odd.sort()
+        for i, n in odd:
+            q, vals = cols[n]
+            yield ctx.rec_hit(i, q.short, f"“{q.text}”回答“{vals[i]}”（应为“{q.expected}”），回访结果却是回访通过")
 
 
 @rule("OUT005", WARNING, "客户意见未及时处理",
@@ -398,14 +402,13 @@ def ind003(ctx: Context, s):
     rec = ctx.records
     staff, reviewer = rec.col("回访人员"), rec.col("审核人")
     roles = ctx.staff_roles()
-    for i in ctx.period_records():
+    refused = roles.refused(REVIEW, s.roles)
+    for i in [i for i in ctx.period_records()
+              if reviewer[i] is not None and (reviewer[i] == staff[i] or reviewer[i] in refused)]:
         r = reviewer[i]
-        if r is None:
-            continue
         if r == staff[i]:
             yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是本记录的回访人员，不能审核自己的回访")
-            continue
-        if roles.known(r) and not REVIEW.permits(roles.role(r), s.roles):
+        else:
             yield ctx.rec_hit(i, "审核人", f"审核人 {r} 是{roles.role(r)}，回访记录须由{'、'.join(s.roles)}审核")
 
 
@@ -425,10 +428,9 @@ def mth005(ctx: Context, s):
     names, cats = ctx.customers.col("客户名称"), ctx.customers.col("客户类别")
     index = ctx.cust_index
     bare = lru_cache(maxsize=None)(lambda text: "".join(text.split()))   # each distinct text stripped once
-    for i in ctx.period_records():
+    # 本人 as written, the common case, is passed over in one look (its text has no space to strip)
+    for i in [i for i in ctx.period_records() if who[i] and who[i] not in SELF]:
         w = who[i]
-        if not w:
-            continue
         j = index.get(custs[i])
         if j is None or cats[j] != "个人":
             continue
@@ -462,7 +464,13 @@ def mth006(ctx: Context, s):
     kinds, methods = rec.col("回访类型"), rec.col("回访方式")
     allowed = s.allowed
     notices_of_refusals = set(ctx.notice_of.values())       # the customer asked not to be called
-    for i in ctx.period_records():
+    # only the types with a list of methods, and 短信 of any type when it is no callback, can be found:
+    # those records by type (grouped once), not every record
+    candidates = [i for k in allowed for i in ctx.period_records_of(k)]
+    if s.sms == "notice" and "短信" in methods:
+        candidates += [i for i in ctx.period_records() if methods[i] == "短信" and kinds[i] not in allowed]
+    candidates.sort()
+    for i in candidates:
         k, m = kinds[i], methods[i]
         if k is None or m is None or i in notices_of_refusals:
             continue

@@ -30,7 +30,7 @@ from generator.errors import HuifangError
 import os
 import re
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 import shutil
 import stat
@@ -935,7 +935,7 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
             _look(buf, cut, odd, nsdecl, merges, got.errors)
 
     try:
-        with pkg.open(part) as fh, _measurers() as pool:
+        with pkg.open(part) as fh, _measurers(sh.size) as pool:
             while True:
                 chunk = fh.read(SCAN_CHUNK)
                 if not chunk:
@@ -1006,9 +1006,26 @@ _IN_FLIGHT = 3          # stretches measured or waiting while the next is inflat
 
 
 @contextmanager
-def _measurers():
+def _measurers(size: int):
+    """Where the stretches are measured: two threads for a sheet of several stretches, this one
+    for a sheet of one (a folder of small workbooks starts no thread per sheet)."""
+    if size <= SCAN_CHUNK:
+        yield _Here()
+        return
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-sweep") as pool:
         yield pool
+
+
+class _Here:
+    """An executor that runs each call at once, in this thread."""
+
+    def submit(self, fn, *args):
+        done = Future()
+        try:
+            done.set_result(fn(*args))
+        except BaseException as e:
+            done.set_exception(e)
+        return done
 
 
 def _look(work: bytes, cut: int, odd: dict, nsdecl: bytes, merges: list, errors: bool) -> None:

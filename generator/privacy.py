@@ -116,7 +116,7 @@ class Masker:
         i = 0
         while i < len(compact):
             for n in self.lengths:
-                if compact[i:i + n] in self.names:
+                if i + n <= len(compact) and compact[i:i + n] in self.names:
                     spans.append((pos[i], pos[i + n - 1] + 1, compact[i:i + n]))
                     i += n
                     break

@@ -1,7 +1,8 @@
 """Validate many workbooks on every core: a process pool (spawn-safe), each worker reducing its
 workbook to what the report needs (findings, pending items, the workbook's unit, notes and read
 paths, the input's facts), so the parent never holds a workbook's cells and its memory stays flat
-in the number of workbooks.
+in the number of workbooks. A caller that needs more of the cells (`huifang site`) hands
+validate_paths a `reduce` function, which the workers run on each checked workbook.
 
 The report is the same as one process makes (tests/test_pool.py compares them): the books in
 the order of the paths, each book's findings in its own order, and the findings' identities

@@ -138,11 +138,11 @@ def reading_progress(path: Path, size: int) -> None:
     click.echo(f"huifang：正在读取 {path}（{size / 1e6:.0f} MB），请稍候……", err=True)
 
 
-def run_validation(paths, as_of, since, config_file, jobs: int = 1):
+def run_validation(paths, as_of, since, config_file, jobs: int = 1, reduce=None):
     from generator.validate import validate_paths
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
-    return validate_paths(list(paths), config, as_of, since, progress=reading_progress, jobs=jobs)
+    return validate_paths(list(paths), config, as_of, since, progress=reading_progress, jobs=jobs, reduce=reduce)
 
 
 def ledger_options(fn):
@@ -311,8 +311,9 @@ def site(paths, as_of, since, config_file, out, record):
     from generator.ledger import track
     from generator.output import check_replaceable
     from generator.site.build import build_site
+    from generator.site.facts import site_facts
     from generator.site.trendview import trends_for
-    report = run_validation(paths, as_of, since, config_file)
+    report = run_validation(paths, as_of, since, config_file, jobs=0, reduce=site_facts)
     if record:          # recorded first, so the site's trends include this run
         check_replaceable(Path(out), [b.path for b in report.books])
         track(report, input_paths(paths), record=True, command="site")

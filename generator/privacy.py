@@ -86,6 +86,15 @@ def mask_numbers(text: str, key: str | None = None) -> str:
     return text
 
 
+def book_names(book) -> set:
+    """The names in a workbook a Masker masks: customers (current and lost) and the people called."""
+    names: set = set()
+    names.update(v for v in book["客户"].col("客户名称") if v)
+    names.update(v for v in book["流失客户"].col("客户名称") if v)
+    names.update(v for v in book["回访记录"].col("被访人") if v)
+    return names
+
+
 class Masker:
     """Replaces every customer name, ID number, phone and e-mail in a text.
 
@@ -102,9 +111,7 @@ class Masker:
     def for_books(cls, books) -> Masker:
         names: set[str] = set()
         for b in books:
-            names.update(v for v in b["客户"].col("客户名称") if v)
-            names.update(v for v in b["流失客户"].col("客户名称") if v)
-            names.update(v for v in b["回访记录"].col("被访人") if v)
+            names |= book_names(b)
         return cls(names)
 
     def _mask_names(self, s: str, key: str) -> tuple[str, str]:
@@ -116,7 +123,7 @@ class Masker:
         i = 0
         while i < len(compact):
             for n in self.lengths:
-                if compact[i:i + n] in self.names:
+                if i + n <= len(compact) and compact[i:i + n] in self.names:
                     spans.append((pos[i], pos[i + n - 1] + 1, compact[i:i + n]))
                     i += n
                     break

@@ -116,28 +116,43 @@ def as_it_stood(book, end: date):
     return replace(book, tables={**book.tables, "回访记录": cut})
 
 
-def month_points(report) -> dict[str, list[MonthPoint]]:
-    """Per unit, errors and overdue callbacks as of each month-end of the report's check period,
-    judged on the workbooks the report already read, as they stood at that month-end."""
+def book_month_counts(b, config, since: date, as_of: date, cal) -> list[tuple[date, int, int]]:
+    """(month-end, errors, overdue callbacks) of one checked workbook (a BookResult with its cells)
+    as of each month-end from `since` to `as_of`, judged on the workbook as it stood then."""
     from generator.validate.run import check_book
+    out = []
+    for end in month_ends(since, as_of):
+        # the check day itself is the report's own judgement: the same counts as the status badges
+        judged = b if end == as_of else check_book(as_it_stood(b.book, end), config, end, since, cal)
+        out.append((end, judged.count("error"), sum(1 for f in judged.findings if f.overdue)))
+    return out
+
+
+def sum_month_counts(counts) -> dict[str, list[MonthPoint]]:
+    """Per unit, its workbooks' month-end counts ((unit, book_month_counts) pairs) summed."""
     out: dict[str, dict[date, list[int]]] = {}
-    for b in report.books:
-        cal = b.ctx.cal
-        for end in month_ends(report.since, report.as_of):
-            # the check day itself is the report's own judgement: the same counts as the status badges
-            judged = b if end == report.as_of else check_book(as_it_stood(b.book, end), report.config, end,
-                                                                  report.since, cal)
-            counts = out.setdefault(b.unit, {}).setdefault(end, [0, 0])
-            counts[0] += judged.count("error")
-            counts[1] += sum(1 for f in judged.findings if f.overdue)
+    for unit, points in counts:
+        for end, errors, overdue in points:
+            got = out.setdefault(unit, {}).setdefault(end, [0, 0])
+            got[0] += errors
+            got[1] += overdue
     return {u: [MonthPoint(end, e, o) for end, (e, o) in sorted(by.items())] for u, by in out.items()}
 
 
-def unit_trends(report=None, store: Store | None = None) -> list[UnitTrend]:
-    """The trend of every unit of the report (or, without one, of the ledger), most urgent first."""
+def month_points(report) -> dict[str, list[MonthPoint]]:
+    """Per unit, errors and overdue callbacks as of each month-end of the report's check period,
+    judged on the workbooks the report already read, as they stood at that month-end."""
+    return sum_month_counts((b.unit, book_month_counts(b, report.config, report.since, report.as_of, b.ctx.cal))
+                            for b in report.books)
+
+
+def unit_trends(report=None, store: Store | None = None, months: dict | None = None) -> list[UnitTrend]:
+    """The trend of every unit of the report (or, without one, of the ledger), most urgent first;
+    `months` as month_points gives them, when worked out already (site/facts.py)."""
     units = {b.unit for b in report.books} if report is not None else None
     runs = run_points(store, units) if store is not None else {}
-    months = month_points(report) if report is not None else {}
+    if months is None:
+        months = month_points(report) if report is not None else {}
     names = sorted(units if units is not None else runs)
     trends = [UnitTrend(u, runs.get(u, []), months.get(u, [])) for u in names]
     return sorted(trends, key=lambda t: t.urgency)

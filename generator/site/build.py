@@ -22,12 +22,12 @@ import jinja2
 from markupsafe import Markup
 
 from generator.site import hooks as sitehooks
-from generator import periods
 from generator import scratch
 from generator.output import OutputError, check_replaceable, fit, replace_dir, write_failure
 from generator.privacy import Masker, mask_name
 from generator.rules.context import iso
-from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
+from generator.rules import GROUPS, RULES, SEVERITY_LABEL
+from generator.site.facts import DEADLINE_GROUPS, SiteFacts, facts_of, month_points
 from generator.site.svg import bars, shares
 from generator.site.trendview import TrendView, views
 from generator.ledger.trends import UnitTrend, unit_trends
@@ -37,7 +37,6 @@ from generator.workbook.values import clip_quotes
 
 WORKLIST_DAYS = 14
 MAX_ROWS = 500          # rows per table on a status page; the report has them all
-DEADLINE_GROUPS = ("deadline", "coverage")
 
 
 def slug(unit: str) -> str:
@@ -82,64 +81,40 @@ class UnitPage:
     """What a unit's status page shows (unit.md.j2 lays it out); `name` is its file name."""
 
     def __init__(self, b: BookResult, report: Report, text: PageText, name: str = "",
-                 trend: TrendView | None = None) -> None:
+                 trend: TrendView | None = None, facts: SiteFacts | None = None) -> None:
         self.b, self.report, self.t, self.name, self.trend = b, report, text, name, trend
-        cust = b.book["客户"]
-        self.names = dict(zip(cust.col("客户编号"), cust.col("客户名称")))
+        self.facts = facts if facts is not None else facts_of(b, report)
 
     def who(self, code) -> str:
-        return self.t.customer(code, self.names.get(code))
+        return self.t.customer(code, self.facts.customers.get(code))
 
-    @cached_property
+    @property
     def shares(self) -> list[tuple[str, float, float, str]]:
         """(label, share %, target %, rule) for the current period of every coverage rule: the rules'
         own figures (rule.figures), the same the check judges."""
-        ctx, cfg = self.b.ctx, self.report.config
-        out = []
-        for rid in ORDER:
-            r, s = RULES[rid], cfg.settings(rid)
-            if r.figures is None or not s.enabled:
-                continue
-            f = r.figures(ctx, s, periods.containing(s.values.get("period", periods.YEAR), self.report.as_of))
-            if f.base:
-                out.append((f"{f.label}（{len(f.done)}/{len(f.base)}）", f.share, f.target, rid))
-        return out
+        return self.facts.shares
 
     def monthly(self) -> tuple[list[str], list[int]]:
-        year = self.report.as_of.year
-        counts = Counter(d.month for i, d in enumerate(self.b.ctx.rec_day)
-                         if d is not None and d.year == year and d <= self.report.as_of and self.b.ctx.rec_completed[i])
-        months = range(1, (self.report.as_of.month if self.report.as_of.year == year else 12) + 1)
-        return [f"{m}月" for m in months], [counts[m] for m in months]
+        labels, values = self.facts.monthly
+        return list(labels), list(values)
 
     # ------------------------------------------------------------------ who is involved
     @cached_property
-    def _staff(self) -> dict:
-        st = self.b.book["人员"]
-        return {c: n for c, n in zip(st.col("工号"), st.col("姓名")) if c is not None}
+    def _involved(self) -> dict[int, tuple]:
+        return {id(f): got for f, got in zip(self.b.findings, self.facts.involved)}
 
-    @cached_property
-    def _record_at(self) -> dict[int, int]:
-        return {r: i for i, r in enumerate(self.b.book["回访记录"].rows)}
-
-    def person(self, code) -> str:
+    def person(self, code, name=None) -> str:
         if not code:
             return ""
-        name = self._staff.get(code)
         return self.t(f"{name}（{code}）" if name else code)
 
     def involved(self, f) -> str:
-        """Who to talk to about a finding: the record's 回访人员, else the customer's 开发人员."""
-        if f.sheet == "回访记录" and f.row in self._record_at:
-            who = self.b.book["回访记录"].col("回访人员")[self._record_at[f.row]]
-            if who:
-                return Markup("回访人员 ") + self.person(who)
-        if f.customer:
-            i = self.b.ctx.cust_index.get(f.customer)
-            dev = self.b.book["客户"].col("开发人员")[i] if i is not None else None
-            if dev:
-                return Markup("开发人员 ") + self.person(dev)
-        return ""
+        """Who to talk to about a deadline finding: the record's 回访人员, else the customer's 开发人员."""
+        got = self._involved.get(id(f))
+        if got is None:
+            return ""
+        label, code, name = got
+        return Markup(label + " ") + self.person(code, name)
 
     # ------------------------------------------------------------------ sections
     def _undone(self) -> list:
@@ -283,19 +258,20 @@ def write_status(report: Report, docs: Path, trends: list[UnitTrend] | None = No
     """The overview and one page per workbook; `trends` (trendview.trends_for) default to the
     month-ends of the report's check period."""
     status = docs / "status"
-    shown = views(unit_trends(report) if trends is None else trends, report.as_of)
+    shown = views(unit_trends(report, months=month_points(report)) if trends is None else trends, report.as_of)
     status.mkdir(parents=True, exist_ok=True)
-    text = PageText(Masker.for_books([b.book for b in report.books]))
+    facts = [facts_of(b, report) for b in report.books]
+    text = PageText(Masker(set().union(*(f.names for f in facts))))     # a unit's names masked in every unit's text
     pages = []
     used: set = set()
-    for b in report.books:
+    for b, f in zip(report.books, facts):
         name = base = slug(b.unit)
         n = 1
         while name in used:
             n += 1
             name = f"{base}-{n}"
         used.add(name)
-        pages.append(UnitPage(b, report, text, name, shown[b.unit]))
+        pages.append(UnitPage(b, report, text, name, shown[b.unit], f))
     for page in pages:
         (status / f"{page.name}.md").write_text(page.markdown(), encoding="utf-8")
     (status / "index.md").write_text(overview(report, pages, text), encoding="utf-8")

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from generator.ledger import locate
 from generator.ledger.store import open_store
 from generator.ledger.trends import UnitTrend, unit_trends
+from generator.site.facts import month_points
 from generator.site.svg import grouped
 
 RUNS_CHARTED = 12           # the run chart shows the last runs; the table below it has them all
@@ -25,11 +26,12 @@ ARROWS = {"better": ("↓", "逾期和错误减少"), "worse": ("↑", "逾期�
 def trends_for(report, paths) -> list[UnitTrend]:
     """The trends of the report's units: over month-ends always, over recorded runs when a ledger exists."""
     path, url = locate(report.config, paths)
+    months = month_points(report)
     if url is None and (path is None or not path.is_file()):
-        return unit_trends(report)
+        return unit_trends(report, months=months)
     store = open_store(path, url)
     try:
-        return unit_trends(report, store)
+        return unit_trends(report, store, months)
     finally:
         store.close()
 

@@ -1,7 +1,8 @@
 """Validate many workbooks on every core: a process pool (spawn-safe), each worker reducing its
 workbook to what the report needs (findings, pending items, the workbook's unit, notes and read
 paths, the input's facts), so the parent never holds a workbook's cells and its memory stays flat
-in the number of workbooks.
+in the number of workbooks. A caller that needs more of the cells (`huifang site`) hands
+validate_paths a `reduce` function, which the workers run on each checked workbook.
 
 The report is the same as one process makes (tests/test_pool.py compares them): the books in
 the order of the paths, each book's findings in its own order, and the findings' identities
@@ -32,11 +33,11 @@ class BookFacts:
 
     def __getitem__(self, sheet: str):
         raise TypeError(f"a workbook checked in the process pool keeps no cells (sheet {sheet!r}): "
-                        "validate_paths(..., jobs=1) for callers that read them")
+                        "validate_paths(..., jobs=1) without reduce for callers that read them")
 
 
 @dataclass
-class _Context:
+class CalendarContext:
     """The context's one attribute a report reads (provenance: the calendar in use)."""
     cal: object
 
@@ -88,7 +89,16 @@ def jobs_wanted(n_books: int) -> int:
 _state: dict = {}
 
 
-def _worker_init(raw: dict, where: str, source: str | None, as_of: date, since: date) -> None:
+def without_cells(result, reduced, ctx):
+    """The BookResult with the workbook's facts in place of its cells (and `reduced`: what the
+    caller's reducer kept of them)."""
+    from generator.validate.run import BookResult
+    book = result.book
+    facts = BookFacts(book.path, book.unit, book.macros, book.format, book.notes, book.read_paths)
+    return BookResult(result.path, facts, ctx, result.findings, result.pending, reduced)
+
+
+def _worker_init(raw: dict, where: str, source: str | None, as_of: date, since: date, reduce=None) -> None:
     """The parent's configuration, rebuilt from the same parsed huifang.toml (never read again:
     a file edited meanwhile, or a configuration made in code, judges the same in every process)."""
     from generator.config import config_from
@@ -98,11 +108,12 @@ def _worker_init(raw: dict, where: str, source: str | None, as_of: date, since: 
     os.environ[SPLIT_ENV] = "0"         # the pool keeps every core busy already: no sheet in parts
     config = config_from(raw, where, Path(source) if source else None)
     _state.update(config=config, contract=K.build_contract(config.banks), cal=WorkCalendar(config.calendar_years),
-                  as_of=as_of, since=since)
+                  as_of=as_of, since=since, reduce=reduce)
 
 
 def _one(path: Path):
-    """Read and check one workbook; its facts, findings, pending items and identity keys."""
+    """Read and check one workbook; its facts, findings, pending items and identity keys (and what
+    the caller's `reduce` keeps of it)."""
     from generator.validate.provenance import input_facts, stamp
     from generator.validate.run import check_book, paused_gc
     from generator.workbook.reader import read_workbook
@@ -111,27 +122,29 @@ def _one(path: Path):
         book = read_workbook(path, _state["contract"])
         result = check_book(book, _state["config"], _state["as_of"], _state["since"], _state["cal"])
         keys = keys_of(result)
-    facts = BookFacts(book.path, book.unit, book.macros, book.format, book.notes, book.read_paths)
-    cal = _state["cal"]
-    used = (set(cal.provisional_used), cal.years_used())
-    return facts, result.findings, result.pending, keys, input_facts(path, before), used
+        cal = _state["cal"]
+        used = (set(cal.provisional_used), cal.years_used())
+        reduce = _state["reduce"]
+        reduced = reduce(result, _state["config"], _state["as_of"], _state["since"]) if reduce else None
+    return without_cells(result, reduced, None), keys, input_facts(path, before), used
 
 
-def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs: int):
-    """BookResults (with BookFacts for the workbook) and input facts of every path, in order.
-    A workbook that cannot be read raises its ReadError, the first in the order of the paths."""
-    from generator.validate.run import BookResult
+def check_in_pool(paths: list[Path], config, as_of: date, since: date, cal, jobs: int, reduce=None):
+    """BookResults (with BookFacts for the workbook, and what `reduce` kept) and input facts of every
+    path, in order. A workbook that cannot be read raises its ReadError, the first in the order of
+    the paths. `reduce(result, config, as_of, since)`, a module-level function, runs in the workers."""
     source = str(config.source) if config.source else None
     books, inputs, pairs = [], [], []
     used = _UsedCalendar(cal)
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_worker_init,
-                             initargs=(config.raw, config.where, source, as_of, since)) as pool:
+                             initargs=(config.raw, config.where, source, as_of, since, reduce)) as pool:
         try:
-            for facts, findings, pending, keys, facts_in, years in pool.map(_one, paths, chunksize=1):
+            for result, keys, facts_in, years in pool.map(_one, paths, chunksize=1):
                 used.add(*years)
-                books.append(BookResult(facts.path, facts, _Context(used), findings, pending))
+                result.ctx = CalendarContext(used)
+                books.append(result)
                 inputs.append(facts_in)
-                pairs.extend(zip(findings, keys))
+                pairs.extend(zip(result.findings, keys))
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

@@ -99,6 +99,7 @@ class BookResult:
     ctx: Context
     findings: list[Finding] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
+    reduced: object = None          # what validate_paths(reduce=...) kept of the workbook's cells
 
     @property
     def unit(self) -> str:
@@ -252,14 +253,19 @@ LARGE_FILE = 5_000_000      # bytes: a workbook this large takes seconds to read
 
 
 def validate_paths(paths: list[str | Path], config: Config, as_of: date | None = None,
-                   since: date | None = None, progress=None, jobs: int = 1) -> Report:
+                   since: date | None = None, progress=None, jobs: int = 1, reduce=None) -> Report:
     """Read and check every workbook. Raises ReadError for a file that cannot be read.
     `progress(path, size)` is called before a large workbook is read.
 
     With `jobs` other than 1 (0: one per core) several workbooks are checked in a process pool
     (validate/pool.py): the report is the same, but each BookResult holds the workbook's facts
     (pool.BookFacts), not its cells, so only callers that need no cells (the text and JSON report,
-    the ledger) ask for it."""
+    the ledger) ask for it.
+
+    `reduce(result, config, as_of, since)` (a module-level function: it runs in the workers) reduces
+    each checked workbook to what the caller needs of its cells, kept as the BookResult's `reduced`;
+    with it, every BookResult holds the workbook's facts rather than its cells in one process too,
+    so memory stays flat in the number of workbooks either way."""
     as_of, since = default_period(as_of, since)
     if since > as_of:
         raise PeriodError(f"--since {since} 晚于 --as-of {as_of}：检查期间的第一天不能晚于检查日")
@@ -283,24 +289,33 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     if jobs != 1 and forced.isdigit():
         jobs = int(forced)
     from generator.validate import pool
+    from generator.validate.identity import assign_keys, keys_of
     if jobs != 1 and (forced.isdigit() or pool.worth_it(found)):
         jobs = jobs or pool.jobs_wanted(len(found))
         if jobs > 1:
             any(announce(path) for path in found)       # the workers read side by side: said once
             try:
-                books, inputs = pool.check_in_pool(found, config, as_of, since, cal, jobs)
+                books, inputs = pool.check_in_pool(found, config, as_of, since, cal, jobs, reduce)
                 return Report(as_of, since, config, books, skipped, inputs)
             except pool.BrokenProcessPool as e:     # a worker killed (out of memory): this process does the work
                 logging.getLogger("huifang.validate").debug("进程池中断（%s），改由一个进程校验", e)
                 books, inputs = [], []
+    pairs = []
     for path in found:
         announce(path)
         before = stamp(path)
         with paused_gc():
             book = read_workbook(path, contract)
-            books.append(check_book(book, config, as_of, since, cal))
+            result = check_book(book, config, as_of, since, cal)
+            if reduce is not None:      # the cells dropped now, as a worker of the pool drops them
+                pairs.extend(zip(result.findings, keys_of(result)))
+                result = pool.without_cells(result, reduce(result, config, as_of, since), pool.CalendarContext(cal))
+            books.append(result)
         inputs.append(input_facts(path, before))
-    assign_ids(books)
+    if reduce is None:
+        assign_ids(books)
+    else:
+        assign_keys(pairs)
     return Report(as_of, since, config, books, skipped, inputs)
 
 

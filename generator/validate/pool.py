@@ -10,6 +10,7 @@ assigned in the parent from keys the workers computed, exactly as `validate.iden
 """
 from __future__ import annotations
 
+import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool  # noqa: F401  (run.py falls back on it)
@@ -106,6 +107,7 @@ def _worker_init(raw: dict, where: str, source: str | None, as_of: date, since: 
     from generator.workbook import contract as K
     from generator.workbook.parts import SPLIT_ENV
     os.environ[SPLIT_ENV] = "0"         # the pool keeps every core busy already: no sheet in parts
+    gc.disable()        # a worker lives for one folder and the reader makes no cycles (run.paused_gc)
     config = config_from(raw, where, Path(source) if source else None)
     _state.update(config=config, contract=K.build_contract(config.banks), cal=WorkCalendar(config.calendar_years),
                   as_of=as_of, since=since, reduce=reduce)

@@ -301,17 +301,17 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
                 logging.getLogger("huifang.validate").debug("进程池中断（%s），改由一个进程校验", e)
                 books, inputs = [], []
     pairs = []
-    for path in found:
-        announce(path)
-        before = stamp(path)
-        with paused_gc():
+    with paused_gc():           # over the whole folder: a collection per workbook would traverse the ones before
+        for path in found:
+            announce(path)
+            before = stamp(path)
             book = read_workbook(path, contract)
             result = check_book(book, config, as_of, since, cal)
             if reduce is not None:      # the cells dropped now, as a worker of the pool drops them
                 pairs.extend(zip(result.findings, keys_of(result)))
                 result = pool.without_cells(result, reduce(result, config, as_of, since), pool.CalendarContext(cal))
             books.append(result)
-        inputs.append(input_facts(path, before))
+            inputs.append(input_facts(path, before))
     if reduce is None:
         assign_ids(books)
     else:

@@ -140,3 +140,17 @@ def test_the_parts_are_only_for_sheets_past_the_threshold(tmp_path, monkeypatch)
     assert parts_mod.split_at() in (parts_mod.SPLIT_MIN, None)
     monkeypatch.setenv(parts_mod.SPLIT_ENV, "0")
     assert parts_mod.split_at() is None
+
+
+def test_no_parts_where_the_temporary_folder_is_memory_or_full(tmp_path, monkeypatch):
+    """Parts in a tmpfs /tmp would sit in the memory they are meant to spare; nor are they
+    written where the disk has no room: the sheet is parsed whole."""
+    path = large(tmp_path, 600)
+    monkeypatch.setenv(parts_mod.SPLIT_ENV, "1")
+    monkeypatch.setattr(parts_mod, "_mount_type", lambda folder: "tmpfs")
+    assert not parts_mod.room_for(1000)
+    whole, split, used = both(path, monkeypatch)
+    assert used == 0 and split == whole
+    monkeypatch.setattr(parts_mod, "_mount_type", lambda folder: "ext4")
+    assert parts_mod.room_for(1000)
+    assert not parts_mod.room_for(10**15)

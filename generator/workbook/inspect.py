@@ -925,7 +925,8 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
     prefixed = None
     pending: deque = deque()
     split = parts_mod.split_at()
-    writer = parts_mod.Writer(pkg, part, sh.size, parts_mod.how_many(sh.size)) if split and sh.size >= split else None
+    writer = (parts_mod.Writer(pkg, part, sh.size, parts_mod.how_many(sh.size))
+              if split and sh.size >= split and parts_mod.room_for(sh.size) else None)
 
     def settle(keep: int) -> None:
         while len(pending) > keep:

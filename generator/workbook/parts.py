@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,37 @@ def split_at() -> int | None:
     if got.isdigit():
         return int(got) or None
     return SPLIT_MIN if (os.cpu_count() or 1) > 1 else None
+
+
+def room_for(size: int) -> bool:
+    """Whether the temporary folder can take a sheet's parts (`size` bytes): on disk with room to
+    spare. A temporary folder in memory (tmpfs, as some systems mount /tmp) would hold them in the
+    very memory the parts are meant to spare."""
+    folder = tempfile.gettempdir()
+    try:
+        if shutil.disk_usage(folder).free < 2 * size:
+            return False
+    except OSError:
+        return False
+    return _mount_type(folder) not in ("tmpfs", "ramfs")
+
+
+def _mount_type(folder: str) -> str | None:
+    """The file system type of the mount holding `folder` (Linux: /proc/self/mounts), else None."""
+    try:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    real = os.path.realpath(folder)
+    best, kind = "", None
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) > len(best):
+            best, kind = point, fields[2]
+    return kind
 
 
 def how_many(size: int) -> int:

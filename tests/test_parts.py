@@ -144,13 +144,17 @@ def test_the_parts_are_only_for_sheets_past_the_threshold(tmp_path, monkeypatch)
 
 def test_no_parts_where_the_temporary_folder_is_memory_or_full(tmp_path, monkeypatch):
     """Parts in a tmpfs /tmp would sit in the memory they are meant to spare; nor are they
-    written where the disk has no room: the sheet is parsed whole."""
-    path = large(tmp_path, 600)
-    monkeypatch.setenv(parts_mod.SPLIT_ENV, "1")
+    written where the disk has no room: the sheet is parsed whole (unless asked for by name)."""
+    monkeypatch.delenv(parts_mod.SPLIT_ENV, raising=False)
     monkeypatch.setattr(parts_mod, "_mount_type", lambda folder: "tmpfs")
     assert not parts_mod.room_for(1000)
-    whole, split, used = both(path, monkeypatch)
-    assert used == 0 and split == whole
     monkeypatch.setattr(parts_mod, "_mount_type", lambda folder: "ext4")
     assert parts_mod.room_for(1000)
     assert not parts_mod.room_for(10**15)
+    monkeypatch.setattr(parts_mod, "_mount_type", lambda folder: "tmpfs")
+    monkeypatch.setenv(parts_mod.SPLIT_ENV, "1")
+    assert parts_mod.room_for(1000)
+    monkeypatch.setattr(parts_mod, "room_for", lambda size: False)
+    path = large(tmp_path, 600)
+    whole, split, used = both(path, monkeypatch)
+    assert used == 0 and split == whole

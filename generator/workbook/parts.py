@@ -58,7 +58,8 @@ def room_for(size: int) -> bool:
             return False
     except OSError:
         return False
-    return _mount_type(folder) not in ("tmpfs", "ramfs")
+    forced = os.environ.get(SPLIT_ENV, "").isdigit()        # asked for by name (the tests): wherever /tmp is
+    return forced or _mount_type(folder) not in ("tmpfs", "ramfs")
 
 
 def _mount_type(folder: str) -> str | None:

@@ -81,10 +81,12 @@ def _mount_type(folder: str) -> str | None:
 
 
 def how_many(size: int) -> int:
-    """Parts for a sheet of `size` bytes (inflated): about PART_BYTES each, from 2 to MAX_PARTS. Two
+    """Parts for a sheet of `size` bytes (inflated): about PART_BYTES each, an even number from 2 to
+    MAX_PARTS. Two
     are parsed at a time, so the parser holds two parts' cells at its peak, not the whole sheet's;
     each part reads the workbook's shared strings again, hence the upper bound."""
-    return max(2, min(MAX_PARTS, round(size / PART_BYTES)))
+    even = 2 * round(size / PART_BYTES / 2)         # two threads: an even number ends together
+    return max(2, min(MAX_PARTS, even))
 
 
 PART_BYTES = 24 << 20

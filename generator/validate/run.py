@@ -155,7 +155,8 @@ class Report:
 
     def write_json(self, out) -> None:
         """The JSON report written as it is encoded: one finding (pending item, skipped file) a line,
-        each by the C encoder, so its memory is that of one line, not of the whole report."""
+        encoded a chunk at a time by the C encoder (keys.encoded), so its memory is that of a chunk,
+        not of the whole report."""
         encode = json.JSONEncoder(ensure_ascii=False).encode
         last = len(keys.REPORT) - 1
         out.write("{\n")
@@ -165,11 +166,12 @@ class Report:
                 out.write(f'  "{k.name}": {encode(k.get(self))}{comma}\n')
                 continue
             out.write(f'  "{k.name}": [')
-            fields = keys.ITEMS[k.name]
-            n = 0
-            for n, item in enumerate(k.get(self), 1):
-                out.write(("\n    " if n == 1 else ",\n    ") + encode(keys.obj(fields, item)))
-            out.write(("\n  ]" if n else "]") + comma + "\n")
+            sep = ",\n    "
+            first = "\n    "
+            for text in keys.encoded(keys.ITEMS[k.name], k.get(self), sep):
+                out.write(first + text)
+                first = sep
+            out.write(("\n  ]" if first == sep else "]") + comma + "\n")
         out.write("}\n")
 
     def to_json(self) -> str:

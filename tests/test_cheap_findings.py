@@ -243,3 +243,25 @@ def test_canonical_texts_of_many_values_at_once_are_those_of_each(values):
     got = identity._canonicals(values)
     assert got is None or got == [old_canonical(v) for v in values]
     assert canonical(values) == old_canonical(values)
+
+
+# ------------------------------------------------------------------ the text report
+
+def test_the_text_report_says_each_findings_own_fix_and_source_though_worked_out_once_a_rule():
+    from generator.config import load_config
+    from generator.validate import validate_paths
+    from generator.validate.run import brief_source, render_text
+    rep = validate_paths([ROOT / "workbooks"], load_config(None), date(2025, 12, 31))
+    rule, n = Counter(f.rule for f in rep.findings).most_common(1)[0]
+    assert n > 1
+    one = next(f for f in rep.findings if f.rule == rule)
+    one.source = "另一份依据"
+    for verbose in (False, True):
+        for color in (False, True):
+            text = render_text(rep, color=color, verbose=verbose)
+            assert text.count(f"处理：{RULES[rule].fix}") == n
+            if verbose:
+                other = next(f for f in rep.findings if f.rule == rule and f is not one).source
+                assert text.count("依据：另一份依据") == 1 and text.count(f"依据：{other}") == n - 1
+            else:
+                assert text.count(f"依据：{brief_source(rule, rep.config)}") == n and "另一份依据" not in text

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from itertools import repeat
 
 from generator.validate.provenance import canonical
 
@@ -120,7 +121,7 @@ def keys_of(result) -> list[tuple[str, str, str]]:
     bases = [sha(t.encode("utf-8")).hexdigest()[:LENGTH] for t in texts]       # _short(t)
     shared = {b for b, n in Counter(bases).items() if n > 1}
     if not shared:
-        return [(base, "", "") for base in bases]
+        return list(zip(bases, repeat(""), repeat("")))
     return [(base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)) if base in shared
             else (base, "", "") for base, at, f in zip(bases, places, found)]
 

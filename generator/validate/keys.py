@@ -13,6 +13,8 @@ from itertools import chain, islice
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
 
+from generator.rules import RULES
+
 
 @dataclass(frozen=True)
 class Key:
@@ -34,7 +36,6 @@ def _day(v) -> str | None:
 
 
 def _rule(rid):
-    from generator.rules import RULES
     return RULES[rid]
 
 

@@ -97,7 +97,7 @@ def keys_of(result) -> list[tuple[str, str, str]]:
             i = where.get(row)
             if i is not None:
                 at = (table, i)
-                key = [c[i] for c in cols]
+                key = [cols[0][i]] if len(cols) == 1 else [c[i] for c in cols]
                 record = key if not all(map(_EMPTY.__contains__, key)) else ["#", rows.content(table, i)]
             else:
                 record = ["row", row]           # a header or a row outside the data

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain, islice
+from itertools import chain, islice, repeat
+from operator import is_
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
 
@@ -192,7 +193,7 @@ def encoded(keys: tuple[Key, ...], items: Iterable, sep: str) -> Iterator[str]:
         parts, varying = [], []
         for k, head in zip(keys, heads):
             col = list(map(k.get, chunk))
-            if len(set(map(id, col))) == 1:
+            if all(map(is_, col, repeat(col[0]))):
                 parts.append(head + encode(col[0]).replace("%", "%%"))
             else:
                 parts.append(head + "%s")

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from itertools import repeat
+from itertools import chain, repeat
 
 from generator.validate.provenance import canonical
 
@@ -160,4 +160,4 @@ def assign_keys(pairs) -> None:
 
 def assign(books) -> None:
     """Set `id` on every finding of these BookResults."""
-    assign_keys([pair for b in books for pair in zip(b.findings, keys_of(b))])
+    assign_keys(list(chain.from_iterable(zip(b.findings, keys_of(b)) for b in books)))

@@ -12,8 +12,10 @@ within a report and does not depend on the order of rows.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter, defaultdict
+from itertools import chain, repeat
 
 from generator.validate.provenance import canonical
 
@@ -22,6 +24,7 @@ RECORD_KEYS = {"流失客户": ("客户编号", "流失日期"), "流失跟踪":
                "回访报告": ("报告期",)}
 LENGTH = 20                         # hex digits of an identity (80 bits)
 _DIGITS = re.compile(r"\d+")
+_EMPTY = (None, "")                 # a key cell that names no record
 
 
 def key_columns(spec) -> tuple[str, ...]:
@@ -53,43 +56,103 @@ class _Rows:
         return canonical([[name, values[i]] for name, values in sorted(table.cols.items())])
 
 
+# canonical()'s encoder with a line break in its item separator: the encoder writes a line break
+# inside a string as \\n, so in its text of a list of values each ",\n" is a separator
+_SPLIT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",\n", ":"), default=str).encode
+
+
+def _canonicals(values: list) -> list[str] | None:
+    """canonical(v) of each value, byte for byte, from one call of the C encoder; None when a value
+    has items of its own (it is then more than one token)."""
+    tokens = _SPLIT(values)[1:-1].split(",\n") if values else []
+    return tokens if len(tokens) == len(values) else None
+
+
 def keys_of(result) -> list[tuple[str, str, str]]:
     """Per finding of a BookResult (read where the workbook's cells are): its base identity, and,
     for findings whose base another finding of the workbook shares, its record's content and its
     message without numbers, which `assign_keys` sorts those by (the rest need neither: their
-    base is their identity, and working out a record's whole content costs more than the base)."""
+    base is their identity, and working out a record's whole content costs more than the base).
+
+    The base is the SHA-256 of canonical([rule, unit, sheet, record, column, due]); that text is
+    put together from the canonical text of each value, all of a workbook's values encoded in one
+    call (the text of a list is "[", its items' texts joined by ",", "]")."""
     rows = _Rows(result.book)
     unit = result.unit
-    bases, places = [], []
-    for f in result.findings:
+    found = result.findings
+    sheets: dict = {}                   # sheet -> (table, its data index of a row, its key columns)
+    flat: list = []                     # per finding: rule, unit, sheet, its record's items, column, due
+    sizes: list = []                    # per finding: its record's number of items, -1 for none (null)
+    places: list = []
+    for f in found:
         record, at = None, None
-        if f.sheet is not None and f.row is not None:
-            table, i = rows.locate(f.sheet, f.row)
+        sheet, row = f.sheet, f.row
+        if sheet is not None and row is not None:
+            known = sheets.get(sheet)
+            if known is None:
+                table, _ = rows.locate(sheet, row)
+                known = sheets[sheet] = (table, rows.index.get(sheet, {}),
+                                         [table.col(c) for c in key_columns(table.spec)] if table else [])
+            table, where, cols = known
+            i = where.get(row)
             if i is not None:
                 at = (table, i)
-                key = [table.col(c)[i] for c in key_columns(table.spec)]
-                record = key if any(v not in (None, "") for v in key) else ["#", rows.content(table, i)]
+                key = [cols[0][i]] if len(cols) == 1 else [c[i] for c in cols]
+                record = key if not all(map(_EMPTY.__contains__, key)) else ["#", rows.content(table, i)]
             else:
-                record = ["row", f.row]         # a header or a row outside the data
+                record = ["row", row]           # a header or a row outside the data
         elif f.cell:
             record = ["cell", f.cell]
-        bases.append(_short(canonical([f.rule, unit, f.sheet, record, f.column, f.due])))
+        if record is None:
+            flat += (f.rule, unit, sheet, f.column, f.due)
+            sizes.append(-1)
+        else:
+            flat += (f.rule, unit, sheet, *record, f.column, f.due)
+            sizes.append(len(record))
         places.append(at)
+    tokens = _canonicals(flat)
+    if tokens is None:                  # a value with items of its own: each finding by itself
+        texts = [canonical(_unflat(flat, pos, n)) for pos, n in _spans(sizes)]
+    else:                               # each finding's text a line (a text has no line break)
+        shapes = {n: "[%s,%s,%s,null,%s,%s]" if n < 0 else "[%s,%s,%s,[" + ",".join(["%s"] * n) + "],%s,%s]"
+                  for n in set(sizes)}
+        texts = ("\n".join(map(shapes.__getitem__, sizes)) % tuple(tokens)).split("\n") if sizes else []
+    sha = hashlib.sha256
+    bases = [sha(t.encode("utf-8")).hexdigest()[:LENGTH] for t in texts]       # _short(t)
     shared = {b for b, n in Counter(bases).items() if n > 1}
+    if not shared:
+        return list(zip(bases, repeat(""), repeat("")))
     return [(base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)) if base in shared
-            else (base, "", "") for base, at, f in zip(bases, places, result.findings)]
+            else (base, "", "") for base, at, f in zip(bases, places, found)]
+
+
+def _spans(sizes: list[int]):
+    """(start in the flat values, record size) of each finding."""
+    pos = 0
+    for n in sizes:
+        yield pos, n
+        pos += 5 + max(n, 0)
+
+
+def _unflat(flat: list, pos: int, n: int) -> list:
+    if n < 0:
+        return [*flat[pos:pos + 3], None, *flat[pos + 3:pos + 5]]
+    return [*flat[pos:pos + 3], flat[pos + 3:pos + 3 + n], *flat[pos + 3 + n:pos + 5 + n]]
 
 
 def assign_keys(pairs) -> None:
     """Set `id` on every finding of (finding, key) pairs in report order: the base identity, or,
     for findings that share it, the base numbered in the order of their content and message."""
+    pairs = list(pairs)
+    many = {base for base, n in Counter([key[0] for _, key in pairs]).items() if n > 1}
     groups: dict[str, list] = defaultdict(list)
-    for f, (base, content, message) in pairs:
-        groups[base].append((f, content, message))
+    for f, key in pairs:
+        base = key[0]
+        if base in many:
+            groups[base].append((f, key[1], key[2]))
+        else:
+            f.id = base
     for base, found in groups.items():
-        if len(found) == 1:
-            found[0][0].id = base
-            continue
         found.sort(key=lambda x: (x[1], x[2]))
         for n, (f, _, _) in enumerate(found, 1):
             f.id = _short(f"{base}/{n}")
@@ -97,4 +160,4 @@ def assign_keys(pairs) -> None:
 
 def assign(books) -> None:
     """Set `id` on every finding of these BookResults."""
-    assign_keys([pair for b in books for pair in zip(b.findings, keys_of(b))])
+    assign_keys(list(chain.from_iterable(zip(b.findings, keys_of(b)) for b in books)))

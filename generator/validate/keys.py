@@ -6,10 +6,15 @@ of every earlier release and fails when a key is renamed, dropped or changes its
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain, islice, repeat
+from operator import is_
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+
+from generator.rules import RULES
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,6 @@ def _day(v) -> str | None:
 
 
 def _rule(rid):
-    from generator.rules import RULES
     return RULES[rid]
 
 
@@ -166,6 +170,41 @@ OBJECTS = {"summary": SUMMARY, "run": RUN}
 
 def obj(keys: tuple[Key, ...], item) -> dict:
     return {k.name: k.get(item) for k in keys}
+
+
+# the report's encoder (", " between items, ": " after a key), and the same with a line break in its
+# item separator: the C encoder escapes every line break inside a string, so in its text of a list
+# of values each ",\n" is a separator
+encode = json.JSONEncoder(ensure_ascii=False).encode
+_encode_split = json.JSONEncoder(ensure_ascii=False, separators=(",\n", ": ")).encode
+CHUNK = 2000        # items encoded at a time: the memory is that of a chunk, not of the whole list
+
+
+def encoded(keys: tuple[Key, ...], items: Iterable, sep: str) -> Iterator[str]:
+    """The items, each as `encode(obj(keys, item))` writes it, byte for byte, joined by `sep`: one
+    text per CHUNK items. Instead of a dict built and encoded per item, a chunk is one template:
+    a value the whole chunk shares (one object: a rule's title, source and fix, the file, null)
+    is encoded once into it, and the other values go in as the C encoder writes them in one call."""
+    names = [k.name for k in keys]
+    assert len(set(names)) == len(names), names         # a dict keeps one value a name
+    heads = [encode(n).replace("%", "%%") + ": " for n in names]
+    it = iter(items)
+    while chunk := list(islice(it, CHUNK)):
+        parts, varying = [], []
+        for k, head in zip(keys, heads):
+            col = list(map(k.get, chunk))
+            if all(map(is_, col, repeat(col[0]))):
+                parts.append(head + encode(col[0]).replace("%", "%%"))
+            else:
+                parts.append(head + "%s")
+                varying.append(col)
+        template = sep.replace("%", "%%").join(["{" + ", ".join(parts) + "}"] * len(chunk))
+        values = list(chain.from_iterable(zip(*varying)))
+        tokens = _encode_split(values)[1:-1].split(",\n") if values else []
+        if len(tokens) == len(values):
+            yield template % tuple(tokens)
+        else:               # a value with items of its own (not a scalar): each item by itself
+            yield sep.join(encode(obj(keys, item)) for item in chunk)
 
 
 def _schema_of(key: Key) -> dict:

@@ -20,9 +20,14 @@ CHUNK = 1 << 20                     # inputs are hashed while streamed once, 1 M
 CALENDAR_LABEL = {"official": "官方", "config": "配置", "provisional": "暂定"}
 
 
+# what json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+# makes for each call, made once
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def canonical(value) -> str:
     """The one JSON text of a value: sorted keys, no spaces, dates and other values as text."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return _CANONICAL(value)
 
 
 def digest(value) -> str:

@@ -156,7 +156,8 @@ class Report:
 
     def write_json(self, out) -> None:
         """The JSON report written as it is encoded: one finding (pending item, skipped file) a line,
-        each by the C encoder, so its memory is that of one line, not of the whole report."""
+        encoded a chunk at a time by the C encoder (keys.encoded), so its memory is that of a chunk,
+        not of the whole report."""
         encode = json.JSONEncoder(ensure_ascii=False).encode
         last = len(keys.REPORT) - 1
         out.write("{\n")
@@ -166,11 +167,12 @@ class Report:
                 out.write(f'  "{k.name}": {encode(k.get(self))}{comma}\n')
                 continue
             out.write(f'  "{k.name}": [')
-            fields = keys.ITEMS[k.name]
-            n = 0
-            for n, item in enumerate(k.get(self), 1):
-                out.write(("\n    " if n == 1 else ",\n    ") + encode(keys.obj(fields, item)))
-            out.write(("\n  ]" if n else "]") + comma + "\n")
+            sep = ",\n    "
+            first = "\n    "
+            for text in keys.encoded(keys.ITEMS[k.name], k.get(self), sep):
+                out.write(first + text)
+                first = sep
+            out.write(("\n  ]" if first == sep else "]") + comma + "\n")
         out.write("}\n")
 
     def to_json(self) -> str:
@@ -400,15 +402,22 @@ def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of
 
 
 def _order(book: Workbook):
-    def key(f: Finding):
-        table = book.tables.get(f.sheet) if f.sheet else None
-        col_rank = 0
-        if table is not None and f.column:
-            letter = table.letter(f.column) or ""
+    ranks: dict = {}        # (sheet, column) -> where the sheet and the column come
+
+    def rank(sheet, column) -> tuple:
+        table = book.tables.get(sheet) if sheet else None
+        if table is not None and column:
+            letter = table.letter(column) or ""
             col_rank = (len(letter), letter)
         else:
             col_rank = (0, "")
-        return (f.sheet is not None, _SHEET_RANK.get(f.sheet, 99), f.row or 0, col_rank, f.rule)
+        return sheet is not None, _SHEET_RANK.get(sheet, 99), col_rank
+
+    def key(f: Finding):
+        where = ranks.get((f.sheet, f.column))
+        if where is None:
+            where = ranks[f.sheet, f.column] = rank(f.sheet, f.column)
+        return (where[0], where[1], f.row or 0, where[2], f.rule)
     return key
 
 
@@ -444,6 +453,17 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
     summary = (f"共 {len(report.books)} 个工作簿：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，"
                f"待办 {len(report.pending)} 项（检查日 {report.as_of}，检查期间自 {report.since}）")
     lines: list[str] = [style(summary, bold=True, fg="red" if report.exit_code else "green")]
+    said: dict = {}
+
+    def per_rule(f: Finding) -> tuple[str, str]:
+        """A finding's 处理 and 依据 lines, worked out once per rule (and, with `verbose`, source text)."""
+        key = (f.rule, f.source) if verbose else f.rule
+        two = said.get(key)
+        if two is None:
+            cited = f.source if verbose else brief_source(f.rule, report.config)
+            two = said[key] = (style(f"        处理：{RULES[f.rule].fix}", dim=True),
+                               style(f"        依据：{cited}", dim=True))
+        return two
     if len(report.books) > 1:
         lines += [f"  {one_line(str(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
     lines += [style(one_line(line), dim=True) for line in header_lines(report)]
@@ -476,9 +496,7 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
                     when = f"  {'逾期' if f.actual is None else '迟到'} {f.days_late} 天"
                 lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}{_mark(f, style)}")
                 lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
-                lines.append(style(f"        处理：{RULES[f.rule].fix}", dim=True))
-                cited = f.source if verbose else brief_source(f.rule, report.config)
-                lines.append(style(f"        依据：{cited}", dim=True))
+                lines += per_rule(f)
         if b.pending:
             lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))

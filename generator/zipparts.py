@@ -12,6 +12,8 @@ from __future__ import annotations
 import zipfile
 import zlib
 
+from zlib_ng import zlib_ng
+
 CHUNK = 1 << 20
 DOCX_TIME = (2025, 1, 1, 0, 0, 0)       # documents carry no real time: the same bytes for the same data
 
@@ -93,3 +95,95 @@ def copy_raw(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile, fail) -> bool
         left -= len(block)
     _end(zout, out)
     return True
+
+
+# ------------------------------------------------------------------ one large member, fast
+
+def _member_start(src_fh, info: zipfile.ZipInfo) -> int | None:
+    """Offset of a member's compressed bytes (after its local header), or None if it has none."""
+    src_fh.seek(info.header_offset)
+    head = src_fh.read(30)
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        return None
+    return info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+
+
+def inflated(src_fh, info: zipfile.ZipInfo, size: int, fail):
+    """A member's data, `size` bytes at a time, inflated by zlib-ng (a fifth faster than zlib, its
+    CRC-32 five times faster) and checked against the member's CRC-32 at the end. None when the
+    member is not plain deflate or stored (the caller reads it through zipfile). `fail(why)` makes
+    the error for a member cut short or damaged."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = _member_start(src_fh, info)
+    if start is None:
+        return None
+    return _inflate(src_fh, info, start, size, fail)
+
+
+def _inflate(src_fh, info, start: int, size: int, fail):
+    src_fh.seek(start)
+    left = info.compress_size
+    crc = 0
+    d = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    pending = b""
+    while True:
+        if d is not None and pending:
+            out = d.decompress(pending, size)
+            pending = d.unconsumed_tail
+        else:
+            block = src_fh.read(min(left, CHUNK)) if left else b""
+            left -= len(block)
+            if not block and left:
+                raise fail("数据不完整")
+            if d is None:
+                out = block
+            elif block:
+                out = d.decompress(block, size)
+                pending = d.unconsumed_tail
+            else:
+                out = d.flush()
+                if not out:
+                    break
+        if out:
+            crc = zlib_ng.crc32(out, crc)
+            yield out
+        elif d is None and not left:
+            break
+        elif d is not None and not left and not pending and d.eof:
+            break
+    if crc != info.CRC:
+        raise fail("校验和不符（CRC-32）")
+
+
+class StoredWriter:
+    """A member written uncompressed as its data comes, its CRC-32 by zlib-ng: the local header is
+    written with room for ZIP64 sizes and filled in when the member is closed."""
+
+    def __init__(self, zout: zipfile.ZipFile, name: str) -> None:
+        self.zout = zout
+        self.info = zipfile.ZipInfo(name, DOCX_TIME)
+        self.info.compress_type = zipfile.ZIP_STORED
+        self.info.external_attr = 0o600 << 16
+        self.info.file_size = self.info.compress_size = 1 << 32     # a ZIP64 extra field, filled in at close
+        self.info.CRC = 0
+        self.crc = 0
+        self.size = 0
+        self.closed = False
+        _begin(zout, self.info)
+
+    def write(self, data: bytes) -> None:
+        self.crc = zlib_ng.crc32(data, self.crc)
+        self.size += len(data)
+        self.zout.fp.write(data)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        end = self.zout.fp.tell()
+        self.info.CRC, self.info.file_size, self.info.compress_size = self.crc, self.size, self.size
+        self.zout.fp.seek(self.info.header_offset)
+        self.zout.fp.write(self.info.FileHeader(True))
+        self.zout.fp.seek(end)
+        _end(self.zout, self.info)

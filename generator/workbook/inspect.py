@@ -22,7 +22,7 @@ which cells does the cell reader not show as they are?
 """
 from __future__ import annotations
 
-from generator import scratch
+from generator import scratch, zipparts
 from generator.workbook import parts as parts_mod
 from generator.workbook.values import openpyxl_cells
 from generator.errors import HuifangError
@@ -255,6 +255,20 @@ class Package:
 
     def open(self, name: str):
         return self.zf.open(self.infos[name])
+
+    @contextmanager
+    def chunks(self, name: str, size: int):
+        """A member's data `size` bytes at a time: inflated by zlib-ng straight from the file
+        (zipparts.inflated), or through zipfile for what that does not take."""
+        def fail(why):
+            return _damaged(self.path, name, zipfile.BadZipFile(why))
+        with open(self.path, "rb") as fh:
+            got = zipparts.inflated(fh, self.infos[name], size, fail)
+            if got is not None:
+                yield got
+                return
+        with self.open(name) as member:
+            yield iter(lambda: member.read(size), b"")
 
     def read(self, name: str) -> bytes:
         try:
@@ -721,7 +735,8 @@ class _Stretch:
     """What one stretch of complete rows holds (`_measure`): a pure function of its bytes, so the
     stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
     __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "per_col", "rows", "cells",
-                 "cell_refs", "row_starts", "row_refs", "widest", "first", "last", "has_rows")
+                 "cell_refs", "row_starts", "row_refs", "widest", "first", "last", "has_rows",
+                 "entities", "odd", "merges")
 
 
 class _Extent:
@@ -779,16 +794,31 @@ class _Extent:
             self.widest = max(self.widest, self.carry)
 
 
-def _measure(work: bytes, prefixed: bool) -> _Stretch:
-    """The references and elements of one stretch, all at once with numpy: never a Python step
-    per cell (numpy lets go of the GIL meanwhile: two stretches are measured side by side)."""
+def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes) -> _Stretch:
+    """One stretch (the rows left over from the chunk before, then `chunk[:cut]`), copied once, in
+    the measuring thread: measured (_measure), and searched for what the cell reader does not
+    tell (_look): entity declarations, error values, formulas without a value, merged ranges."""
+    padded = b"".join((tail, chunk[:cut], bytes(_PAD)))
+    n = len(padded) - _PAD
+    got = _measure(padded, n, prefixed)
+    got.entities = padded.find(b"<!", 0, n) != -1 and (padded.find(b"<!DOCTYPE", 0, n) != -1
+                                                        or padded.find(b"<!ENTITY", 0, n) != -1)
+    got.odd, got.merges = {}, []
+    if not got.entities:
+        _look(padded, n, got.odd, nsdecl, got.merges, got.errors)
+    return got
+
+
+def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
+    """The references and elements of one stretch (its `n` bytes, then _PAD zero bytes), all at
+    once with numpy: never a Python step per cell (numpy lets go of the GIL meanwhile: two
+    stretches are measured side by side)."""
     got = _Stretch()
     got.beyond = got.unusual = got.has_rows = False
     got.max_col = got.max_row = got.cells = got.cell_refs = got.row_starts = got.row_refs = 0
     got.widest = got.first = got.last = 0
     got.per_col = got.rows = None
-    n = len(work)
-    a = np.frombuffer(work + bytes(_PAD), np.uint8)
+    a = np.frombuffer(padded, np.uint8)
     e = np.flatnonzero(a[:n] == 101)                                # 'e' of t="e" (or t='e')
     e = e[e >= 3]
     got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1]) & (a[e - 2] == 61)).any())
@@ -930,44 +960,42 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
 
     def settle(keep: int) -> None:
         while len(pending) > keep:
-            buf, cut, fut = pending.popleft()
-            got = fut.result()
+            got = pending.popleft().result()
+            if got.entities:
+                raise _entities(pkg.path, part)
             ext.merge(got)
-            _look(buf, cut, odd, nsdecl, merges, got.errors)
+            for ref, why in got.odd.items():
+                odd.setdefault(ref, why)
+            merges.extend(got.merges)
+
+    def submit(tail: bytes, chunk, cut: int) -> None:
+        pending.append(pool.submit(_stretch, tail, chunk, cut, bool(prefixed), nsdecl))
+        if writer is not None:
+            writer.write(tail, chunk[:cut])
+        settle(_IN_FLIGHT)
 
     try:
-        with pkg.open(part) as fh, _measurers(sh.size) as pool:
-            while True:
-                chunk = fh.read(SCAN_CHUNK)
-                if not chunk:
-                    break
+        with pkg.chunks(part, SCAN_CHUNK) as chunks, _measurers(sh.size) as pool:
+            for chunk in chunks:
                 seen += len(chunk)
                 if seen > MAX_PART_BYTES:
                     raise _fail(pkg.path, f"{part} 解压后超出安全上限，拒绝读取（疑似压缩炸弹）")
-                buf = tail + chunk
-                if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
-                    raise _entities(pkg.path, part)
-                if not nsdecl:
-                    nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', buf[:1 << 16]))
                 if len(head) < 1 << 16:
                     head += chunk[:(1 << 16) - len(head)]
-                if prefixed is None:
+                    nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', head))
                     prefixed = _PREFIXED_ROOT.search(head) is not None
-                cut = _complete(buf)
-                if cut == 0 and len(buf) < 64 << 20:
-                    tail = buf          # no complete row yet: read on
-                    continue
-                cut = cut or buf.rfind(b">") + 1 or len(buf)    # one huge row: cut between tags
-                work = buf if cut == len(buf) else buf[:cut]
-                pending.append((work, cut, pool.submit(_measure, work, bool(prefixed))))
-                if writer is not None:
-                    writer.write(work)
-                settle(_IN_FLIGHT)
-                tail = buf[cut:]
+                cut = chunk.rfind(b"row>")
+                if cut == -1:
+                    if len(tail) + len(chunk) < 64 << 20:
+                        tail += chunk           # no complete row yet: read on
+                        continue
+                    cut = chunk.rfind(b">")     # one huge row: cut between tags
+                view = memoryview(chunk)
+                cut = cut + (4 if view[cut:cut + 4] == b"row>" else 1) if cut != -1 else len(chunk)
+                submit(tail, view, cut)
+                tail = chunk[cut:]
             if tail:
-                pending.append((tail, len(tail), pool.submit(_measure, tail, bool(prefixed))))
-                if writer is not None:
-                    writer.write(tail)
+                submit(tail, b"", 0)
             settle(0)
     except BaseException as e:
         if writer is not None:
@@ -1030,14 +1058,14 @@ class _Here:
         return done
 
 
-def _look(work: bytes, cut: int, odd: dict, nsdecl: bytes, merges: list, errors: bool) -> None:
-    """One stretch of complete rows, searched in place for what the cell reader does not tell:
-    only in the rare stretch that has a formula, an error value or a merged range (a formula needs
-    an "f" and a merged range a "g": each first looked for by memchr)."""
-    if errors or (work.find(b"f") != -1 and (work.find(b"<f") != -1 or work.find(b":f") != -1)):
-        _find_odd(work, odd, nsdecl)
-    if work.find(b"g") != -1 and work.find(b"mergeCell") != -1:
-        _find_merges(work, merges)
+def _look(buf: bytes, n: int, odd: dict, nsdecl: bytes, merges: list, errors: bool) -> None:
+    """One stretch of complete rows (`buf[:n]`), searched in place for what the cell reader does
+    not tell: only in the rare stretch that has a formula, an error value or a merged range (a
+    formula needs an "f" and a merged range a "g": each first looked for by memchr)."""
+    if errors or (buf.find(b"f", 0, n) != -1 and (buf.find(b"<f", 0, n) != -1 or buf.find(b":f", 0, n) != -1)):
+        _find_odd(buf[:n], odd, nsdecl)
+    if buf.find(b"g", 0, n) != -1 and buf.find(b"mergeCell", 0, n) != -1:
+        _find_merges(buf[:n], merges)
 
 
 def _find_merges(buf: bytes, merges: list) -> None:

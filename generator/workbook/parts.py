@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import scratch
-from generator.zipparts import copy_raw
+from generator.zipparts import StoredWriter, copy_raw
 
 log = logging.getLogger("huifang.read")
 
@@ -125,9 +125,7 @@ class Writer:
             for member in self.pkg.infos:
                 if member != self.part and not copy_raw(src, self.pkg.infos[member], book, _Broken):
                     book.writestr(member, self.pkg.read(member), zipfile.ZIP_DEFLATED)
-        info = zipfile.ZipInfo(self.part)
-        info.compress_type = zipfile.ZIP_STORED
-        self.sheet = book.open(info, "w", force_zip64=True)
+        self.sheet = StoredWriter(book, self.part)
         self.sheet.write(self.prefix)
         if first_row is not None:
             self.rows.append(first_row)
@@ -135,9 +133,26 @@ class Writer:
             self.sheet.write(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>'
                              % (marker, marker, MARKER.encode()))
 
-    def write(self, work: bytes) -> None:
+    def write(self, *pieces) -> None:
+        """The next stretch of the sheet's XML, in pieces (bytes or memoryviews), copied into one
+        only where a part begins in it."""
         if self.failed:
             return
+        total = sum(len(p) for p in pieces)
+        if not total:
+            return
+        due = self.size * len(self.books) // self.count
+        if self.sheet is not None and (len(self.books) >= self.count or self.written + total <= due):
+            try:
+                for piece in pieces:
+                    self.sheet.write(piece)
+                self.written += total
+            except OSError as e:
+                self._give_up(f"write: {e}")
+            return
+        self._write(b"".join(pieces))
+
+    def _write(self, work: bytes) -> None:
         try:
             if self.sheet is None:              # the sheet's beginning: kept for every part's
                 m = _SHEETDATA.search(work)
@@ -186,10 +201,9 @@ class Writer:
         if not self.failed:
             log.debug("%s：工作表部件 %s 不分段解析（%s）", self.pkg.path, self.part, why)
         self.failed = True
-        for handle in [self.sheet] + self.books:
+        for handle in ([self.sheet] if self.sheet is not None and not self.sheet.closed else []) + self.books:
             try:
-                if handle is not None:
-                    handle.close()
+                handle.close()
             except (OSError, ValueError, zipfile.BadZipFile):
                 pass
         scratch.remove(self.folder)

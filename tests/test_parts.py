@@ -158,3 +158,39 @@ def test_no_parts_where_the_temporary_folder_is_memory_or_full(tmp_path, monkeyp
     path = large(tmp_path, 600)
     whole, split, used = both(path, monkeypatch)
     assert used == 0 and split == whole
+
+
+def test_parts_are_parsed_while_the_sweep_goes_on_and_read_the_same(tmp_path, monkeypatch):
+    """Each part written whole and measured safe is parsed at once (reader.Early), while the sweep
+    of the rest goes on; the book is the same as when the sheet is parsed whole."""
+    from generator.workbook import reader
+    path = large(tmp_path, 3000)
+    ready = []
+    real = reader.Early.part_ready
+
+    def spy(self, sh, k, book):
+        ready.append((sh.name, k))
+        return real(self, sh, k, book)
+    monkeypatch.setattr(reader.Early, "part_ready", spy)
+    whole, split, used = both(path, monkeypatch, 60_000)
+    assert split == whole
+    assert ("回访记录", 0) in ready and len([r for r in ready if r[0] == "回访记录"]) >= 5
+
+
+def test_a_part_with_a_reference_outside_its_rows_waits_for_the_whole_sheet(tmp_path, monkeypatch):
+    """A cell of an early row written with a reference far below, or far right: its part is not
+    parsed before the sheet is judged (the far cell is then left out, DATA009, as without parts)."""
+    from generator.workbook import reader
+    src = large(tmp_path, 3000)
+
+    def change(d: bytes) -> bytes:
+        return d.replace(b'<row r="50">', b'<row r="50"><c r="XFD50" t="inlineStr"><is><t>x</t></is></c>', 1)
+    path = _records_changed(src, tmp_path / "远.xlsx", change)
+    ready = []
+    real = reader.Early.part_ready
+    monkeypatch.setattr(reader.Early, "part_ready", lambda self, sh, k, book: (ready.append((sh.name, k)),
+                                                                               real(self, sh, k, book))[1])
+    whole, split, used = both(path, monkeypatch, 60_000)
+    assert split == whole
+    assert ("回访记录", 0) not in ready
+    assert any(p[0] == "DATA009" and p[5] == "XFD50" for p in split["problems"])

@@ -64,7 +64,7 @@ class FastSheet:
 
 
 def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None,
-         parts: Parts | None = None) -> FastSheet:
+         parts: Parts | None = None, early: dict | None = None) -> FastSheet:
     """Parse one sheet. `find_header(rows)` is the row reader's own header search; `parsed()`, if
     given, is called when the parse is over and only its Arrow columns remain to be made. With
     `parts` (parts.py) the sheet is parsed in parts, two at a time."""
@@ -76,7 +76,7 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
         raise Fallback("no header row")
     if parts is not None and parts.rows[0] >= h + 3:    # the first marker row lies below the header
         try:
-            columns, names = _load_parts(parts, sheet, h, first)
+            columns, names = _load_parts(parts, sheet, h, first, early)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException as e:      # the parts could not be joined: the sheet is parsed whole
@@ -107,24 +107,34 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     return FastSheet(head, h, columns, names)
 
 
-def _load_parts(parts: Parts, sheet: str, h: int, first: int) -> tuple[dict[int, pa.Array], dict[int, str]]:
+def parse_part(book: Path, sheet: str, k: int, header_row: int):
+    """One part of a sheet (parts.py) parsed: its columns by index, its height and column infos."""
+    got = fastexcel.read_excel(str(book)).load_sheet(
+        sheet, header_row=header_row, schema_sample_rows=None, dtype_coercion="strict")
+    batch, infos = got.to_arrow(), got.selected_columns
+    del got                 # the part's cells go before the next part is parsed on this thread
+    if k and (not infos or infos[0].absolute_index != 0 or infos[0].name != MARKER):
+        raise Fallback("a part does not begin at its marker")
+    return {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}, batch.num_rows, infos
+
+
+def _load_parts(parts: Parts, sheet: str, h: int, first: int, early: dict | None = None):
     """The parts parsed two at a time (the parser lets go of the GIL), their columns joined: the
     first part's data rows are Excel rows h+2 .., each later part's begin at its row in
-    `parts.rows` (the blank rows a part ends in, which the parser leaves out, become blanks again)."""
-    def one(k: int):
-        got = fastexcel.read_excel(str(parts.books[k])).load_sheet(
-            sheet, header_row=h - first if k == 0 else 0, schema_sample_rows=None, dtype_coercion="strict")
-        batch, infos = got.to_arrow(), got.selected_columns
-        del got                 # the part's cells go before the next part is parsed on this thread
-        if k and (not infos or infos[0].absolute_index != 0 or infos[0].name != MARKER):
-            raise Fallback("a part does not begin at its marker")
-        return {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}, batch.num_rows, infos
-
+    `parts.rows` (the blank rows a part ends in, which the parser leaves out, become blanks again).
+    `early` holds the parts already being parsed while the sweep went on: index -> (header row, Future)."""
+    early = early or {}
     starts = [h + 2] + parts.rows
     pieces: dict[int, list] = {}           # column -> the parts' arrays (None: the part has no such column)
     heights: list[int] = []
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-part") as pool:
-        for k, fut in enumerate([pool.submit(one, k) for k in range(len(parts.books))]):
+        futures = []
+        for k, book in enumerate(parts.books):
+            header_row = h - first if k == 0 else 0
+            got = early.get(k)
+            futures.append(got[1] if got is not None and got[0] == header_row
+                           else pool.submit(parse_part, book, sheet, k, header_row))
+        for k, fut in enumerate(futures):
             cols, n, infos = fut.result()
             if k == 0:
                 names = {c.absolute_index: c.name for c in infos}

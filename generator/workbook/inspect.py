@@ -184,7 +184,7 @@ def rust_readable(info: Inspection, path: Path) -> None:
     info.source, info.cleanup = link, folder
 
 
-def inspect(path: Path, scan: bool = True) -> Inspection:
+def inspect(path: Path, scan: bool = True, early=None) -> Inspection:
     """Check that `path` is a readable workbook and list its sheets. Raises ReadError.
 
     Each sheet's XML is streamed once (`_sweep`): its odd cells, merged ranges and the extent of
@@ -220,7 +220,7 @@ def inspect(path: Path, scan: bool = True) -> Inspection:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _fail(path, "文件已损坏（zip 结构不完整，可能下载或复制时被截断）") from None
     with zf:
-        return _inspect_zip(path, zf, scan)
+        return _inspect_zip(path, zf, scan, early)
 
 
 def _ole_encrypted(path: Path) -> bool:
@@ -326,7 +326,7 @@ def _rels(pkg: Package, source: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspection:
+def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None) -> Inspection:
     pkg = Package(path, zf)
     total = 0
     for name, info in pkg.infos.items():
@@ -388,10 +388,14 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True) -> Inspecti
     info = Inspection(sheets, macros=any(n.endswith("vbaProject.bin") for n in pkg.infos), format=XLSX,
                       date1904=date1904, source=path, sniffed_mismatch=path.suffix.lower() not in (".xlsx", ".xlsm"),
                       book_part=book_part)
+    if pkg.renamed or book_part != "xl/workbook.xml":
+        early = None            # the reader reads a normalized copy: nothing is parsed before it exists
+    if early is not None:
+        early.begin(info)
     try:
         for sh in sheets:
             if sh.part in pkg.infos:
-                _sweep(pkg, sh)
+                _sweep(pkg, sh, early)
     except BaseException:
         info.close()            # the parts written for the sheets before
         raise
@@ -734,7 +738,7 @@ MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']'
 class _Stretch:
     """What one stretch of complete rows holds (`_measure`): a pure function of its bytes, so the
     stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
-    __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "per_col", "rows", "cells",
+    __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "min_row", "per_col", "rows", "cells",
                  "cell_refs", "row_starts", "row_refs", "widest", "first", "last", "has_rows",
                  "entities", "odd", "merges")
 
@@ -753,6 +757,7 @@ class _Extent:
     def __init__(self) -> None:
         self.beyond = self.unusual = False
         self.max_col = self.max_row = 0
+        self.min_row = MAX_ROW + 1
         self.per_col = np.zeros(MAX_COL + 1, np.int64)
         self.rows: list = []
         self.cells = self.cell_refs = 0         # cell elements, and those with a reference
@@ -778,6 +783,8 @@ class _Extent:
             return
         self.max_col = max(self.max_col, got.max_col)
         self.max_row = max(self.max_row, got.max_row)
+        if got.min_row:
+            self.min_row = min(self.min_row, got.min_row)
         if got.per_col is not None:
             self.per_col += got.per_col
         if got.rows is not None:
@@ -794,11 +801,15 @@ class _Extent:
             self.widest = max(self.widest, self.carry)
 
 
-def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes) -> _Stretch:
-    """One stretch (the rows left over from the chunk before, then `chunk[:cut]`), copied once, in
-    the measuring thread: measured (_measure), and searched for what the cell reader does not
-    tell (_look): entity declarations, error values, formulas without a value, merged ranges."""
-    padded = b"".join((tail, chunk[:cut], bytes(_PAD)))
+def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=None) -> _Stretch:
+    """One stretch (the rows left over from the chunk before, then `chunk[:cut]`; of these only
+    `span`, (start, end), where a part of the sheet begins inside it), copied once, in the
+    measuring thread: measured (_measure), and searched for what the cell reader does not tell
+    (_look): entity declarations, error values, formulas without a value, merged ranges."""
+    if span is None:
+        padded = b"".join((tail, chunk[:cut], bytes(_PAD)))
+    else:
+        padded = b"".join((tail, chunk[:cut]))[span[0]:span[1]] + bytes(_PAD)
     n = len(padded) - _PAD
     got = _measure(padded, n, prefixed)
     got.entities = padded.find(b"<!", 0, n) != -1 and (padded.find(b"<!DOCTYPE", 0, n) != -1
@@ -815,7 +826,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     stretches are measured side by side)."""
     got = _Stretch()
     got.beyond = got.unusual = got.has_rows = False
-    got.max_col = got.max_row = got.cells = got.cell_refs = got.row_starts = got.row_refs = 0
+    got.max_col = got.max_row = got.min_row = got.cells = got.cell_refs = got.row_starts = got.row_refs = 0
     got.widest = got.first = got.last = 0
     got.per_col = got.rows = None
     a = np.frombuffer(padded, np.uint8)
@@ -872,7 +883,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         return got
     got.cell_refs = int(cell.sum())
     got.row_refs = len(cell) - got.cell_refs
-    got.max_col, got.max_row = int(col.max()), int(row.max())
+    got.max_col, got.max_row, got.min_row = int(col.max()), int(row.max()), int(row.min())
     col, row = col[cell], row[cell]
     if len(col):
         if not (row[1:] >= row[:-1]).all():
@@ -932,7 +943,7 @@ def _r_values(a, n: int):
     return np.sort(np.concatenate([hit, fwd[ok] + 1]))
 
 
-def _sweep(pkg: Package, sh: SheetInfo) -> None:
+def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     """Stream a worksheet's XML once, before the cell reader parses it: entities are refused, the
     cells with errors or uncached formulas found, the merged ranges listed, and the extent of the
     cell references measured (_Extent), so that cells far from the data are judged without another
@@ -958,20 +969,49 @@ def _sweep(pkg: Package, sh: SheetInfo) -> None:
     writer = (parts_mod.Writer(pkg, part, sh.size, parts_mod.how_many(sh.size))
               if split and sh.size >= split and parts_mod.room_for(sh.size) else None)
 
+    offset = 0                  # bytes of the sheet's XML handed to the measuring threads
+    part_ext: dict[int, _Extent] = {}
+    announced: set[int] = set()
+
     def settle(keep: int) -> None:
         while len(pending) > keep:
-            got = pending.popleft().result()
+            start, end, fut = pending.popleft()
+            got = fut.result()
             if got.entities:
                 raise _entities(pkg.path, part)
             ext.merge(got)
             for ref, why in got.odd.items():
                 odd.setdefault(ref, why)
             merges.extend(got.merges)
+            if early is not None and writer is not None:
+                _announce(writer, start, end, got)
+
+    def _announce(writer, start: int, end: int, got) -> None:
+        """Measure the parts this stretch touches; hand each part written whole and measured to
+        `early` once its own rectangle is safe for the cell reader."""
+        starts = writer.starts
+        k = next(j for j in range(len(starts) - 1, -1, -1) if starts[j] <= start)   # the one part it lies in
+        part_ext.setdefault(k, _Extent()).merge(got)
+        for k, book, stop in writer.finished():
+            if k not in announced and stop <= end:
+                announced.add(k)
+                first_row = writer.rows[k - 1] if k else 1
+                if _part_safe(part_ext.pop(k, None), first_row, writer.rows[k]):
+                    early.part_ready(sh, k, book)
 
     def submit(tail: bytes, chunk, cut: int) -> None:
-        pending.append(pool.submit(_stretch, tail, chunk, cut, bool(prefixed), nsdecl))
+        nonlocal offset
+        size = len(tail) + cut
+        cuts = [0, size]
         if writer is not None:
+            known = len(writer.starts)
             writer.write(tail, chunk[:cut])
+            # a part that begins inside this stretch: the stretch is measured in two, one for each part
+            cuts[1:1] = [start - offset for start in writer.starts[known:] if 0 < start - offset < size]
+        for lo, hi in zip(cuts, cuts[1:]):
+            pending.append((offset + lo, offset + hi, pool.submit(
+                _stretch, tail, chunk, cut, bool(prefixed), nsdecl, (lo, hi) if len(cuts) > 2 else None)))
+        offset += size
         settle(_IN_FLIGHT)
 
     try:
@@ -1032,6 +1072,17 @@ def trim_memory() -> None:
 
 
 _malloc_trim = None
+def _part_safe(ext: _Extent | None, first_row: int, next_row: int) -> bool:
+    """Whether a part of a sheet (parts.py) may be parsed before the whole sheet is judged: every
+    reference plainly written, inside the part's own rows (from `first_row` to before `next_row`,
+    the next part's first) and no wider than a plausible sheet. Anything else waits for the
+    judgement of the whole sheet."""
+    if ext is None or ext.beyond or ext.unusual:
+        return False
+    rows_b, cols_b = ext.bound()
+    return first_row <= ext.min_row and rows_b < next_row and cols_b <= WIDE
+
+
 _IN_FLIGHT = 3          # stretches measured or waiting while the next is inflated (4 MB each)
 
 

@@ -112,13 +112,24 @@ class Writer:
         self.prefix = b""
         self.written = 0
         self.rows: list[int] = []
+        self.starts: list[int] = []     # where each part begins in the sheet's XML (bytes)
+        self.closed = 0                 # parts written whole (their workbook closed)
         self.failed = False
+
+    def finished(self) -> list[tuple[int, Path, int]]:
+        """(index, workbook, where it ends in the sheet's XML) of each part written whole so far."""
+        if self.failed:
+            return []
+        return [(k, Path(self.books[k].filename), self.starts[k + 1]) for k in range(self.closed)]
 
     def _next(self, first_row: int | None) -> None:
         """Close the part being written and begin the next (its rows start at first_row)."""
         if self.sheet is not None:
             self.sheet.write(b"</sheetData></worksheet>")
             self.sheet.close()
+            self.books[-1].close()      # a whole workbook: the reader may parse it while the sweep goes on
+            self.closed = len(self.books)
+        self.starts.append(self.written)
         book = zipfile.ZipFile(self.folder / f"{len(self.books) + 1}.xlsx", "w", allowZip64=True)
         self.books.append(book)
         with open(self.pkg.path, "rb") as src:

@@ -145,18 +145,72 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     """
     path = Path(path)
     contract = contract or K.CONTRACT
-    info = inspect(path)
+    early = Early(path, contract) if os.environ.get(COLUMNAR_ENV, "") != ROWS else None
+    try:
+        info = inspect(path, early=early)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
     try:
         rust_readable(info, path)
         with _rust_panics_silenced():
-            return _read(path, info, contract)
+            return _read(path, info, contract, early)
     except (ReadError, KeyboardInterrupt, MemoryError):
         raise
     except Exception as e:          # never a traceback for a file: say which, and what broke
         raise ReadError(f"{shown(path)}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），"
                         "请把此文件发给维护人员") from None
     finally:
+        if early is not None:
+            early.close()
         info.close()
+
+
+class Early:
+    """The parts of a large sheet (parts.py) parsed while the sweep goes on: inspect hands over each
+    part written whole and measured safe (`part_ready`); the columnar reader takes the parses it
+    finds here and parses the rest itself. Only a contract sheet read by its own name."""
+
+    def __init__(self, path: Path, contract: dict) -> None:
+        self.path, self.contract = path, contract
+        self.pool = None
+        self.book_part = "xl/workbook.xml"
+        self.headers: dict[str, tuple[int, int] | None] = {}
+        self.parses: dict[str, dict[int, tuple]] = {}       # sheet part -> index -> (header row, Future)
+
+    def begin(self, info) -> None:
+        self.book_part = info.book_part
+
+    def part_ready(self, sh: SheetInfo, k: int, book: Path) -> None:
+        spec = self.contract.get(sh.name)
+        if spec is None or sh.hidden:
+            return
+        from generator.workbook import columnar
+        if sh.part not in self.headers:
+            try:
+                head, first = columnar.head_rows(self.path, sh.part, self.book_part, HEADER_SCAN_ROWS)
+                h = _find_header(head, spec) if first is not None else None
+            except Exception:       # the reader will meet it again, and say what it is
+                h = first = None
+            self.headers[sh.part] = (h, first) if h is not None and h >= first else None
+        got = self.headers[sh.part]
+        if got is None:
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-early")
+        header_row = got[0] - got[1] if k == 0 else 0
+        self.parses.setdefault(sh.part, {})[k] = (header_row, self.pool.submit(
+            columnar.parse_part, book, sh.name, k, header_row))
+
+    def of(self, sinfo: SheetInfo) -> dict:
+        return self.parses.get(sinfo.part, {}) if sinfo.parts is not None else {}
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.parses.clear()
 
 
 INTERNAL = "读取时遇到程序未能处理的内容"
@@ -218,7 +272,7 @@ def _guarded(fn, path: Path, sheet: str | None = None):
         raise _calamine_failure(path, e, sheet) from None
 
 
-def _read(path: Path, info, contract) -> Workbook:
+def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
     if info.format == XLSX:
         from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
     names, hidden = _guarded(lambda: _sheet_names(info, path), path)
@@ -269,7 +323,8 @@ def _read(path: Path, info, contract) -> Workbook:
         if why is None:
             try:
                 sheet = columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
-                                      HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed, sinfo.parts)
+                                      HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed, sinfo.parts,
+                                      early.of(sinfo) if early is not None else None)
                 read_paths[sinfo.name] = (COLUMNS, "")
                 return sheet
             except (KeyboardInterrupt, SystemExit, MemoryError):

@@ -81,49 +81,54 @@ def keys_of(result) -> list[tuple[str, str, str]]:
     unit = result.unit
     found = result.findings
     sheets: dict = {}                   # sheet -> (table, its data index of a row, its key columns)
-    flat: list = []                     # per finding: rule, unit, sheet, its record's items, column, due
-    sizes: list = []                    # per finding: its record's number of items, -1 for none (null)
     places: list = []
-    for f in found:
-        record, at = None, None
-        sheet, row = f.sheet, f.row
-        if sheet is not None and row is not None:
-            known = sheets.get(sheet)
-            if known is None:
-                table, _ = rows.locate(sheet, row)
-                known = sheets[sheet] = (table, rows.index.get(sheet, {}),
-                                         [table.col(c) for c in key_columns(table.spec)] if table else [])
-            table, where, cols = known
-            i = where.get(row)
-            if i is not None:
-                at = (table, i)
-                key = [cols[0][i]] if len(cols) == 1 else [c[i] for c in cols]
-                record = key if not all(map(_EMPTY.__contains__, key)) else ["#", rows.content(table, i)]
+    bases: list = []
+    for lo in range(0, len(found), _BATCH):     # a batch at a time: the texts of 90,000 findings never at once
+        flat: list = []                 # per finding: rule, unit, sheet, its record's items, column, due
+        sizes: list = []                # per finding: its record's number of items, -1 for none (null)
+        for f in found[lo:lo + _BATCH]:
+            record, at = None, None
+            sheet, row = f.sheet, f.row
+            if sheet is not None and row is not None:
+                known = sheets.get(sheet)
+                if known is None:
+                    table, _ = rows.locate(sheet, row)
+                    known = sheets[sheet] = (table, rows.index.get(sheet, {}),
+                                             [table.col(c) for c in key_columns(table.spec)] if table else [])
+                table, where, cols = known
+                i = where.get(row)
+                if i is not None:
+                    at = (table, i)
+                    key = [cols[0][i]] if len(cols) == 1 else [c[i] for c in cols]
+                    record = key if not all(map(_EMPTY.__contains__, key)) else ["#", rows.content(table, i)]
+                else:
+                    record = ["row", row]           # a header or a row outside the data
+            elif f.cell:
+                record = ["cell", f.cell]
+            if record is None:
+                flat += (f.rule, unit, sheet, f.column, f.due)
+                sizes.append(-1)
             else:
-                record = ["row", row]           # a header or a row outside the data
-        elif f.cell:
-            record = ["cell", f.cell]
-        if record is None:
-            flat += (f.rule, unit, sheet, f.column, f.due)
-            sizes.append(-1)
-        else:
-            flat += (f.rule, unit, sheet, *record, f.column, f.due)
-            sizes.append(len(record))
-        places.append(at)
-    tokens = _canonicals(flat)
-    if tokens is None:                  # a value with items of its own: each finding by itself
-        texts = [canonical(_unflat(flat, pos, n)) for pos, n in _spans(sizes)]
-    else:                               # each finding's text a line (a text has no line break)
-        shapes = {n: "[%s,%s,%s,null,%s,%s]" if n < 0 else "[%s,%s,%s,[" + ",".join(["%s"] * n) + "],%s,%s]"
-                  for n in set(sizes)}
-        texts = ("\n".join(map(shapes.__getitem__, sizes)) % tuple(tokens)).split("\n") if sizes else []
-    sha = hashlib.sha256
-    bases = [sha(t.encode("utf-8")).hexdigest()[:LENGTH] for t in texts]       # _short(t)
+                flat += (f.rule, unit, sheet, *record, f.column, f.due)
+                sizes.append(len(record))
+            places.append(at)
+        tokens = _canonicals(flat)
+        if tokens is None:              # a value with items of its own: each finding by itself
+            texts = [canonical(_unflat(flat, pos, n)) for pos, n in _spans(sizes)]
+        else:                           # each finding's text a line (a text has no line break)
+            shapes = {n: "[%s,%s,%s,null,%s,%s]" if n < 0 else "[%s,%s,%s,[" + ",".join(["%s"] * n) + "],%s,%s]"
+                      for n in set(sizes)}
+            texts = ("\n".join(map(shapes.__getitem__, sizes)) % tuple(tokens)).split("\n") if sizes else []
+        sha = hashlib.sha256
+        bases += [sha(t.encode("utf-8")).hexdigest()[:LENGTH] for t in texts]     # _short(t)
     shared = {b for b, n in Counter(bases).items() if n > 1}
     if not shared:
         return list(zip(bases, repeat(""), repeat("")))
     return [(base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)) if base in shared
             else (base, "", "") for base, at, f in zip(bases, places, found)]
+
+
+_BATCH = 4096
 
 
 def _spans(sizes: list[int]):

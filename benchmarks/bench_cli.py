@@ -6,7 +6,7 @@
 Each command is a fresh process (imports included): `huifang validate FILE --format json --output
 REPORT`, python-calamine reading every cell of every sheet (`iter_rows`), and fastexcel loading
 every sheet into Arrow. Wall time, CPU time (user + system, of the child and its children:
-resource.getrusage(RUSAGE_CHILDREN) around each run) and peak memory (max RSS) are taken for each;
+resource.getrusage(RUSAGE_CHILDREN) around each run) and peak memory (max RSS of the run itself, /usr/bin/time) are taken for each run;
 the commands take turns, round after round, so a slow spell of the shared machine hits all of
 them. Printed: medians, each round's ratio range, per data set (benchmarks/datasets.py).
 With --folder: the folder validated by one process (HUIFANG_JOBS=1) and by the pool.
@@ -47,43 +47,39 @@ for name in r.sheet_names:
 
 
 def timed(cmd: list[str], env=None) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one run of cmd."""
+    """Wall seconds, CPU seconds (user + system of the child and its children) and peak RSS (MB,
+    /usr/bin/time's %M of the run itself) of one run of cmd."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, env={**os.environ, **(env or {})})
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], cwd=ROOT, capture_output=True,
+                       env={**os.environ, **(env or {})})
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in (0, 1):
         raise SystemExit(f"{cmd}: exit {r.returncode}\n{r.stderr.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024     # ru_maxrss of children: the largest child so far
+    return wall, cpu, int(r.stderr.decode().strip().splitlines()[-1]) / 1024
 
 
-def peak(cmd: list[str], env=None) -> float:
-    """Peak RSS (MB) of one run, by /usr/bin/time (RUSAGE_CHILDREN keeps the largest child ever)."""
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, **(env or {})})
-    return int(r.stderr.strip().splitlines()[-1]) / 1024
-
-
-def rounds(commands: dict[str, tuple[list[str], dict]], n: int) -> dict[str, list[tuple[float, float]]]:
+def rounds(commands: dict[str, tuple[list[str], dict]], n: int) -> dict[str, list[tuple[float, float, float]]]:
     got: dict[str, list] = {k: [] for k in commands}
     for _ in range(n):
         for name, (cmd, env) in commands.items():
-            wall, cpu, _ = timed(cmd, env)
-            got[name].append((wall, cpu))
+            got[name].append(timed(cmd, env))
     return got
 
 
-def summary(label: str, got: dict, base: str, mem: dict[str, float]) -> None:
-    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in got.items()}
+def summary(label: str, got: dict, base: str) -> None:
+    med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in got.items()}
     print(f"\n{label}")
-    print("| command | wall s (median) | CPU s (median) | peak MB | wall ratio to it (median; rounds) |")
-    print("|---|---|---|---|---|")
-    for k, (w, c) in med.items():
+    print("| command | wall s (median) | CPU s (median) | peak MB (median) | wall ratio to it (median; rounds) "
+          "| memory ratio to it |")
+    print("|---|---|---|---|---|---|")
+    for k, (w, c, m) in med.items():
         each = [a[0] / b[0] for a, b in zip(got[base], got[k])]
         ratio = f"{med[base][0] / w:.2f} ({min(each):.2f}–{max(each):.2f})" if k != base else "–"
-        print(f"| {k} | {w:.2f} | {c:.2f} | {mem.get(k, 0):.0f} | {ratio} |", flush=True)
+        mem = f"{med[base][2] / m:.2f}" if k != base else "–"
+        print(f"| {k} | {w:.2f} | {c:.2f} | {m:.0f} | {ratio} | {mem} |", flush=True)
 
 
 def main() -> None:
@@ -105,9 +101,8 @@ def main() -> None:
                         "--format", "json", "--output", report]
             commands = {"validate, one process": (validate, {"HUIFANG_JOBS": "1"}), "validate, pool": (validate, {})}
             got = rounds(commands, a.rounds)
-            mem = {k: peak(cmd, env) for k, (cmd, env) in commands.items()}
             summary(f"folder of {a.folder} workbooks x {a.records:,} records, {a.rounds} rounds", got,
-                    "validate, pool", mem)
+                    "validate, pool")
             return
         for kind in a.kinds:
             path = str(datasets.make(a.dir, kind, a.records))
@@ -118,8 +113,7 @@ def main() -> None:
                 "fastexcel → Arrow": ([py, "-c", FASTEXCEL, path], {}),
             }
             got = rounds(commands, a.rounds)
-            mem = {k: peak(cmd, env) for k, (cmd, env) in commands.items()}
-            summary(f"{kind}, {a.records:,} records, {a.rounds} rounds", got, "huifang validate", mem)
+            summary(f"{kind}, {a.records:,} records, {a.rounds} rounds", got, "huifang validate")
 
 
 if __name__ == "__main__":

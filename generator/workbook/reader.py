@@ -146,25 +146,25 @@ def read_workbook(path: str | Path, contract: dict[str, K.Sheet] | None = None) 
     path = Path(path)
     contract = contract or K.CONTRACT
     early = Early(path, contract) if os.environ.get(COLUMNAR_ENV, "") != ROWS else None
-    try:
-        info = inspect(path, early=early)
-    except BaseException:
-        if early is not None:
-            early.close()
-        raise
-    try:
-        rust_readable(info, path)
-        with _rust_panics_silenced():
+    with _rust_panics_silenced():       # parts of a sheet may be parsed while inspect() sweeps it
+        try:
+            info = inspect(path, early=early)
+        except BaseException:
+            if early is not None:
+                early.close()
+            raise
+        try:
+            rust_readable(info, path)
             return _read(path, info, contract, early)
-    except (ReadError, KeyboardInterrupt, MemoryError):
-        raise
-    except Exception as e:          # never a traceback for a file: say which, and what broke
-        raise ReadError(f"{shown(path)}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），"
-                        "请把此文件发给维护人员") from None
-    finally:
-        if early is not None:
-            early.close()
-        info.close()
+        except (ReadError, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as e:          # never a traceback for a file: say which, and what broke
+            raise ReadError(f"{shown(path)}：{INTERNAL}（{type(e).__name__}：{str(e)[:80]}），"
+                            "请把此文件发给维护人员") from None
+        finally:
+            if early is not None:
+                early.close()
+            info.close()
 
 
 class Early:

@@ -60,11 +60,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--flagged", type=int, default=100)
     ap.add_argument("--keep", type=Path, help="folder for the workbook (kept between runs)")
+    ap.add_argument("--book", type=Path, help="instead: this workbook (e.g. one of benchmarks/datasets.py)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-package-"))
     folder = a.keep or tmp
     folder.mkdir(parents=True, exist_ok=True)
-    book = folder / f"synth-{a.records}-flag{a.flagged}.xlsx"
+    book = a.book or folder / f"synth-{a.records}-flag{a.flagged}.xlsx"
     if not book.exists():
         build(book, a.records, a.flagged)
     commands = {
@@ -81,8 +82,8 @@ def main() -> None:
             out = tmp / f"{name}-{i}"
             got[name].append(timed([x.replace("{out}", str(out)) for x in args]))
             shutil.rmtree(out, ignore_errors=True)
-    print(f"{a.records:,} records, every {a.flagged}th without 录音编号, {a.rounds} rounds; "
-          f"{book.stat().st_size >> 20} MB")
+    print(f"{book.name if a.book else f'{a.records:,} records, every {a.flagged}th without 录音编号'}, "
+          f"{a.rounds} rounds; {book.stat().st_size >> 20} MB")
     print("| command | wall s (median, range) | CPU s (median, range) | max RSS MB (median, range) "
           "| wall / validate | CPU / validate |")
     print("|---|---|---|---|---|---|")

@@ -8,7 +8,8 @@ REPORT`, python-calamine reading every cell of every sheet (`iter_rows`), and fa
 every sheet into Arrow. Wall time, CPU time (user + system, of the child and its children:
 resource.getrusage(RUSAGE_CHILDREN) around each run) and peak memory (max RSS of the run itself,
 /usr/bin/time) are taken for each run; the commands take turns, round after round, so a slow spell
-of the shared machine hits all of them. Printed: medians, each round's ratio range, per data set (benchmarks/datasets.py).
+of the shared machine hits all of them. Printed: medians, each round's ratio range, per data set
+(benchmarks/datasets.py).
 With --folder: the folder validated by one process (HUIFANG_JOBS=1) and by the pool.
 """
 from __future__ import annotations

@@ -258,10 +258,13 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
                 xf.write(_row(1, [counts], [title]))
                 xf.write(_row(2, [f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {b.path.name}"], [line]))
                 xf.write(_row(4, COLUMNS, [head] * len(COLUMNS)))
+                cited: dict[str, str] = {}          # a rule's citations, worked out once
                 for i, f in enumerate(findings, 5):
                     rule = RULES[f.rule]
+                    if f.rule not in cited:
+                        cited[f.rule] = "；".join(str(s) for s in rule.cites(report.config.firm))
                     values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
-                              "；".join(str(s) for s in rule.cites(report.config.firm)))
+                              cited[f.rule])
                     target = links.get((f.sheet, f.cell)) if f.cell else None
                     styles = [level[f.severity], wrap, wrap, link if target else wrap, wrap, wrap, wrap, wrap]
                     xf.write(_row(i, values, styles))

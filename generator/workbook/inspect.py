@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from generator import scratch, zipparts
 from generator.workbook import parts as parts_mod
-from generator.workbook.values import openpyxl_cells
+from generator.workbook.values import column_letter, openpyxl_cells
 from generator.errors import HuifangError
 
 import os
@@ -659,7 +659,7 @@ BEYOND_COLUMNS = 18_278       # past ZZZ: no spreadsheet has such a column
 
 def column_letters(index: int) -> str:
     """Excel letters of a 0-based column (openpyxl), or a word for a column past every spreadsheet's."""
-    return openpyxl_cells().get_column_letter(index + 1) if index < BEYOND_COLUMNS else "（ZZZ 之后的列）"
+    return column_letter(index) if index < BEYOND_COLUMNS else "（ZZZ 之后的列）"
 
 
 def _normalize(pkg: Package, info: Inspection, book_part: str) -> None:

@@ -79,12 +79,28 @@ def _local(tag) -> str:
 
 def cell_ref(row: int, col: int) -> str:
     """1-based row and column to "B7"."""
-    return f"{letters(col - 1)}{row}"
+    return f"{_letters()[col - 1]}{row}" if 1 <= col <= MAX_COL else f"{letters(col - 1)}{row}"
+
+
+def _letters() -> list[str]:
+    """The letters of every column of Excel's grid, in order (openpyxl's, listed once)."""
+    global _LETTERS, _INDEX
+    if _LETTERS is None:
+        _LETTERS = [letters(j) for j in range(MAX_COL)]
+        _INDEX = {s: j for j, s in enumerate(_LETTERS, 1)}
+    return _LETTERS
+
+
+_LETTERS: list[str] | None = None
+_INDEX: dict[str, int] = {}          # "B" -> 2
+
+
+_REF_TEXT = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 
 
 def split_ref(ref: str) -> tuple[int, int] | None:
     """"B7" to (7, 2), 1-based; None for anything that is not a cell of a sheet."""
-    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})", ref.strip())
+    m = _REF_TEXT.fullmatch(ref.strip())
     if not m:
         return None
     row, col = int(m.group(2)), col_index(m.group(1).upper()) + 1
@@ -569,12 +585,19 @@ class Sheets:
         cq = f"{{{self.ns}}}c"
         cells = []
         col = 0
+        _letters()
+        rs = str(r)
         for c in row:
             if c.tag != cq:
                 continue
-            pos = split_ref(c.get("r", "")) if c.get("r") else None
-            col = pos[1] if pos else col + 1
-            c.set("r", cell_ref(r, col))
+            ref = c.get("r")
+            j = _INDEX.get(ref[:-len(rs)]) if ref and ref.endswith(rs) else None
+            if j is not None:           # written as it should be ("B7" in row 7): left as it is
+                col = j
+            else:
+                pos = split_ref(ref) if ref else None
+                col = pos[1] if pos else col + 1
+                c.set("r", cell_ref(r, col))
             cells.append((col, c))
         have = dict(cells)
         for col in sorted(edits):
@@ -964,10 +987,37 @@ class Workbook:
         streamer = Sheets(self.path, name)
         try:
             with self.pkg.open(name) as fh, zout.open(_fast(self._info(info), info.file_size), "w",
-                                                      force_zip64=info.file_size > 1 << 30) as out:
+                                                      force_zip64=info.file_size > 1 << 30) as member:
+                out = _Batched(member)      # a row edited here and there: deflated a megabyte at a time
                 streamer.edit(fh, out, edit)
+                out.flush()
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
             raise PackageError(f"{self.path}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None
+
+
+class _Batched:
+    """Writes gathered into about a megabyte before they reach the member's deflater (an edited
+    row between copied runs would otherwise be two deflate calls of a few hundred bytes each)."""
+
+    def __init__(self, out, size: int = 1 << 20) -> None:
+        self.out, self.size = out, size
+        self.parts: list = []
+        self.held = 0
+
+    def write(self, data) -> None:
+        if len(data) >= self.size:
+            self.flush()
+            self.out.write(data)
+            return
+        self.parts.append(bytes(data))
+        self.held += len(data)
+        if self.held >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.out.write(b"".join(self.parts))
+            self.parts, self.held = [], 0
 
 
 def add_legacy_drawing(rid: str, rel_ns: str):

@@ -346,15 +346,21 @@ def _enum_lookup(col: K.Column) -> dict:
 
 def column_letter(index: int) -> str:
     """0-based column index to Excel letters (openpyxl's get_column_letter)."""
-    return openpyxl_cells().get_column_letter(index + 1)
+    return (_cells or openpyxl_cells()).get_column_letter(index + 1)
 
 
 def openpyxl_cells():
     """openpyxl's cell-reference helpers, imported when first needed: importing openpyxl costs
     a tenth of a second and 15 MB, which validate spends only once a sheet is parsed (the reader
     calls this while the largest sheet is being parsed)."""
-    from openpyxl.utils import cell
-    return cell
+    global _cells
+    if _cells is None:
+        from openpyxl.utils import cell
+        _cells = cell
+    return _cells
+
+
+_cells = None
 
 
 class Encoded(NamedTuple):

@@ -445,6 +445,12 @@ def _book_counts(b: BookResult) -> str:
 def render_text(report: Report, color: bool = False, verbose: bool = False) -> str:
     """The report as staff read it: the counts first, then per workbook its errors before its
     warnings, the longest overdue first; `verbose` adds the full title of every source."""
+    return "".join(line + "\n" for line in text_lines(report, color, verbose))
+
+
+def text_lines(report: Report, color: bool = False, verbose: bool = False):
+    """The lines of render_text, one at a time (a report of 90,000 findings is written as it is
+    made, never held whole)."""
     import click
 
     def style(text, **kw):
@@ -452,7 +458,7 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
 
     summary = (f"共 {len(report.books)} 个工作簿：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，"
                f"待办 {len(report.pending)} 项（检查日 {report.as_of}，检查期间自 {report.since}）")
-    lines: list[str] = [style(summary, bold=True, fg="red" if report.exit_code else "green")]
+    yield style(summary, bold=True, fg="red" if report.exit_code else "green")
     said: dict = {}
 
     def per_rule(f: Finding) -> tuple[str, str]:
@@ -465,56 +471,55 @@ def render_text(report: Report, color: bool = False, verbose: bool = False) -> s
                                style(f"        依据：{cited}", dim=True))
         return two
     if len(report.books) > 1:
-        lines += [f"  {one_line(str(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
-    lines += [style(one_line(line), dim=True) for line in header_lines(report)]
-    lines += [one_line(line) for line in _ledger_lines(report)]
-    lines.append("")
+        yield from [f"  {one_line(str(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
+    yield from [style(one_line(line), dim=True) for line in header_lines(report)]
+    yield from [one_line(line) for line in _ledger_lines(report)]
+    yield ""
     for b in report.books:
-        lines.append(style(one_line(f"{b.path}（{b.unit}）：{_book_counts(b)}"), bold=True))
+        yield style(one_line(f"{b.path}（{b.unit}）：{_book_counts(b)}"), bold=True)
         if b.book.macros:
-            lines.append("  注意：工作簿含宏，huifang 只读取数据，不运行宏")
+            yield "  注意：工作簿含宏，huifang 只读取数据，不运行宏"
         for note in b.book.notes:
-            lines.append(f"  注意：{note}")
+            yield f"  注意：{note}"
         if verbose and b.book.read_paths:
             fast = [s for s, (how, _) in b.book.read_paths.items() if how == "columns"]
-            lines.append("  读取：" + "；".join(
+            yield ("  读取：" + "；".join(
                 ([f"{'、'.join(fast)} 按列读取"] if fast else [])
                 + [f"{s} 按行读取（{one_line(why)}）" for s, (how, why) in b.book.read_paths.items() if how == "rows"]))
         if not b.findings:
-            lines.append(style("  没有发现问题", fg="green"))
+            yield style("  没有发现问题", fg="green")
         for severity in ("error", "warning"):
             found = sorted((f for f in b.findings if f.severity == severity), key=urgency)
             if not found:
                 continue
             label = SEVERITY_LABEL[severity]
-            lines.append(style(f"  {label}（{len(found)} 条）", bold=True))
+            yield style(f"  {label}（{len(found)} 条）", bold=True)
             for f in found:
                 tag = style(f"[{label}]", fg="red" if severity == "error" else "yellow", bold=True)
                 who = f"  客户 {one_line(f.customer)}" if f.customer else ""
                 when = ""
                 if f.days_late:
                     when = f"  {'逾期' if f.actual is None else '迟到'} {f.days_late} 天"
-                lines.append(f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}{_mark(f, style)}")
-                lines.append(f"        {one_line(clip_quotes(f.message, 40))}")
-                lines += per_rule(f)
+                yield f"    {one_line(f.where)}{who}  {tag} {f.rule} {f.title}{when}{_mark(f, style)}"
+                yield f"        {one_line(clip_quotes(f.message, 40))}"
+                yield from per_rule(f)
         if b.pending:
-            lines.append(f"  待办 {len(b.pending)} 项（截止日未到），最近的："
+            yield (f"  待办 {len(b.pending)} 项（截止日未到），最近的："
                          + one_line("；".join(f"{p.customer or ''} {p.callback} 截止 {p.due}" for p in b.pending[:3])))
-        lines.append("")
-    lines += _fixed_lines(report)
+        yield ""
+    yield from _fixed_lines(report)
     if report.skipped:
-        lines.append(f"跳过的文件 {len(report.skipped)} 个：")
-        lines += [f"  {one_line(str(p))}：{why}" for p, why in report.skipped]
-        lines.append("")
+        yield f"跳过的文件 {len(report.skipped)} 个："
+        yield from [f"  {one_line(str(p))}：{why}" for p, why in report.skipped]
+        yield ""
     per_rule = Counter(f.rule for f in report.findings)
     if per_rule:
-        lines.append("按规则统计：")
-        lines += [f"  {rid:<8}{n:>5} 条  {RULES[rid].title}" for rid, n in sorted(per_rule.items())]
+        yield "按规则统计："
+        yield from [f"  {rid:<8}{n:>5} 条  {RULES[rid].title}" for rid, n in sorted(per_rule.items())]
     if report.findings and not verbose:
-        lines.append(style("（依据中的 000–004 是行业范本的编号，"
+        yield (style("（依据中的 000–004 是行业范本的编号，"
                            "全文见 huifang rules 规则编号，或加 --verbose）", dim=True))
-    lines.append(style(summary, bold=True, fg="red" if report.exit_code else "green"))
-    return "\n".join(lines) + "\n"
+    yield style(summary, bold=True, fg="red" if report.exit_code else "green")
 
 
 def _ledger_lines(report: Report) -> list[str]:
@@ -556,7 +561,14 @@ def _fixed_lines(report: Report) -> list[str]:
 
 
 def _write_text(report: Report, stream, color: bool = False, verbose: bool = False) -> None:
-    stream.write(render_text(report, color=color, verbose=verbose))
+    batch: list[str] = []
+    for line in text_lines(report, color=color, verbose=verbose):
+        batch.append(line)
+        if len(batch) >= 4096:
+            stream.write("\n".join(batch) + "\n")
+            batch.clear()
+    if batch:
+        stream.write("\n".join(batch) + "\n")
 
 
 def _write_json(report: Report, stream, color: bool = False, verbose: bool = False) -> None:

@@ -45,6 +45,8 @@ def split_at() -> int | None:
     got = os.environ.get(SPLIT_ENV, "")
     if got.isdigit():
         return int(got) or None
+    if os.environ.get("HUIFANG_READER", "") == "rows":     # reader.COLUMNAR_ENV: every sheet read by rows
+        return None
     return SPLIT_MIN if (os.cpu_count() or 1) > 1 else None
 
 

@@ -168,9 +168,9 @@ def test_parts_are_parsed_while_the_sweep_goes_on_and_read_the_same(tmp_path, mo
     ready = []
     real = reader.Early.part_ready
 
-    def spy(self, sh, k, book):
+    def spy(self, sh, k, book, marker):
         ready.append((sh.name, k))
-        return real(self, sh, k, book)
+        return real(self, sh, k, book, marker)
     monkeypatch.setattr(reader.Early, "part_ready", spy)
     whole, split, used = both(path, monkeypatch, 60_000)
     assert split == whole
@@ -188,9 +188,25 @@ def test_a_part_with_a_reference_outside_its_rows_waits_for_the_whole_sheet(tmp_
     path = _records_changed(src, tmp_path / "远.xlsx", change)
     ready = []
     real = reader.Early.part_ready
-    monkeypatch.setattr(reader.Early, "part_ready", lambda self, sh, k, book: (ready.append((sh.name, k)),
-                                                                               real(self, sh, k, book))[1])
+    monkeypatch.setattr(reader.Early, "part_ready", lambda self, sh, k, book, marker: (
+        ready.append((sh.name, k)), real(self, sh, k, book, marker))[1])
     whole, split, used = both(path, monkeypatch, 60_000)
     assert split == whole
     assert ("回访记录", 0) not in ready
     assert any(p[0] == "DATA009" and p[5] == "XFD50" for p in split["problems"])
+
+
+def test_a_row_moved_into_another_part_reads_as_whole(tmp_path, monkeypatch):
+    """Row 60 moved after row 100 (its first cell written as the marker of old): the part holding
+    it would start above its own first row; the sheet is parsed whole, every row in its place."""
+    src = large(tmp_path, 600)
+
+    def change(d: bytes) -> bytes:
+        m = re.search(rb'<row r="60"[^>]*>.*?</row>', d, re.S)
+        row = re.sub(rb'(<c r="A60"[^>]*><is><t>)[^<]*', rb"\1huifang", m.group(0))
+        d = d.replace(m.group(0), b"")
+        return re.sub(rb'(<row r="100"[^>]*>.*?</row>)', lambda k: k.group(1) + row, d, count=1, flags=re.S)
+    path = _records_changed(src, tmp_path / "移行.xlsx", change)
+    for part_bytes in (None, 20_000):
+        whole, split, _ = both(path, monkeypatch, part_bytes)
+        assert split == whole

@@ -171,15 +171,29 @@ WRITINGS = {
     "小写字母": b'<c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c>',
     "r 不在第一个": b'<c t="inlineStr" r="XFD1048576"><is><t>x</t></is></c>',
     "行号也是单引号": None,
+    # the next ones a review found: the reader takes them all
+    "属性间没有空白": b'<c t="inlineStr"r="XFD1048576"><is><t>x</t></is></c>',
+    "换页符": b'<c t="inlineStr"\x0cr\x0c=\x0c"XFD1048576"><is><t>x</t></is></c>',
+    "r 写了两次": b'<c r="A1048576" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
+    "值里有大于号": b'<c x=">" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
 }
 
 
-@pytest.mark.parametrize("how", list(WRITINGS))
+@pytest.mark.parametrize("how", list(WRITINGS) + ["前缀的单元格"])
 def test_a_far_cell_is_found_however_its_reference_is_written(tmp_path, how, clean_findings):
-    cell = WRITINGS[how]
+    cell = WRITINGS.get(how)
+    root = None
+    if how == "前缀的单元格":       # <x:c> in a sheet whose root has no prefix
+        cell = b'<x:c r="XFD1048576" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>'
+        root = b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     row = (b"<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>" if cell is None
            else b'<row r="1048576">' + cell + b"</row>")
-    p = changed(EXAMPLE, tmp_path / "写法.xlsx", lambda d: d.replace(b"</sheetData>", row + b"</sheetData>"))
+
+    def change(d: bytes) -> bytes:
+        if root:
+            d = d.replace(b"<worksheet ", root, 1)
+        return d.replace(b"</sheetData>", row + b"</sheetData>")
+    p = changed(EXAMPLE, tmp_path / "写法.xlsx", change)
     got = findings(p)
     assert [(f["sheet"], f["cell"]) for f in got if f["rule"] == "DATA009"] == [("回访记录", "XFD1048576")]
     assert sorted((f["rule"], f["sheet"], f["cell"]) for f in got if f["rule"] != "DATA009") == clean_findings
@@ -210,6 +224,10 @@ COUNTED = {   # cells without a reference: the reader places each after the one 
     "宽行加远行": (b'<row r="30">' + b"<c/>" * 9_000 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
                 b'<row r="200000"><c t="inlineStr"><is><t>x</t></is></c></row>', "A200000"),
     "最后一行": (b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>', None),
+    "行号紧跟引号": (b'<row spans="1:1"r="1048576">' + b"<c></c>" * 16_383
+                  + b'<c t="inlineStr"><is><t>x</t></is></c></row>', None),
+    "多余的行结束标记": (b"</row>" * 1_100_000 + b"<row>" + b"<c></c>" * 16_383
+                    + b'<c t="inlineStr"><is><t>x</t></is></c></row>', None),
 }
 
 

@@ -107,13 +107,13 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     return FastSheet(head, h, columns, names)
 
 
-def parse_part(book: Path, sheet: str, k: int, header_row: int):
+def parse_part(book: Path, sheet: str, k: int, header_row: int, marker: str = MARKER):
     """One part of a sheet (parts.py) parsed: its columns by index, its height and column infos."""
     got = fastexcel.read_excel(str(book)).load_sheet(
         sheet, header_row=header_row, schema_sample_rows=None, dtype_coercion="strict")
     batch, infos = got.to_arrow(), got.selected_columns
     del got                 # the part's cells go before the next part is parsed on this thread
-    if k and (not infos or infos[0].absolute_index != 0 or infos[0].name != MARKER):
+    if k and (not infos or infos[0].absolute_index != 0 or infos[0].name != marker):
         raise Fallback("a part does not begin at its marker")
     return {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}, batch.num_rows, infos
 
@@ -133,7 +133,7 @@ def _load_parts(parts: Parts, sheet: str, h: int, first: int, early: dict | None
             header_row = h - first if k == 0 else 0
             got = early.get(k)
             futures.append(got[1] if got is not None and got[0] == header_row
-                           else pool.submit(parse_part, book, sheet, k, header_row))
+                           else pool.submit(parse_part, book, sheet, k, header_row, parts.marker))
         for k, fut in enumerate(futures):
             cols, n, infos = fut.result()
             if k == 0:

@@ -514,9 +514,11 @@ def _ods_budget(path: Path, table: dict) -> None:
 # ------------------------------------------------------------------ far cells
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
-_CELL = re.compile(rb"<((?:\w+:)?)(c|row)(?=[\s/>])([^>]*?)(/?)>")
-_REF = re.compile(rb'(?<=\s)r\s*=\s*["\']([A-Za-z]+)(\d+)["\']')
-_ROW_REF = re.compile(rb'(?<=\s)r\s*=\s*["\'](\d+)["\']')
+# a cell or row tag, start or end, as the reader's XML parser reads it: any prefix, a `>` inside a
+# quoted value is not the tag's end; an attribute r after white space or right after a quote
+_CELL = re.compile(rb"<(/?)((?:[^\s<>/:]+:)?)(c|row)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>")
+_REF = re.compile(rb'(?<=[\s"\'])r\s*=\s*["\']([A-Za-z]+)(\d+)["\']')
+_ROW_REF = re.compile(rb'(?<=[\s"\'])r\s*=\s*["\'](\d+)["\']')
 
 
 def col_index(letters: str) -> int:
@@ -610,7 +612,7 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
     one before."""
     out = []
     offset, tail = 0, b""
-    row_no, col = 0, -1
+    row_no, col = 1, -1
     try:
         with pkg.open(part) as fh:
             while True:
@@ -624,19 +626,26 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                 cut = cut or buf.rfind(b">") + 1 or len(buf)
                 work = buf[:cut]
                 for m in _CELL.finditer(work):
-                    if m.group(2) == b"row":
-                        got = _ROW_REF.search(m.group(3))
-                        row_no, col = (int(got.group(1)) if got else row_no + 1), -1
+                    if m.group(3) == b"row":        # the reader: a row's r sets the row, each end moves on one
+                        if m.group(1):
+                            row_no += 1
+                            continue
+                        got = _ROW_REF.findall(m.group(4))
+                        row_no, col = (int(got[-1]) if got else row_no), -1
+                        if m.group(5):
+                            row_no += 1
                         continue
-                    ref = _REF.search(m.group(3))
-                    if ref:
-                        c, r = col_index(ref.group(1).decode().upper()), int(ref.group(2))
+                    if m.group(1):                  # </c>
+                        continue
+                    refs = _REF.findall(m.group(4))
+                    if refs:                        # (written twice: the last, as the reader takes it)
+                        c, r = col_index(refs[-1][0].decode().upper()), int(refs[-1][1])
                     else:
                         c, r = col + 1, row_no
                     col = c
-                    if m.group(4):       # <c .../>: no value
+                    if m.group(5):       # <c .../>: no value
                         continue
-                    close = b"</" + m.group(1) + b"c>"
+                    close = b"</" + m.group(2) + b"c>"
                     end = work.find(close, m.end())
                     if end == -1:
                         continue
@@ -739,7 +748,7 @@ class _Stretch:
     """What one stretch of complete rows holds (`_measure`): a pure function of its bytes, so the
     stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
     __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "min_row", "per_col", "rows", "cells",
-                 "cell_refs", "row_starts", "row_refs", "widest", "first", "last", "has_rows",
+                 "cell_refs", "row_starts", "row_ends", "row_refs", "widest", "first", "last", "has_rows",
                  "entities", "odd", "merges")
 
 
@@ -762,17 +771,18 @@ class _Extent:
         self.rows: list = []
         self.cells = self.cell_refs = 0         # cell elements, and those with a reference
         self.row_starts = self.row_refs = 0     # row elements, and those with a reference
+        self.row_ends = 0                       # row end tags (the reader moves on a row at each)
         self.widest = 0                         # the most cell elements in one row
         self.carry = 0                          # cells of the row the last stretch ended in
 
     @property
     def unreferenced(self) -> bool:
-        return self.cells > self.cell_refs or self.row_starts > self.row_refs
+        return self.cells > self.cell_refs or max(self.row_starts, self.row_ends) > self.row_refs
 
     def bound(self) -> tuple[int, int]:
         """Rows and columns of the largest rectangle the cell reader could make of this sheet."""
         cols = self.max_col + (self.widest if self.cells > self.cell_refs else 0)
-        rows = self.max_row + max(0, self.row_starts - self.row_refs)
+        rows = self.max_row + max(0, max(self.row_starts, self.row_ends) - self.row_refs)
         return rows, cols
 
     def merge(self, got: _Stretch) -> None:
@@ -792,6 +802,7 @@ class _Extent:
         self.cells += got.cells
         self.cell_refs += got.cell_refs
         self.row_starts += got.row_starts
+        self.row_ends += got.row_ends
         self.row_refs += got.row_refs
         if got.has_rows:        # a row continued from the stretch before ends at this one's first row
             self.widest = max(self.widest, self.carry + got.first, got.widest)
@@ -827,6 +838,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got = _Stretch()
     got.beyond = got.unusual = got.has_rows = False
     got.max_col = got.max_row = got.min_row = got.cells = got.cell_refs = got.row_starts = got.row_refs = 0
+    got.row_ends = 0
     got.widest = got.first = got.last = 0
     got.per_col = got.rows = None
     a = np.frombuffer(padded, np.uint8)
@@ -834,9 +846,14 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     e = e[e >= 3]
     got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1]) & (a[e - 2] == 61)).any())
     lt = np.flatnonzero(a[:n] == 60)                                # '<'
-    if prefixed:                # <x:c …>: the local name follows a ':' (text's colons count too: an upper bound)
-        lt = np.sort(np.concatenate([lt, np.flatnonzero(a[:n] == 58)]))
     first = a[lt + 1]
+    ends = lt[first == 47]                                          # '</': the reader counts rows by their ends
+    got.row_ends = int(((a[ends + 2] == 114) & (a[ends + 3] == 111) & (a[ends + 4] == 119)
+                        & _ENDS_NAME[a[ends + 5]]).sum())
+    # <x:c …> (a prefix, on any element): the local name follows a ':' (text's colons count too: an upper bound)
+    if prefixed or padded.find(b":c", 0, n) != -1 or padded.find(b":row", 0, n) != -1:
+        lt = np.sort(np.concatenate([lt, np.flatnonzero(a[:n] == 58)]))
+        first = a[lt + 1]
     cells = lt[first == 99]
     cells = cells[_ENDS_NAME[a[cells + 2]]]
     rows = lt[first == 114]
@@ -849,16 +866,11 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         got.widest, got.last = int(per_row.max()), int(per_row[-1])
     elif len(rows):
         got.has_rows = True
-    # the usual writing: r is the first attribute, ` r="` right after the name
-    c_at, r_at = _first_r(a, cells, 2), _first_r(a, rows, 4)
-    if len(c_at) == len(cells) and len(r_at) == len(rows) and not (prefixed and len(cells)):
-        at = np.concatenate([c_at, r_at])
-    else:
-        try:
-            at = _r_values(a, n)            # any attribute r, wherever it stands
-        except _Unusual:
-            got.unusual = True
-            return got
+    try:
+        at = _r_values(a, n)            # every attribute r, wherever it stands (twice on a cell: both)
+    except _Unusual:
+        got.unusual = True
+        return got
     if not len(at):
         return got
     col = np.zeros(len(at), np.int64)
@@ -894,22 +906,18 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     return got
 
 
-def _first_r(a, starts, name: int):
-    """Offsets of the reference of those elements (at `starts`, the name `name` bytes long with
-    its '<') whose first attribute is ` r="…"` or ` r='…'`."""
-    q = starts + name
-    ok = (a[q] == 32) & (a[q + 1] == 114) & (a[q + 2] == 61) & ((a[q + 3] == 34) | (a[q + 3] == 39))
-    return q[ok] + 4
-
-
 _PAD = 24
 _WS = _ENDS_NAME = None         # byte classes (numpy lookup tables): _tables()
+_BEFORE_NAME = bytearray(256)   # replaced by a numpy table in _tables()
 
 
 def _tables() -> None:
-    global _WS, _ENDS_NAME
+    global _WS, _ENDS_NAME, _BEFORE_NAME
+    _BEFORE_NAME = np.zeros(256, bool)
     _WS = np.zeros(256, bool)
-    _WS[[9, 10, 13, 32]] = True
+    _WS[[9, 10, 12, 13, 32]] = True                                 # as the reader's XML parser counts white space
+    _BEFORE_NAME[:] = _WS
+    _BEFORE_NAME[[34, 39]] = True                                   # or right after the last value's quote
     _ENDS_NAME = _WS.copy()
     _ENDS_NAME[[47, 62]] = True                                     # '/' of <c/>, '>' of <c>
 
@@ -923,12 +931,13 @@ class _Unusual(Exception):
 
 def _r_values(a, n: int):
     """Offsets of the first character of every value of an attribute named r: ` r="`, ` r='`,
-    `\tr = "` … (white space before the name; any white space around `=`)."""
+    `\tr = "`, `"r="` … (white space or the last value's quote before the name; any white space
+    around `=`)."""
     eq = np.flatnonzero(a[:n] == 61)                                # '='
     eq = eq[eq >= 2]
     spaced = _WS[a[eq - 1]] | _WS[a[eq + 1]]
     plain = eq[~spaced]
-    hit = plain[(a[plain - 1] == 114) & _WS[a[plain - 2]] & ((a[plain + 1] == 34) | (a[plain + 1] == 39))] + 2
+    hit = plain[(a[plain - 1] == 114) & _BEFORE_NAME[a[plain - 2]] & ((a[plain + 1] == 34) | (a[plain + 1] == 39))] + 2
     if not spaced.any():
         return hit
     odd = eq[spaced]                                                # white space around '=': walk over it
@@ -939,7 +948,7 @@ def _r_values(a, n: int):
         fwd = np.where((fwd < n) & _WS[a[fwd]], fwd + 1, fwd)
     if (_WS[a[back]] | _WS[a[np.minimum(fwd, n - 1)]]).any():
         raise _Unusual              # more white space than walked over
-    ok = (a[back] == 114) & (back >= 1) & _WS[a[np.maximum(back - 1, 0)]] & ((a[fwd] == 34) | (a[fwd] == 39))
+    ok = (a[back] == 114) & (back >= 1) & _BEFORE_NAME[a[np.maximum(back - 1, 0)]] & ((a[fwd] == 34) | (a[fwd] == 39))
     return np.sort(np.concatenate([hit, fwd[ok] + 1]))
 
 
@@ -972,6 +981,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     offset = 0                  # bytes of the sheet's XML handed to the measuring threads
     part_ext: dict[int, _Extent] = {}
     announced: set[int] = set()
+    unsafe: list[int] = []
 
     def settle(keep: int) -> None:
         while len(pending) > keep:
@@ -983,7 +993,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             for ref, why in got.odd.items():
                 odd.setdefault(ref, why)
             merges.extend(got.merges)
-            if early is not None and writer is not None:
+            if writer is not None:
                 _announce(writer, start, end, got)
 
     def _announce(writer, start: int, end: int, got) -> None:
@@ -996,8 +1006,10 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             if k not in announced and stop <= end:
                 announced.add(k)
                 first_row = writer.rows[k - 1] if k else 1
-                if _part_safe(part_ext.pop(k, None), first_row, writer.rows[k]):
-                    early.part_ready(sh, k, book)
+                if not _part_safe(part_ext.pop(k, None), first_row, writer.rows[k]):
+                    unsafe.append(k)    # a row out of its place: the sheet is parsed whole
+                elif early is not None:
+                    early.part_ready(sh, k, book, writer.marker)
 
     def submit(tail: bytes, chunk, cut: int) -> None:
         nonlocal offset
@@ -1045,6 +1057,9 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
         raise
     if writer is not None:
         sh.parts = writer.done()
+        last = len(writer.rows)         # the last part: from its first row on, nothing above it
+        if sh.parts is not None and (unsafe or not _part_safe(part_ext.pop(last, None), writer.rows[-1], MAX_ROW + 2)):
+            sh.drop_parts()
     if sh.size > SCAN_CHUNK:
         trim_memory()           # (0.3 ms a call: not for each small sheet of a folder)
     sh.odd_cells, sh.merges = odd, merges

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import zipfile
@@ -32,7 +33,7 @@ log = logging.getLogger("huifang.read")
 
 SPLIT_ENV = "HUIFANG_SPLIT_BYTES"       # sheets this large (inflated) or larger are parsed in parts
 SPLIT_MIN = 32 << 20                     # about 25,000 records of the 回访记录 sheet
-MARKER = "huifang"
+MARKER = "huifang"      # the marker row's text begins so; a random tail per sheet (Writer.marker)
 
 _SHEETDATA = re.compile(rb"<sheetData\s*>")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
@@ -100,6 +101,7 @@ class Parts:
     books: list[Path]   # the workbooks, in the order of the sheet's rows
     rows: list[int]     # the first row (1-based, as Excel numbers it) of each part after the first
     folder: Path
+    marker: str = MARKER    # the text of the marker rows
 
 
 class Writer:
@@ -115,6 +117,7 @@ class Writer:
         self.written = 0
         self.rows: list[int] = []
         self.starts: list[int] = []     # where each part begins in the sheet's XML (bytes)
+        self.marker = f"{MARKER}-{secrets.token_hex(8)}"    # no cell of the sheet can pass for it
         self.closed = 0                 # parts written whole (their workbook closed)
         self.failed = False
 
@@ -144,7 +147,7 @@ class Writer:
             self.rows.append(first_row)
             marker = first_row - 1
             self.sheet.write(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>'
-                             % (marker, marker, MARKER.encode()))
+                             % (marker, marker, self.marker.encode()))
 
     def write(self, *pieces) -> None:
         """The next stretch of the sheet's XML, in pieces (bytes or memoryviews), copied into one
@@ -205,7 +208,7 @@ class Writer:
                 book.close()
         except OSError as e:
             return self._give_up(f"close: {e}")
-        return Parts([Path(b.filename) for b in self.books], self.rows, self.folder)
+        return Parts([Path(b.filename) for b in self.books], self.rows, self.folder, self.marker)
 
     def abandon(self) -> None:
         self._give_up("the sweep stopped")

@@ -182,7 +182,7 @@ class Early:
     def begin(self, info) -> None:
         self.book_part = info.book_part
 
-    def part_ready(self, sh: SheetInfo, k: int, book: Path) -> None:
+    def part_ready(self, sh: SheetInfo, k: int, book: Path, marker: str) -> None:
         spec = self.contract.get(sh.name)
         if spec is None or sh.hidden:
             return
@@ -201,7 +201,7 @@ class Early:
             self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-early")
         header_row = got[0] - got[1] if k == 0 else 0
         self.parses.setdefault(sh.part, {})[k] = (header_row, self.pool.submit(
-            columnar.parse_part, book, sh.name, k, header_row))
+            columnar.parse_part, book, sh.name, k, header_row, marker))
 
     def of(self, sinfo: SheetInfo) -> dict:
         return self.parses.get(sinfo.part, {}) if sinfo.parts is not None else {}

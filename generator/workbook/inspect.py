@@ -851,7 +851,13 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got.row_ends = int(((a[ends + 2] == 114) & (a[ends + 3] == 111) & (a[ends + 4] == 119)
                         & _ENDS_NAME[a[ends + 5]]).sum())
     # <x:c …> (a prefix, on any element): the local name follows a ':' (text's colons count too: an upper bound)
-    if prefixed or padded.find(b":c", 0, n) != -1 or padded.find(b":row", 0, n) != -1:
+    if not prefixed and padded.find(b":", 0, n) != -1:             # (one memchr: most stretches have no colon)
+        colon = np.flatnonzero(a[:n] == 58)
+        nxt = a[colon + 1]
+        prefixed = bool(((nxt == 99) & _ENDS_NAME[a[colon + 2]]).any()
+                        or ((nxt == 114) & (a[colon + 2] == 111) & (a[colon + 3] == 119)
+                            & _ENDS_NAME[a[colon + 4]]).any())
+    if prefixed:
         lt = np.sort(np.concatenate([lt, np.flatnonzero(a[:n] == 58)]))
         first = a[lt + 1]
     cells = lt[first == 99]

@@ -397,12 +397,14 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None)
             if sh.part in pkg.infos:
                 _sweep(pkg, sh, early)
     except BaseException:
+        if early is not None:
+            early.close()       # its parses done before their files go (Windows cannot delete an open file)
         info.close()            # the parts written for the sheets before
         raise
     standard = book_part == "xl/workbook.xml"
     if pkg.renamed or not standard or any(sh.outliers for sh in sheets):
         for sh in sheets:
-            sh.drop_parts()        # written from the input as it is: the reader reads the copy
+            _drop(sh, early)        # written from the input as it is: the reader reads the copy
         _normalize(pkg, info, book_part)
     return info
 
@@ -1065,16 +1067,24 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
         sh.parts = writer.done()
         last = len(writer.rows)         # the last part: from its first row on, nothing above it
         if sh.parts is not None and (unsafe or not _part_safe(part_ext.pop(last, None), writer.rows[-1], MAX_ROW + 2)):
-            sh.drop_parts()
+            _drop(sh, early)
     if sh.size > SCAN_CHUNK:
         trim_memory()           # (0.3 ms a call: not for each small sheet of a folder)
     sh.odd_cells, sh.merges = odd, merges
     if ext.unusual:
-        sh.drop_parts()
+        _drop(sh, early)
         return _far_cells(pkg, sh)
     _judge_extent(pkg, sh, ext, head)
     if sh.outliers or sh.spans:
-        sh.drop_parts()
+        _drop(sh, early)
+
+
+def _drop(sh: SheetInfo, early) -> None:
+    """The sheet is not read in parts after all: their parses finished first (Windows cannot
+    delete a file still open), then the parts removed."""
+    if early is not None:
+        early.settle(sh)
+    sh.drop_parts()
 
 
 def trim_memory() -> None:

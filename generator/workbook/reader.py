@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from collections import Counter
 from functools import cached_property, partial
 from itertools import islice
@@ -202,6 +202,12 @@ class Early:
         header_row = got[0] - got[1] if k == 0 else 0
         self.parses.setdefault(sh.part, {})[k] = (header_row, self.pool.submit(
             columnar.parse_part, book, sh.name, k, header_row, marker))
+
+    def settle(self, sh: SheetInfo) -> None:
+        """Wait for the parses of this sheet's parts (their files are about to go)."""
+        futures = [f for _, f in self.parses.pop(sh.part, {}).values()]
+        if futures:
+            wait(futures)
 
     def of(self, sinfo: SheetInfo) -> dict:
         return self.parses.get(sinfo.part, {}) if sinfo.parts is not None else {}

@@ -983,8 +983,9 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     prefixed = None
     pending: deque = deque()
     split = parts_mod.split_at()
+    # parts only for the reader (`early` given): an inspection on its own leaves no files behind
     writer = (parts_mod.Writer(pkg, part, sh.size, parts_mod.how_many(sh.size))
-              if split and sh.size >= split and parts_mod.room_for(sh.size) else None)
+              if early is not None and split and sh.size >= split and parts_mod.room_for(sh.size) else None)
 
     offset = 0                  # bytes of the sheet's XML handed to the measuring threads
     part_ext: dict[int, _Extent] = {}

@@ -69,18 +69,23 @@ def deflate_level(info: zipfile.ZipInfo, level: int) -> zipfile.ZipInfo:
     return info
 
 
+def _member_start(src_fh, info: zipfile.ZipInfo) -> int | None:
+    """Offset of a member's compressed bytes (after its local header), or None if it has none."""
+    src_fh.seek(info.header_offset)
+    head = src_fh.read(30)
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        return None
+    return info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+
+
 def copy_raw(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile, fail) -> bool:
     """Copy a member of the archive open as `src_fh` with its compressed bytes as they are. False
     when it cannot be copied so (encrypted, no local header): the caller inflates and deflates it.
     `fail(why)` makes the error for a member cut short."""
-    if info.flag_bits & 0x1:
+    start = _member_start(src_fh, info) if not info.flag_bits & 0x1 else None
+    if start is None:
         return False
-    src_fh.seek(info.header_offset)
-    head = src_fh.read(30)
-    if len(head) != 30 or head[:4] != b"PK\x03\x04":
-        return False
-    skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-    src_fh.seek(info.header_offset + 30 + skip)
+    src_fh.seek(start)
     out = like(info)
     out.compress_type, out.external_attr, out.create_system = info.compress_type, info.external_attr, info.create_system
     out.flag_bits = info.flag_bits
@@ -98,15 +103,6 @@ def copy_raw(src_fh, info: zipfile.ZipInfo, zout: zipfile.ZipFile, fail) -> bool
 
 
 # ------------------------------------------------------------------ one large member, fast
-
-def _member_start(src_fh, info: zipfile.ZipInfo) -> int | None:
-    """Offset of a member's compressed bytes (after its local header), or None if it has none."""
-    src_fh.seek(info.header_offset)
-    head = src_fh.read(30)
-    if len(head) != 30 or head[:4] != b"PK\x03\x04":
-        return None
-    return info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-
 
 def inflated(src_fh, info: zipfile.ZipInfo, size: int, fail):
     """A member's data, `size` bytes at a time, inflated by zlib-ng (a fifth faster than zlib, its

@@ -138,6 +138,16 @@ def reading_progress(path: Path, size: int) -> None:
     click.echo(f"huifang：正在读取 {path}（{size / 1e6:.0f} MB），请稍候……", err=True)
 
 
+def long_lived() -> None:
+    """The report and every cell behind it stay until the command ends: moved out of the cyclic
+    collector's sight (gc.freeze), so that the ledger, the annotated copies and the report's
+    encoding, which allocate an object or more per finding, do not traverse millions of cells again
+    and again (0.25 s of a findings-heavy 100,000-record run). They are still freed by reference
+    counting; the reader makes no reference cycles."""
+    import gc
+    gc.freeze()
+
+
 def run_validation(paths, as_of, since, config_file, jobs: int = 1, reduce=None):
     from generator.validate import validate_paths
     paths = input_paths(paths)
@@ -232,6 +242,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
         check_report_target(Path(output), collect_paths(input_paths(paths)))
     # 0: a process per core
     report = run_validation(paths, as_of, since, config_file, jobs=1 if annotate else 0)
+    long_lived()
     track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
     def render(stream):
         WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)

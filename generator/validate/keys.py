@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain, islice, repeat
-from operator import is_
+from operator import attrgetter, is_
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
 
@@ -41,44 +41,44 @@ def _rule(rid):
 
 
 FINDING: tuple[Key, ...] = (
-    Key("rule", "string", "规则编号（如 NEW001）", lambda f: f.rule),
+    Key("rule", "string", "规则编号（如 NEW001）", attrgetter("rule")),
     Key("severity", "string", "`error`（违反监管规定或公司制度）或 `warning`（违反公司实务或数据质量要求）",
-        lambda f: f.severity, enum=("error", "warning")),
-    Key("file", "string", "工作簿的绝对路径", lambda f: f.file),
-    Key("sheet", "string", "发现所在的工作表；整体指标（如存量回访覆盖率）为 null", lambda f: f.sheet, nullable=True),
-    Key("row", "integer", "Excel 行号（从 1 起）", lambda f: f.row, nullable=True),
-    Key("column", "string", "列名（表头）", lambda f: f.column, nullable=True),
-    Key("customer", "string", "涉及的客户编号，没有则为 null", lambda f: f.customer, nullable=True),
-    Key("message", "string", "说明：哪条记录、哪个日期、差了什么", lambda f: f.message),
-    Key("title", "string", "规则标题", lambda f: f.title),
-    Key("cell", "string", "单元格（如 F12），列已知时才有", lambda f: f.cell, nullable=True),
-    Key("source", "string", "所依据的文件和条款（全文）", lambda f: f.source),
+        attrgetter("severity"), enum=("error", "warning")),
+    Key("file", "string", "工作簿的绝对路径", attrgetter("file")),
+    Key("sheet", "string", "发现所在的工作表；整体指标（如存量回访覆盖率）为 null", attrgetter("sheet"), nullable=True),
+    Key("row", "integer", "Excel 行号（从 1 起）", attrgetter("row"), nullable=True),
+    Key("column", "string", "列名（表头）", attrgetter("column"), nullable=True),
+    Key("customer", "string", "涉及的客户编号，没有则为 null", attrgetter("customer"), nullable=True),
+    Key("message", "string", "说明：哪条记录、哪个日期、差了什么", attrgetter("message")),
+    Key("title", "string", "规则标题", attrgetter("title")),
+    Key("cell", "string", "单元格（如 F12），列已知时才有", attrgetter("cell"), nullable=True),
+    Key("source", "string", "所依据的文件和条款（全文）", attrgetter("source")),
     Key("due", "string", "适用的截止日（时限类、年度类规则）", lambda f: _day(f.due), nullable=True, format="date"),
     Key("actual", "string", "实际回访时间（迟到的回访）；逾期未做为 null", lambda f: _day(f.actual), nullable=True,
         format="date-time"),
-    Key("days_late", "integer", "超过截止日的天数：迟到的按实际回访日，逾期的按检查日", lambda f: f.days_late,
+    Key("days_late", "integer", "超过截止日的天数：迟到的按实际回访日，逾期的按检查日", attrgetter("days_late"),
         nullable=True),
-    Key("provisional", "boolean", "截止日按暂定日历计算（该年度的官方放假安排尚未收录）", lambda f: f.provisional),
+    Key("provisional", "boolean", "截止日按暂定日历计算（该年度的官方放假安排尚未收录）", attrgetter("provisional")),
     Key("fix", "string", "处理：发现之后怎么办", lambda f: _rule(f.rule).fix),
     Key("id", "string", "发现的标识：由规则、营业部、工作表、记录自身的编号（记录编号、客户编号等，不是行号）、"
                         "列和截止日算出，"
-        "插入或排序行不会改变它", lambda f: f.id),
+        "插入或排序行不会改变它", attrgetter("id")),
     Key("status", "string", "与 --since-run 指定的运行相比：`new` 新增、`open` 仍未改正；没有对比时为 null",
-        lambda f: f.status, nullable=True, enum=("new", "open", "fixed")),
+        attrgetter("status"), nullable=True, enum=("new", "open", "fixed")),
     Key("first_seen", "string", "仍未改正的发现首次记入运行台账的那次运行的检查日；没有对比或新增时为 null",
         lambda f: _day(f.first_seen), nullable=True, format="date"),
 )
 
 PENDING: tuple[Key, ...] = (
-    Key("rule", "string", "规则编号", lambda p: p.rule),
-    Key("file", "string", "工作簿的绝对路径", lambda p: p.file),
-    Key("sheet", "string", "触发所在的工作表", lambda p: p.sheet, nullable=True),
-    Key("row", "integer", "触发所在的 Excel 行号", lambda p: p.row, nullable=True),
-    Key("customer", "string", "客户编号", lambda p: p.customer, nullable=True),
+    Key("rule", "string", "规则编号", attrgetter("rule")),
+    Key("file", "string", "工作簿的绝对路径", attrgetter("file")),
+    Key("sheet", "string", "触发所在的工作表", attrgetter("sheet"), nullable=True),
+    Key("row", "integer", "触发所在的 Excel 行号", attrgetter("row"), nullable=True),
+    Key("customer", "string", "客户编号", attrgetter("customer"), nullable=True),
     Key("due", "string", "截止日", lambda p: _day(p.due), format="date"),
-    Key("callback", "string", "应做的回访类型", lambda p: p.callback),
-    Key("message", "string", "说明", lambda p: p.message),
-    Key("provisional", "boolean", "截止日按暂定日历计算", lambda p: p.provisional),
+    Key("callback", "string", "应做的回访类型", attrgetter("callback")),
+    Key("message", "string", "说明", attrgetter("message")),
+    Key("provisional", "boolean", "截止日按暂定日历计算", attrgetter("provisional")),
 )
 
 SKIPPED: tuple[Key, ...] = (
@@ -94,56 +94,57 @@ SUMMARY: tuple[Key, ...] = (
 )
 
 INPUT: tuple[Key, ...] = (
-    Key("file", "string", "输入工作簿的绝对路径", lambda i: i.file),
+    Key("file", "string", "输入工作簿的绝对路径", attrgetter("file")),
     Key("sha256", "string", "文件内容的 SHA-256（十六进制）", lambda i: i.sha256),
-    Key("size", "integer", "文件大小（字节）", lambda i: i.size),
-    Key("modified", "string", "文件的修改时间（本机时间 YYYY-MM-DD HH:MM:SS）", lambda i: i.modified),
+    Key("size", "integer", "文件大小（字节）", attrgetter("size")),
+    Key("modified", "string", "文件的修改时间（本机时间 YYYY-MM-DD HH:MM:SS）", attrgetter("modified")),
 )
 
 PARAMETER: tuple[Key, ...] = (
-    Key("rule", "string", "规则编号", lambda p: p.rule),
+    Key("rule", "string", "规则编号", attrgetter("rule")),
     Key("key", "string", "参数键（huifang.toml 中 [rules.规则编号] 下的键；`enabled`、`severity` 表示停用或改了级别）",
-        lambda p: p.key),
-    Key("value", "string", "生效的值（文字）", lambda p: p.value),
-    Key("origin", "string", "来源：默认值、方案或配置文件", lambda p: p.origin),
+        attrgetter("key")),
+    Key("value", "string", "生效的值（文字）", attrgetter("value")),
+    Key("origin", "string", "来源：默认值、方案或配置文件", attrgetter("origin")),
 )
 
 CALENDAR: tuple[Key, ...] = (
-    Key("year", "integer", "年份", lambda c: c.year),
+    Key("year", "integer", "年份", attrgetter("year")),
     Key("source", "string", "`official` 国务院公布的安排（chinese-calendar）、"
                             "`config` huifang.toml 的 [calendar.年份]、"
-        "`provisional` 暂定（周末加法定节日，无调休）", lambda c: c.source, enum=("official", "config", "provisional")),
+        "`provisional` 暂定（周末加法定节日，无调休）", attrgetter("source"),
+        enum=("official", "config", "provisional")),
 )
 
 RUN: tuple[Key, ...] = (
-    Key("version", "string", "huifang 的版本", lambda r: r.provenance.version),
+    Key("version", "string", "huifang 的版本", attrgetter("provenance.version")),
     Key("rules_fingerprint", "string", "规则目录的指纹（每条规则的编号、级别、参数及默认值、依据的 SHA-256）",
-        lambda r: r.provenance.rules_fingerprint),
+        attrgetter("provenance.rules_fingerprint")),
     Key("parameters_fingerprint", "string", "生效参数的指纹（参数值及来源、问卷、配置的日历的 SHA-256）",
-        lambda r: r.provenance.parameters_fingerprint),
-    Key("config", "string", "使用的配置文件；内置默认值为 null", lambda r: r.provenance.config, nullable=True),
-    Key("profile", "string", "配置的方案（profile）", lambda r: r.provenance.profile, nullable=True),
+        attrgetter("provenance.parameters_fingerprint")),
+    Key("config", "string", "使用的配置文件；内置默认值为 null", attrgetter("provenance.config"), nullable=True),
+    Key("profile", "string", "配置的方案（profile）", attrgetter("provenance.profile"), nullable=True),
     Key("parameters", "array", "生效的每个参数及其来源",
         lambda r: [obj(PARAMETER, p) for p in r.provenance.parameters]),
     Key("calendar", "array", "各年份使用的工作日历", lambda r: [obj(CALENDAR, c) for c in r.provenance.calendar]),
     Key("inputs", "array", "每个输入工作簿的 SHA-256、大小和修改时间",
         lambda r: [obj(INPUT, i) for i in r.provenance.inputs]),
-    Key("recorded", "integer", "--record：本次运行在运行台账中的编号；未记录为 null", lambda r: r.recorded,
+    Key("recorded", "integer", "--record：本次运行在运行台账中的编号；未记录为 null", attrgetter("recorded"),
         nullable=True),
-    Key("ledger", "string", "运行台账的位置（SQLite 文件，或不含密码的 PostgreSQL 地址）", lambda r: r.ledger,
+    Key("ledger", "string", "运行台账的位置（SQLite 文件，或不含密码的 PostgreSQL 地址）", attrgetter("ledger"),
         nullable=True),
     Key("recorded_hash", "string", "--record：本次记录在哈希链中的 SHA-256；报送或存档的报告带着它，"
-        "日后可核对运行台账没有被整条重算", lambda r: r.recorded_hash, nullable=True),
-    Key("since_run", "integer", "--since-run：对比的运行编号；没有对比为 null", lambda r: r.since_run, nullable=True),
+        "日后可核对运行台账没有被整条重算", attrgetter("recorded_hash"), nullable=True),
+    Key("since_run", "integer", "--since-run：对比的运行编号；没有对比为 null", attrgetter("since_run"), nullable=True),
 )
 
 FIXED: tuple[Key, ...] = (
-    Key("id", "string", "发现的标识（同 findings 中的 id）", lambda x: x.id),
-    Key("rule", "string", "规则编号", lambda x: x.rule),
-    Key("severity", "string", "当时的级别", lambda x: x.severity, enum=("error", "warning")),
-    Key("unit", "string", "营业部", lambda x: x.unit),
-    Key("sheet", "string", "工作表", lambda x: x.sheet, nullable=True),
-    Key("customer", "string", "客户编号", lambda x: x.customer, nullable=True),
+    Key("id", "string", "发现的标识（同 findings 中的 id）", attrgetter("id")),
+    Key("rule", "string", "规则编号", attrgetter("rule")),
+    Key("severity", "string", "当时的级别", attrgetter("severity"), enum=("error", "warning")),
+    Key("unit", "string", "营业部", attrgetter("unit")),
+    Key("sheet", "string", "工作表", attrgetter("sheet"), nullable=True),
+    Key("customer", "string", "客户编号", attrgetter("customer"), nullable=True),
     Key("due", "string", "当时适用的截止日", lambda x: _day(x.due), nullable=True, format="date"),
     Key("first_seen", "string", "首次记入运行台账的那次运行的检查日", lambda x: _day(x.first_seen), nullable=True,
         format="date"),
@@ -155,13 +156,13 @@ REPORT: tuple[Key, ...] = (
     Key("as_of", "string", "检查日", lambda r: r.as_of.isoformat(), format="date"),
     Key("since", "string", "检查期间的第一天", lambda r: r.since.isoformat(), format="date"),
     Key("summary", "object", "条数合计", lambda r: obj(SUMMARY, r)),
-    Key("findings", "array", "发现，每条一个对象（见下表）", lambda r: r.findings),
-    Key("pending", "array", "待办：截止日未到、还没有完成的回访（工作清单），不是发现", lambda r: r.pending),
-    Key("skipped", "array", "对文件夹运行时跳过的文件及原因", lambda r: r.skipped),
+    Key("findings", "array", "发现，每条一个对象（见下表）", attrgetter("findings")),
+    Key("pending", "array", "待办：截止日未到、还没有完成的回访（工作清单），不是发现", attrgetter("pending")),
+    Key("skipped", "array", "对文件夹运行时跳过的文件及原因", attrgetter("skipped")),
     Key("run", "object", "本次运行的来历：版本、规则目录和参数的指纹、日历、每个输入文件的 SHA-256（见下表）",
         lambda r: obj(RUN, r)),
     Key("fixed", "array", "--since-run：对比的运行中有、本次已没有的发现（只含本次校验的营业部）；没有对比时为空列表",
-        lambda r: r.fixed),
+        attrgetter("fixed")),
 )
 ITEMS = {"findings": FINDING, "pending": PENDING, "skipped": SKIPPED, "fixed": FIXED,
          "inputs": INPUT, "parameters": PARAMETER, "calendar": CALENDAR}

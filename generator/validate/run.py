@@ -33,7 +33,7 @@ class PeriodError(HuifangError):
 _SHEET_RANK = {name: i for i, name in enumerate(K.SHEET_ORDER)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule: str
     severity: str
@@ -314,10 +314,10 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
                 result = pool.without_cells(result, reduce(result, config, as_of, since), pool.CalendarContext(cal))
             books.append(result)
             inputs.append(input_facts(path, before))
-    if reduce is None:
-        assign_ids(books)
-    else:
-        assign_keys(pairs)
+        if reduce is None:          # still paused: a collection here would traverse every cell read
+            assign_ids(books)
+        else:
+            assign_keys(pairs)
     return Report(as_of, since, config, books, skipped, inputs)
 
 

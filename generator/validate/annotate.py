@@ -10,7 +10,6 @@ every page. Everything else (VBA, drawings, shapes, extension lists) is copied b
 """
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
@@ -21,6 +20,7 @@ from generator.output import PRIVATE_FILE, OutputError, atomic_path, prepare_dir
 from generator.rules import RULES, SEVERITY_LABEL
 from generator.validate import BookResult, Report
 from generator.workbook import package as P
+from generator.workbook import xmlfill
 from generator.workbook.values import printable
 
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
@@ -125,20 +125,60 @@ def _restyle(styles: P.Styles, rgb: str):
 
 def _comments(wb: P.Workbook, part: str, texts: dict, scan: P.SheetScan, edit: P.SheetEdit) -> None:
     """Classic comments (what Excel, WPS and LibreOffice all show), merged into the sheet's own."""
-    ns = wb.ns
-    q = lambda t: f"{{{ns}}}{t}"        # noqa: E731
     targets = wb.targets(part)
     existing = next((p for t, p in targets.values() if t.endswith("/comments") and wb.exists(p)), None)
     if existing:
-        root = wb.tree(existing)
-        wb._touch(existing)
+        shapes = _merge_comments(wb, existing, texts)
     else:
-        existing = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
-        root = etree.Element(q("comments"), nsmap={None: ns})
-        wb._trees[existing] = root
-        wb.added[existing] = b""
-        wb.add_rel(part, "comments", existing)
-        wb.content_type(existing, P.CT["comments"])
+        shapes = _new_comments(wb, part, texts)
+    if not shapes:
+        return
+    rid = scan.legacy_rid
+    vml = targets.get(rid, (None, None))[1] if rid else None
+    if vml and wb.exists(vml):
+        data = wb.read(vml)
+        used = [int(x) for x in re.findall(rb"_x0000_s(\d+)", data)]
+        first = max(used, default=1024) + 1
+        body = b"".join(_shape(r, c, h, first + k) for k, (r, c, h) in enumerate(shapes))
+        if b"_x0000_t202" not in data:
+            body = _SHAPETYPE + body
+        end = data.rfind(b"</xml>")
+        if end == -1:
+            raise P.PackageError(f"{wb.path}：其中 {vml} 不是可识别的批注绘图，无法合并批注")
+        wb.replace[vml] = data[:end] + body + data[end:]
+    else:
+        block = 1 + max([int(x) for name in wb.pkg.infos if name.lower().endswith(".vml")
+                         for x in re.findall(rb'data="(\d+)', wb.read(name))] + [
+                         int(x) for name, d in wb.added.items() if name.endswith(".vml")
+                         for x in re.findall(rb'data="(\d+)', d.head if isinstance(d, P.Streamed) else d)],
+                        default=0)
+        vml = wb.new_part(str(PurePosixPath(wb.book_part).parent / "drawings" / "vmlDrawing{}.vml"))
+        head = (b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+                b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+                b'<o:idmap v:ext="edit" data="%d"/></o:shapelayout>' % block + _SHAPETYPE)
+
+        def write(out) -> None:
+            out.write(head)
+            for k, (r, c, h) in enumerate(shapes):
+                out.write(_shape(r, c, h, block * 1024 + 1 + k))
+            out.write(b"</xml>")
+        wb.added[vml] = P.Streamed(write, head, size=len(shapes) * 700)
+        rid = wb.add_rel(part, "vmlDrawing", vml)
+        wb.content_type(vml, P.CT["vml"], default_ext="vml")
+        edit.tail.append(P.add_legacy_drawing(rid, wb.rel_ns))
+
+
+def _note_height(n: int) -> int:
+    """The note box's height for a cell with n findings."""
+    return 40 + 20 * min(n * 2, 12)
+
+
+def _merge_comments(wb: P.Workbook, existing: str, texts: dict) -> list:
+    """Our comments added to the sheet's comments part (a tree); the note boxes still to draw."""
+    ns = wb.ns
+    q = lambda t: f"{{{ns}}}{t}"        # noqa: E731
+    root = wb.tree(existing)
+    wb._touch(existing)
     authors = root.find(q("authors"))
     if authors is None:
         authors = etree.Element(q("authors"))
@@ -172,38 +212,48 @@ def _comments(wb: P.Workbook, part: str, texts: dict, scan: P.SheetScan, edit: P
         t = etree.SubElement(etree.SubElement(el, q("text")), q("t"))
         t.text = text
         t.set(P.XML_SPACE, "preserve")
-        shapes.append((r, c, 40 + 20 * min(n * 2, 12)))
+        shapes.append((r, c, _note_height(n)))
     order = sorted(clist, key=lambda e: P.split_ref(e.get("ref", "")) or (0, 0))
     clist[:] = order
-    if not shapes:
-        return
-    rid = scan.legacy_rid
-    vml = targets.get(rid, (None, None))[1] if rid else None
-    if vml and wb.exists(vml):
-        data = wb.read(vml)
-        used = [int(x) for x in re.findall(rb"_x0000_s(\d+)", data)]
-        first = max(used, default=1024) + 1
-        body = b"".join(_shape(r, c, h, first + k) for k, (r, c, h) in enumerate(shapes))
-        if b"_x0000_t202" not in data:
-            body = _SHAPETYPE + body
-        end = data.rfind(b"</xml>")
-        if end == -1:
-            raise P.PackageError(f"{wb.path}：其中 {vml} 不是可识别的批注绘图，无法合并批注")
-        wb.replace[vml] = data[:end] + body + data[end:]
-    else:
-        block = 1 + max([int(x) for name in wb.pkg.infos if name.lower().endswith(".vml")
-                         for x in re.findall(rb'data="(\d+)', wb.read(name))] + [
-                         int(x) for name, d in wb.added.items() if name.endswith(".vml")
-                         for x in re.findall(rb'data="(\d+)', d)], default=0)
-        vml = wb.new_part(str(PurePosixPath(wb.book_part).parent / "drawings" / "vmlDrawing{}.vml"))
-        wb.added[vml] = (
-            b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-            b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            b'<o:idmap v:ext="edit" data="%d"/></o:shapelayout>' % block + _SHAPETYPE
-            + b"".join(_shape(r, c, h, block * 1024 + 1 + k) for k, (r, c, h) in enumerate(shapes)) + b"</xml>")
-        rid = wb.add_rel(part, "vmlDrawing", vml)
-        wb.content_type(vml, P.CT["vml"], default_ext="vml")
-        edit.tail.append(P.add_legacy_drawing(rid, wb.rel_ns))
+    return shapes
+
+
+def _comment(ref: str, text: str):
+    """One of our comments, for a comments part of our own (its namespace the default one)."""
+    el = etree.Element("comment", ref=ref, authorId="0")
+    t = etree.SubElement(etree.SubElement(el, "text"), "t")
+    t.text = text
+    t.set(P.XML_SPACE, "preserve")
+    return el
+
+
+def _new_comments(wb: P.Workbook, part: str, texts: dict) -> list:
+    """A comments part of our own, streamed into the copy (a comment a shape, xmlfill)."""
+    root = etree.Element(f"{{{wb.ns}}}comments", nsmap={None: wb.ns})
+    etree.SubElement(etree.SubElement(root, "authors"), "author").text = AUTHOR
+    etree.SubElement(root, "commentList").text = _ROWS
+    pieces = xmlfill.split(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode(),
+                           _ROWS)
+    shape = xmlfill.Shape(_comment(xmlfill.attr(0), xmlfill.text(1)))
+    cells = sorted(texts.items())
+
+    def write(out) -> None:
+        out.write(pieces[0].encode())
+        batch = []
+        for (r, c), (text, _) in cells:
+            ref = P.cell_ref(r, c)
+            got = shape.fill((ref, text)) if FAST and shape.ok else None
+            batch.append(got if got is not None else _tostring(_comment(ref, text)))
+            if len(batch) >= _BATCH:
+                out.write("".join(batch).encode())
+                batch = []
+        out.write("".join(batch).encode())
+        out.write(pieces[1].encode())
+    name = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
+    wb.added[name] = P.Streamed(write, size=len(cells) * 200)
+    wb.add_rel(part, "comments", name)
+    wb.content_type(name, P.CT["comments"])
+    return [(r, c, _note_height(n)) for (r, c), (_, n) in cells]
 
 
 _SHAPETYPE = (b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
@@ -227,6 +277,8 @@ def _shape(r: int, c: int, height: int, sid: int) -> bytes:
 # ------------------------------------------------------------------ the summary sheet
 
 def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None:
+    """The summary sheet, streamed into the copy when it is saved (P.Streamed): a row per finding
+    and per pending item, each from a shape serialized once (_Rows)."""
     old = next((s for s in wb.sheets if s.name == SUMMARY), None)
     if old is not None:
         wb.remove_sheet(old)
@@ -239,60 +291,157 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
     link = st.xf(0, font=st.font(color="0563C1", underline=True), wrap=True)
     findings = sorted(b.findings, key=lambda f: f.severity != "error")        # errors first, order kept
     last = len(findings) + len(b.pending) + 4
-    ns = wb.ns
-    out = io.BytesIO()
-    hyperlinks = []
-    with etree.xmlfile(out, encoding="UTF-8") as xf:
-        xf.write_declaration(standalone=True)
-        with xf.element(f"{{{ns}}}worksheet", nsmap={None: ns, "r": wb.rel_ns}):
-            xf.write(_el("sheetPr", None, _el("tabColor", {"rgb": "FFC00000"}), _el("pageSetUpPr", {"fitToPage": "1"})))
-            xf.write(_el("dimension", {"ref": f"A1:H{last}"}))
-            xf.write(_el("sheetViews", None, _el("sheetView", {"tabSelected": "1", "workbookViewId": "0"},
-                     _el("pane", {"ySplit": "4", "topLeftCell": "A5", "activePane": "bottomLeft", "state": "frozen"}),
-                     _el("selection", {"pane": "bottomLeft", "activeCell": "A5", "sqref": "A5"}))))
-            xf.write(_el("sheetFormatPr", {"defaultRowHeight": "15"}))
-            xf.write(_el("cols", None, *(_el("col", {"min": str(j), "max": str(j), "width": str(w), "customWidth": "1"})
-                                         for j, w in enumerate(WIDTHS, 1))))
-            with xf.element("sheetData"):
-                counts = f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
-                xf.write(_row(1, [counts], [title]))
-                xf.write(_row(2, [f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {b.path.name}"], [line]))
-                xf.write(_row(4, COLUMNS, [head] * len(COLUMNS)))
-                cited: dict[str, str] = {}          # a rule's citations, worked out once
-                for i, f in enumerate(findings, 5):
-                    rule = RULES[f.rule]
-                    if f.rule not in cited:
-                        cited[f.rule] = "；".join(str(s) for s in rule.cites(report.config.firm))
-                    values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
-                              cited[f.rule])
-                    target = links.get((f.sheet, f.cell)) if f.cell else None
-                    styles = [level[f.severity], wrap, wrap, link if target else wrap, wrap, wrap, wrap, wrap]
-                    xf.write(_row(i, values, styles))
-                    if target:
-                        hyperlinks.append(_el("hyperlink",
-                                              {"ref": f"D{i}",
-                                               "location": f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
-                                                            "display": printable(str(f.where))[:255]}))
-                for i, p in enumerate(b.pending, len(findings) + 5):     # then what falls due later
-                    rule = RULES[p.rule]
-                    where = f"{p.sheet}!第{p.row}行" if p.sheet and p.row else (p.sheet or "（整体）")
-                    cited = "；".join(str(s) for s in rule.cites(report.config.firm))
-                    values = ("待办", p.rule, rule.title, where, p.customer, f"{p.message}（截止 {p.due}）",
-                              f"在 {p.due} 前完成{p.callback}", cited)
-                    xf.write(_row(i, values, [wrap] * len(values)))
-            xf.write(_el("autoFilter", {"ref": f"A4:H{last}"}))
-            if hyperlinks:
-                xf.write(_el("hyperlinks", None, *hyperlinks))
-            xf.write(_el("printOptions", {"gridLines": "1"}))
-            xf.write(_el("pageMargins", {"left": "0.4", "right": "0.4", "top": "0.75", "bottom": "0.75",
-                                         "header": "0.3", "footer": "0.3"}))
-            xf.write(_el("pageSetup", {"paperSize": "9", "orientation": "landscape", "fitToWidth": "1",
-                                       "fitToHeight": "0"}))
-    wb.add_sheet(SUMMARY, out.getvalue(), front=True)
+    targets = [links.get((f.sheet, f.cell)) if f.cell else None for f in findings]
+    counts = f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
+    ws = etree.Element(f"{{{wb.ns}}}worksheet", nsmap={None: wb.ns, "r": wb.rel_ns})
+    ws.extend([
+        _el("sheetPr", None, _el("tabColor", {"rgb": "FFC00000"}), _el("pageSetUpPr", {"fitToPage": "1"})),
+        _el("dimension", {"ref": f"A1:H{last}"}),
+        _el("sheetViews", None, _el("sheetView", {"tabSelected": "1", "workbookViewId": "0"},
+            _el("pane", {"ySplit": "4", "topLeftCell": "A5", "activePane": "bottomLeft", "state": "frozen"}),
+            _el("selection", {"pane": "bottomLeft", "activeCell": "A5", "sqref": "A5"}))),
+        _el("sheetFormatPr", {"defaultRowHeight": "15"}),
+        _el("cols", None, *(_el("col", {"min": str(j), "max": str(j), "width": str(w), "customWidth": "1"})
+                            for j, w in enumerate(WIDTHS, 1))),
+        _el("sheetData", None, _row(1, [counts], [title]),
+            _row(2, [f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {b.path.name}"], [line]),
+            _row(4, COLUMNS, [head] * len(COLUMNS))),
+        _el("autoFilter", {"ref": f"A4:H{last}"})])
+    ws[-2][-1].tail = _ROWS                     # the rows go after the header row
+    if any(targets):
+        ws.append(_el("hyperlinks"))
+        ws[-1].text = _LINKS
+    ws.extend([_el("printOptions", {"gridLines": "1"}),
+               _el("pageMargins", {"left": "0.4", "right": "0.4", "top": "0.75", "bottom": "0.75",
+                                   "header": "0.3", "footer": "0.3"}),
+               _el("pageSetup", {"paperSize": "9", "orientation": "landscape", "fitToWidth": "1",
+                                 "fitToHeight": "0"})])
+    text = etree.tostring(ws, xml_declaration=True, encoding="UTF-8", standalone=True).decode()
+    pieces = xmlfill.split(text, _ROWS, _LINKS) if any(targets) else [*xmlfill.split(text, _ROWS), ""]
+    rows = _Rows(report, {"error": [level["error"], wrap, wrap, link, wrap, wrap, wrap, wrap],
+                          "warning": [level["warning"], wrap, wrap, link, wrap, wrap, wrap, wrap]}, wrap)
+
+    def write(out) -> None:
+        out.write(pieces[0].encode())
+        for chunk in rows.findings(findings, targets):
+            out.write(chunk.encode())
+        for chunk in rows.pending(b.pending, len(findings) + 5):
+            out.write(chunk.encode())
+        out.write(pieces[1].encode())
+        if len(pieces) == 3:
+            for chunk in rows.links(findings, targets):
+                out.write(chunk.encode())
+            out.write(pieces[2].encode())
+
+    wb.add_sheet(SUMMARY, P.Streamed(write, size=(len(findings) + len(b.pending)) * 1500), front=True)
     quoted = "'" + SUMMARY + "'"
     wb.defined_name("_xlnm._FilterDatabase", 0, f"{quoted}!$A$4:$H${last}", hidden=True)
     wb.defined_name("_xlnm.Print_Titles", 0, f"{quoted}!$4:$4")
     wb.activate_first()
+
+
+FAST = True                             # False: every row, comment and link built with lxml (tests compare)
+_ROWS, _LINKS = "\ue004", "\ue005"     # where the rows and the links go in the summary's skeleton
+_BATCH = 2000                           # rows a text
+
+
+class _Rows:
+    """The summary's rows and links as text, a batch at a time: a finding's row is its shape (one per
+    rule, severity, link and which of its varying cells are empty or keep their spaces) with its
+    row number, place, customer and message put in (xmlfill.Shape); when a value cannot go into a
+    shape, that row is built with lxml."""
+
+    def __init__(self, report: Report, styles: dict, wrap: int) -> None:
+        self.firm = report.config.firm
+        self.styles, self.wrap = styles, wrap
+        self.cited: dict[str, str] = {}
+        self.shapes: dict = {}
+
+    def cites(self, rid: str) -> str:
+        got = self.cited.get(rid)
+        if got is None:
+            got = self.cited[rid] = "；".join(str(s) for s in RULES[rid].cites(self.firm))
+        return got
+
+    def findings(self, findings: list, targets: list):
+        out = []
+        for i, (f, target) in enumerate(zip(findings, targets), 5):
+            rule = RULES[f.rule]
+            values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
+                      self.cites(f.rule))
+            styles = self.styles[f.severity] if target else [*self.styles[f.severity][:3], self.wrap,
+                                                             *self.styles[f.severity][4:]]
+            out.append(self._row(i, values, styles, (f.rule, f.severity, bool(target))))
+            if len(out) >= _BATCH:
+                yield "".join(out)
+                out = []
+        if out:
+            yield "".join(out)
+
+    def pending(self, pending: list, first: int):
+        out = []
+        for i, p in enumerate(pending, first):     # then what falls due later
+            rule = RULES[p.rule]
+            where = f"{p.sheet}!第{p.row}行" if p.sheet and p.row else (p.sheet or "（整体）")
+            values = ("待办", p.rule, rule.title, where, p.customer, f"{p.message}（截止 {p.due}）",
+                      f"在 {p.due} 前完成{p.callback}", self.cites(p.rule))
+            out.append(_tostring(_row(i, values, [self.wrap] * len(values))))
+            if len(out) >= _BATCH:
+                yield "".join(out)
+                out = []
+        if out:
+            yield "".join(out)
+
+    def links(self, findings: list, targets: list):
+        shape = xmlfill.Shape(_el("hyperlink", {"ref": "D" + xmlfill.attr(0), "location": xmlfill.attr(1),
+                                                "display": xmlfill.attr(2)}))
+        out = []
+        for i, (f, target) in enumerate(zip(findings, targets), 5):
+            if not target:
+                continue
+            values = (str(i), f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
+                      printable(str(f.where))[:255])
+            got = shape.fill(values) if FAST and shape.ok else None
+            if got is None:
+                got = _tostring(_el("hyperlink", {"ref": f"D{i}", "location": values[1], "display": values[2]}))
+            out.append(got)
+            if len(out) >= _BATCH:
+                yield "".join(out)
+                out = []
+        if out:
+            yield "".join(out)
+
+    def _row(self, r: int, values, styles, key) -> str:
+        if not FAST:
+            return _tostring(_row(r, values, styles))
+        texts = _texts(values)
+        # the varying cells: place, customer, message (the rest are the rule's and the severity's)
+        states = tuple(None if texts[j] is None else _keeps(texts[j]) for j in _VARYING)
+        shape = self.shapes.get((key, states))
+        if shape is None:
+            marked = [xmlfill.text(j) if j in _VARYING and t is not None else t for j, t in enumerate(texts)]
+            keeps = [states[_VARYING.index(j)] if j in _VARYING else t is not None and _keeps(t)
+                     for j, t in enumerate(texts)]
+            shape = self.shapes[(key, states)] = xmlfill.Shape(_row_el(xmlfill.attr(0), marked, styles, keeps))
+        got = shape.fill((str(r), "", "", texts[3] or "", texts[4] or "", texts[5] or "")) if shape.ok else None
+        return got if got is not None else _tostring(_row(r, values, styles))
+
+
+_VARYING = (3, 4, 5)        # a finding's place, customer and message
+
+
+def _tostring(el) -> str:
+    return etree.tostring(el, encoding="unicode")
+
+
+def _texts(values) -> list:
+    """Each value as a cell shows it: None for an empty cell."""
+    return [None if v is None or v == "" else printable(str(v))[:32767] for v in values]
+
+
+def _keeps(text: str) -> bool:
+    """Whether a text needs xml:space="preserve" (spaces at its ends, a line break)."""
+    return text != text.strip() or "\n" in text
 
 
 def _el(tag: str, attrib: dict | None = None, *children):
@@ -303,15 +452,23 @@ def _el(tag: str, attrib: dict | None = None, *children):
 
 
 def _row(r: int, values, styles) -> etree._Element:
-    row = etree.Element("row", r=str(r))
-    for j, (v, s) in enumerate(zip(values, styles), 1):
-        c = etree.SubElement(row, "c", r=P.cell_ref(r, j), s=str(s))
-        if v is None or v == "":
+    texts = _texts(values)
+    return _row_el(str(r), texts, styles, [t is not None and _keeps(t) for t in texts])
+
+
+_LETTERS = " ABCDEFGH"
+
+
+def _row_el(r: str, texts, styles, keeps) -> etree._Element:
+    """A summary row: inline strings, xml:space="preserve" where `keeps` says so."""
+    row = etree.Element("row", r=r)
+    for j, (text, s, keep) in enumerate(zip(texts, styles, keeps), 1):
+        c = etree.SubElement(row, "c", r=_LETTERS[j] + r, s=str(s))
+        if text is None:
             continue
-        text = printable(str(v))[:32767]
         c.set("t", "inlineStr")
         t = etree.SubElement(etree.SubElement(c, "is"), "t")
         t.text = text
-        if text != text.strip() or "\n" in text:
+        if keep:
             t.set(P.XML_SPACE, "preserve")
     return row

@@ -955,8 +955,15 @@ class Workbook:
                     if name in self.sheet_edits:
                         with zout.open(info, "w") as out:
                             Sheets(self.path, name).edit(io.BytesIO(data), out, self.sheet_edits[name])
-                    elif name not in self.dropped and name != styles:
-                        zout.writestr(info, data)
+                    elif name in self.dropped or name == styles:
+                        continue
+                    elif isinstance(data, Streamed):
+                        with zout.open(_fast(info, data.size), "w", force_zip64=data.size > 1 << 30) as member:
+                            out = _Batched(member)
+                            data.write(out)
+                            out.flush()
+                    else:
+                        zout.writestr(_fast(info, len(data)), data)
                 if styles is not None:
                     data = _tostring(self._styles.root) if self._styles is not None and self._styles.changed else None
                     if later is not None:
@@ -993,6 +1000,17 @@ class Workbook:
                 out.flush()
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
             raise PackageError(f"{self.path}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None
+
+
+class Streamed:
+    """A part written only when the copy is saved, by `write(out)`, so that a large part (the summary
+    sheet, comments and note drawing of 90,000 findings: 190 MB) is never held whole. `head` is its
+    beginning, for what looks into the parts already added; `size` a guess of its length (a large
+    part is deflated fast; over a gigabyte it gets ZIP64 sizes)."""
+    __slots__ = ("write", "head", "size")
+
+    def __init__(self, write, head: bytes = b"", size: int = 0) -> None:
+        self.write, self.head, self.size = write, head, size
 
 
 class _Batched:
@@ -1037,5 +1055,5 @@ def add_legacy_drawing(rid: str, rel_ns: str):
     return edit
 
 
-__all__ = ["Workbook", "SheetEdit", "Styles", "PackageError", "set_text", "set_number", "serial", "cell_ref",
-           "split_ref", "add_legacy_drawing", "raw_copy"]
+__all__ = ["Workbook", "SheetEdit", "Styles", "Streamed", "PackageError", "set_text", "set_number", "serial",
+           "cell_ref", "split_ref", "add_legacy_drawing", "raw_copy"]

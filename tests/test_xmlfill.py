@@ -1,0 +1,93 @@
+"""Shapes filled with values give what lxml writes for the same element, byte for byte (xmlfill),
+and the annotated copy's summary sheet, comments and links are the same whether written from
+shapes or element by element."""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from generator.validate import annotate as A
+from generator.workbook import xmlfill
+
+# any text, the characters lxml escapes and the ones it refuses often among them
+texts = st.text(alphabet=st.one_of(st.sampled_from(list("&<>\"'\r\n\t %;]\ue000\ue002\ufffe\x01\x85\u2028")),
+                                   st.characters(codec="utf-8"), st.characters()), max_size=30)
+
+
+def element(a: str, b: str, c: str):
+    el = etree.Element("c", r=a, s="3")
+    t = etree.SubElement(etree.SubElement(el, "is"), "t")
+    t.text = b
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    etree.SubElement(el, "v").text = c
+    return el
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts, texts, texts)
+def test_a_filled_shape_is_what_lxml_writes(a, b, c):
+    shape = xmlfill.Shape(element(xmlfill.attr(0), xmlfill.text(1), "%d " + xmlfill.text(2) + "%s"))
+    assert shape.ok
+    got = shape.fill((a, b, c))
+    try:
+        want = etree.tostring(element(a, b, "%d " + c + "%s"), encoding="unicode")
+    except ValueError:                  # lxml refuses the text: the shape does not fill it either
+        assert got is None
+        return
+    assert got == want
+
+
+def test_a_shape_whose_own_text_holds_a_marker_character_is_not_used():
+    el = element(xmlfill.attr(0), "规则\ue001标题", "x")
+    assert not xmlfill.Shape(el).ok
+
+
+def test_the_same_value_may_go_into_several_places():
+    el = etree.Element("row", r=xmlfill.attr(0))
+    for letter in "AB":
+        etree.SubElement(el, "c", r=letter + xmlfill.attr(0))
+    assert xmlfill.Shape(el).fill(("17",)) == '<row r="17"><c r="A17"/><c r="B17"/></row>'
+
+
+def parts(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.fixture
+def nasty_book(book):
+    """A workbook whose findings carry texts lxml escapes: & < > quotes, line breaks, spaces at
+    the ends, a carriage return, a percent sign, a marker character."""
+    first = book.sheets["回访记录"][0]
+    first["录音编号"] = None
+    for name in [" R&1 ", "R<2>", 'R"3\'', "R\r4", "R%5%s", "R\ue0016", "R\n7"]:
+        book.add("回访记录", **{**first, "记录编号": name})
+    return book.write()
+
+
+def test_the_summary_comments_and_links_are_the_same_written_from_shapes(nasty_book, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+    outs = []
+    for fast in (True, False):
+        monkeypatch.setattr(A, "FAST", fast)
+        out = tmp_path / f"ann-{fast}"
+        r = CliRunner().invoke(main, ["validate", str(nasty_book), "--as-of", "2025-12-31", "--annotate", str(out)])
+        assert r.exit_code == 1, r.output
+        copy, = out.glob("*.xlsx")
+        outs.append(parts(copy))
+    fast, slow = outs
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        assert fast[name] == slow[name], name
+    summary = next(v for k, v in fast.items() if b"tabColor" in v)
+    assert b"R&amp;1" in summary and b"R&lt;2&gt;" in summary and b"&#13;" in summary
+    comments = next(v for k, v in fast.items() if "comments" in k)
+    assert comments.count(b"<comment ") >= 8
+    etree.fromstring(comments)          # well-formed
+    etree.fromstring(summary)

@@ -238,10 +238,11 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     from generator.ledger import track
     from generator.output import check_report_target, write_with
     from generator.validate import WRITERS, collect_paths
+    from generator.validate.pool import no_cells
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
-    # 0: a process per core
-    report = run_validation(paths, as_of, since, config_file, jobs=1 if annotate else 0)
+    # 0: a process per core; the annotated copies are written from the input packages, not the cells
+    report = run_validation(paths, as_of, since, config_file, jobs=0, reduce=no_cells if annotate else None)
     long_lived()
     track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
     def render(stream):

@@ -86,15 +86,17 @@ def _mark(wb: P.Workbook, b: BookResult) -> dict:
     links = {}
     marks: dict[str, dict] = defaultdict(dict)          # part -> (row, col) -> findings
     scans: dict[str, P.SheetScan] = {}
+    refs: dict = {}                                     # sheet name in the findings -> its SheetRef
     for (sheet, ref), found in by_cell.items():
-        sh = wb.sheet(sheet)
+        sh = refs[sheet] if sheet in refs else refs.setdefault(sheet, wb.sheet(sheet))
         pos = P.split_ref(ref)
         if sh is None or not sh.part or pos is None:
             continue
-        if sh.part not in scans:
-            scans[sh.part] = wb.scan(sh.part)
+        scan = scans.get(sh.part)
+        if scan is None:
+            scan = scans[sh.part] = wb.scan(sh.part)
         r, c = pos
-        for r0, c0, r1, c1 in scans[sh.part].merges:      # a cell of a merged range: marked at its first cell
+        for r0, c0, r1, c1 in scan.merges:      # a cell of a merged range: marked at its first cell
             if r0 <= r <= r1 and c0 <= c <= c1:
                 r, c = r0, c0
                 break
@@ -104,13 +106,18 @@ def _mark(wb: P.Workbook, b: BookResult) -> dict:
         if sh.part and sh.name != SUMMARY:
             if scans[sh.part].selected if sh.part in scans else wb.selected(sh.part):
                 wb.unselect(sh)
-    styles = wb.styles
+    restyle = {k: _restyle(wb.styles, v) for k, v in FILL.items()}
     for part, cells in marks.items():
         edit = wb.edit_sheet(part)
         texts = {}
         for (r, c), found in cells.items():
+            if len(found) == 1:
+                f = found[0]
+                edit.at(r, c, restyle["error" if f.severity == "error" else "warning"])
+                texts[(r, c)] = (printable(f"{f.rule} {f.title}：{f.message}")[:30000], 1)
+                continue
             worst = "error" if any(f.severity == "error" for f in found) else "warning"
-            edit.at(r, c, _restyle(styles, FILL[worst]))
+            edit.at(r, c, restyle[worst])
             texts[(r, c)] = (printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000],
                              len(found))
         _comments(wb, part, texts, scans[part], edit)

@@ -90,6 +90,13 @@ def jobs_wanted(n_books: int) -> int:
 _state: dict = {}
 
 
+def no_cells(result, config, as_of: date, since: date) -> None:
+    """A reducer (validate_paths(reduce=...)) that keeps nothing of the cells: for callers that need
+    only the findings, the pending items and the workbook's facts (the annotated copies, written from
+    the input package), so that each workbook's cells are let go as soon as it is checked."""
+    return None
+
+
 def without_cells(result, reduced, ctx):
     """The BookResult with the workbook's facts in place of its cells (and `reduced`: what the
     caller's reducer kept of them)."""

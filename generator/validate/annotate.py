@@ -67,8 +67,8 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
         raise NotAnnotated("标注副本只能按 .xlsx 写出，请把工作簿另存为 .xlsx 后再加 --annotate")
     try:
         with P.Workbook(b.path) as wb:
-            links = _mark(wb, b)
-            _summary(wb, b, report, links)
+            link_of = _mark(wb, b)
+            _summary(wb, b, report, link_of)
             with atomic_path(target, PRIVATE_FILE) as tmp:
                 wb.save(tmp)
     except P.PackageError as e:
@@ -77,19 +77,18 @@ def annotate_book(b: BookResult, report: Report, target: Path) -> None:
 
 # ------------------------------------------------------------------ the flagged cells
 
-def _mark(wb: P.Workbook, b: BookResult) -> dict:
-    """Fill and comment each finding's cell; returns (sheet, cell) -> (real sheet name, cell marked)."""
-    by_cell: dict[tuple, list] = defaultdict(list)
-    for f in b.findings:
-        if f.cell:
-            by_cell[(f.sheet, f.cell)].append(f)
-    links = {}
-    marks: dict[str, dict] = defaultdict(dict)          # part -> (row, col) -> findings
+def _mark(wb: P.Workbook, b: BookResult):
+    """Fill and comment each finding's cell; returns link_of(finding): (real sheet name, cell) of a
+    finding whose cell was marked, or None."""
+    marks: dict[str, dict] = defaultdict(dict)          # part -> (row, col) -> findings, in report order
     scans: dict[str, P.SheetScan] = {}
     refs: dict = {}                                     # sheet name in the findings -> its SheetRef
-    for (sheet, ref), found in by_cell.items():
+    for f in b.findings:
+        if not f.cell:
+            continue
+        sheet = f.sheet
         sh = refs[sheet] if sheet in refs else refs.setdefault(sheet, wb.sheet(sheet))
-        pos = P.split_ref(ref)
+        pos = P.split_ref(f.cell)
         if sh is None or not sh.part or pos is None:
             continue
         scan = scans.get(sh.part)
@@ -100,8 +99,7 @@ def _mark(wb: P.Workbook, b: BookResult) -> dict:
             if r0 <= r <= r1 and c0 <= c <= c1:
                 r, c = r0, c0
                 break
-        marks[sh.part].setdefault((r, c), []).extend(found)
-        links[(sheet, ref)] = (sh.name, ref)
+        marks[sh.part].setdefault((r, c), []).append(f)
     for sh in wb.sheets:                    # the summary becomes the one selected tab
         if sh.part and sh.name != SUMMARY:
             if scans[sh.part].selected if sh.part in scans else wb.selected(sh.part):
@@ -109,19 +107,22 @@ def _mark(wb: P.Workbook, b: BookResult) -> dict:
     restyle = {k: _restyle(wb.styles, v) for k, v in FILL.items()}
     for part, cells in marks.items():
         edit = wb.edit_sheet(part)
-        texts = {}
         for (r, c), found in cells.items():
-            if len(found) == 1:
-                f = found[0]
-                edit.at(r, c, restyle["error" if f.severity == "error" else "warning"])
-                texts[(r, c)] = (printable(f"{f.rule} {f.title}：{f.message}")[:30000], 1)
-                continue
             worst = "error" if any(f.severity == "error" for f in found) else "warning"
             edit.at(r, c, restyle[worst])
-            texts[(r, c)] = (printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000],
-                             len(found))
-        _comments(wb, part, texts, scans[part], edit)
-    return links
+        _comments(wb, part, cells, scans[part], edit)
+
+    def link_of(f) -> tuple[str, str] | None:
+        sh = refs.get(f.sheet) if f.cell else None
+        if sh is None or not sh.part or P.split_ref(f.cell) is None:
+            return None
+        return sh.name, f.cell
+    return link_of
+
+
+def _note(found: list) -> str:
+    """A cell's comment: each of its findings, a line each."""
+    return printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000]
 
 
 def _restyle(styles: P.Styles, rgb: str):
@@ -130,14 +131,14 @@ def _restyle(styles: P.Styles, rgb: str):
     return edit
 
 
-def _comments(wb: P.Workbook, part: str, texts: dict, scan: P.SheetScan, edit: P.SheetEdit) -> None:
+def _comments(wb: P.Workbook, part: str, cells: dict, scan: P.SheetScan, edit: P.SheetEdit) -> None:
     """Classic comments (what Excel, WPS and LibreOffice all show), merged into the sheet's own."""
     targets = wb.targets(part)
     existing = next((p for t, p in targets.values() if t.endswith("/comments") and wb.exists(p)), None)
     if existing:
-        shapes = _merge_comments(wb, existing, texts)
+        shapes = _merge_comments(wb, existing, cells)
     else:
-        shapes = _new_comments(wb, part, texts)
+        shapes = _new_comments(wb, part, cells)
     if not shapes:
         return
     rid = scan.legacy_rid
@@ -180,7 +181,7 @@ def _note_height(n: int) -> int:
     return 40 + 20 * min(n * 2, 12)
 
 
-def _merge_comments(wb: P.Workbook, existing: str, texts: dict) -> list:
+def _merge_comments(wb: P.Workbook, existing: str, cells: dict) -> list:
     """Our comments added to the sheet's comments part (a tree); the note boxes still to draw."""
     ns = wb.ns
     q = lambda t: f"{{{ns}}}{t}"        # noqa: E731
@@ -200,7 +201,8 @@ def _merge_comments(wb: P.Workbook, existing: str, texts: dict) -> list:
         clist = etree.SubElement(root, q("commentList"))
     have = {P.split_ref(c.get("ref", "")): c for c in clist}
     shapes = []
-    for (r, c), (text, n) in sorted(texts.items()):
+    for (r, c), found in sorted(cells.items()):
+        text, n = _note(found), len(found)
         old = have.get((r, c))
         if old is not None:              # the cell's own comment stays, ours follows it
             body = old.find(q("text"))
@@ -234,7 +236,7 @@ def _comment(ref: str, text: str):
     return el
 
 
-def _new_comments(wb: P.Workbook, part: str, texts: dict) -> list:
+def _new_comments(wb: P.Workbook, part: str, cells: dict) -> list:
     """A comments part of our own, streamed into the copy (a comment a shape, xmlfill)."""
     root = etree.Element(f"{{{wb.ns}}}comments", nsmap={None: wb.ns})
     etree.SubElement(etree.SubElement(root, "authors"), "author").text = AUTHOR
@@ -242,13 +244,13 @@ def _new_comments(wb: P.Workbook, part: str, texts: dict) -> list:
     pieces = xmlfill.split(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode(),
                            _ROWS)
     shape = xmlfill.Shape(_comment(xmlfill.attr(0), xmlfill.text(1)))
-    cells = sorted(texts.items())
+    places = sorted(cells)
 
     def write(out) -> None:
         out.write(pieces[0].encode())
         batch = []
-        for (r, c), (text, _) in cells:
-            ref = P.cell_ref(r, c)
+        for r, c in places:
+            ref, text = P.cell_ref(r, c), _note(cells[(r, c)])
             got = shape.fill((ref, text)) if FAST and shape.ok else None
             batch.append(got if got is not None else _tostring(_comment(ref, text)))
             if len(batch) >= _BATCH:
@@ -257,10 +259,10 @@ def _new_comments(wb: P.Workbook, part: str, texts: dict) -> list:
         out.write("".join(batch).encode())
         out.write(pieces[1].encode())
     name = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
-    wb.added[name] = P.Streamed(write, size=len(cells) * 200)
+    wb.added[name] = P.Streamed(write, size=len(places) * 200)
     wb.add_rel(part, "comments", name)
     wb.content_type(name, P.CT["comments"])
-    return [(r, c, _note_height(n)) for (r, c), (_, n) in cells]
+    return [(r, c, _note_height(len(cells[(r, c)]))) for r, c in places]
 
 
 _SHAPETYPE = (b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
@@ -283,7 +285,7 @@ def _shape(r: int, c: int, height: int, sid: int) -> bytes:
 
 # ------------------------------------------------------------------ the summary sheet
 
-def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None:
+def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
     """The summary sheet, streamed into the copy when it is saved (P.Streamed): a row per finding
     and per pending item, each from a shape serialized once (_Rows)."""
     old = next((s for s in wb.sheets if s.name == SUMMARY), None)
@@ -298,7 +300,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, links: dict) -> None
     link = st.xf(0, font=st.font(color="0563C1", underline=True), wrap=True)
     findings = sorted(b.findings, key=lambda f: f.severity != "error")        # errors first, order kept
     last = len(findings) + len(b.pending) + 4
-    targets = [links.get((f.sheet, f.cell)) if f.cell else None for f in findings]
+    targets = [link_of(f) for f in findings]
     counts = f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
     ws = etree.Element(f"{{{wb.ns}}}worksheet", nsmap={None: wb.ns, "r": wb.rel_ns})
     ws.extend([

@@ -183,3 +183,58 @@ class StoredWriter:
         self.zout.fp.write(self.info.FileHeader(True))
         self.zout.fp.seek(end)
         _end(self.zout, self.info)
+
+
+class DeflateWriter:
+    """A member deflated by zlib-ng as its data comes (two to three times zlib's speed at level 1:
+    the annotated copy of 90,000 findings deflates 290 MB of XML), written as zipfile writes a member
+    of unknown size to a seekable file: the local header first (ZIP64 sizes only when `zip64`, as
+    zipfile's force_zip64), rewritten with the CRC-32 and sizes when the member is closed."""
+
+    def __init__(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo, level: int = 1, zip64: bool = False) -> None:
+        if zout._writing:
+            raise ValueError("another member of this archive is being written")
+        self.zout, self.info, self.zip64 = zout, info, zip64
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.flag_bits = 0
+        info.CRC = info.compress_size = info.file_size = 0
+        if not info.external_attr:
+            info.external_attr = 0o600 << 16
+        zout.fp.seek(zout.start_dir)
+        info.header_offset = zout.fp.tell()
+        zout.fp.write(info.FileHeader(zip64))
+        zout._didModify = True
+        self.deflate = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
+        self.crc = self.size = self.packed = 0
+        self.closed = False
+
+    def write(self, data) -> None:
+        self.crc = zlib_ng.crc32(data, self.crc)
+        self.size += len(data)
+        out = self.deflate.compress(data)
+        if out:
+            self.packed += len(out)
+            self.zout.fp.write(out)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        out = self.deflate.flush()
+        self.packed += len(out)
+        self.zout.fp.write(out)
+        if not self.zip64 and max(self.size, self.packed) > zipfile.ZIP64_LIMIT:
+            raise zipfile.LargeZipFile("文件过大，需要 ZIP64（写出前估计不足）")
+        end = self.zout.fp.tell()
+        self.info.CRC, self.info.file_size, self.info.compress_size = self.crc, self.size, self.packed
+        self.zout.fp.seek(self.info.header_offset)
+        self.zout.fp.write(self.info.FileHeader(self.zip64))
+        self.zout.fp.seek(end)
+        _end(self.zout, self.info)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()

@@ -90,3 +90,28 @@ def test_a_member_deflated_at_level_one_is_larger_than_at_nine_and_reads_back():
             assert z.read("x.xml") == data
             sizes[level] = z.getinfo("x.xml").compress_size
     assert sizes[1] > sizes[9], "zipfile no longer takes the member's level: see generator/zipparts.py"
+
+
+@pytest.mark.parametrize("zip64", [False, True])
+def test_a_member_deflated_by_zlib_ng_between_members_zipfile_writes_reads_back(zip64, tmp_path):
+    """zipparts.DeflateWriter uses zipfile's bookkeeping (start_dir, _writing, FileHeader): a member
+    written by it between two that zipfile writes, and the archive closed by zipfile, read back by
+    zipfile and by the unzip command line's test."""
+    import shutil
+    import subprocess
+
+    from generator.zipparts import DeflateWriter
+    data = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7) for i in range(1, 60_000))
+    path = tmp_path / "x.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.xml", b"<a/>")
+        with DeflateWriter(z, zipfile.ZipInfo("xl/worksheets/sheet1.xml", (1980, 1, 1, 0, 0, 0)), 2, zip64) as w:
+            for k in range(0, len(data), 65536):
+                w.write(data[k:k + 65536])
+        z.writestr("b.xml", b"<b/>")
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        assert z.read("xl/worksheets/sheet1.xml") == data and z.read("b.xml") == b"<b/>"
+        assert z.getinfo("xl/worksheets/sheet1.xml").compress_size < len(data) // 4
+    if shutil.which("unzip"):
+        assert subprocess.run(["unzip", "-tq", str(path)], capture_output=True).returncode == 0

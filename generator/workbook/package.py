@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from generator.zipparts import copy_raw, deflate_level, like
+from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like
 from generator.errors import HuifangError
 from generator.workbook.inspect import MERGE_REF, Package, col_index, column_letters as letters
 
@@ -133,6 +133,15 @@ def _fast(info: zipfile.ZipInfo, size: int) -> zipfile.ZipInfo:
 
 
 FAST_ABOVE = 16 << 20
+
+
+def _member(zout: zipfile.ZipFile, info: zipfile.ZipInfo, size: int):
+    """A member to stream about `size` bytes into: a large one deflated by zlib-ng at its level 2
+    (zipparts.DeflateWriter: the size of zlib's level 1 in 60 % of its time; zlib-ng's level 1
+    makes it 45 % larger), a small one by zipfile at its default level."""
+    if size > FAST_ABOVE:
+        return DeflateWriter(zout, info, 2, zip64=size > 1 << 30)
+    return zout.open(info, "w")
 
 
 # ------------------------------------------------------------------ styles
@@ -958,7 +967,7 @@ class Workbook:
                     elif name in self.dropped or name == styles:
                         continue
                     elif isinstance(data, Streamed):
-                        with zout.open(_fast(info, data.size), "w", force_zip64=data.size > 1 << 30) as member:
+                        with _member(zout, info, data.size) as member:
                             out = _Batched(member)
                             data.write(out)
                             out.flush()
@@ -993,8 +1002,7 @@ class Workbook:
         edit = self.sheet_edits[name]
         streamer = Sheets(self.path, name)
         try:
-            with self.pkg.open(name) as fh, zout.open(_fast(self._info(info), info.file_size), "w",
-                                                      force_zip64=info.file_size > 1 << 30) as member:
+            with self.pkg.open(name) as fh, _member(zout, self._info(info), info.file_size) as member:
                 out = _Batched(member)      # a row edited here and there: deflated a megabyte at a time
                 streamer.edit(fh, out, edit)
                 out.flush()

@@ -325,7 +325,6 @@ _SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
 _SELECTED = re.compile(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']")
 _UNSAFE = (b"<!--", b"<![CDATA[", b"<?")
-_CELL_START = re.compile(rb"<c[\s/>]")         # a cell's start tag, however written
 
 
 def _end_of_rows(buf: bytes):
@@ -579,6 +578,9 @@ class Sheets:
         self._apply(row, r, edits)
         return self._inner(wrap)
 
+    # a cell's start tag written otherwise than `<c r="` (<color, <charset… are no cells)
+    _ODD_CELL = re.compile(rb'<c(?! r=")[\s/>]')
+
     def _edit_cells(self, data: bytes, r: int, edits: dict) -> bytes | None:
         """The row with only its edited cells written again, and the cells it lacks put in; the
         rest of its bytes as they are. None when the row is not written the regular way: the
@@ -594,8 +596,7 @@ class Sheets:
         rs = b"%d" % r
         if not (data.startswith(b'<row r="' + rs + b'"') and data.endswith(b"</row>")):
             return None
-        n = data.count(b'<c r="')
-        if data.count(b"<c") != n and len(_CELL_START.findall(data)) != n:   # <color, <charset… are no cells
+        if self._ODD_CELL.search(data):
             return None
         cq = f"{{{self.ns}}}c"
         letters = _letters()
@@ -629,16 +630,15 @@ class Sheets:
         done = data.find(b">") + 1 if head else 0
         for col, i, stop, wrap in cells:
             if isinstance(wrap, bytes):                # a new cell: its reference
-                base = self._base_style(row, col)
-                c = etree.SubElement(self._blank(), cq, r=wrap.decode())
-                wrap = self._blank_wrap
-                if base:
-                    c.set("s", str(base))
-            s = wrap[0].get("s", "0")
-            edits[col](wrap[0], int(s) if s.isdigit() else 0)
-            out += (data[done:i], self._inner(wrap))
-            if wrap is self._blank_wrap:
-                wrap.remove(wrap[0])
+                wrap, c = self._new_cell(cq, wrap.decode(), self._base_style(row, col))
+            else:
+                c = wrap[0]
+            s = c.get("s", "0")
+            edits[col](c, int(s) if s.isdigit() else 0)
+            cell = self._inner(wrap)
+            if wrap is self._blank_wrap and (b" xmlns" in cell or len(wrap) != 1 or wrap[0] is not c):
+                self._blank_wrap = None                 # the edit declared a namespace or moved the cell
+            out += (data[done:i], cell)
             done = stop
         out.append(data[done:])
         return b"".join(out)
@@ -695,9 +695,10 @@ class Sheets:
         """The row's start tag as it is to be written, and the row element when the format of a
         new cell may come from it (customFormat) or when spans is dropped (b"" and None: neither,
         the tag is left as it is; None: a tag that does not parse alone)."""
-        tag = data[:data.find(b">") + 1]
-        if b"customFormat" not in tag and b"spans" not in tag:
+        end = data.find(b">") + 1
+        if data.find(b"customFormat", 0, end) == -1 and data.find(b"spans", 0, end) == -1:
             return b"", None
+        tag = data[:end]
         try:
             wrap = self._wrapper(tag[:-1] + b"/>")
         except PackageError:
@@ -709,13 +710,20 @@ class Sheets:
             return b"", row
         return self._inner(wrap)[:-2] + b">", row
 
-    _blank_wrap = None
+    _blank_wrap = _blank_cell = None
 
-    def _blank(self):
-        """An empty wrapper for a new cell, the same one each time (emptied after use)."""
+    def _new_cell(self, cq: str, ref: str, base: int):
+        """A new cell `<c r="B7">` (with the format `base` if any) alone in a wrapper: the same
+        element each time, emptied first, which costs a quarter of making one."""
         if self._blank_wrap is None:
             self._blank_wrap = etree.fromstring(b"<w " + self.nsdecl + b"/>", _PARSER)
-        return self._blank_wrap
+            self._blank_cell = etree.SubElement(self._blank_wrap, cq)
+        c = self._blank_cell
+        c.clear()
+        c.set("r", ref)
+        if base:
+            c.set("s", str(base))
+        return self._blank_wrap, c
 
     def _wrapper(self, data: bytes):
         try:

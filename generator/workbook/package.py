@@ -647,7 +647,9 @@ class Sheets:
         """Where `_apply` puts a new cell of column `col`: after the nearest cell of an earlier
         column and the white space after it, or before the row's first cell when it has none.
         None when the row has no cell, or what comes there is neither a cell of a later column
-        of this row nor the row's end tag (a cell cut wrongly, cells out of order)."""
+        of this row nor the row's end tag (a cell cut wrongly, cells out of order there). In a
+        row whose cells stand out of column order further on (which no spreadsheet program
+        writes), `_apply` puts it after the last earlier cell in the row instead."""
         letters = _letters()
         for before in range(col - 1, 0, -1):
             j = data.find(b'<c r="' + letters[before - 1].encode() + rs + b'"')

@@ -2,6 +2,7 @@
 do not change is copied byte for byte, and files validate takes never make them abort."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings, strategies as st
+from lxml import etree
 
 import corpus
 from generator.config import load_config
@@ -410,3 +413,101 @@ def test_summary_ends_with_what_falls_due_later(book, tmp_path):
     assert levels == ["错误"] * len(report.findings) + ["待办"] * len(report.pending)
     due = report.pending[0].due
     assert f"截止 {due}" in ws.cell(ws.max_row, 6).value and ws.auto_filter.ref == f"A4:H{ws.max_row}"
+
+
+# ------------------------------------------------------------------ the row fast path (Sheets._edit_cells)
+
+ROW_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
+         b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def stream(rows: bytes, cells, slow=False) -> tuple[bytes, int]:
+    """The sheetData of a small sheet streamed with each of `cells` (row, col) restyled (format
+    base + 10, so the format it had shows), and how many rows the fast path wrote."""
+    part = b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + ROW_NS + b"><sheetData>" + rows + \
+        b"</sheetData></worksheet>"
+    sh = P.Sheets(Path("账.xlsx"), "sheet1.xml")
+    fast = []
+    real = sh._edit_cells
+    sh._edit_cells = (lambda *a: None) if slow else (lambda *a: fast.append(real(*a)) or fast[-1])
+    edit = P.SheetEdit()
+    for r, c in cells:
+        edit.at(r, c, lambda cell, base: cell.set("s", str(base + 10)))
+    out = io.BytesIO()
+    sh.edit(io.BytesIO(part), out, edit)
+    data = out.getvalue()
+    return data[data.index(b"<sheetData>") + 11:data.index(b"</sheetData>")], sum(x is not None for x in fast)
+
+
+def cells_of(rows: bytes) -> list:
+    """Every cell as (row, ref, s, t, text): what a reader sees."""
+    root = etree.fromstring(b"<w " + ROW_NS + b">" + rows + b"</w>")
+    return [(row.get("r"), c.get("r"), c.get("s"), c.get("t"), "".join(c.itertext()))
+            for row in root for c in row]
+
+
+REGULAR = ('<row r="2" spans="1:4"><c r="A2" t="inlineStr"><is><t>甲 &amp; 乙</t></is></c>'
+           '<c r="B2" s="1"><v>5</v></c><c r="D2" s="2"><v>7</v></c></row>').encode()
+
+
+def test_a_regular_row_has_only_its_flagged_cell_written_again():
+    out, fast = stream(REGULAR, [(2, 2)])
+    assert fast == 1
+    # the row's tag (spans too) and the other cells byte for byte; B2 with its new format
+    assert out == REGULAR.replace(b'<c r="B2" s="1">', b'<c r="B2" s="11">')
+    slow, _ = stream(REGULAR, [(2, 2)], slow=True)
+    assert cells_of(out) == cells_of(slow)
+
+
+def test_a_cell_the_row_lacks_is_put_in_column_order_and_spans_dropped():
+    out, fast = stream(REGULAR, [(2, 3), (2, 5), (2, 1)])
+    slow, _ = stream(REGULAR, [(2, 3), (2, 5), (2, 1)], slow=True)
+    assert fast == 1 and out == slow          # same bytes as the whole-row path
+    assert [c[1:3] for c in cells_of(out)] == [("A2", "10"), ("B2", "1"), ("C2", "10"), ("D2", "2"), ("E2", "10")]
+    assert b"spans" not in out
+
+
+@pytest.mark.parametrize("row, fast_expected", [
+    (b'<row r="7"><c r="A7"><v>1</v></c><c r=\'K7\' s="3"><v>2</v></c></row>', False),     # single quotes
+    (b'<row r="7"><c><v>1</v></c><c s="3"><v>2</v></c></row>', False),                     # cells without r
+    (b'<row r="7"><x:c r="A7"><x:v>1</x:v></x:c><x:c r="K7" s="3"><x:v>2</x:v></x:c></row>', False),  # prefixed
+    (b'<row r="7"><c r="A7" foo="x/>y"><v>1</v></c><c r="K7" foo="p/>q" s="3"><v>2</v></c></row>', False),
+    (b'<row r="7"><c r="A7" foo="a>b"><v>1</v></c><c r="K7" foo="c>d" s="3"><v>2</v></c></row>', True),
+    (b'<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"><v>2</v></c><c r="K7"><v>3</v></c></row>', False),
+    (b'<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"/></row>', True),                   # self-closing
+    ('<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3" t="inlineStr"><is><r><rPr><b/><color rgb="FFFF0000"/>'
+     '<charset val="134"/></rPr><t>红</t></r><r><t xml:space="preserve"> 字</t></r></is></c></row>'.encode(), True),
+    (b'<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"><v>2</v></c ><c r="L7"><v>3</v></c></row>', False),
+    (b'<row r="7" spans="1:2"><c r="A7"><v>1</v></c><c r="M7"><v>2</v></c></row>', True),  # K7 put in
+    (b'<row r="7"><c r="M7"><v>1</v></c><c r="A7"><v>2</v></c></row>', True),              # out of order: K7 last
+    (b'<row r="7"><c r="A7"><v>1</v></c><c r="K5" s="3"><v>2</v></c></row>', False),       # another row's ref
+    (b'<row r="7" s="4" customFormat="1"><c r="A7"><v>1</v></c></row>', True),            # K7 gets the row's format
+    (b'<row  r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"><v>2</v></c></row>', False),
+])
+def test_rows_written_otherwise_come_out_as_the_whole_row_path_writes_them(row, fast_expected):
+    out, fast = stream(row, [(7, 11)])
+    slow, _ = stream(row, [(7, 11)], slow=True)
+    assert fast == int(fast_expected)
+    assert cells_of(out) == cells_of(slow)
+    assert [c[2] for c in cells_of(out) if c[1] == "K7" and c[2] in ("10", "13", "14")], cells_of(out)   # once
+    if fast_expected:                         # the other cells byte for byte
+        for m in re.finditer(rb'<c r="A7".*?</c>', row):
+            assert m.group(0) in out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.booleans(), min_size=6, max_size=6), st.sets(st.integers(1, 7), min_size=1, max_size=3),
+       st.sampled_from([b"", b"\n  "]), st.booleans())
+def test_any_regular_row_gives_the_same_bytes_as_the_whole_row_path(present, flagged, space, closed):
+    """Cells present or not, flagged or not, white space between them: the same bytes both ways
+    (the whole-row path writes these rows back as they are, apart from its edits)."""
+    cells = []
+    for col, here in enumerate(present, 1):
+        if here:
+            ref = P.cell_ref(3, col)
+            cells.append(f'<c r="{ref}" s="{col}"/>' if closed and col % 2 else f'<c r="{ref}" s="{col}"><v>{col}</v></c>')
+    row = f'<row r="3">{space.decode()}' + space.decode().join(cells) + "</row>"
+    rows = b'<row r="2"><c r="A2"><v>0</v></c></row>' + row.encode()
+    out, fast = stream(rows, [(3, c) for c in sorted(flagged)])
+    slow, _ = stream(rows, [(3, c) for c in sorted(flagged)], slow=True)
+    assert out == slow and fast == (1 if any(present) else 0)

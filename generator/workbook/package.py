@@ -575,6 +575,9 @@ class Sheets:
                 refresh(pos)
 
     def _edit_row(self, data: bytes, r: int, edits: dict) -> bytes:
+        fast = self._edit_cells(data, r, edits)
+        if fast is not None:
+            return fast
         wrap = self._wrapper(data)
         row = wrap[0] if len(wrap) else None
         if row is None or _local(row.tag) != "row":
@@ -583,6 +586,155 @@ class Sheets:
         row.attrib.pop("spans", None)
         self._apply(row, r, edits)
         return self._inner(wrap)
+
+    # a cell's start tag written otherwise than `<c r="` (<color, <charset… are no cells)
+    _ODD_CELL = re.compile(rb'<c(?! r=")[\s/>]')
+
+    def _edit_cells(self, data: bytes, r: int, edits: dict) -> bytes | None:
+        """The row with only its edited cells written again, and the cells it lacks put in; the
+        rest of its bytes as they are. None when the row is not written the regular way: the
+        whole row is parsed then (`_apply`).
+
+        Regular: `<row r="R"…</row>`, every cell written `<c r="`, an edited cell there once.
+        A cell is cut from its `<c r="` to the first `>` (`/>`: the whole cell) or else to the
+        first `</c>` after it, and parsed alone: a `>` inside an attribute value or a `</c >`
+        cuts it wrongly, which does not parse as that one cell (`_UNSAFE` already keeps comments,
+        CDATA and processing instructions out of the rows, so every `<` starts a tag). A new
+        cell goes where `_apply` puts it (`_new_cell_at`); `spans` is dropped from the row
+        then, as `_apply` does."""
+        rs = b"%d" % r
+        if not (data.startswith(b'<row r="' + rs + b'"') and data.endswith(b"</row>")):
+            return None
+        if self._ODD_CELL.search(data):
+            return None
+        cq = f"{{{self.ns}}}c"
+        letters = _letters()
+        row = head = None
+        cells = []                      # (col, where it starts, where it ends, its parsed wrapper or the new cell's ref)
+        done = 0
+        for col in sorted(edits):       # in column order, like _apply: new formats get the same numbers
+            ref = letters[col - 1].encode() + rs
+            key = b'<c r="' + ref + b'"'
+            i = data.find(key)
+            if i != -1:                                 # the cell is there
+                stop = self._cell_end(data, i) if data.find(key, i + 1) == -1 else None
+                wrap = self._one_cell(data[i:stop], cq, ref.decode()) if stop else None
+                if wrap is None:
+                    return None
+            else:                                       # a new cell
+                i = self._new_cell_at(data, rs, col)
+                if i is None:
+                    return None
+                stop, wrap = i, ref
+                if head is None:
+                    head, row = self._row_head(data)
+                    if head is None:
+                        return None
+            if i < done:
+                return None
+            cells.append((col, i, stop, wrap))
+            done = stop
+        # every cell found: only now are the edits called (once each, whichever path is taken)
+        out = [head] if head else []                # the row's start tag without spans
+        done = data.find(b">") + 1 if head else 0
+        for col, i, stop, wrap in cells:
+            if isinstance(wrap, bytes):                # a new cell: its reference
+                wrap, c = self._new_cell(cq, wrap.decode(), self._base_style(row, col))
+            else:
+                c = wrap[0]
+            s = c.get("s", "0")
+            edits[col](c, int(s) if s.isdigit() else 0)
+            cell = self._inner(wrap)
+            if wrap is self._blank_wrap and (b" xmlns" in cell or len(wrap) != 1 or wrap[0] is not c):
+                self._blank_wrap = None                 # the edit declared a namespace or moved the cell
+            out += (data[done:i], cell)
+            done = stop
+        out.append(data[done:])
+        return b"".join(out)
+
+    def _new_cell_at(self, data: bytes, rs: bytes, col: int) -> int | None:
+        """Where `_apply` puts a new cell of column `col`: after the nearest cell of an earlier
+        column and the white space after it, or before the row's first cell when it has none.
+        None when the row has no cell, or what comes there is neither a cell of a later column
+        of this row nor the row's end tag (a cell cut wrongly, cells out of order there). In a
+        row whose cells stand out of column order further on (which no spreadsheet program
+        writes), `_apply` puts it after the last earlier cell in the row instead."""
+        letters = _letters()
+        for before in range(col - 1, 0, -1):
+            j = data.find(b'<c r="' + letters[before - 1].encode() + rs + b'"')
+            if j != -1:
+                i = self._cell_end(data, j)
+                if i is None:
+                    return None
+                while data[i] in b" \t\r\n":
+                    i += 1
+                break
+        else:
+            i = data.find(b'<c r="')
+            if i == -1:
+                return None
+        if i == len(data) - 6:                      # </row>
+            return i
+        if not data.startswith(b'<c r="', i):
+            return None
+        ref = data[i + 6:data.find(b'"', i + 6)]
+        after = _INDEX.get(ref[:-len(rs)].decode("latin-1")) if ref.endswith(rs) else None
+        return i if after is not None and after > col else None
+
+    @staticmethod
+    def _cell_end(data: bytes, i: int) -> int | None:
+        """Where the cell starting at i ends, if no `>` stands inside its attribute values."""
+        gt = data.find(b">", i)
+        if gt == -1:
+            return None
+        if data[gt - 1] == 0x2F:                    # "/>"
+            return gt + 1
+        j = data.find(b"</c>", gt)
+        return None if j == -1 else j + 4
+
+    def _one_cell(self, data: bytes, cq: str, ref: str):
+        """The cell cut from a row, parsed in the wrapper, or None if the cut is not that one cell."""
+        try:
+            wrap = self._wrapper(data)
+        except PackageError:
+            return None
+        if len(wrap) != 1 or wrap[0].tag != cq or wrap[0].get("r") != ref or wrap[0].tail:
+            return None
+        return wrap
+
+    def _row_head(self, data: bytes) -> tuple[bytes | None, object]:
+        """The row's start tag as it is to be written, and the row element when the format of a
+        new cell may come from it (customFormat) or when spans is dropped (b"" and None: neither,
+        the tag is left as it is; None: a tag that does not parse alone)."""
+        end = data.find(b">") + 1
+        if data.find(b"customFormat", 0, end) == -1 and data.find(b"spans", 0, end) == -1:
+            return b"", None
+        tag = data[:end]
+        try:
+            wrap = self._wrapper(tag[:-1] + b"/>")
+        except PackageError:
+            return None, None
+        if len(wrap) != 1 or wrap[0].tag != f"{{{self.ns}}}row":
+            return None, None
+        row = wrap[0]
+        if row.attrib.pop("spans", None) is None:
+            return b"", row
+        return self._inner(wrap)[:-2] + b">", row
+
+    _blank_wrap = _blank_cell = None
+
+    def _new_cell(self, cq: str, ref: str, base: int):
+        """A new cell `<c r="B7">` (with the format `base` if any) alone in a wrapper: the same
+        element each time, emptied first, which costs a quarter of making one."""
+        if self._blank_wrap is None:
+            self._blank_wrap = etree.fromstring(b"<w " + self.nsdecl + b"/>", _PARSER)
+            self._blank_cell = etree.SubElement(self._blank_wrap, cq)
+        c = self._blank_cell
+        c.clear()
+        c.set("r", ref)
+        if base:
+            c.set("s", str(base))
+        return self._blank_wrap, c
 
     def _wrapper(self, data: bytes):
         try:

@@ -505,7 +505,8 @@ def test_any_regular_row_gives_the_same_bytes_as_the_whole_row_path(present, fla
     for col, here in enumerate(present, 1):
         if here:
             ref = P.cell_ref(3, col)
-            cells.append(f'<c r="{ref}" s="{col}"/>' if closed and col % 2 else f'<c r="{ref}" s="{col}"><v>{col}</v></c>')
+            cells.append(f'<c r="{ref}" s="{col}"/>' if closed and col % 2
+                         else f'<c r="{ref}" s="{col}"><v>{col}</v></c>')
     row = f'<row r="3">{space.decode()}' + space.decode().join(cells) + "</row>"
     rows = b'<row r="2"><c r="A2"><v>0</v></c></row>' + row.encode()
     out, fast = stream(rows, [(3, c) for c in sorted(flagged)])

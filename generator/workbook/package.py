@@ -610,7 +610,7 @@ class Sheets:
         cq = f"{{{self.ns}}}c"
         letters = _letters()
         row = head = None
-        cells = []                      # (col, where it starts, where it ends, its parsed wrapper or the new cell's ref)
+        cells = []          # (col, where it starts, where it ends, its parsed wrapper or the new cell's ref)
         done = 0
         for col in sorted(edits):       # in column order, like _apply: new formats get the same numbers
             ref = letters[col - 1].encode() + rs

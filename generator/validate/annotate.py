@@ -374,18 +374,41 @@ class _Rows:
 
     def findings(self, findings: list, targets: list):
         out = []
+        shapes = self.shapes
         for i, (f, target) in enumerate(zip(findings, targets), 5):
-            rule = RULES[f.rule]
-            values = (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
-                      self.cites(f.rule))
-            styles = self.styles[f.severity] if target else [*self.styles[f.severity][:3], self.wrap,
-                                                             *self.styles[f.severity][4:]]
-            out.append(self._row(i, values, styles, (f.rule, f.severity, bool(target))))
+            # the varying cells: place, customer, message (the rest are the rule's and the severity's)
+            where, customer, message = _text(f.where), _text(f.customer), _text(f.message)
+            key = (f.rule, f.severity, bool(target), None if where is None else _keeps(where),
+                   None if customer is None else _keeps(customer), None if message is None else _keeps(message))
+            shape = shapes.get(key) if FAST else None
+            if shape is None and FAST:
+                shape = shapes[key] = self._shape(f, target, key[3:])
+            got = shape.fill((str(i), where or "", customer or "", message or "")) if FAST and shape.ok else None
+            out.append(got if got is not None else _tostring(_row(i, self._values(f), self._styles(f, target))))
             if len(out) >= _BATCH:
                 yield "".join(out)
                 out = []
         if out:
             yield "".join(out)
+
+    def _values(self, f) -> tuple:
+        rule = RULES[f.rule]
+        return (SEVERITY_LABEL[f.severity], f.rule, rule.title, f.where, f.customer, f.message, rule.fix,
+                self.cites(f.rule))
+
+    def _styles(self, f, target) -> list:
+        styles = self.styles[f.severity]
+        return styles if target else [*styles[:3], self.wrap, *styles[4:]]
+
+    def _shape(self, f, target, keeps) -> xmlfill.Shape:
+        """The row of a finding of this rule and severity, its place, customer and message (cells D, E, F)
+        marked, empty where `keeps` is None, with xml:space="preserve" where it is True."""
+        texts = _texts(self._values(f))
+        marked, flags = list(texts), [t is not None and _keeps(t) for t in texts]
+        for k, (j, keep) in enumerate(zip(_VARYING, keeps), 1):
+            marked[j] = None if keep is None else xmlfill.text(k)
+            flags[j] = bool(keep)
+        return xmlfill.Shape(_row_el(xmlfill.attr(0), marked, self._styles(f, target), flags))
 
     def pending(self, pending: list, first: int):
         out = []
@@ -420,21 +443,6 @@ class _Rows:
         if out:
             yield "".join(out)
 
-    def _row(self, r: int, values, styles, key) -> str:
-        if not FAST:
-            return _tostring(_row(r, values, styles))
-        texts = _texts(values)
-        # the varying cells: place, customer, message (the rest are the rule's and the severity's)
-        states = tuple(None if texts[j] is None else _keeps(texts[j]) for j in _VARYING)
-        shape = self.shapes.get((key, states))
-        if shape is None:
-            marked = [xmlfill.text(j) if j in _VARYING and t is not None else t for j, t in enumerate(texts)]
-            keeps = [states[_VARYING.index(j)] if j in _VARYING else t is not None and _keeps(t)
-                     for j, t in enumerate(texts)]
-            shape = self.shapes[(key, states)] = xmlfill.Shape(_row_el(xmlfill.attr(0), marked, styles, keeps))
-        got = shape.fill((str(r), "", "", texts[3] or "", texts[4] or "", texts[5] or "")) if shape.ok else None
-        return got if got is not None else _tostring(_row(r, values, styles))
-
 
 _VARYING = (3, 4, 5)        # a finding's place, customer and message
 
@@ -443,9 +451,13 @@ def _tostring(el) -> str:
     return etree.tostring(el, encoding="unicode")
 
 
+def _text(v) -> str | None:
+    """A value as a cell shows it: None for an empty cell."""
+    return None if v is None or v == "" else printable(str(v))[:32767]
+
+
 def _texts(values) -> list:
-    """Each value as a cell shows it: None for an empty cell."""
-    return [None if v is None or v == "" else printable(str(v))[:32767] for v in values]
+    return [_text(v) for v in values]
 
 
 def _keeps(text: str) -> bool:

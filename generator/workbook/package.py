@@ -33,7 +33,7 @@ from lxml import etree
 
 from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like
 from generator.errors import HuifangError
-from generator.workbook.inspect import MERGE_REF, Package, col_index, column_letters as letters
+from generator.workbook.inspect import MERGE_REF, DamagedPart, Package, col_index, column_letters as letters
 
 MAIN_T = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 MAIN_S = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -333,7 +333,7 @@ _SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
 _SELECTED = re.compile(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']")
-_UNSAFE = (b"<!--", b"<![CDATA[", b"<?")
+_UNSAFE = (b"<!", b"<?")          # comments, CDATA (and declarations), processing instructions
 
 
 def _end_of_rows(buf: bytes):
@@ -1154,11 +1154,11 @@ class Workbook:
         edit = self.sheet_edits[name]
         streamer = Sheets(self.path, name)
         try:
-            with self.pkg.open(name) as fh, _member(zout, self._info(info), info.file_size) as member:
+            with self.pkg.chunks(name, CHUNK) as chunks, _member(zout, self._info(info), info.file_size) as member:
                 out = _Batched(member)      # a row edited here and there: deflated a megabyte at a time
-                streamer.edit(fh, out, edit)
+                streamer.edit(_Reader(chunks), out, edit)
                 out.flush()
-        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        except (zipfile.BadZipFile, zlib.error, EOFError, DamagedPart) as e:
             raise PackageError(f"{self.path}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None
 
 
@@ -1171,6 +1171,16 @@ class Streamed:
 
     def __init__(self, write, head: bytes = b"", size: int = 0) -> None:
         self.write, self.head, self.size = write, head, size
+
+
+class _Reader:
+    """read() over a member's chunks (inspect.Package.chunks: inflated by zlib-ng, CRC-32 checked)."""
+
+    def __init__(self, chunks) -> None:
+        self.chunks = chunks
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self.chunks, b"")
 
 
 class _Batched:

@@ -334,6 +334,7 @@ _SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
 _SELECTED = re.compile(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']")
 _UNSAFE = (b"<!", b"<?")          # comments, CDATA (and declarations), processing instructions
+_ROW_ODD = re.compile(rb'<row(?! r=")')     # a row not written `<row r="…"`
 
 
 def _end_of_rows(buf: bytes):
@@ -508,10 +509,10 @@ class Sheets:
         def look() -> None:
             end = _end_of_rows(buf)
             limit = end.start() if end else len(buf)
-            if pending and any(buf.find(u, 0, limit) != -1 for u in _UNSAFE):
+            # "!" and "?" are looked for first (memchr): rare in a sheet's rows, so "<!" and "<?" seldom are
+            if pending and any(buf.find(u[1:], 0, limit) != -1 and buf.find(u, 0, limit) != -1 for u in _UNSAFE):
                 raise self.fail("的行中含有 XML 注释、CDATA 或处理指令")
-            state.update(end=end, limit=limit,
-                         uniform=buf.count(b"<row", 0, limit) == buf.count(b'<row r="', 0, limit))
+            state.update(end=end, limit=limit, uniform=_ROW_ODD.search(buf, 0, limit) is None)
 
         look()
         while True:
@@ -985,9 +986,9 @@ class Workbook:
 
     def scan(self, part: str) -> SheetScan:
         try:
-            with self.pkg.open(part) as fh:
-                return Sheets.scan(fh)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+            with self.pkg.chunks(part, CHUNK) as chunks:
+                return Sheets.scan(_Reader(chunks))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, DamagedPart) as e:
             raise PackageError(f"{self.path}：其中 {part} 已损坏，无法写出副本（{type(e).__name__}）") from None
 
     def selected(self, part: str) -> bool:
@@ -1197,7 +1198,7 @@ class _Batched:
             self.flush()
             self.out.write(data)
             return
-        self.parts.append(bytes(data))
+        self.parts.append(data)         # a memoryview of bytes (which do not change) joined as it is
         self.held += len(data)
         if self.held >= self.size:
             self.flush()

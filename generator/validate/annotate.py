@@ -83,6 +83,7 @@ def _mark(wb: P.Workbook, b: BookResult):
     marks: dict[str, dict] = defaultdict(dict)          # part -> (row, col) -> findings, in report order
     scans: dict[str, P.SheetScan] = {}
     refs: dict = {}                                     # sheet name in the findings -> its SheetRef
+    unmarked: set = set()                               # (sheet, cell) of findings whose cell is not marked
     for f in b.findings:
         if not f.cell:
             continue
@@ -90,6 +91,7 @@ def _mark(wb: P.Workbook, b: BookResult):
         sh = refs[sheet] if sheet in refs else refs.setdefault(sheet, wb.sheet(sheet))
         pos = P.split_ref(f.cell)
         if sh is None or not sh.part or pos is None:
+            unmarked.add((sheet, f.cell))
             continue
         scan = scans.get(sh.part)
         if scan is None:
@@ -113,10 +115,9 @@ def _mark(wb: P.Workbook, b: BookResult):
         _comments(wb, part, cells, scans[part], edit)
 
     def link_of(f) -> tuple[str, str] | None:
-        sh = refs.get(f.sheet) if f.cell else None
-        if sh is None or not sh.part or P.split_ref(f.cell) is None:
+        if not f.cell or (f.sheet, f.cell) in unmarked:
             return None
-        return sh.name, f.cell
+        return refs[f.sheet].name, f.cell
     return link_of
 
 
@@ -300,7 +301,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
     link = st.xf(0, font=st.font(color="0563C1", underline=True), wrap=True)
     findings = sorted(b.findings, key=lambda f: f.severity != "error")        # errors first, order kept
     last = len(findings) + len(b.pending) + 4
-    targets = [link_of(f) for f in findings]
+    linked = any(map(link_of, findings))
     counts = f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
     ws = etree.Element(f"{{{wb.ns}}}worksheet", nsmap={None: wb.ns, "r": wb.rel_ns})
     ws.extend([
@@ -317,7 +318,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
             _row(4, COLUMNS, [head] * len(COLUMNS))),
         _el("autoFilter", {"ref": f"A4:H{last}"})])
     ws[-2][-1].tail = _ROWS                     # the rows go after the header row
-    if any(targets):
+    if linked:
         ws.append(_el("hyperlinks"))
         ws[-1].text = _LINKS
     ws.extend([_el("printOptions", {"gridLines": "1"}),
@@ -326,19 +327,19 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
                _el("pageSetup", {"paperSize": "9", "orientation": "landscape", "fitToWidth": "1",
                                  "fitToHeight": "0"})])
     text = etree.tostring(ws, xml_declaration=True, encoding="UTF-8", standalone=True).decode()
-    pieces = xmlfill.split(text, _ROWS, _LINKS) if any(targets) else [*xmlfill.split(text, _ROWS), ""]
+    pieces = xmlfill.split(text, _ROWS, _LINKS) if linked else [*xmlfill.split(text, _ROWS), ""]
     rows = _Rows(report, {"error": [level["error"], wrap, wrap, link, wrap, wrap, wrap, wrap],
                           "warning": [level["warning"], wrap, wrap, link, wrap, wrap, wrap, wrap]}, wrap)
 
     def write(out) -> None:
         out.write(pieces[0].encode())
-        for chunk in rows.findings(findings, targets):
+        for chunk in rows.findings(findings, link_of):
             out.write(chunk.encode())
         for chunk in rows.pending(b.pending, len(findings) + 5):
             out.write(chunk.encode())
         out.write(pieces[1].encode())
         if len(pieces) == 3:
-            for chunk in rows.links(findings, targets):
+            for chunk in rows.links(findings, link_of):
                 out.write(chunk.encode())
             out.write(pieces[2].encode())
 
@@ -372,10 +373,11 @@ class _Rows:
             got = self.cited[rid] = "；".join(str(s) for s in RULES[rid].cites(self.firm))
         return got
 
-    def findings(self, findings: list, targets: list):
+    def findings(self, findings: list, link_of):
         out = []
         shapes = self.shapes
-        for i, (f, target) in enumerate(zip(findings, targets), 5):
+        for i, f in enumerate(findings, 5):
+            target = link_of(f)
             # the varying cells: place, customer, message (the rest are the rule's and the severity's)
             where, customer, message = _text(f.where), _text(f.customer), _text(f.message)
             key = (f.rule, f.severity, bool(target), None if where is None else _keeps(where),
@@ -424,11 +426,12 @@ class _Rows:
         if out:
             yield "".join(out)
 
-    def links(self, findings: list, targets: list):
+    def links(self, findings: list, link_of):
         shape = xmlfill.Shape(_el("hyperlink", {"ref": "D" + xmlfill.attr(0), "location": xmlfill.attr(1),
                                                 "display": xmlfill.attr(2)}))
         out = []
-        for i, (f, target) in enumerate(zip(findings, targets), 5):
+        for i, f in enumerate(findings, 5):
+            target = link_of(f)
             if not target:
                 continue
             values = (str(i), f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",

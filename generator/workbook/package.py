@@ -310,12 +310,25 @@ CellEdit = Callable[[object, int], None]
 @dataclass
 class SheetEdit:
     """What changes in one worksheet."""
-    cells: dict[int, dict[int, CellEdit]] = field(default_factory=dict)   # row -> column -> edit
+    # row -> (column, edit) for a row with one cell edited (90,000 flagged rows: no dict each), or
+    # column -> edit for a row with more (columns() gives either as the dict)
+    cells: dict[int, tuple | dict[int, CellEdit]] = field(default_factory=dict)
     unselect: bool = False                  # the tab is no longer selected (another sheet becomes active)
     tail: list[Callable] = field(default_factory=list)     # edits of the part after the rows: f(root, ns)
 
     def at(self, row: int, col: int, edit: CellEdit) -> None:
-        self.cells.setdefault(row, {})[col] = edit
+        have = self.cells.get(row)
+        if have is None:
+            self.cells[row] = (col, edit)
+        elif type(have) is tuple:
+            self.cells[row] = {have[0]: have[1], col: edit}
+        else:
+            have[col] = edit
+
+
+def columns(edits) -> dict[int, CellEdit]:
+    """A row's edits (SheetEdit.cells) as column -> edit."""
+    return {edits[0]: edits[1]} if type(edits) is tuple else edits
 
 
 @dataclass
@@ -458,7 +471,7 @@ class Sheets:
                 v.attrib.pop("tabSelected", None)
         dim = head.find(f"{{{self.ns}}}dimension")
         if dim is not None and edit.cells:
-            cols = [c for r in edit.cells.values() for c in r]
+            cols = [c for r in edit.cells.values() for c in columns(r)]
             r0, r1 = min(edit.cells), max(edit.cells)
             c0, c1 = min(cols), max(cols)
             parts = [split_ref(x) for x in dim.get("ref", "").split(":")]
@@ -562,7 +575,7 @@ class Sheets:
                         new.append(pending.pop())
                     self._new_rows(out, new)
                 if pending and pending[-1][0] == r:
-                    out.write(self._edit_row(buf[m.start():stop], r, pending.pop()[1]))
+                    out.write(self._edit_row(buf[m.start():stop], r, columns(pending.pop()[1])))
                 else:
                     out.write(memoryview(buf)[m.start():stop])
                 done = pos = stop
@@ -789,7 +802,7 @@ class Sheets:
         wrap = etree.fromstring(b"<w " + self.nsdecl + b"/>", _PARSER)
         for r, edits in rows:
             row = etree.SubElement(wrap, f"{{{self.ns}}}row", r=str(r))
-            self._apply(row, r, edits)
+            self._apply(row, r, columns(edits))
         out.write(self._inner(wrap))
 
 

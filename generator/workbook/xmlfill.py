@@ -32,6 +32,10 @@ def attr(i: int) -> str:
     return _ATTR % i
 
 
+def _call(f, v):
+    return f(v)
+
+
 def escape_text(v: str) -> str:
     """A text as lxml (libxml2) writes it in UTF-8: &, <, > and carriage returns escaped."""
     return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
@@ -65,7 +69,7 @@ class Shape:
         self.ok = not any(_MARKS.search(p) for p in pieces)
         self.format = "%s".join(p.replace("%", "%%") for p in pieces)
         self.size = max(kinds, default=-1) + 1
-        self.attrs = [kinds.get(i) == "attr" for i in range(self.size)]
+        self.escapes = [escape_attr if kinds.get(i) == "attr" else escape_text for i in range(self.size)]
         if len(order) > 1:
             self.pick = itemgetter(*order)
         else:               # itemgetter of one index gives the value, not a tuple
@@ -74,12 +78,9 @@ class Shape:
     def fill(self, values) -> str | None:
         """The element's text with these values (str, one per marker number), or None when a value
         holds a character XML cannot carry."""
-        escaped = []
-        for v, a in zip(values, self.attrs):
-            if _REFUSED.search(v):
-                return None
-            escaped.append(escape_attr(v) if a else escape_text(v))
-        return self.format % self.pick(escaped)
+        if _REFUSED.search("\n".join(values)):
+            return None
+        return self.format % self.pick(list(map(_call, self.escapes, values)))
 
 
 def split(data: str, *markers: str) -> list[str]:

@@ -77,3 +77,24 @@ def test_workers_judge_with_the_parents_configuration_even_one_made_in_code(tmp_
     assert not any(f["rule"] == "DRM001" for f in pooled["findings"])
     assert {f["severity"] for f in pooled["findings"] if f["rule"] == "NEW001"} == {"warning"}
     assert pooled["findings"] == one["findings"]
+
+
+def test_annotated_copies_from_the_pool_are_those_of_one_process(tmp_path):
+    """--annotate needs no cells (the copies are edited from the input packages): a folder is
+    checked by the pool, each workbook's cells let go once checked, and every copy is byte for
+    byte the one a single process writes, with the same report."""
+    import zipfile
+    top = folder(tmp_path)
+    got = {}
+    for jobs in ("1", "2"):
+        out, report = tmp_path / f"ann{jobs}", tmp_path / f"r{jobs}.json"
+        r = huifang("validate", top, "--as-of", "2025-12-31", "--annotate", out, "--format", "json",
+                    "--output", report, HUIFANG_JOBS=jobs)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        copies = {}
+        for p in sorted(out.rglob("*.xlsx")):
+            with zipfile.ZipFile(p) as z:
+                copies[p.relative_to(out)] = {n: z.read(n) for n in z.namelist()}
+        got[jobs] = copies, json.loads(report.read_text(encoding="utf-8"))["findings"]
+    assert len(got["1"][0]) == 2 * len(list(EXAMPLES.glob("*.xlsx")))
+    assert got["1"] == got["2"]

@@ -512,3 +512,18 @@ def test_any_regular_row_gives_the_same_bytes_as_the_whole_row_path(present, fla
     out, fast = stream(rows, [(3, c) for c in sorted(flagged)])
     slow, _ = stream(rows, [(3, c) for c in sorted(flagged)], slow=True)
     assert out == slow and fast == (1 if any(present) else 0)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.text(alphabet="ABCXYZxfd0123456789$ ٣", max_size=10),
+                 st.from_regex(r"[A-Z]{1,3}[0-9]{1,8}", fullmatch=True)))
+def test_a_cell_reference_is_read_alike_by_the_quick_way_and_the_pattern(ref):
+    """split_ref reads "B7" without its pattern when it is written the plain way: the same answer."""
+    P._letters()
+    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})", ref.strip())
+    want = None
+    if m:
+        from generator.workbook.inspect import col_index
+        row, col = int(m.group(2)), col_index(m.group(1).upper()) + 1
+        want = (row, col) if 1 <= row <= P.MAX_ROW and 1 <= col <= P.MAX_COL else None
+    assert P.split_ref(ref) == want

@@ -249,15 +249,10 @@ def _new_comments(wb: P.Workbook, part: str, cells: dict) -> list:
 
     def write(out) -> None:
         out.write(pieces[0].encode())
-        batch = []
-        for r, c in places:
-            ref, text = P.cell_ref(r, c), _note(cells[(r, c)])
-            got = shape.fill((ref, text)) if FAST and shape.ok else None
-            batch.append(got if got is not None else _tostring(_comment(ref, text)))
-            if len(batch) >= _BATCH:
-                out.write("".join(batch).encode())
-                batch = []
-        out.write("".join(batch).encode())
+        for lo in range(0, len(places), _BATCH):
+            rows = [(P.cell_ref(r, c), _note(cells[(r, c)])) for r, c in places[lo:lo + _BATCH]]
+            texts = shape.fill_many(rows) if FAST and shape.ok else [None] * len(rows)
+            out.write("".join(t if t is not None else _tostring(_comment(*v)) for t, v in zip(texts, rows)).encode())
         out.write(pieces[1].encode())
     name = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
     wb.added[name] = P.Streamed(write, size=len(places) * 200)
@@ -374,24 +369,24 @@ class _Rows:
         return got
 
     def findings(self, findings: list, link_of):
-        out = []
         shapes = self.shapes
-        for i, f in enumerate(findings, 5):
-            target = link_of(f)
-            # the varying cells: place, customer, message (the rest are the rule's and the severity's)
-            where, customer, message = _text(f.where), _text(f.customer), _text(f.message)
-            key = (f.rule, f.severity, bool(target), None if where is None else _keeps(where),
-                   None if customer is None else _keeps(customer), None if message is None else _keeps(message))
-            shape = shapes.get(key) if FAST else None
-            if shape is None and FAST:
-                shape = shapes[key] = self._shape(f, target, key[3:])
-            got = shape.fill((str(i), where or "", customer or "", message or "")) if FAST and shape.ok else None
-            out.append(got if got is not None else _tostring(_row(i, self._values(f), self._styles(f, target))))
-            if len(out) >= _BATCH:
-                yield "".join(out)
-                out = []
-        if out:
-            yield "".join(out)
+        for lo in range(0, len(findings), _BATCH):
+            batch = findings[lo:lo + _BATCH]
+            items, targets = [], []
+            for i, f in enumerate(batch, lo + 5):
+                target = link_of(f)
+                # the varying cells: place, customer, message (the rest are the rule's and the severity's)
+                where, customer, message = _text(f.where), _text(f.customer), _text(f.message)
+                key = (f.rule, f.severity, bool(target), None if where is None else _keeps(where),
+                       None if customer is None else _keeps(customer), None if message is None else _keeps(message))
+                shape = shapes.get(key)
+                if shape is None:
+                    shape = shapes[key] = self._shape(f, target, key[3:])
+                items.append((shape, (str(i), where or "", customer or "", message or "")))
+                targets.append(target)
+            texts = xmlfill.fill_all(items) if FAST else [None] * len(items)
+            yield "".join(t if t is not None else _tostring(_row(i, self._values(f), self._styles(f, target)))
+                          for i, (t, f, target) in enumerate(zip(texts, batch, targets), lo + 5))
 
     def _values(self, f) -> tuple:
         rule = RULES[f.rule]
@@ -429,22 +424,17 @@ class _Rows:
     def links(self, findings: list, link_of):
         shape = xmlfill.Shape(_el("hyperlink", {"ref": "D" + xmlfill.attr(0), "location": xmlfill.attr(1),
                                                 "display": xmlfill.attr(2)}))
-        out = []
-        for i, f in enumerate(findings, 5):
-            target = link_of(f)
-            if not target:
-                continue
-            values = (str(i), f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
-                      printable(str(f.where))[:255])
-            got = shape.fill(values) if FAST and shape.ok else None
-            if got is None:
-                got = _tostring(_el("hyperlink", {"ref": f"D{i}", "location": values[1], "display": values[2]}))
-            out.append(got)
-            if len(out) >= _BATCH:
-                yield "".join(out)
-                out = []
-        if out:
-            yield "".join(out)
+        for lo in range(0, len(findings), _BATCH):
+            rows = []
+            for i, f in enumerate(findings[lo:lo + _BATCH], lo + 5):
+                target = link_of(f)
+                if target:
+                    rows.append((str(i), f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
+                                 printable(str(f.where))[:255]))
+            texts = shape.fill_many(rows) if FAST and shape.ok else [None] * len(rows)
+            yield "".join(t if t is not None else _tostring(_el("hyperlink", {"ref": "D" + v[0], "location": v[1],
+                                                                                "display": v[2]}))
+                          for t, v in zip(texts, rows))
 
 
 _VARYING = (3, 4, 5)        # a finding's place, customer and message

@@ -12,6 +12,7 @@ which says what is wrong as before.
 from __future__ import annotations
 
 import re
+from itertools import chain
 from operator import itemgetter
 
 from lxml import etree
@@ -30,10 +31,6 @@ def text(i: int) -> str:
 def attr(i: int) -> str:
     """The marker of value i where it is an attribute's value."""
     return _ATTR % i
-
-
-def _call(f, v):
-    return f(v)
 
 
 def escape_text(v: str) -> str:
@@ -78,9 +75,42 @@ class Shape:
     def fill(self, values) -> str | None:
         """The element's text with these values (str, one per marker number), or None when a value
         holds a character XML cannot carry."""
-        if _REFUSED.search("\n".join(values)):
+        return self.fill_many([values])[0]
+
+    def fill_many(self, rows: list) -> list:
+        """fill(values) of each of these rows, the values escaped a marker at a time: each marker's
+        values joined by NUL (a character XML refuses, so no value holds one), escaped in one call
+        and split again."""
+        if not rows:
+            return []
+        n = self.size
+        if _REFUSED.search("".join(chain.from_iterable(r[:n] for r in rows))):
+            return [self._fill_one(r) for r in rows]
+        if not n:
+            return [self.format % ()] * len(rows)
+        cols = [escape("\0".join([r[i] for r in rows])).split("\0") for i, escape in enumerate(self.escapes)]
+        fmt, pick = self.format, self.pick
+        return [fmt % pick(t) for t in zip(*cols)]
+
+    def _fill_one(self, values) -> str | None:
+        if _REFUSED.search("".join(values[:self.size])):
             return None
-        return self.format % self.pick(list(map(_call, self.escapes, values)))
+        return self.format % self.pick([escape(v) for escape, v in zip(self.escapes, values)])
+
+
+def fill_all(items: list) -> list:
+    """[(shape, values)] to [shape.fill(values)], the items of each shape filled together (fill_many);
+    None for the items of a shape that is not ok."""
+    out: list = [None] * len(items)
+    groups: dict = {}
+    for k, (shape, _) in enumerate(items):
+        groups.setdefault(id(shape), (shape, []))[1].append(k)
+    for shape, ks in groups.values():
+        if not shape.ok:
+            continue
+        for k, text in zip(ks, shape.fill_many([items[k][1] for k in ks])):
+            out[k] = text
+    return out
 
 
 def split(data: str, *markers: str) -> list[str]:

@@ -24,7 +24,7 @@ from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
 from generator.validate.provenance import header_lines, input_facts, stamp
-from generator.workbook.inspect import ReadError, shown
+from generator.workbook.inspect import ReadError, shown, trim_memory
 
 class PeriodError(HuifangError):
     """A check period that ends before it starts."""
@@ -312,6 +312,8 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
             if reduce is not None:      # the cells dropped now, as a worker of the pool drops them
                 pairs.extend(zip(result.findings, keys_of(result)))
                 result = pool.without_cells(result, reduce(result, config, as_of, since), pool.CalendarContext(cal))
+                book = None             # not still held while the next workbook is read
+                trim_memory()           # what the cells held handed back to the system
             books.append(result)
             inputs.append(input_facts(path, before))
         if reduce is None:          # still paused: a collection here would traverse every cell read

@@ -168,8 +168,9 @@ def _comments(wb: P.Workbook, part: str, cells: dict, scan: P.SheetScan, edit: P
 
         def write(out) -> None:
             out.write(head)
-            for k, (r, c, h) in enumerate(shapes):
-                out.write(_shape(r, c, h, block * 1024 + 1 + k))
+            for lo in range(0, len(shapes), _BATCH):
+                out.write(b"".join(_shape(r, c, h, block * 1024 + 1 + k)
+                                   for k, (r, c, h) in enumerate(shapes[lo:lo + _BATCH], lo)))
             out.write(b"</xml>")
         wb.added[vml] = P.Streamed(write, head, size=len(shapes) * 700)
         rid = wb.add_rel(part, "vmlDrawing", vml)

@@ -95,13 +95,18 @@ _LETTERS: list[str] | None = None
 _INDEX: dict[str, int] = {}          # "B" -> 2
 
 
+def _index() -> dict[str, int]:
+    _letters()
+    return _INDEX
+
+
 _REF_TEXT = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 
 
 def split_ref(ref: str) -> tuple[int, int] | None:
     """"B7" to (7, 2), 1-based; None for anything that is not a cell of a sheet."""
     head = ref.rstrip("0123456789")
-    j = _INDEX.get(head) if _LETTERS is not None else None
+    j = (_INDEX if _LETTERS is not None else _index()).get(head)
     tail = ref[len(head):]
     if j is not None and tail.isascii() and 0 < len(tail) <= 7 and tail[0] != "0":      # "B7" as it is written
         row = int(tail)

@@ -152,6 +152,17 @@ def _inflate(src_fh, info, start: int, size: int, fail):
         raise fail("校验和不符（CRC-32）")
 
 
+def _close(zout: zipfile.ZipFile, info: zipfile.ZipInfo, crc: int, size: int, packed: int, zip64: bool) -> None:
+    """A member written after its local header: the header written again with its CRC-32 and
+    sizes (the same length: `zip64` as when it was first written), the member listed."""
+    end = zout.fp.tell()
+    info.CRC, info.file_size, info.compress_size = crc, size, packed
+    zout.fp.seek(info.header_offset)
+    zout.fp.write(info.FileHeader(zip64))
+    zout.fp.seek(end)
+    _end(zout, info)
+
+
 class StoredWriter:
     """A member written uncompressed as its data comes, its CRC-32 by zlib-ng: the local header is
     written with room for ZIP64 sizes and filled in when the member is closed."""
@@ -177,12 +188,7 @@ class StoredWriter:
         if self.closed:
             return
         self.closed = True
-        end = self.zout.fp.tell()
-        self.info.CRC, self.info.file_size, self.info.compress_size = self.crc, self.size, self.size
-        self.zout.fp.seek(self.info.header_offset)
-        self.zout.fp.write(self.info.FileHeader(True))
-        self.zout.fp.seek(end)
-        _end(self.zout, self.info)
+        _close(self.zout, self.info, self.crc, self.size, self.size, True)
 
 
 class DeflateWriter:
@@ -225,12 +231,7 @@ class DeflateWriter:
         self.zout.fp.write(out)
         if not self.zip64 and max(self.size, self.packed) > zipfile.ZIP64_LIMIT:
             raise zipfile.LargeZipFile("文件过大，需要 ZIP64（写出前估计不足）")
-        end = self.zout.fp.tell()
-        self.info.CRC, self.info.file_size, self.info.compress_size = self.crc, self.size, self.packed
-        self.zout.fp.seek(self.info.header_offset)
-        self.zout.fp.write(self.info.FileHeader(self.zip64))
-        self.zout.fp.seek(end)
-        _end(self.zout, self.info)
+        _close(self.zout, self.info, self.crc, self.size, self.packed, self.zip64)
 
     def __enter__(self):
         return self

@@ -357,6 +357,7 @@ _SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
 _SELECTED = re.compile(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']")
+_PLAIN = b'<c r="%s" s="%s"/>'
 _UNSAFE = (b"<!", b"<?")          # comments, CDATA (and declarations), processing instructions
 _ROW_ODD = re.compile(rb'<row(?! r=")')     # a row not written `<row r="…"`
 
@@ -669,7 +670,9 @@ class Sheets:
                 c = wrap[0]
             s = c.get("s", "0")
             edits[col](c, int(s) if s.isdigit() else 0)
-            cell = self._inner(wrap)
+            cell = self._plain_blank(wrap, c)
+            if cell is None:
+                cell = self._inner(wrap)
             if wrap is self._blank_wrap and (b" xmlns" in cell or len(wrap) != 1 or wrap[0] is not c):
                 self._blank_wrap = None                 # the edit declared a namespace or moved the cell
             out += (data[done:i], cell)
@@ -747,6 +750,25 @@ class Sheets:
         return self._inner(wrap)[:-2] + b">", row
 
     _blank_wrap = _blank_cell = None
+    _plain = None           # whether lxml writes a new cell with only r and s as _PLAIN does (learnt once)
+
+    def _plain_blank(self, wrap, c) -> bytes | None:
+        """A new cell the edit gave only a format (`<c r="K7" s="12"/>`, a flagged empty cell) written
+        without serializing it, once lxml has been seen to write such a cell that way in this sheet
+        (not so where the sheet's namespace has a prefix); None otherwise."""
+        if wrap is not self._blank_wrap or self._plain is False or len(c) or c.text is not None:
+            return None
+        if c.keys() != ["r", "s"] or len(wrap) != 1:
+            return None
+        r, s = c.get("r"), c.get("s")
+        if not (s.isdigit() and r.isalnum() and r.isascii()):
+            return None
+        got = _PLAIN % (r.encode(), s.encode())
+        if self._plain is None:
+            self._plain = self._inner(wrap) == got
+            if not self._plain:
+                return None
+        return got
 
     def _new_cell(self, cq: str, ref: str, base: int):
         """A new cell `<c r="B7">` (with the format `base` if any) alone in a wrapper: the same

@@ -85,8 +85,9 @@ def main() -> None:
     print(f"{book.name if a.book else f'{a.records:,} records, every {a.flagged}th without 录音编号'}, "
           f"{a.rounds} rounds; {book.stat().st_size >> 20} MB")
     print("| command | wall s (median, range) | CPU s (median, range) | max RSS MB (median, range) "
-          "| wall / validate | CPU / validate |")
-    print("|---|---|---|---|---|---|")
+          "| wall / validate | CPU / validate | wall / validate, per round (median, range) "
+          "| memory / validate, per round |")
+    print("|---|---|---|---|---|---|---|---|")
     base = [statistics.median(x[k] for x in got["validate"]) for k in range(3)]
     for name, runs in got.items():
         cols = []
@@ -95,7 +96,12 @@ def main() -> None:
             cols.append(f"{statistics.median(xs):.2f} ({min(xs):.2f}–{max(xs):.2f})" if k < 2 else
                         f"{statistics.median(xs):.0f} ({min(xs):.0f}–{max(xs):.0f})")
         med = [statistics.median(r[k] for r in runs) for k in range(2)]
-        print(f"| {name} | {' | '.join(cols)} | {med[0] / base[0]:.2f} | {med[1] / base[1]:.2f} |")
+        # each round's own ratio (the commands of a round ran one after another, under the same load)
+        rounds = [r[0] / v[0] for r, v in zip(runs, got["validate"])]
+        memory = [r[2] / v[2] for r, v in zip(runs, got["validate"])]
+        print(f"| {name} | {' | '.join(cols)} | {med[0] / base[0]:.2f} | {med[1] / base[1]:.2f} "
+              f"| {statistics.median(rounds):.2f} ({min(rounds):.2f}–{max(rounds):.2f}) "
+              f"| {statistics.median(memory):.3f} ({min(memory):.3f}–{max(memory):.3f}) |")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -108,3 +108,30 @@ def test_rows_filled_together_are_each_filled_alone(rows):
             assert text is None
             continue
         assert text == want
+
+
+def test_texts_that_spell_markers_stay_texts(book, tmp_path):
+    """A file name and a firm's citation holding the private-use characters the markers are made of
+    (even spelling a marker of an earlier version) are written as they are: the copy is made, its
+    summary names the file and cites the firm's 制度 word for word, nothing is put in their place."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from generator.cli import main
+    book.sheets["回访记录"][0]["录音编号"] = None
+    src = book.write()
+    odd = tmp_path / "台账\ue004\ue005\ue0000\ue001.xlsx"
+    odd.write_bytes(src.read_bytes())
+    title = "公司制度\ue0003\ue001\ue0009\ue001\ue004rows\ue005"
+    cfg = tmp_path / "huifang.toml"
+    cfg.write_text(f'[firm.documents]\nzd = "{title}"\n[firm.cite]\nMTH001 = "zd 第三条"\n', encoding="utf-8")
+    out = tmp_path / "ann"
+    r = CliRunner().invoke(main, ["validate", str(odd), "--as-of", "2025-12-31", "--config", str(cfg),
+                                  "--annotate", str(out)])
+    assert r.exit_code == 1 and "未写出标注副本" not in r.output, r.output
+    copy, = out.glob("*.xlsx")
+    ws = openpyxl.load_workbook(copy)["校验结果"]
+    assert odd.name in ws["A2"].value
+    row = next(row for row in ws.iter_rows(min_row=5, values_only=True) if row[1] == "MTH001")
+    assert title in row[7] and "R0001" not in row[7]
+    assert "R0001" in row[5]

@@ -256,7 +256,10 @@ def _new_comments(wb: P.Workbook, part: str, cells: dict) -> list:
             out.write("".join(t if t is not None else _tostring(_comment(*v)) for t, v in zip(texts, rows)).encode())
         out.write(pieces[1].encode())
     name = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
-    wb.added[name] = P.Streamed(write, size=len(places) * 200)
+    # a guess of its size (a cell's note is cut at 30,000 characters): large parts deflate fast, and
+    # over a gigabyte get ZIP64 sizes (zipfile's own limit is twice that)
+    size = sum(150 + min(len(found) * 600, 90_000) for found in cells.values())
+    wb.added[name] = P.Streamed(write, size=size)
     wb.add_rel(part, "comments", name)
     wb.content_type(name, P.CT["comments"])
     return [(r, c, _note_height(len(cells[(r, c)]))) for r, c in places]
@@ -347,7 +350,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
 
 
 FAST = True                             # False: every row, comment and link built with lxml (tests compare)
-_ROWS, _LINKS = "\ue004", "\ue005"     # where the rows and the links go in the summary's skeleton
+_ROWS, _LINKS = xmlfill.place("rows"), xmlfill.place("links")    # where the rows and links go in a skeleton
 _BATCH = 2000                           # rows a text
 
 

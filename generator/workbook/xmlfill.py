@@ -12,14 +12,18 @@ which says what is wrong as before.
 from __future__ import annotations
 
 import re
+import secrets
 from itertools import chain
 from operator import itemgetter
 
 from lxml import etree
 
-_TEXT, _ATTR = "\ue000%d\ue001", "\ue002%d\ue003"
-_SLOT = re.compile("\ue000(\\d+)\ue001|\ue002(\\d+)\ue003")
-_MARKS = re.compile("[\ue000-\ue003]")
+# a marker holds a number drawn for this process: no text of a workbook or a configuration can
+# spell one (the one in the element's own texts would be taken for a value's place)
+_NONCE = secrets.token_hex(8)
+_TEXT, _ATTR = "\ue000" + _NONCE + "%d\ue001", "\ue002" + _NONCE + "%d\ue003"
+_SLOT = re.compile("\ue000" + _NONCE + "(\\d+)\ue001|\ue002" + _NONCE + "(\\d+)\ue003")
+_MARKS = re.compile("[\ue000-\ue005]")
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -31,6 +35,11 @@ def text(i: int) -> str:
 def attr(i: int) -> str:
     """The marker of value i where it is an attribute's value."""
     return _ATTR % i
+
+
+def place(name: str) -> str:
+    """A marker for a place in a larger text (split() cuts there), spelt like no text can be."""
+    return "\ue004" + _NONCE + name + "\ue005"
 
 
 def escape_text(v: str) -> str:

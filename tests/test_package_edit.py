@@ -527,3 +527,58 @@ def test_a_cell_reference_is_read_alike_by_the_quick_way_and_the_pattern(ref):
         row, col = int(m.group(2)), col_index(m.group(1).upper()) + 1
         want = (row, col) if 1 <= row <= P.MAX_ROW and 1 <= col <= P.MAX_COL else None
     assert P.split_ref(ref) == want
+
+
+def note_drawings(copy: Path) -> dict[str, tuple[set[int], list[int]]]:
+    """Each note drawing of a copy, parsed (so well-formed, its prefixes declared): the id blocks
+    its o:idmap claims and the ids of its shapes."""
+    from lxml import etree
+    out = {}
+    with zipfile.ZipFile(copy) as z:
+        for name in z.namelist():
+            if name.endswith(".vml"):
+                root = etree.fromstring(z.read(name))
+                o = "{urn:schemas-microsoft-com:office:office}"
+                blocks = {int(x) for m in root.iter(f"{o}idmap") for x in m.get("data").split(",")}
+                ids = [int(s.get("id").rsplit("s", 1)[1]) for s in root.iter("{urn:schemas-microsoft-com:vml}shape")]
+                out[name] = blocks, ids
+    return out
+
+
+def test_notes_on_two_sheets_past_1024_get_id_blocks_of_their_own(book, tmp_path):
+    """1,100 flagged cells on one sheet and one on another: each note drawing claims enough blocks
+    of 1,024 shape ids for its notes, no two drawings share a block, and every shape's id lies in
+    its drawing's blocks (Excel hands out note ids by these blocks)."""
+    first = book.sheets["回访记录"][0]
+    first["录音编号"] = None
+    for k in range(2, 1101):
+        book.add("回访记录", **{**first, "记录编号": f"R{k:04d}"})
+    book.sheets["客户"][0]["开户日期"] = date(2025, 3, 10)
+    src = book.write()
+    r, copy = annotate(src, tmp_path / "ann")
+    assert r.returncode == 1 and copy is not None, r.stderr
+    drawings = note_drawings(copy)
+    assert len(drawings) == 2
+    claimed = [blocks for blocks, _ in drawings.values()]
+    assert not claimed[0] & claimed[1]
+    for blocks, ids in drawings.values():
+        assert len(ids) == len(set(ids)) and all(i // 1024 in blocks for i in ids)
+    assert max(len(ids) for _, ids in drawings.values()) >= 1100
+    assert max(len(b) for b in claimed) >= 2
+
+
+def test_notes_merged_into_a_drawing_openpyxl_wrote_are_well_formed(book, tmp_path):
+    """openpyxl names the drawing's namespaces its own way (ns0:): our note shapes still parse,
+    their ids lie in blocks the drawing claims and no shape id is used twice."""
+    book.sheets["回访记录"][0]["录音编号"] = None
+    src = book.write()
+    wb = openpyxl.load_workbook(src)
+    wb["回访记录"]["A2"].comment = openpyxl.comments.Comment("记录人备注", "李四")
+    p = tmp_path / "commented.xlsx"
+    wb.save(p)
+    r, copy = annotate(p, tmp_path / "ann")
+    assert r.returncode == 1 and copy is not None, r.stderr
+    (blocks, ids), = note_drawings(copy).values()
+    assert len(ids) == 2 and len(set(ids)) == 2 and all(i // 1024 in blocks for i in ids)
+    ws = openpyxl.load_workbook(copy)["回访记录"]
+    assert ws["A2"].comment.text == "记录人备注" and "MTH001" in ws["K2"].comment.text

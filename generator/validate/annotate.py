@@ -144,10 +144,16 @@ def _comments(wb: P.Workbook, part: str, cells: dict, scan: P.SheetScan, edit: P
         return
     rid = scan.legacy_rid
     vml = targets.get(rid, (None, None))[1] if rid else None
+    blocks = _fresh_blocks(wb, len(shapes))     # shape ids of their own: 1,024 a block (o:idmap)
+    first = blocks[0] * 1024 + 1
     if vml and wb.exists(vml):
-        data = wb.read(vml)
-        used = [int(x) for x in re.findall(rb"_x0000_s(\d+)", data)]
-        first = max(used, default=1024) + 1
+        data = _with_prefixes(wb, vml, wb.read(vml))
+        m = _IDMAP.search(data)
+        if m is None:                           # no id blocks claimed: after the ids it has
+            first = max([int(x) for x in re.findall(rb"_x0000_s(\d+)", data)], default=1024) + 1
+        else:
+            have = m.group(2).strip()
+            data = data[:m.start(2)] + (have + b"," if have else b"") + _numbers(blocks) + data[m.end(2):]
         body = b"".join(_shape(r, c, h, first + k) for k, (r, c, h) in enumerate(shapes))
         if b"_x0000_t202" not in data:
             body = _SHAPETYPE + body
@@ -156,26 +162,62 @@ def _comments(wb: P.Workbook, part: str, cells: dict, scan: P.SheetScan, edit: P
             raise P.PackageError(f"{wb.path}：其中 {vml} 不是可识别的批注绘图，无法合并批注")
         wb.replace[vml] = data[:end] + body + data[end:]
     else:
-        block = 1 + max([int(x) for name in wb.pkg.infos if name.lower().endswith(".vml")
-                         for x in re.findall(rb'data="(\d+)', wb.read(name))] + [
-                         int(x) for name, d in wb.added.items() if name.endswith(".vml")
-                         for x in re.findall(rb'data="(\d+)', d.head if isinstance(d, P.Streamed) else d)],
-                        default=0)
         vml = wb.new_part(str(PurePosixPath(wb.book_part).parent / "drawings" / "vmlDrawing{}.vml"))
         head = (b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
                 b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-                b'<o:idmap v:ext="edit" data="%d"/></o:shapelayout>' % block + _SHAPETYPE)
+                b'<o:idmap v:ext="edit" data="' + _numbers(blocks) + b'"/></o:shapelayout>' + _SHAPETYPE)
 
         def write(out) -> None:
             out.write(head)
             for lo in range(0, len(shapes), _BATCH):
-                out.write(b"".join(_shape(r, c, h, block * 1024 + 1 + k)
+                out.write(b"".join(_shape(r, c, h, first + k)
                                    for k, (r, c, h) in enumerate(shapes[lo:lo + _BATCH], lo)))
             out.write(b"</xml>")
         wb.added[vml] = P.Streamed(write, head, size=len(shapes) * 700)
         rid = wb.add_rel(part, "vmlDrawing", vml)
         wb.content_type(vml, P.CT["vml"], default_ext="vml")
         edit.tail.append(P.add_legacy_drawing(rid, wb.rel_ns))
+
+
+# a note drawing's claim on shape ids: o:idmap data="1,2" (blocks of 1,024 ids each)
+_IDMAP = re.compile(rb'(<(?:[\w.-]+:)?idmap\b[^>]*?\bdata\s*=\s*["\'])([\d,\s]*)(["\'])')
+_VML_NS = {b"v": b"urn:schemas-microsoft-com:vml", b"o": b"urn:schemas-microsoft-com:office:office",
+           b"x": b"urn:schemas-microsoft-com:office:excel"}
+
+
+def _numbers(blocks: list[int]) -> bytes:
+    return ",".join(map(str, blocks)).encode()
+
+
+def _fresh_blocks(wb: P.Workbook, n: int) -> list[int]:
+    """Shape-id blocks no note drawing of the copy claims yet, enough for n notes (ids from
+    block * 1024 + 1 on): Excel gives each drawing's blocks to its own shapes only."""
+    used: set[int] = set()
+    drawings = [wb.replace.get(name) or wb.read(name) for name in wb.pkg.infos if name.lower().endswith(".vml")]
+    drawings += [d.head if isinstance(d, P.Streamed) else d for name, d in wb.added.items() if name.endswith(".vml")]
+    for data in drawings:
+        for m in _IDMAP.finditer(data):
+            used.update(int(x) for x in re.findall(rb"\d+", m.group(2)))
+    start = max(used, default=0) + 1
+    return list(range(start, start + n // 1024 + 1))
+
+
+def _with_prefixes(wb: P.Workbook, name: str, data: bytes) -> bytes:
+    """The drawing with the v:, o: and x: prefixes our note shapes use declared on its root (a
+    drawing written by openpyxl names them otherwise); a prefix it binds to something else is
+    refused."""
+    root = re.search(rb"<xml\b[^>]*>", data)
+    if root is None:
+        raise P.PackageError(f"{wb.path}：其中 {name} 不是可识别的批注绘图，无法合并批注")
+    add = b""
+    for prefix, uri in _VML_NS.items():
+        m = re.search(rb"\sxmlns:" + prefix + rb"""\s*=\s*["']([^"']*)["']""", root.group(0))
+        if m is None:
+            add += b' xmlns:' + prefix + b'="' + uri + b'"'
+        elif m.group(1) != uri:
+            raise P.PackageError(f"{wb.path}：其中 {name} 的前缀 {prefix.decode()} 另有所指，无法合并批注")
+    end = root.end() - (2 if root.group(0).endswith(b"/>") else 1)
+    return data[:end] + add + data[end:] if add else data
 
 
 def _note_height(n: int) -> int:

@@ -582,3 +582,19 @@ def test_notes_merged_into_a_drawing_openpyxl_wrote_are_well_formed(book, tmp_pa
     assert len(ids) == 2 and len(set(ids)) == 2 and all(i // 1024 in blocks for i in ids)
     ws = openpyxl.load_workbook(copy)["回访记录"]
     assert ws["A2"].comment.text == "记录人备注" and "MTH001" in ws["K2"].comment.text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name in other bytes than UTF-8: Linux only")
+def test_a_file_name_in_gbk_bytes_gets_its_copy_and_is_shown_decoded(book, tmp_path):
+    """A workbook from a Windows zip unpacked on Linux keeps its GBK name bytes: the copy is still
+    written, and the summary names the file as the user knows it (测试), not with escapes."""
+    book.sheets["回访记录"][0]["录音编号"] = None
+    src = book.write()
+    odd = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/\xb2\xe2\xca\xd4.xlsx"))
+    shutil.copy(src, odd)
+    out = tmp_path / "ann"
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", odd, "--as-of", "2025-06-30",
+                        "--annotate", out], capture_output=True, cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 1 and b"Traceback" not in r.stderr and "未写出".encode() not in r.stderr, r.stderr
+    copy, = out.glob("*.xlsx")
+    assert "原文件 测试.xlsx" in openpyxl.load_workbook(copy)["校验结果"]["A2"].value

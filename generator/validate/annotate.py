@@ -21,6 +21,7 @@ from generator.rules import RULES, SEVERITY_LABEL
 from generator.validate import BookResult, Report
 from generator.workbook import package as P
 from generator.workbook import xmlfill
+from generator.workbook.inspect import shown
 from generator.workbook.values import printable
 
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
@@ -355,7 +356,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
         _el("cols", None, *(_el("col", {"min": str(j), "max": str(j), "width": str(w), "customWidth": "1"})
                             for j, w in enumerate(WIDTHS, 1))),
         _el("sheetData", None, _row(1, [counts], [title]),
-            _row(2, [f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {b.path.name}"], [line]),
+            _row(2, [f"检查日 {report.as_of}，检查期间自 {report.since}；原文件 {shown(b.path.name)}"], [line]),
             _row(4, COLUMNS, [head] * len(COLUMNS))),
         _el("autoFilter", {"ref": f"A4:H{last}"})])
     ws[-2][-1].tail = _ROWS                     # the rows go after the header row

@@ -295,7 +295,7 @@ def _new_comments(wb: P.Workbook, part: str, cells: dict) -> list:
         out.write(pieces[0].encode())
         for lo in range(0, len(places), _BATCH):
             rows = [(P.cell_ref(r, c), _note(cells[(r, c)])) for r, c in places[lo:lo + _BATCH]]
-            texts = shape.fill_many(rows) if FAST and shape.ok else [None] * len(rows)
+            texts = shape.fill_many(rows) if FAST else [None] * len(rows)
             out.write("".join(t if t is not None else _tostring(_comment(*v)) for t, v in zip(texts, rows)).encode())
         out.write(pieces[1].encode())
     name = wb.new_part(str(PurePosixPath(wb.book_part).parent / "comments{}.xml"))
@@ -369,7 +369,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
                _el("pageSetup", {"paperSize": "9", "orientation": "landscape", "fitToWidth": "1",
                                  "fitToHeight": "0"})])
     text = etree.tostring(ws, xml_declaration=True, encoding="UTF-8", standalone=True).decode()
-    pieces = xmlfill.split(text, _ROWS, _LINKS) if linked else [*xmlfill.split(text, _ROWS), ""]
+    pieces = xmlfill.split(text, _ROWS, _LINKS) if linked else xmlfill.split(text, _ROWS)
     rows = _Rows(report, {"error": [level["error"], wrap, wrap, link, wrap, wrap, wrap, wrap],
                           "warning": [level["warning"], wrap, wrap, link, wrap, wrap, wrap, wrap]}, wrap)
 
@@ -380,7 +380,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
         for chunk in rows.pending(b.pending, len(findings) + 5):
             out.write(chunk.encode())
         out.write(pieces[1].encode())
-        if len(pieces) == 3:
+        if linked:
             for chunk in rows.links(findings, link_of):
                 out.write(chunk.encode())
             out.write(pieces[2].encode())
@@ -478,7 +478,7 @@ class _Rows:
                 if target:
                     rows.append((str(i), f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
                                  printable(str(f.where))[:255]))
-            texts = shape.fill_many(rows) if FAST and shape.ok else [None] * len(rows)
+            texts = shape.fill_many(rows) if FAST else [None] * len(rows)
             yield "".join(t if t is not None else _tostring(_el("hyperlink", {"ref": "D" + v[0], "location": v[1],
                                                                                 "display": v[2]}))
                           for t, v in zip(texts, rows))

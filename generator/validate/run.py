@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import gc
 import io
-import json
 import logging
 import os
 from collections import Counter
@@ -158,7 +157,7 @@ class Report:
         """The JSON report written as it is encoded: one finding (pending item, skipped file) a line,
         encoded a chunk at a time by the C encoder (keys.encoded), so its memory is that of a chunk,
         not of the whole report."""
-        encode = json.JSONEncoder(ensure_ascii=False).encode
+        encode = keys.encode
         last = len(keys.REPORT) - 1
         out.write("{\n")
         for i, k in enumerate(keys.REPORT):

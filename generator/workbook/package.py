@@ -24,6 +24,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -106,7 +107,7 @@ _REF_TEXT = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 def split_ref(ref: str) -> tuple[int, int] | None:
     """"B7" to (7, 2), 1-based; None for anything that is not a cell of a sheet."""
     head = ref.rstrip("0123456789")
-    j = (_INDEX if _LETTERS is not None else _index()).get(head)
+    j = _index().get(head)
     tail = ref[len(head):]
     if j is not None and tail.isascii() and 0 < len(tail) <= 7 and tail[0] != "0":      # "B7" as it is written
         row = int(tail)
@@ -144,15 +145,19 @@ def _fast(info: zipfile.ZipInfo, size: int) -> zipfile.ZipInfo:
 
 
 FAST_ABOVE = 16 << 20
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, DamagedPart)     # what a damaged member raises read
 
 
+@contextmanager
 def _member(zout: zipfile.ZipFile, info: zipfile.ZipInfo, size: int):
-    """A member to stream about `size` bytes into: a large one deflated by zlib-ng at its level 2
-    (zipparts.DeflateWriter: the size of zlib's level 1 in 60 % of its time; zlib-ng's level 1
-    makes it 45 % larger), a small one by zipfile at its default level."""
-    if size > FAST_ABOVE:
-        return DeflateWriter(zout, info, 2, zip64=size > 1 << 30)
-    return zout.open(info, "w")
+    """A member to stream about `size` bytes into, its writes gathered a megabyte at a time (_Batched):
+    a large one deflated by zlib-ng at its level 2 (zipparts.DeflateWriter: the size of zlib's
+    level 1 in 60 % of its time; zlib-ng's level 1 makes it 45 % larger), a small one by zipfile
+    at its default level."""
+    with (DeflateWriter(zout, info, 2, zip64=size > 1 << 30) if size > FAST_ABOVE else zout.open(info, "w")) as m:
+        out = _Batched(m)
+        yield out
+        out.flush()
 
 
 # ------------------------------------------------------------------ styles
@@ -1034,7 +1039,7 @@ class Workbook:
         try:
             with self.pkg.chunks(part, CHUNK) as chunks:
                 return Sheets.scan(_Reader(chunks))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, DamagedPart) as e:
+        except (*_DAMAGED, OSError) as e:
             raise PackageError(f"{self.path}：其中 {part} 已损坏，无法写出副本（{type(e).__name__}）") from None
 
     def selected(self, part: str) -> bool:
@@ -1166,10 +1171,8 @@ class Workbook:
                     elif name in self.dropped or name == styles:
                         continue
                     elif isinstance(data, Streamed):
-                        with _member(zout, info, data.size) as member:
-                            out = _Batched(member)
+                        with _member(zout, info, data.size) as out:
                             data.write(out)
-                            out.flush()
                     else:
                         zout.writestr(_fast(info, len(data)), data)
                 if styles is not None:
@@ -1201,11 +1204,10 @@ class Workbook:
         edit = self.sheet_edits[name]
         streamer = Sheets(self.path, name)
         try:
-            with self.pkg.chunks(name, CHUNK) as chunks, _member(zout, self._info(info), info.file_size) as member:
-                out = _Batched(member)      # a row edited here and there: deflated a megabyte at a time
+            # a row edited here and there: deflated a megabyte at a time
+            with self.pkg.chunks(name, CHUNK) as chunks, _member(zout, self._info(info), info.file_size) as out:
                 streamer.edit(_Reader(chunks), out, edit)
-                out.flush()
-        except (zipfile.BadZipFile, zlib.error, EOFError, DamagedPart) as e:
+        except _DAMAGED as e:
             raise PackageError(f"{self.path}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None
 
 

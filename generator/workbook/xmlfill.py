@@ -89,9 +89,9 @@ class Shape:
     def fill_many(self, rows: list) -> list:
         """fill(values) of each of these rows, the values escaped a marker at a time: each marker's
         values joined by NUL (a character XML refuses, so no value holds one), escaped in one call
-        and split again."""
-        if not rows:
-            return []
+        and split again. None for every row when the shape is not ok."""
+        if not rows or not self.ok:
+            return [None] * len(rows)
         n = self.size
         if _REFUSED.search("".join(chain.from_iterable(r[:n] for r in rows))):
             return [self._fill_one(r) for r in rows]
@@ -108,15 +108,12 @@ class Shape:
 
 
 def fill_all(items: list) -> list:
-    """[(shape, values)] to [shape.fill(values)], the items of each shape filled together (fill_many);
-    None for the items of a shape that is not ok."""
+    """[(shape, values)] to [shape.fill(values)], the items of each shape filled together (fill_many)."""
     out: list = [None] * len(items)
     groups: dict = {}
     for k, (shape, _) in enumerate(items):
         groups.setdefault(id(shape), (shape, []))[1].append(k)
     for shape, ks in groups.values():
-        if not shape.ok:
-            continue
         for k, text in zip(ks, shape.fill_many([items[k][1] for k in ks])):
             out[k] = text
     return out

@@ -8,6 +8,8 @@ import logging
 import os
 from collections import Counter
 from contextlib import contextmanager
+from itertools import groupby
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from generator.output import WORKBOOK_SUFFIXES, is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
 from generator.rules import RULES, RUN_ORDER, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
-from generator.workbook.values import clip_quotes, one_line, printable
+from generator.workbook.values import all_printable, clip_quotes, one_line, printable
 from generator.rules.workdays import WorkCalendar
 from generator.validate.provenance import header_lines, input_facts, stamp
 from generator.workbook.inspect import ReadError, shown, trim_memory
@@ -376,30 +378,47 @@ def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: Wo
     ctx = make_context(book, config, as_of, since, cal)
     result = BookResult(book.path, book, ctx)
     file = str(book.path)
-    for rid, s, hit in rule_hits(ctx, config):
-        if isinstance(hit, Due):
-            result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
-                                          hit.callback, hit.message, hit.provisional))
-        else:
-            result.findings.append(_finding(book, rid, s.severity, file, hit, as_of, source_text(rid, config)))
+    letters: dict = {}          # (sheet, column) -> its letter in the workbook
+    for rid, hits in groupby(rule_hits(ctx, config), key=itemgetter(0)):
+        found = []
+        for _, s, hit in hits:
+            if type(hit) is Due:
+                result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
+                                              hit.callback, hit.message, hit.provisional))
+            else:
+                found.append(hit)
+        if found:
+            result.findings += _findings(book, letters, rid, s.severity, file, found, as_of,
+                                         source_text(rid, config))
     result.findings.sort(key=_order(book))
     result.pending.sort(key=lambda p: (p.due, p.customer or "", p.rule))
     return result
 
 
-def _finding(book: Workbook, rid: str, severity: str, file: str, hit: Hit, as_of: date, source: str) -> Finding:
-    cell = hit.cell
-    if cell is None and hit.sheet is not None and hit.row is not None and hit.column is not None:
-        table = book.tables.get(hit.sheet)
-        letter = table.letter(hit.column) if table else None
-        if letter:
-            cell = f"{letter}{hit.row}"
-    late = None
-    if hit.due is not None:
-        day = hit.actual.date() if isinstance(hit.actual, datetime) else (hit.actual or as_of)
-        late = max((day - hit.due).days, 0)
-    return Finding(rid, severity, file, hit.sheet, hit.row, hit.column, hit.customer, printable(hit.message), cell,
-                   hit.due, hit.actual, hit.provisional, late, source)
+def _findings(book: Workbook, letters: dict, rid: str, severity: str, file: str, hits: list[Hit], as_of: date,
+              source: str) -> list[Finding]:
+    """The findings of one rule's hits (a rule may find something on most records: the per-rule
+    facts are looked up once, and messages are searched for control characters all at once)."""
+    plain = all_printable([h.message for h in hits])
+    out = []
+    for hit in hits:
+        cell, sheet, row, column = hit.cell, hit.sheet, hit.row, hit.column
+        if cell is None and sheet is not None and row is not None and column is not None:
+            letter = letters.get((sheet, column), "")
+            if letter == "":
+                table = book.tables.get(sheet)
+                letter = letters[sheet, column] = (table.letter(column) if table else None) or None
+            if letter is not None:
+                cell = f"{letter}{row}"
+        late = None
+        if hit.due is not None:
+            day = hit.actual
+            day = day.date() if isinstance(day, datetime) else (day or as_of)
+            late = max((day - hit.due).days, 0)
+        out.append(Finding(rid, severity, file, sheet, row, column, hit.customer,
+                           hit.message if plain else printable(hit.message), cell,
+                           hit.due, hit.actual, hit.provisional, late, source))
+    return out
 
 
 def _order(book: Workbook):

@@ -55,6 +55,11 @@ def norm_header(value) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def all_printable(texts: list[str]) -> bool:
+    """Whether none of these texts has a control character (one search over all of them)."""
+    return _CONTROL.search("\n".join(texts)) is None
+
+
 def printable(text: str) -> str:
     """Control characters shown as \\xNN, so a message can be printed, written to Excel or a page."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

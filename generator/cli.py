@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from datetime import date
@@ -16,6 +17,9 @@ from generator.errors import HuifangError
 from generator.kinds import DOCUMENTS, FORMATS
 
 _chinese()
+# numpy's OpenBLAS starts a thread per core at import, which spins between calls; huifang does
+# no linear algebra (numpy counts and gathers bytes and cells), so one is enough
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 class Fail(HuifangError):

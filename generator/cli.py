@@ -37,7 +37,10 @@ def friendly(fn):
         scratch.install_signal_handlers()
         scratch.sweep_system_temp()
         try:
-            return fn(*a, **kw)
+            try:
+                return fn(*a, **kw)
+            finally:
+                scratch.check_stopped()     # a signal whose exception a finalizer swallowed
         except HuifangError as e:
             _fail_line(str(e))
         except BrokenPipeError:             # the reader of our output went away (| head): say nothing more

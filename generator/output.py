@@ -43,6 +43,7 @@ def atomic_path(target: Path, mode: int = PRIVATE_FILE):
     try:
         yield tmp
         os.chmod(tmp, mode)
+        scratch.check_stopped()
         os.replace(tmp, target)
         scratch.forget(tmp)
     except OSError as e:
@@ -201,6 +202,7 @@ def check_replaceable(out: Path, inputs: list[Path]) -> Path:
 def replace_dir(built: Path, real: Path, kind: str) -> None:
     """Move a finished folder into place at `real` (checked by check_replaceable), marked."""
     _mark(built, kind, _listing(built))
+    scratch.check_stopped()
     if real.exists() and _manifest(real) is None:
         # an empty folder the user made: fill it, never replace it
         for child in built.iterdir():

@@ -164,12 +164,34 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+_stopped: int | None = None         # the signal that arrived, until the run ends
+
+
 def _raise(signum, frame):
+    global _stopped
+    _stopped = signum
     raise Stopped(signum)
+
+
+def check_stopped() -> None:
+    """Raise Stopped again for a signal whose exception was lost: raised while a finalizer ran
+    (a file closed by the garbage collector), Python only prints it and goes on. Called before
+    an output is put in place and when a command ends."""
+    if _stopped is not None:
+        raise Stopped(_stopped)
+
+
+def _unraisable(info) -> None:
+    if isinstance(info.exc_value, Stopped):     # recorded in _stopped: raised at the next check
+        return
+    sys.__unraisablehook__(info)
 
 
 def install_signal_handlers() -> None:
     """Turn the signals that stop a run into an exception (main thread only)."""
+    global _stopped
+    _stopped = None
+    sys.unraisablehook = _unraisable
     names = ("SIGTERM", "SIGHUP", "SIGINT")
     for name in names:
         sig = getattr(signal, name, None)

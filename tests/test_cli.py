@@ -259,3 +259,22 @@ def test_a_large_workbook_is_announced_before_it_is_read(monkeypatch):
     monkeypatch.setattr(run, "LARGE_FILE", 1)
     r = CliRunner().invoke(main, ["validate", str(EXAMPLES / "示例营业部.xlsx"), "--as-of", "2025-12-31"])
     assert "huifang：正在读取" in r.output and str(EXAMPLES / "示例营业部.xlsx") in r.output
+
+
+def test_a_workbook_named_twice_is_checked_and_planned_once(tmp_path):
+    """The same file given twice, through a link, or inside a folder also given: its findings are
+    counted once, the repeats are listed as skipped, and plan writes one plan for it."""
+    src = tmp_path / "营业部.xlsx"
+    src.write_bytes((EXAMPLES / "示例营业部.xlsx").read_bytes())
+    link = tmp_path / "链接.xlsx"
+    link.symlink_to(src)
+    once = json.loads(huifang("validate", src, "--as-of", "2025-12-31", "--format", "json").stdout)
+    r = huifang("validate", src, link, tmp_path, "--as-of", "2025-12-31", "--format", "json")
+    got = json.loads(r.stdout)
+    assert got["summary"] == once["summary"] and got["summary"]["files"] == 1
+    assert sorted(Path(s["file"]).name for s in got["skipped"]) == ["营业部.xlsx", "链接.xlsx", "链接.xlsx"]
+    assert {s["reason"] for s in got["skipped"]} == {"与前面的输入是同一个文件"}
+    r = huifang("plan", src, src, "--month", "2026-01", "--as-of", "2025-12-31", "--seed", "1",
+                "--out", tmp_path / "计划")
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "计划" / "工作簿").glob("*.xlsx"))) == 1

@@ -323,3 +323,32 @@ def test_a_workbook_saved_again_while_it_is_checked_is_refused_not_hashed_wrong(
     monkeypatch.setattr(run, "read_workbook", read_then_saved)
     with _pytest.raises(ReadError, match="校验期间文件被修改或另存了"):
         run.validate_paths([wb], load_config(None), date(2025, 12, 31))
+
+
+def test_a_signal_raised_inside_a_finalizer_still_stops_the_run(tmp_path):
+    """Ctrl-C that lands while the garbage collector closes a file raises inside a finalizer, where
+    Python only prints the exception and goes on: the run still stops as interrupted (exit 130, one
+    line, no traceback) and puts no copy in place."""
+    out = tmp_path / "标注"
+    code = f"""
+import signal, sys
+from generator import scratch
+from generator.validate import annotate
+
+class Closing:
+    def __del__(self):
+        scratch._raise(signal.SIGINT, None)     # as if the signal arrived here
+
+real = annotate.annotate_book
+def annotate_book(*a, **kw):
+    Closing()
+    return real(*a, **kw)
+annotate.annotate_book = annotate_book
+sys.argv = ["huifang", "validate", {str(EXAMPLE)!r}, "--as-of", "2025-12-31", "--annotate", {str(out)!r}]
+from generator.cli import main
+main()
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 130, r.stderr
+    assert "已中断" in r.stderr and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+    assert not list(out.glob("*.xlsx")) and not scratch_in(tmp_path)

@@ -480,7 +480,6 @@ def test_a_cell_the_row_lacks_is_put_in_column_order_and_spans_dropped():
     (b'<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"><v>2</v></c ><c r="L7"><v>3</v></c></row>', False),
     (b'<row r="7" spans="1:2"><c r="A7"><v>1</v></c><c r="M7"><v>2</v></c></row>', True),  # K7 put in
     (b'<row r="7"><c r="M7"><v>1</v></c><c r="A7"><v>2</v></c></row>', True),              # out of order: K7 last
-    (b'<row r="7"><c r="A7"><v>1</v></c><c r="K5" s="3"><v>2</v></c></row>', False),       # another row's ref
     (b'<row r="7" s="4" customFormat="1"><c r="A7"><v>1</v></c></row>', True),            # K7 gets the row's format
     (b'<row  r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"><v>2</v></c></row>', False),
 ])
@@ -598,3 +597,146 @@ def test_a_file_name_in_gbk_bytes_gets_its_copy_and_is_shown_decoded(book, tmp_p
     assert r.returncode == 1 and b"Traceback" not in r.stderr and "未写出".encode() not in r.stderr, r.stderr
     copy, = out.glob("*.xlsx")
     assert "原文件 测试.xlsx" in openpyxl.load_workbook(copy)["校验结果"]["A2"].value
+
+
+# ------------------------------------------------------------------ files from other producers (hunt)
+
+def same_findings(src: Path, copy: Path) -> None:
+    assert findings(copy, AS_OF) == findings(src, AS_OF)
+
+
+def test_rows_written_without_a_number_are_edited_where_their_cells_say(tmp_path):
+    """<row> without r, its cells with r (and a title row left out above the header): the
+    copy flags the cells the findings name, never the row counted from the top, and checks
+    the same as the input."""
+    src = corpus.rewrite(EXAMPLE, tmp_path / "无行号.xlsx",
+                         lambda n, d: re.sub(rb'<row r="\d+"', b"<row", d) if n.startswith("xl/worksheets/") else d)
+    r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
+    assert r.returncode == 1 and copy is not None and "Traceback" not in r.stderr, r.stderr
+    same_findings(src, copy)
+    ws = openpyxl.load_workbook(copy)["客户"]
+    assert ws["A4"].value == openpyxl.load_workbook(src)["客户"]["A4"].value
+
+
+def test_a_row_whose_cells_name_two_rows_is_refused_in_one_line():
+    rows = b'<row r="2"><c r="A2" s="1"><v>1</v></c></row><row><c r="A3"><v>2</v></c><c r="B4"><v>3</v></c></row>'
+    with pytest.raises(P.PackageError, match="单元格引用指向不同的行"):
+        stream(rows, [(3, 1)])
+    # a numbered row holding a cell of another row (the reader puts it in that row): never moved here
+    for row in (b'<row r="2"><c r="A2"><v>1</v></c><c r="c7"><v>2</v></c></row>',
+                b'<row r="2"><c r="A2"><v>1</v></c><c r="K5" s="3"><v>2</v></c></row>'):
+        with pytest.raises(P.PackageError, match="引用其他行的单元格"):
+            stream(row, [(2, 11)])
+
+
+def test_a_row_and_cells_without_numbers_count_on_from_the_row_before():
+    """Neither the row nor its cells numbered: the row after the one before, as the reader counts."""
+    rows = b'<row r="2"><c r="A2"><v>1</v></c></row><row><c><v>2</v></c><c><v>3</v></c></row>'
+    out, _ = stream(rows, [(3, 2)])
+    assert ("3", "B3", "10", None, "3") in cells_of(out)
+
+
+def libreoffice_notes(vml: bytes) -> bytes:
+    """A note drawing as LibreOffice writes it: no o:shapelayout / o:idmap, shapes named shape_0 …"""
+    vml = re.sub(rb"<(\w+:)?shapelayout\b.*?</(\w+:)?shapelayout>", b"", vml, flags=re.S)
+    n = iter(range(10 ** 6))
+    return re.sub(rb'id="_x0000_s\d+"', lambda m: b'id="shape_%d"' % next(n), vml)
+
+
+def test_notes_merged_into_drawings_without_id_blocks_share_no_id(book, tmp_path):
+    """LibreOffice's note drawings claim no id blocks: merged into, they claim blocks of their own,
+    and no numbered shape id is used by two drawings."""
+    book.sheets["回访记录"][0]["录音编号"] = None
+    book.sheets["客户"][0]["开户日期"] = date(2025, 3, 10)
+    src = book.write()
+    wb = openpyxl.load_workbook(src)
+    wb["回访记录"]["A2"].comment = openpyxl.comments.Comment("记录人备注", "李四")
+    wb["客户"]["B2"].comment = openpyxl.comments.Comment("客户备注", "李四")
+    p = tmp_path / "commented.xlsx"
+    wb.save(p)
+    lo = corpus.rewrite(p, tmp_path / "lo.xlsx", lambda n, d: libreoffice_notes(d) if n.endswith(".vml") else d)
+    r, copy = annotate(lo, tmp_path / "ann")
+    assert r.returncode == 1 and copy is not None, r.stderr
+    o, v = "{urn:schemas-microsoft-com:office:office}", "{urn:schemas-microsoft-com:vml}"
+    claimed, seen = [], []
+    with zipfile.ZipFile(copy) as z:
+        for name in (n for n in z.namelist() if n.endswith(".vml")):
+            root = etree.fromstring(z.read(name))
+            blocks = {int(x) for m in root.iter(f"{o}idmap") for x in m.get("data").split(",")}
+            ids = [int(s.get("id")[8:]) for s in root.iter(f"{v}shape") if s.get("id").startswith("_x0000_s")]
+            assert ids and all((i - 1) // 1024 in blocks for i in ids), name
+            claimed.append(blocks)
+            seen += ids
+    assert len(seen) == len(set(seen))
+    assert all(not a & b for i, a in enumerate(claimed) for b in claimed[i + 1:])
+
+
+def styles_of(copy: Path):
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(copy) as z:
+        root = etree.fromstring(z.read("xl/styles.xml"))
+    return ns, root
+
+
+def test_styles_without_fonts_and_fills_get_their_defaults_before_what_is_added(tmp_path):
+    """A styles part without <fonts> or <fills>: the formats there refer to font and fill 0, so the
+    copy puts the default font and the two reserved fills first; the summary's bold title font and
+    the flag fills come after them."""
+    src = with_part(EXAMPLE, tmp_path / "少样式.xlsx", "xl/styles.xml",
+                    lambda d: re.sub(rb"<fills\b.*?</fills>", b"", re.sub(rb"<fonts\b.*?</fonts>", b"", d, flags=re.S),
+                                     flags=re.S))
+    r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
+    assert r.returncode == 1 and copy is not None, r.stderr
+    ns, root = styles_of(copy)
+    font0 = root.find(f"{ns}fonts")[0]
+    assert font0.find(f"{ns}b") is None and font0.find(f"{ns}sz").get("val") == "11"
+    fills = [f.find(f"{ns}patternFill").get("patternType") for f in root.find(f"{ns}fills")]
+    assert fills[:2] == ["none", "gray125"] and "solid" in fills[2:]
+    same_findings(src, copy)
+
+
+def test_a_workbook_without_a_styles_part_gets_one_where_every_reader_looks(tmp_path):
+    def drop(n, d):
+        if n == "xl/styles.xml":
+            return None
+        if n == "xl/_rels/workbook.xml.rels":
+            return re.sub(rb"<Relationship [^>]*styles\.xml\"/>", b"", d)
+        if n == "[Content_Types].xml":
+            return re.sub(rb'<Override PartName="/xl/styles.xml"[^>]*/>', b"", d)
+        if n.startswith("xl/worksheets/"):
+            return re.sub(rb' s="\d+"', b"", d)         # no cell refers to a format
+        return d
+    src = corpus.rewrite(EXAMPLE, tmp_path / "无样式.xlsx", drop)
+    assert "xl/styles.xml" not in members(src)
+    openpyxl.load_workbook(src).close()
+    for r, copy in (annotate(src, tmp_path / "ann", as_of="2025-12-31"), plan(src, tmp_path / "plan")):
+        assert copy is not None and "xl/styles.xml" in members(copy), r.stderr
+        openpyxl.load_workbook(copy).close()
+
+
+def test_a_namespace_declared_on_sheet_data_is_known_to_its_rows(tmp_path):
+    """Excel may declare x14ac on <sheetData> for the rows' dyDescent: the copy is written."""
+    decl = b' xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"'
+    src = corpus.rewrite(EXAMPLE, tmp_path / "ns.xlsx", lambda n, d: re.sub(
+        rb'(<row r="\d+")', rb'\1 x14ac:dyDescent="0.25"', d.replace(b"<sheetData>", b"<sheetData" + decl + b">"))
+        if n.startswith("xl/worksheets/") else d)
+    r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
+    assert r.returncode == 1 and copy is not None and "未写出" not in r.stderr, r.stderr
+    same_findings(src, copy)
+
+
+def test_a_sheet_the_user_named_like_the_summary_is_kept(tmp_path):
+    """The user's own 校验结果 stays in the copy; the summary goes beside it. Annotating the copy
+    again replaces the summary this run wrote, not the user's sheet."""
+    wb = openpyxl.load_workbook(EXAMPLE)
+    wb.create_sheet("校验结果")["A1"] = "我自己的核对记录"
+    src = tmp_path / "自有.xlsx"
+    wb.save(src)
+    r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
+    assert r.returncode == 1 and copy is not None, r.stderr
+    names = openpyxl.load_workbook(copy).sheetnames
+    assert names[0] == "校验结果（huifang）" and "校验结果" in names
+    assert openpyxl.load_workbook(copy)["校验结果"]["A1"].value == "我自己的核对记录"
+    r, again = annotate(copy, tmp_path / "again", as_of="2025-12-31")
+    assert again is not None, r.stderr
+    assert openpyxl.load_workbook(again).sheetnames.count("校验结果（huifang）") == 1

@@ -11,6 +11,8 @@ every page. Everything else (VBA, drawings, shapes, extension lists) is copied b
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
@@ -150,8 +152,11 @@ def _comments(wb: P.Workbook, part: str, cells: dict, scan: P.SheetScan, edit: P
     if vml and wb.exists(vml):
         data = _with_prefixes(wb, vml, wb.read(vml))
         m = _IDMAP.search(data)
-        if m is None:                           # no id blocks claimed: after the ids it has
-            first = max([int(x) for x in re.findall(rb"_x0000_s(\d+)", data)], default=1024) + 1
+        if m is None:       # no id blocks claimed (LibreOffice): it claims those of its ids, and ours
+            root = re.search(rb"<xml\b[^>]*>", data)
+            claim = sorted({_block(x) for x in _SHAPE_ID.findall(data)} | set(blocks))
+            data = (data[:root.end()] + b'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="'
+                    + _numbers(claim) + b'"/></o:shapelayout>' + data[root.end():])
         else:
             have = m.group(2).strip()
             data = data[:m.start(2)] + (have + b"," if have else b"") + _numbers(blocks) + data[m.end(2):]
@@ -186,6 +191,14 @@ _VML_NS = {b"v": b"urn:schemas-microsoft-com:vml", b"o": b"urn:schemas-microsoft
            b"x": b"urn:schemas-microsoft-com:office:excel"}
 
 
+_SHAPE_ID = re.compile(rb"_x0000_s(\d{1,9})\b")
+
+
+def _block(shape_id: bytes) -> int:
+    """The block of 1,024 a numbered shape id (_x0000_s1025: 1) lies in."""
+    return (int(shape_id) - 1) // 1024
+
+
 def _numbers(blocks: list[int]) -> bytes:
     return ",".join(map(str, blocks)).encode()
 
@@ -199,6 +212,7 @@ def _fresh_blocks(wb: P.Workbook, n: int) -> list[int]:
     for data in drawings:
         for m in _IDMAP.finditer(data):
             used.update(int(x) for x in re.findall(rb"\d+", m.group(2)))
+        used.update(_block(x) for x in _SHAPE_ID.findall(data))     # ids a drawing has without claiming
     start = max(used, default=0) + 1
     return list(range(start, start + n // 1024 + 1))
 
@@ -331,9 +345,7 @@ def _shape(r: int, c: int, height: int, sid: int) -> bytes:
 def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
     """The summary sheet, streamed into the copy when it is saved (P.Streamed): a row per finding
     and per pending item, each from a shape serialized once (_Rows)."""
-    old = next((s for s in wb.sheets if s.name == SUMMARY), None)
-    if old is not None:
-        wb.remove_sheet(old)
+    name = _summary_name(wb)
     st = wb.styles
     wrap = st.xf(0, wrap=True)
     title = st.xf(0, font=st.font(bold=True, size=12))
@@ -385,11 +397,36 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
                 out.write(chunk.encode())
             out.write(pieces[2].encode())
 
-    wb.add_sheet(SUMMARY, P.Streamed(write, size=(len(findings) + len(b.pending)) * 1500), front=True)
-    quoted = "'" + SUMMARY + "'"
+    wb.add_sheet(name, P.Streamed(write, size=(len(findings) + len(b.pending)) * 1500), front=True)
+    quoted = "'" + name + "'"
     wb.defined_name("_xlnm._FilterDatabase", 0, f"{quoted}!$A$4:$H${last}", hidden=True)
     wb.defined_name("_xlnm.Print_Titles", 0, f"{quoted}!$4:$4")
     wb.activate_first()
+
+
+def _summary_name(wb: P.Workbook) -> str:
+    """校验结果, in place of the summary an earlier run put in (known by its red tab); a sheet of
+    that name the user made is kept, and the summary goes beside it under a name of its own."""
+    names = {s.name for s in wb.sheets}
+    old = next((s for s in wb.sheets if s.name == SUMMARY), None)
+    if old is None:
+        return SUMMARY
+    try:
+        with wb.pkg.open(old.part) as fh:
+            ours = _TAB in fh.read(1 << 12)
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error, EOFError):
+        ours = False
+    if ours:
+        wb.remove_sheet(old)
+        return SUMMARY
+    name = f"{SUMMARY}（huifang）"
+    n = 2
+    while name in names:
+        name, n = f"{SUMMARY}（huifang {n}）", n + 1
+    return name
+
+
+_TAB = b'rgb="FFC00000"'                # the summary's tab colour (sheetPr in _summary)
 
 
 FAST = True                             # False: every row, comment and link built with lxml (tests compare)

@@ -238,6 +238,25 @@ def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[
             out.extend(found)
         else:
             out.append(p)
+    return _once(out, skip)
+
+
+def _once(paths: list[Path], skip: list) -> list[Path]:
+    """Each file once, however often it was named (twice, through a link, inside a folder also
+    given): checked twice, its findings and its plans would count twice."""
+    seen: set = set()
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+            key = (st.st_dev, st.st_ino) if st.st_ino else os.path.realpath(p)
+        except OSError:
+            key = os.path.realpath(p)       # unreadable: the reader says so
+        if key in seen:
+            skip.append((p, "与前面的输入是同一个文件"))
+            continue
+        seen.add(key)
+        out.append(p)
     return out
 
 

@@ -189,7 +189,20 @@ class Styles:
               "tableStyles", "colors", "extLst")
 
     def _section(self, tag: str):
-        return self._list(tag, self._ORDER[self._ORDER.index(tag) + 1:])
+        """The section `tag`; one that is missing or empty gets its defaults first, which the
+        formats already there refer to by number 0 (and a fill list its two reserved fills), so
+        that what is added here never takes their numbers."""
+        sec = self._list(tag, self._ORDER[self._ORDER.index(tag) + 1:])
+        defaults = _DEFAULTS.get(tag)
+        if defaults and not any(isinstance(ch.tag, str) for ch in sec):
+            if tag == "cellXfs":            # its default format refers to font, fill and border 0
+                for needed in ("fonts", "fills", "borders", "cellStyleXfs"):
+                    self._section(needed)
+            for text in defaults:
+                sec.append(etree.fromstring(text.format(ns=self.ns)))
+            sec.set("count", str(len(defaults)))
+            self.changed = True
+        return sec
 
     def _add(self, tag: str, el) -> int:
         sec = self._section(tag)
@@ -281,6 +294,16 @@ class Styles:
         return self._cache[key]
 
 
+_DEFAULTS = {         # what a section holds at the least, as Excel writes it
+    "fonts": ('<font xmlns="{ns}"><sz val="11"/><name val="Calibri"/><family val="2"/></font>',),
+    "fills": ('<fill xmlns="{ns}"><patternFill patternType="none"/></fill>',
+              '<fill xmlns="{ns}"><patternFill patternType="gray125"/></fill>'),
+    "borders": ('<border xmlns="{ns}"><left/><right/><top/><bottom/><diagonal/></border>',),
+    "cellStyleXfs": ('<xf xmlns="{ns}" numFmtId="0" fontId="0" fillId="0" borderId="0"/>',),
+    "cellXfs": ('<xf xmlns="{ns}" numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',),
+}
+
+
 def _blank_styles(ns: str) -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{ns}">'
             '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
@@ -358,6 +381,8 @@ class SheetScan:
 _LEGACY = re.compile(rb'<(?:\w+:)?legacyDrawing\b[^>]*?\b\w+:id\s*=\s*["\']([^"\']*)["\']')
 _ROW = re.compile(rb"<(\w+:)?row\b[^>]*?(/?)>")
 _ROW_R = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
+_NSDECL = re.compile(rb'xmlns(:[\w.-]+)?\s*=\s*(?:"[^"]*"|\'[^\']*\')')         # a namespace declaration
+_CELL_ROW = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr\s*=\s*["\']\$?[A-Za-z]{1,3}\$?(\d{1,7})["\']')   # a cell's row
 _SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT_END = re.compile(rb"</(?:\w+:)?worksheet\s*>\s*$")
@@ -429,8 +454,9 @@ class Sheets:
             raise self.fail("不是工作表")
         self.root_tag = root_start.group(0)
         self.prefix = (root_start.group(1) or b"").decode()
-        self.nsdecl = b" ".join(re.findall(rb'xmlns(?::[\w.-]+)?\s*=\s*"[^"]*"|xmlns(?::[\w.-]+)?\s*=\s*\'[^\']*\'',
-                                           self.root_tag))
+        # the namespaces a row may use: the root's, and those <sheetData> declares (which win)
+        decls = {d.group(1): d.group(0) for tag in (self.root_tag, m.group(0)) for d in _NSDECL.finditer(tag)}
+        self.nsdecl = b" ".join(decls.values())
         out.write(buf[:root_start.start()])
         head = self._fragment(buf[root_start.end():m.start()])
         self.ns = etree.QName(head).namespace or MAIN_T
@@ -570,21 +596,28 @@ class Sheets:
                             continue
             for m in _ROW.finditer(buf, pos, limit):
                 rm = _ROW_R.search(m.group(0))
-                r = int(rm.group(1)) if rm else last + 1
-                if r < target:
-                    last = r
-                    pos = m.end()           # the rest of this row is copied as it is, whatever chunk it is in
-                    continue
-                if m.group(2):
-                    stop = m.end()
+                stop = None
+                if rm:
+                    r = count = int(rm.group(1))
                 else:
-                    close = b"</" + (m.group(1) or b"") + b"row>"
-                    j = buf.find(close, m.end(), limit)
-                    if j == -1:             # the row goes on in the next chunk
+                    # a row without a number: the cell reader counts on from the row before, but puts
+                    # the cells that have a reference where their reference says, and so does this edit
+                    stop = self._row_stop(buf, m, limit)
+                    if stop is None:        # the row goes on in the next chunk
                         refresh(m.start())
                         break
-                    stop = j + len(close)
-                last = r
+                    count = last + 1
+                    r = self._cells_row(buf, m.end(), stop) or count
+                if r < target:
+                    last = count
+                    pos = m.end()           # the rest of this row is copied as it is, whatever chunk it is in
+                    continue
+                if stop is None:
+                    stop = self._row_stop(buf, m, limit)
+                    if stop is None:        # the row goes on in the next chunk
+                        refresh(m.start())
+                        break
+                last = count
                 out.write(memoryview(buf)[done:m.start()])
                 if target < r:              # rows the sheet does not have: put before this one
                     new = []
@@ -604,6 +637,22 @@ class Sheets:
                     out.write(end.group(0))
                     return buf[end.end():]
                 refresh(pos)
+
+    @staticmethod
+    def _row_stop(buf: bytes, m, limit: int) -> int | None:
+        """Where the row whose start tag is `m` ends, if it ends in the buffer."""
+        if m.group(2):
+            return m.end()
+        close = b"</" + (m.group(1) or b"") + b"row>"
+        j = buf.find(close, m.end(), limit)
+        return None if j == -1 else j + len(close)
+
+    def _cells_row(self, buf: bytes, start: int, stop: int) -> int | None:
+        """The row the references of the cells between start and stop name (None: no cell has one)."""
+        got = {int(n) for n in _CELL_ROW.findall(buf, start, stop)}
+        if len(got) > 1:
+            raise self.fail("的一行（未写行号）中的单元格引用指向不同的行")
+        return got.pop() if got else None
 
     def _edit_row(self, data: bytes, r: int, edits: dict) -> bytes:
         fast = self._edit_cells(data, r, edits)
@@ -809,6 +858,8 @@ class Sheets:
                 col = j
             else:
                 pos = split_ref(ref) if ref else None
+                if pos and pos[0] != r:     # the cell reader puts it in that other row: not moved here
+                    raise self.fail(f"的第 {r} 行中有引用其他行的单元格（{ref[:20]}）")
                 col = pos[1] if pos else col + 1
                 c.set("r", cell_ref(r, col))
             cells.append((col, c))
@@ -983,8 +1034,10 @@ class Workbook:
                 types.remove(o)
         self._touch(name)
 
-    def new_part(self, pattern: str) -> str:
-        """An unused part name: pattern has one {} for a number."""
+    def new_part(self, pattern: str, first: str | None = None) -> str:
+        """An unused part name: `first` if given and unused, else pattern with a number for its {}."""
+        if first is not None and not self.exists(first) and self.pkg.find(first) is None:
+            return first
         n = 1
         while self.exists(pattern.format(n)) or (self.pkg.find(pattern.format(n)) is not None):
             n += 1
@@ -1025,7 +1078,7 @@ class Workbook:
         if self._styles is None:
             part = next((p for t, p in self.targets(self.book_part).values() if t.endswith("/styles")), None)
             if part is None or self.pkg.find(part) is None:
-                part = self.new_part("xl/styles{}.xml")
+                part = self.new_part("xl/styles{}.xml", "xl/styles.xml")    # where openpyxl looks for it
                 self.added[part] = _blank_styles(self.ns)
                 self.add_rel(self.book_part, "styles", part)
                 self.content_type(part, CT["styles"])

@@ -737,7 +737,6 @@ def _cut(pkg: Package, name: str, spans: list[tuple[int, int]]) -> bytes:
 
 # ------------------------------------------------------------------ odd cells
 
-_MARKERS = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'", b"<f/>", b":f/>")
 
 
 # a merged range as any producer writes it (either quote, `$`, spaces around `=`): the reader and the
@@ -1162,16 +1161,26 @@ _CELL_START = re.compile(rb"<(\w+:)?c\b[^>]*>")
 
 
 def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
-    """Parse each candidate cell as XML (namespace-aware) and judge it."""
-    for m in _CELL_START.finditer(buf):
+    """The cells with a formula or an error value, found from their markers (never a step per
+    cell: a column of formulas filled down is common), each parsed as XML (namespace-aware) and
+    judged, except a formula cell with a cached value, which is plainly no finding."""
+    done = 0
+    for at in _candidates(buf):
+        if at < done:
+            continue                    # in the cell just judged
+        start = _cell_start(buf, at)
+        if start is None:
+            continue
+        m = _CELL_START.match(buf, start)
         if m.group(0).endswith(b"/>"):
             continue
         close = b"</" + (m.group(1) or b"") + b"c>"
         end = buf.find(close, m.end())
         if end == -1:
             continue
-        cell = buf[m.start():end + len(close)]
-        if not any(mk in cell for mk in _MARKERS):
+        done = end + len(close)
+        cell = buf[start:done]
+        if _CACHED.search(cell) and not _ERROR_VALUE.search(m.group(0)):
             continue
         try:
             el = SafeET.fromstring(b"<root " + nsdecl + b">" + cell + b"</root>")[0]
@@ -1191,6 +1200,53 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
             # an empty <v> of a number-typed cell is no result at all (openpyxl writes that)
             if v is None or (not (v.text or "") and el.get("t") not in ("str", "s", "inlineStr")):
                 odd[ref] = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开、重新计算并保存"
+
+
+_ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")
+
+
+def _candidates(buf: bytes) -> list[int]:
+    """Where a formula (<f>, <x:f …>) or an error type (t="e") may stand, in order (text that only
+    looks so is judged with the cells): found by memchr-speed searches, the pattern for error types
+    only where a quoted e is."""
+    at = []
+    for mark in (b"<f", b":f"):
+        i = buf.find(mark)
+        while i != -1:
+            if buf[i + 2:i + 3] in _AFTER_NAME:
+                at.append(i)
+            i = buf.find(mark, i + 2)
+    if buf.find(b'"e"') != -1 or buf.find(b"'e'") != -1:
+        at += [m.start() for m in _ERROR_VALUE.finditer(buf)]
+    at.sort()
+    return at
+
+
+_AFTER_NAME = (b" ", b"\t", b"\r", b"\n", b"/", b">")
+_CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")                         # a value that is not empty
+_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)")
+
+
+def _cell_start(buf: bytes, at: int) -> int | None:
+    """Where the cell a marker at `at` stands in starts (its own start tag, or one a few tags
+    back); None when the marker stands outside any cell (between cells, in a row's tag)."""
+    j = buf.rfind(b"<", 0, at + 1 if buf[at:at + 1] != b"<" else at)
+    if buf[j + 1:j + 3] in (b"c ", b"c>"):          # the usual: the tag before <f> is the cell's
+        return j
+    j = at + 1
+    for _ in range(16):
+        j = buf.rfind(b"<", 0, j)
+        if j == -1:
+            return None
+        tag = _TAG.match(buf, j)
+        if tag is None:
+            continue
+        name = tag.group(2)
+        if name == b"c":
+            return None if tag.group(1) else (j if _CELL_START.match(buf, j) else None)
+        if name in (b"row", b"sheetData"):
+            return None
+    return None
 
 
 # ------------------------------------------------------------------ dates the cell reader cannot convert

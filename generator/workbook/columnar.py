@@ -17,7 +17,9 @@ column, so the conversion and every finding stay the row reader's own:
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -252,8 +254,8 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
                             cells.append((row_no, col, v.text))
                 el.clear()
         if wanted:
-            for i, text in _shared_strings(zf, book_part, max(wanted)).items():
-                for row_no, col in wanted.get(i, ()):
+            for i, text in _shared_strings(zf, book_part, set(wanted)).items():
+                for row_no, col in wanted[i]:
                     cells.append((row_no, col, text))
     width = max((c for _, c, _ in cells), default=-1) + 1
     rows = [[""] * width for _ in range(n)]
@@ -297,20 +299,116 @@ def _text(node) -> str:
     return "".join(out)
 
 
-def _shared_strings(zf: zipfile.ZipFile, book_part: str, last: int) -> dict[int, str]:
-    """Shared strings 0..last, read from the start of the part the workbook's relationships name."""
+def _shared_strings(zf: zipfile.ZipFile, book_part: str, wanted: set[int]) -> dict[int, str]:
+    """The shared strings numbered `wanted` (the same for a sheet's header search while its parts
+    are parsed and when it is loaded: looked up once per file and version)."""
+    try:
+        st = os.stat(zf.filename)
+    except (OSError, TypeError, ValueError):
+        return _read_shared_strings(zf, book_part, wanted)
+    key = (zf.filename, st.st_mtime_ns, st.st_size, book_part, frozenset(wanted))
+    with _KNOWN_LOCK:
+        got = _KNOWN.get(key)
+    if got is None:
+        got = _read_shared_strings(zf, book_part, wanted)
+        with _KNOWN_LOCK:
+            _KNOWN[key] = got
+            while len(_KNOWN) > 16:
+                _KNOWN.pop(next(iter(_KNOWN)))
+    return dict(got)
+
+
+_KNOWN: dict = {}
+_KNOWN_LOCK = threading.Lock()
+
+
+def _read_shared_strings(zf: zipfile.ZipFile, book_part: str, wanted: set[int]) -> dict[int, str]:
+    """The shared strings numbered `wanted`, from the part the workbook's relationships name.
+
+    The items before the last one wanted are counted, not parsed: their start tags are found by
+    memchr-speed searches (LibreOffice, WPS and openpyxl number strings as they first occur, so
+    a header's strings may stand tens of thousands of items in), and only the wanted items are
+    parsed, with defusedxml. A part written otherwise (a prefix, comments or processing
+    instructions among the items) is parsed item by item."""
     pkg = Package(Path(zf.filename or ""), zf)
     name = next((pkg.find(part) for typ, part in _rels(pkg, book_part).values()
                  if typ.endswith("/sharedStrings") and pkg.find(part)), None)
     if name is None:
         raise Fallback("no shared strings")
-    out: dict[int, str] = {}
+    last = max(wanted)
     with pkg.open(name) as fh:
-        for i, si in enumerate(_ends(fh, "si")):
+        got = _counted_items(fh, last)
+    if got is None:
+        with pkg.open(name) as fh:
+            return _parsed_items(fh, wanted, last)
+    data, starts, nsdecl = got
+    if last >= len(starts):
+        raise Fallback("shared string index out of range")
+    out: dict[int, str] = {}
+    for i in wanted:
+        s = starts[i]
+        tag_end = data.find(b">", s)
+        if data[tag_end - 1] == 0x2F:                    # <si/>: an empty text
+            out[i] = ""
+            continue
+        end = data.find(b"</si>", tag_end)
+        try:
+            si = SafeET.fromstring(b"<w " + nsdecl + b">" + data[s:end + 5] + b"</w>")[0]
+        except (SafeET.ParseError, DefusedXmlException, IndexError) as e:
+            raise Fallback(f"shared string {i}: {e}") from None
+        out[i] = _text(si)
+    return out
+
+
+def _counted_items(fh, last: int):
+    """(the part's bytes up to the end of item `last`, where each item starts, the namespace
+    declarations of the root), or None for a part not written the plain way."""
+    data = b""
+    starts: list[int] = []
+    pos = 0
+    nsdecl = None
+    while True:
+        chunk = fh.read(1 << 20)
+        data += chunk
+        if nsdecl is None:
+            root = re.search(rb"<(\w+:)?sst\b[^>]*>", data)
+            if root is None:
+                if not chunk or len(data) > 1 << 16:
+                    return None
+                continue
+            if root.group(1):
+                return None                     # <x:sst>: item by item
+            nsdecl = b" ".join(re.findall(rb'xmlns(?::[\w.-]+)?\s*=\s*(?:"[^"]*"|\'[^\']*\')', root.group(0)))
+            pos = root.end()
+        stop = len(data) if not chunk else max(pos, len(data) - 8)     # a tag cut by the chunk's end: next time
+        if data.find(b"<!", pos, stop) != -1 or data.find(b"<?", pos, stop) != -1:
+            return None
+        i = data.find(b"<si", pos, stop)
+        while i != -1 and len(starts) <= last:
+            if data[i + 3:i + 4] in _AFTER_SI:
+                starts.append(i)
+            i = data.find(b"<si", i + 3, stop)
+        pos = max(pos, stop - 2) if i == -1 else i      # a tag begun before stop is looked at again
+        if len(starts) > last:
+            end = data.find(b"</si>", starts[last])
+            gt = data.find(b">", starts[last])
+            if gt != -1 and (data[gt - 1] == 0x2F or end != -1):
+                return data, starts, nsdecl
+        if not chunk:
+            return data, starts, nsdecl
+
+
+_AFTER_SI = (b">", b" ", b"/", b"\t", b"\r", b"\n")
+
+
+def _parsed_items(fh, wanted: set[int], last: int) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for i, si in enumerate(_ends(fh, "si")):
+        if i in wanted:
             out[i] = _text(si)
-            si.clear()
-            if i >= last:
-                break
+        si.clear()
+        if i >= last:
+            break
     if last not in out:
         raise Fallback("shared string index out of range")
     return out

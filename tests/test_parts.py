@@ -131,6 +131,31 @@ def test_a_column_of_dates_in_one_half_and_text_in_the_other_reads_as_whole(tmp_
     assert split == whole
 
 
+@pytest.mark.parametrize("where", ["one part", "both halves"])
+def test_a_text_among_dates_goes_to_the_row_reader_without_a_whole_parse_first(tmp_path, monkeypatch, where):
+    """One 回访时间 typed as text (a part's column mixes two kinds) or the halves of a column of two
+    kinds: the whole sheet would mix them too, so the row reader reads it at once, as it reads the
+    sheet unsplit, rather than after a parse of the whole sheet that fails the same way."""
+    src = large(tmp_path, 600)
+
+    def change(d: bytes) -> bytes:
+        def cell(m):
+            if (int(m.group(2)) != 500) if where == "one part" else int(m.group(2)) < 400:
+                return m.group(0)
+            return b'<c r="' + m.group(1) + m.group(2) + b'" t="inlineStr"><is><t>2025/3/1</t></is></c>'
+        col = _letter_of(d, "回访时间".encode())
+        return re.sub(rb'<c r="(' + col + rb')(\d+)"[^>]*?(?:/>|>.*?</c>)', cell, d, flags=re.S)
+    path = _records_changed(src, tmp_path / "混合.xlsx", change)
+    whole, split, used = both(path, monkeypatch)
+    assert split == whole and used
+    assert split["paths"]["回访记录"][0] == "rows"
+    parsed = []
+    real = columnar.fastexcel.read_excel
+    monkeypatch.setattr(columnar.fastexcel, "read_excel", lambda p, *a, **k: parsed.append(Path(p)) or real(p, *a, **k))
+    snapshot(path)
+    assert path not in parsed          # only the parts were given to the columnar parser
+
+
 def _letter_of(d: bytes, header: bytes) -> bytes:
     m = re.search(rb'<c r="([A-Z]+)1"[^>]*><is><t>' + re.escape(header) + rb"</t>", d)
     assert m, "header not found"

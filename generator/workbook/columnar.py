@@ -56,6 +56,10 @@ class Fallback(Exception):
     """This sheet is for the row reader."""
 
 
+class MixedKinds(Fallback):
+    """The parts of a column hold different kinds of value."""
+
+
 class FastSheet:
     """A parsed sheet: its first rows as the row reader shows them, the header row's index in the
     sheet (0-based) and the sheet's data below the header as Arrow columns keyed by column index."""
@@ -81,6 +85,9 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
             columns, names = _load_parts(parts, sheet, h, first, early)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
+        except (fastexcel.UnsupportedColumnTypeCombinationError, MixedKinds) as e:
+            # a column holds two kinds of value: so does the whole sheet, for the row reader at once
+            raise Fallback(_sorted_sets(str(e))[:200]) from None
         except BaseException as e:      # the parts could not be joined: the sheet is parsed whole
             log.debug("%s：工作表“%s”不分段解析（%s）", source, sheet, (str(e).splitlines() or [""])[0][:200])
         else:
@@ -189,7 +196,7 @@ def _joined_type(arrays: list):
         return kinds.pop()
     if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in kinds):
         return pa.float64()
-    raise Fallback(f"the parts hold different kinds: {sorted(map(str, kinds))}")
+    raise MixedKinds(f"the parts hold different kinds: {sorted(map(str, kinds))}")
 
 
 def _as(arr, kind, n: int):

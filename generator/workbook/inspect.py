@@ -565,8 +565,43 @@ def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> Non
 
 def _far_cells(pkg: Package, sh: SheetInfo) -> None:
     """Every cell with a value looked at once: references beyond Excel's grid are refused; cells far
-    from the data are listed (left out of the normalized copy); the rest must fit the reader's budget."""
-    cells = _cell_positions(pkg, sh.part)
+    from the data are listed (left out of the normalized copy); the rest must fit the reader's budget.
+
+    A sheet written the plain way (every cell and row with its reference, no prefix) is looked at
+    with numpy a stretch at a time (`_valued_cells`): a styled empty cell left at XFD1048576, or a
+    note far to the right, costs no Python step per cell; any other sheet cell by cell."""
+    got = _valued_cells(pkg, sh.part)
+    if got is None:
+        return _judge_cells(pkg, sh, _cell_positions(pkg, sh.part))
+    c, r, starts = got
+    if not len(c):
+        return
+    rows = np.unique(r)
+    per_col = np.bincount(c)
+    data_cols = np.flatnonzero(per_col >= max(2, len(rows) // 100))
+    width = int(data_cols.max() if len(data_cols) else np.flatnonzero(per_col).max()) + 1
+    max_col = max(width * 2, width + 30)
+    gaps = np.flatnonzero(np.diff(rows) > max(1000, len(rows)))
+    far = c >= max_col
+    if len(gaps):
+        below = r >= rows[gaps[0] + 1]
+        if int(below.sum()) <= 50:
+            far |= below
+    kept_rows = int(r[~far].max()) if (~far).any() else 0
+    kept_cols = int(c[~far].max()) + 1 if (~far).any() else 1
+    if kept_rows * kept_cols > MAX_CELLS:
+        raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
+    at = np.flatnonzero(far)
+    at = at[np.lexsort((c[at], r[at]))]
+    cells = _cells_at(pkg, sh.part, [(int(c[i]), int(r[i]), int(starts[i])) for i in at])
+    listed = cells if len(cells) <= FAR_LISTED else cells[:1]
+    sh.outliers = {f"{column_letters(col)}{row}": value for col, row, _, _, value in listed}
+    sh.far_count = len(cells)
+    sh.spans = [(s, e) for _, _, s, e, _ in cells]
+
+
+def _judge_cells(pkg: Package, sh: SheetInfo, cells: list) -> None:
+    """_far_cells from every valued cell as (column, row, start, end, value shown)."""
     if not cells:
         return
     for c, r, _, _, _ in cells:
@@ -600,6 +635,145 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
 
 
 FAR_LISTED = 10         # far cells named one by one; more are one finding at the first, with their number
+
+
+def _valued_cells(pkg: Package, part: str):
+    """(0-based columns, rows, byte offsets) of the cells with a value (a <v> or <t> in them, as
+    _cell_positions counts them) of a sheet written the plain way, found with numpy a stretch of
+    whole rows at a time; None for any other sheet (a prefix, a cell without a reference or with
+    two, a reference written otherwise or outside Excel's grid, a quote left open in a cell's tag)."""
+    global np
+    if np is None:
+        import numpy
+        np = numpy
+        _tables()
+    cols, rows, starts = [], [], []
+    offset, tail = 0, b""
+    try:
+        with pkg.chunks(part, SCAN_CHUNK) as chunks:
+            for chunk in chunks:
+                buf = tail + chunk
+                cut = buf.rfind(b"row>")
+                if cut == -1:
+                    tail = buf
+                    if len(tail) > 64 << 20:
+                        return None
+                    continue
+                got = _stretch_cells(buf[:cut + 4])
+                if got is None:
+                    return None
+                cols.append(got[0])
+                rows.append(got[1])
+                starts.append(got[2] + offset)
+                offset += cut + 4
+                tail = buf[cut + 4:]
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, part, e) from None
+    if tail.strip():
+        got = _stretch_cells(tail)
+        if got is None:
+            return None
+        cols.append(got[0])
+        rows.append(got[1])
+        starts.append(got[2] + offset)
+    if not cols:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(cols), np.concatenate(rows), np.concatenate(starts)
+
+
+def _stretch_cells(buf: bytes):
+    n = len(buf)
+    if buf.find(b":", 0, n) != -1 and _PREFIXED_ANY.search(buf):
+        return None
+    a = np.frombuffer(buf + bytes(_PAD), np.uint8)
+    lt = np.flatnonzero(a[:n] == 60)
+    first = a[lt + 1]
+    cells = lt[(first == 99) & _ENDS_NAME[a[lt + 2]]]
+    if not len(cells):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    gt = np.flatnonzero(a[:n] == 62)
+    k = np.searchsorted(gt, cells)
+    if (k >= len(gt)).any():
+        return None
+    tag_end = gt[k]
+    for quote in (34, 39):              # a '>' inside an attribute value would end a tag too soon
+        q = np.flatnonzero(a[:n] == quote)
+        if len(q) and ((np.searchsorted(q, tag_end) - np.searchsorted(q, cells)) & 1).any():
+            return None
+    vt = lt[((first == 118) | (first == 116)) & _ENDS_NAME[a[lt + 2]]]       # <v …>, <t …>
+    owner = np.searchsorted(cells, vt, side="right") - 1
+    valued = np.zeros(len(cells), bool)
+    valued[owner[owner >= 0]] = True
+    valued &= a[tag_end - 1] != 47      # <c …/>: no value
+    try:
+        at = _r_values(a, n)
+    except _Unusual:
+        return None
+    k = np.searchsorted(cells, at, side="right") - 1
+    mine = (k >= 0) & (at < tag_end[np.maximum(k, 0)])
+    at, k = at[mine], k[mine]
+    if len(k) != len(cells) or (len(k) and (np.diff(k) != 1).any()) or (len(k) and k[0] != 0):
+        return None                     # a cell without a reference, or with two
+    col, row, letters, end = _refs(a, at)
+    if ((letters < 1) | (letters > 3) | (end - letters < 1) | (end - letters > 7)).any():
+        return None
+    if ((a[at + end] != 34) & (a[at + end] != 39)).any():
+        return None                     # more than letters and digits
+    if ((col > MAX_COL) | (row < 1) | (row > MAX_ROW)).any():
+        return None
+    return col[valued] - 1, row[valued], cells[valued]
+
+
+def _refs(a, at):
+    """Each reference at `at` read as the cell reader reads it: (column 1-based, row, letters, length
+    of letters and digits); letters in either case, at most 4 letters and 8 digits looked at."""
+    col = np.zeros(len(at), np.int64)
+    k = np.zeros(len(at), np.int64)
+    more = np.ones(len(at), bool)
+    for _ in range(4):                                              # letters: 4 or more is beyond XFD
+        ch = a[at + k] & 0xDF                                       # either case, as the reader takes them
+        more &= (ch >= 65) & (ch <= 90)
+        col = np.where(more, col * 26 + ch - 64, col)
+        k += more
+    letters = k.copy()
+    row = np.zeros(len(at), np.int64)
+    more = np.ones(len(at), bool)
+    for _ in range(8):                                              # digits: 8 or more is beyond row 1048576
+        ch = a[at + k]
+        more &= (ch >= 48) & (ch <= 57)
+        row = np.where(more, row * 10 + ch - 48, row)
+        k += more
+    return col, row, letters, k
+
+
+_PREFIXED_ANY = re.compile(rb"<(?:[\w.-]+):(?:c|row|v|t|is|f)[\s/>]")
+
+
+def _cells_at(pkg: Package, part: str, found: list[tuple[int, int, int]]) -> list:
+    """(column, row, start, end, value shown) of the cells starting at these offsets, read from the part."""
+    if not found:
+        return []
+    want = sorted(found, key=lambda x: x[2])
+    out = {}
+    offset, buf = 0, b""
+    i = 0
+    with pkg.chunks(part, SCAN_CHUNK) as chunks:
+        for chunk in chunks:
+            buf += chunk
+            while i < len(want):
+                c, r, s = want[i]
+                j = s - offset
+                end = buf.find(b"</c>", j)
+                if end == -1:
+                    break
+                v = re.search(rb"<(?:v|t)\b[^>]*>([^<]*)<", buf[j:end + 1])
+                out[s] = (c, r, s, offset + end + 4, v.group(1).decode("utf-8", "replace")[:20] if v else "")
+                i += 1
+            if i == len(want):
+                break
+            keep = min(want[i][2] - offset, len(buf))      # from the next cell wanted on, or nothing yet
+            buf, offset = buf[keep:], offset + keep
+    return [out[s] for _, _, s in found if s in out]
 
 
 def _complete(buf: bytes) -> int:
@@ -880,22 +1054,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         return got
     if not len(at):
         return got
-    col = np.zeros(len(at), np.int64)
-    k = np.zeros(len(at), np.int64)
-    more = np.ones(len(at), bool)
-    for _ in range(4):                                              # letters: 4 or more is beyond XFD
-        ch = a[at + k] & 0xDF                                       # either case, as the reader takes them
-        more &= (ch >= 65) & (ch <= 90)
-        col = np.where(more, col * 26 + ch - 64, col)
-        k += more
-    letters = k.copy()
-    row = np.zeros(len(at), np.int64)
-    more = np.ones(len(at), bool)
-    for _ in range(8):                                              # digits: 8 or more is beyond row 1048576
-        ch = a[at + k]
-        more &= (ch >= 48) & (ch <= 57)
-        row = np.where(more, row * 10 + ch - 48, row)
-        k += more
+    col, row, letters, k = _refs(a, at)
     cell = letters > 0
     if ((letters >= 4) | (k - letters >= 8) | (col > MAX_COL) | (row > MAX_ROW) | (cell & (row < 1))).any():
         got.beyond = True

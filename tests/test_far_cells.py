@@ -1,0 +1,90 @@
+"""Cells far from the data (a styled empty cell left at XFD1048576, a note far to the right):
+a sheet written the plain way is judged with numpy, a stretch at a time, and the judgement is the
+one made cell by cell (issue 27: such a sheet cost a Python step per cell, 7x calamine's read)."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from generator.workbook import inspect as I
+
+HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats'
+        b'.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships"><dimension ref="A1"/><sheetData>')
+TAIL = b"</sheetData></worksheet>"
+
+
+KINDS = ['<c r="{ref}"><v>1</v></c>', '<c r="{ref}" s="2"/>', '<c r="{ref}" t="inlineStr"><is><t>备注</t></is></c>',
+         '<c r="{ref}" s="1"></c>', '<c r="{ref}"><f>A1</f></c>', '<c r="{ref}" t="s"><v></v></c>',
+         "<c r='{ref}' s='3'><v>2</v></c>"]
+
+
+def cell(ref: str, kind: int) -> bytes:
+    return KINDS[kind].format(ref=ref).encode()
+
+
+def judged(tmp_path: Path, rows: dict[int, list[tuple[int, int]]], quick: bool) -> tuple:
+    body = b"".join(b'<row r="%d">' % r + b"".join(cell(I.column_letters(c) + str(r), k) for c, k in cells)
+                    + b"</row>" for r, cells in sorted(rows.items()))
+    path = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", HEAD + body + TAIL)
+    with zipfile.ZipFile(path) as zf:
+        pkg = I.Package(path, zf)
+        sh = I.SheetInfo("回访记录", "xl/worksheets/sheet1.xml")
+        try:
+            if quick:
+                assert I._valued_cells(pkg, sh.part) is not None      # the numpy way was taken
+                I._far_cells(pkg, sh)
+            else:
+                I._judge_cells(pkg, sh, I._cell_positions(pkg, sh.part))
+        except I.ReadError as e:
+            return ("refused", str(e))
+        return sh.outliers, sh.far_count, sh.spans
+
+
+def sheets():
+    near = st.tuples(st.integers(0, 8), st.integers(0, 6))
+    far = st.tuples(st.sampled_from([40, 200, 16383]), st.integers(0, 6))
+    row = st.lists(st.one_of(near, near, near, far), min_size=1, max_size=6, unique_by=lambda x: x[0]).map(
+        lambda cells: sorted(cells))
+    rows = st.dictionaries(st.one_of(st.integers(1, 60), st.sampled_from([5000, 1048576])), row, min_size=1,
+                           max_size=30)
+    return rows
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheets(), st.sampled_from([1 << 22, 300, 97]))
+def test_the_numpy_judgement_is_the_cell_by_cell_one(tmp_path, monkeypatch, rows, chunk):
+    monkeypatch.setattr(I, "SCAN_CHUNK", chunk)         # stretches cut anywhere a read may end
+    assert judged(tmp_path, rows, True) == judged(tmp_path, rows, False)
+
+
+def test_a_styled_empty_cell_at_the_end_of_the_grid_is_no_far_cell(tmp_path):
+    rows = {r: [(c, 0) for c in range(6)] for r in range(1, 40)}
+    rows[1048576] = [(16383, 1)]
+    assert judged(tmp_path, rows, True) == ({}, 0, [])
+
+
+def test_a_note_far_to_the_right_is_named_with_its_value(tmp_path):
+    rows = {r: [(c, 0) for c in range(6)] for r in range(1, 40)}
+    rows[1] = rows[1] + [(155, 2)]
+    outliers, count, spans = judged(tmp_path, rows, True)
+    assert outliers == {"EZ1": "备注"} and count == 1 and len(spans) == 1
+
+
+@pytest.mark.parametrize("odd", [
+    b'<row r="1"><c><v>1</v></c></row>',                     # a cell without a reference
+    b'<row r="1"><x:c r="A1"><v>1</v></x:c></row>',           # a prefix
+    b'<row r="1"><c r="A1" t="a>b"><v>1</v></c></row>',       # a '>' inside a value
+    b'<row r="1"><c r="A1x"><v>1</v></c></row>',              # a reference written otherwise
+])
+def test_a_sheet_written_otherwise_is_looked_at_cell_by_cell(tmp_path, odd):
+    path = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", HEAD + odd + TAIL)
+    with zipfile.ZipFile(path) as zf:
+        assert I._valued_cells(I.Package(path, zf), "xl/worksheets/sheet1.xml") is None

@@ -88,7 +88,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--kinds", nargs="+", default=list(datasets.KINDS), choices=datasets.KINDS)
+    ap.add_argument("--kinds", nargs="+", default=list(datasets.KINDS),
+                    choices=datasets.KINDS + datasets.FIELD)
     ap.add_argument("--folder", type=int, metavar="BOOKS",
                     help="instead: a folder of BOOKS workbooks of --records each")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/huifang-bench"))

@@ -10,6 +10,13 @@
 - openpyxl: the clean unit written by openpyxl's write_only mode, which writes no <dimension>
             (the reader must find the sheet's extent itself), with its own way of writing dates.
 - folder:   a folder of small units (each `--records` records), for the process pool.
+
+Files as other programs write them (the field's, issue 27), each from the clean unit:
+- libreoffice: saved again by LibreOffice (needs `soffice`): every text in shared strings,
+            numbered as first met, so a later sheet's header is tens of thousands of items in.
+- formulas: every 记录编号 a formula filled down (Excel's shared formula) with its cached value.
+- far:      an empty formatted cell left at XFD1048576 on each sheet (Excel's used range after a
+            far cell was cleared), under a <dimension> that spans the whole grid.
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 VERSION = 1         # bump when a data set changes, so a benchmark does not reuse an older file
 KINDS = ("clean", "findings", "openpyxl")
+FIELD = ("libreoffice", "formulas", "far")            # as other programs write them
 
 
 def path_of(folder: Path, kind: str, n: int) -> Path:
@@ -70,6 +78,60 @@ def _write_openpyxl(path: Path, sheets: dict) -> None:
         raise
 
 
+def _rewritten(src: Path, path: Path, change) -> None:
+    """A copy of src with each worksheet part passed through change(bytes), whole or not at all."""
+    import re
+    import zipfile
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", info.filename):
+                    data = change(data)
+                zout.writestr(info, data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _formulas(data: bytes) -> bytes:
+    """Each text 记录编号 (R00000001 in column A of 回访记录) a filled-down formula with its value."""
+    import re
+    first = []
+
+    def cell(m):
+        row = int(m.group(1))
+        if not first:
+            first.append(row)
+            f = b'<f t="shared" ref="A%d:A1048576" si="0">"R"&amp;TEXT(ROW()-1,"00000000")</f>' % row
+        else:
+            f = b'<f t="shared" si="0"/>'
+        return b'<c r="A%d" t="str">%s<v>%s</v></c>' % (row, f, m.group(2))
+    return re.sub(rb'<c r="A(\d+)" t="inlineStr"><is><t>(R\d{8})</t></is></c>', cell, data)
+
+
+def _far(data: bytes) -> bytes:
+    import re
+    data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data, count=1)
+    return data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>', 1)
+
+
+def _libreoffice(src: Path, path: Path) -> None:
+    import shutil
+    import subprocess
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise SystemExit("the libreoffice data set needs LibreOffice (soffice)")
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
+                        "xlsx", "--outdir", f"{tmp}/out", str(src)], check=True, capture_output=True, timeout=3600)
+        os.replace(Path(tmp) / "out" / src.name, path)
+
+
 def make(folder: Path, kind: str, n: int) -> Path:
     from synth import large_sheets, write_workbook
     path = path_of(folder, kind, n)
@@ -77,6 +139,15 @@ def make(folder: Path, kind: str, n: int) -> Path:
         return path
     folder.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
+    if kind in FIELD:
+        clean = make(folder, "clean", n)
+        if kind == "libreoffice":
+            _libreoffice(clean, path)
+        else:
+            _rewritten(clean, path, _formulas if kind == "formulas" else _far)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s",
+              file=sys.stderr, flush=True)
+        return path
     sheets = large_sheets(n, max(1, n // 5))
     if kind == "clean":
         write_workbook(path, sheets)
@@ -111,7 +182,7 @@ def make_folder(folder: Path, books: int, n: int) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS + FIELD)
     ap.add_argument("--folder", type=int, metavar="BOOKS", help="instead: a folder of BOOKS units")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/huifang-bench"))
     a = ap.parse_args()

@@ -237,3 +237,18 @@ def test_a_row_moved_into_another_part_reads_as_whole(tmp_path, monkeypatch):
     for part_bytes in (None, 20_000):
         whole, split, _ = both(path, monkeypatch, part_bytes)
         assert split == whole
+
+
+@pytest.mark.parametrize("far", [b'<c r="XFD1048576" s="1"/>', b'<c r="EZ3000" s="1"/>'], ids=["网格末端", "远列"])
+def test_an_empty_formatted_cell_far_away_keeps_the_sheet_in_parts(tmp_path, monkeypatch, far):
+    """Excel's used range after a far cell was cleared: an empty formatted cell at XFD1048576 (or
+    far to the right). The cells with values all lie within the data, so the parts are still
+    parsed, and the sheet reads as it reads whole."""
+    src = large(tmp_path, 3000)
+    row = int(re.search(rb"\d+", far).group(0))
+    path = _records_changed(src, tmp_path / "远处空格.xlsx", lambda d: re.sub(
+        rb"</sheetData>", b'<row r="%d">' % row + far + b"</row></sheetData>", d) if row > 3001 else re.sub(
+        rb'(<row r="3000"[^>]*>.*?)</row>', lambda m: m.group(1) + far + b"</row>", d, flags=re.S))
+    whole, split, used = both(path, monkeypatch)
+    assert split == whole and "回访记录" in whole["tables"]
+    assert used == 3 and whole["paths"]["回访记录"][0] == "columns"

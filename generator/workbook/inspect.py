@@ -117,6 +117,7 @@ class SheetInfo:
     # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     far_count: int = 0        # how many cells were left out as far (more than `outliers` names)
+    narrow: bool = False      # _far_cells found every cell with a value it keeps within WIDE columns
     parts: parts_mod.Parts | None = None      # a large sheet written in parts (parts.py)
 
     def drop_parts(self) -> None:
@@ -591,6 +592,7 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
     kept_cols = int(c[~far].max()) + 1 if (~far).any() else 1
     if kept_rows * kept_cols > MAX_CELLS:
         raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
+    sh.narrow = kept_cols <= WIDE
     at = np.flatnonzero(far)
     at = at[np.lexsort((c[at], r[at]))]
     cells = _cells_at(pkg, sh.part, [(int(c[i]), int(r[i]), int(starts[i])) for i in at])
@@ -627,6 +629,7 @@ def _judge_cells(pkg: Package, sh: SheetInfo, cells: list) -> None:
     kept_cols = max((c[0] for c in kept), default=0) + 1
     if kept_rows * kept_cols > MAX_CELLS:
         raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
+    sh.narrow = kept_cols <= WIDE
     far.sort(key=lambda c: (c[1], c[0]))
     listed = far if len(far) <= FAR_LISTED else far[:1]
     sh.outliers = {f"{column_letters(c)}{r}": value for c, r, _, _, value in listed}
@@ -1149,6 +1152,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     part_ext: dict[int, _Extent] = {}
     announced: set[int] = set()
     unsafe: list[int] = []
+    wide: list[int] = []        # parts unsafe only for a reference past column WIDE: wait for _far_cells
 
     def settle(keep: int) -> None:
         while len(pending) > keep:
@@ -1173,8 +1177,10 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             if k not in announced and stop <= end:
                 announced.add(k)
                 first_row = writer.rows[k - 1] if k else 1
-                if not _part_safe(part_ext.pop(k, None), first_row, writer.rows[k]):
-                    unsafe.append(k)    # a row out of its place: the sheet is parsed whole
+                got = part_ext.pop(k, None)
+                if not _part_safe(got, first_row, writer.rows[k]):
+                    # a row out of its place: the sheet is parsed whole; a far column: judged first
+                    (wide if _part_safe(got, first_row, writer.rows[k], MAX_COL) else unsafe).append(k)
                 elif early is not None:
                     early.part_ready(sh, k, book, writer.marker)
 
@@ -1225,7 +1231,10 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     if writer is not None:
         sh.parts = writer.done()
         last = len(writer.rows)         # the last part: from its first row on, nothing above it
-        if sh.parts is not None and (unsafe or not _part_safe(part_ext.pop(last, None), writer.rows[-1], MAX_ROW + 2)):
+        got = part_ext.pop(last, None)
+        if sh.parts is not None and not _part_safe(got, writer.rows[-1], MAX_ROW + 2):
+            (wide if _part_safe(got, writer.rows[-1], MAX_ROW + 2, MAX_COL) else unsafe).append(last)
+        if sh.parts is not None and unsafe:
             _drop(sh, early)
     if sh.size > SCAN_CHUNK:
         trim_memory()           # (0.3 ms a call: not for each small sheet of a folder)
@@ -1234,7 +1243,9 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
         _drop(sh, early)
         return _far_cells(pkg, sh)
     _judge_extent(pkg, sh, ext, head)
-    if sh.outliers or sh.spans:
+    # a part with a far reference is read in parts only when _far_cells found every cell with a
+    # value within the data (the far one an empty formatted cell, which the reader leaves out)
+    if sh.outliers or sh.spans or (wide and not sh.narrow):
         _drop(sh, early)
 
 
@@ -1262,15 +1273,15 @@ def trim_memory() -> None:
 
 
 _malloc_trim = None
-def _part_safe(ext: _Extent | None, first_row: int, next_row: int) -> bool:
+def _part_safe(ext: _Extent | None, first_row: int, next_row: int, width: int = WIDE) -> bool:
     """Whether a part of a sheet (parts.py) may be parsed before the whole sheet is judged: every
     reference plainly written, inside the part's own rows (from `first_row` to before `next_row`,
-    the next part's first) and no wider than a plausible sheet. Anything else waits for the
-    judgement of the whole sheet."""
+    the next part's first) and no wider than a plausible sheet (`width` columns). Anything else
+    waits for the judgement of the whole sheet."""
     if ext is None or ext.beyond or ext.unusual:
         return False
     rows_b, cols_b = ext.bound()
-    return first_row <= ext.min_row and rows_b < next_row and cols_b <= WIDE
+    return first_row <= ext.min_row and rows_b < next_row and cols_b <= width
 
 
 _IN_FLIGHT = 3          # stretches measured or waiting while the next is inflated (4 MB each)

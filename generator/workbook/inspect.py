@@ -1352,24 +1352,30 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
         cell = buf[start:done]
         if _CACHED.search(cell) and not _ERROR_VALUE.search(m.group(0)):
             continue
-        try:
-            el = SafeET.fromstring(b"<root " + nsdecl + b">" + cell + b"</root>")[0]
-        except (SafeET.ParseError, DefusedXmlException, IndexError, ValueError):
-            continue
-        ref = el.get("r")
-        if not ref or ref in odd:
-            continue
-        children = {_local(ch.tag): ch for ch in el}
-        if el.get("t") == "e":
-            v = children.get("v")
-            shown = (v.text or "错误") if v is not None else "错误"
-            odd[ref] = f"单元格是错误值 {shown}（通常是公式出错），请改正后再填"
-        elif "f" in children and "is" not in children:
-            v = children.get("v")
-            # a cached result, even the empty string of =IF(…,"") (t="str" with <v></v>), is a value;
-            # an empty <v> of a number-typed cell is no result at all (openpyxl writes that)
-            if v is None or (not (v.text or "") and el.get("t") not in ("str", "s", "inlineStr")):
-                odd[ref] = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开、重新计算并保存"
+        judge_cell(cell, odd, nsdecl)
+
+
+def judge_cell(cell: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
+    """One cell's XML parsed and judged: an error value or a formula without a cached result is
+    put in `odd` under its reference (the first judgement of a reference stands)."""
+    try:
+        el = SafeET.fromstring(b"<root " + nsdecl + b">" + cell + b"</root>")[0]
+    except (SafeET.ParseError, DefusedXmlException, IndexError, ValueError):
+        return
+    ref = el.get("r")
+    if not ref or ref in odd:
+        return
+    children = {_local(ch.tag): ch for ch in el}
+    if el.get("t") == "e":
+        v = children.get("v")
+        shown = (v.text or "错误") if v is not None else "错误"
+        odd[ref] = f"单元格是错误值 {shown}（通常是公式出错），请改正后再填"
+    elif "f" in children and "is" not in children:
+        v = children.get("v")
+        # a cached result, even the empty string of =IF(…,"") (t="str" with <v></v>), is a value;
+        # an empty <v> of a number-typed cell is no result at all (openpyxl writes that)
+        if v is None or (not (v.text or "") and el.get("t") not in ("str", "s", "inlineStr")):
+            odd[ref] = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开、重新计算并保存"
 
 
 _ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")

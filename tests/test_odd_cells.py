@@ -47,6 +47,8 @@ CELLS = [
     '<x:c r="{r}" t="e"><x:v>#REF!</x:v></x:c>',
     '<c r="{r}">\n  <f>A1</f>\n</c>',
     '<c r="{r}"><f\t/></c>',
+    '<c r="{r}" s="3" x:note=">" t="e"><v>#N/A</v></c>',        # a '>' in a value before t="e"
+    '<c r="{r}"><f><![CDATA[1+<v>2]]></f></c>',                # a <v> that is text, not a result
 ]
 
 

@@ -729,7 +729,9 @@ def test_a_sheet_the_user_named_like_the_summary_is_kept(tmp_path):
     """The user's own 校验结果 stays in the copy; the summary goes beside it. Annotating the copy
     again replaces the summary this run wrote, not the user's sheet."""
     wb = openpyxl.load_workbook(EXAMPLE)
-    wb.create_sheet("校验结果")["A1"] = "我自己的核对记录"
+    own = wb.create_sheet("校验结果")
+    own["A1"] = "我自己的核对记录"
+    own.sheet_properties.tabColor = "FFC00000"          # Excel's 深红, the summary's colour too
     src = tmp_path / "自有.xlsx"
     wb.save(src)
     r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
@@ -740,3 +742,25 @@ def test_a_sheet_the_user_named_like_the_summary_is_kept(tmp_path):
     r, again = annotate(copy, tmp_path / "again", as_of="2025-12-31")
     assert again is not None, r.stderr
     assert openpyxl.load_workbook(again).sheetnames.count("校验结果（huifang）") == 1
+
+
+@needs_soffice
+def test_a_summary_saved_again_by_libreoffice_is_replaced_not_doubled(tmp_path):
+    r, copy = annotate(EXAMPLE, tmp_path / "ann", as_of="2025-12-31")
+    assert copy is not None, r.stderr
+    saved = soffice_copy(copy, tmp_path)
+    r, again = annotate(saved, tmp_path / "again", as_of="2025-12-31")
+    assert again is not None, r.stderr
+    names = openpyxl.load_workbook(again).sheetnames
+    assert names[0] == "校验结果" and "校验结果（huifang）" not in names and names.count("校验结果") == 1
+
+
+def test_no_row_is_put_in_among_rows_the_reader_counts():
+    """Rows without numbers, one whose cell names row 5 and one counted (its cell without a
+    reference, at A3 for the reader): a new row 3 put in before the row of A5 would move the
+    counted one, so the copy is refused in one line rather than changed."""
+    rows = b'<row><c r="A1"><v>1</v></c></row><row><c r="A5"><v>5</v></c></row><row><c><v>333</v></c></row>'
+    with pytest.raises(P.PackageError, match="补入新行"):
+        stream(rows, [(3, 2)])
+    out, _ = stream(rows, [(5, 1)])                 # an edit where the rows are: written
+    assert ("5", "A5", "10", None, "5") in cells_of(out)

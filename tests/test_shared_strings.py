@@ -54,6 +54,9 @@ def test_the_wanted_items_read_alike_either_way(kinds, data):
     (f'<x:sst xmlns:x="{MAIN}">', ["<x:si><x:t>前缀</x:t></x:si>", "<x:si><x:t>甲</x:t></x:si>"], "</x:sst>"),
     (f'<sst xmlns="{MAIN}">', ["<si><t>甲</t></si>", "<!-- <si><t>乙</t></si> -->", "<si><t>丙</t></si>"], "</sst>"),
     (f'<sst xmlns="{MAIN}">', ["<si><t><![CDATA[<si>]]></t></si>", "<si><t>丁</t></si>"], "</sst>"),
+    (f'<sst xmlns="{MAIN}">', ["<si><t>甲</t></si >", "<si><t>乙</t></si >"], "</sst>"),
+    (f'<sst xmlns="{MAIN}" xmlns:x="{MAIN}">', ["<x:si><x:t>甲</x:t></x:si>", "<x:si><x:t>乙</x:t></x:si>"], "</sst>"),
+    (f'<sst xmlns="{MAIN}" xmlns:q="urn:q">', ['<si q:a="/>"><t>甲</t></si>', '<si q:a="/>"><t>乙</t></si>'], "</sst>"),
 ])
 def test_a_part_written_otherwise_is_parsed_item_by_item(root, items, end):
     z = book(items, root, end)

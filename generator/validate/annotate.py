@@ -413,7 +413,8 @@ def _summary_name(wb: P.Workbook) -> str:
         return SUMMARY
     try:
         with wb.pkg.open(old.part) as fh:
-            ours = _TAB in fh.read(1 << 12)
+            head = fh.read(1 << 12)
+        ours = all(mark.search(head) for mark in _OURS)
     except (KeyError, OSError, zipfile.BadZipFile, zlib.error, EOFError):
         ours = False
     if ours:
@@ -426,7 +427,11 @@ def _summary_name(wb: P.Workbook) -> str:
     return name
 
 
-_TAB = b'rgb="FFC00000"'                # the summary's tab colour (sheetPr in _summary)
+# an earlier summary, as _summary writes it and LibreOffice keeps it: the red tab, columns A to H,
+# the first two columns WIDTHS wide (a user's sheet of that name has not all of these)
+_OURS = (re.compile(rb'tabColor\b[^>]*rgb="FFC00000"'), re.compile(rb'<(?:\w+:)?dimension ref="A1:H\d+"'),
+         *(re.compile(rb'<(?:\w+:)?col\b(?=[^>]*\bmin="%d")(?=[^>]*\bwidth="%d(?:\.0+)?")' % (j, w))
+           for j, w in enumerate(WIDTHS[:2], 1)))
 
 
 FAST = True                             # False: every row, comment and link built with lxml (tests compare)

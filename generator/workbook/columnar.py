@@ -316,8 +316,15 @@ def _shared_strings(zf: zipfile.ZipFile, book_part: str, wanted: set[int]) -> di
     key = (zf.filename, st.st_mtime_ns, st.st_size, book_part, frozenset(wanted))
     with _KNOWN_LOCK:
         got = _KNOWN.get(key)
+    if isinstance(got, Fallback):
+        raise Fallback(str(got))
     if got is None:
-        got = _read_shared_strings(zf, book_part, wanted)
+        try:
+            got = _read_shared_strings(zf, book_part, wanted)
+        except Fallback as e:           # known too: not read again for the sheet's next header search
+            with _KNOWN_LOCK:
+                _KNOWN[key] = e
+            raise
         with _KNOWN_LOCK:
             _KNOWN[key] = got
             while len(_KNOWN) > 16:
@@ -355,6 +362,9 @@ def _read_shared_strings(zf: zipfile.ZipFile, book_part: str, wanted: set[int]) 
     for i in wanted:
         s = starts[i]
         tag_end = data.find(b">", s)
+        if data[s:tag_end + 1] not in (b"<si>", b"<si/>"):       # attributes on an item: item by item
+            with pkg.open(name) as fh:
+                return _parsed_items(fh, wanted, last)
         if data[tag_end - 1] == 0x2F:                    # <si/>: an empty text
             out[i] = ""
             continue
@@ -370,7 +380,7 @@ def _read_shared_strings(zf: zipfile.ZipFile, book_part: str, wanted: set[int]) 
 def _counted_items(fh, last: int):
     """(the part's bytes up to the end of item `last`, where each item starts, the namespace
     declarations of the root), or None for a part not written the plain way."""
-    data = b""
+    data = bytearray()
     starts: list[int] = []
     pos = 0
     nsdecl = None
@@ -388,8 +398,8 @@ def _counted_items(fh, last: int):
             nsdecl = b" ".join(re.findall(rb'xmlns(?::[\w.-]+)?\s*=\s*(?:"[^"]*"|\'[^\']*\')', root.group(0)))
             pos = root.end()
         stop = len(data) if not chunk else max(pos, len(data) - 8)     # a tag cut by the chunk's end: next time
-        if data.find(b"<!", pos, stop) != -1 or data.find(b"<?", pos, stop) != -1:
-            return None
+        if any(data.find(odd, pos, stop) != -1 for odd in (b"<!", b"<?", b":si", b"</si ")):
+            return None                 # comments, CDATA, prefixed items, end tags with spaces
         i = data.find(b"<si", pos, stop)
         while i != -1 and len(starts) <= last:
             if data[i + 3:i + 4] in _AFTER_SI:

@@ -1350,8 +1350,8 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
             continue
         done = end + len(close)
         cell = buf[start:done]
-        if _CACHED.search(cell) and not _ERROR_VALUE.search(m.group(0)):
-            continue
+        if _CACHED.search(cell) and not _ERROR_VALUE.search(cell) and cell.find(b"<!") == -1:
+            continue                    # a formula with its result (a <v> in CDATA is none: parsed)
         judge_cell(cell, odd, nsdecl)
 
 
@@ -1410,7 +1410,7 @@ def _cell_start(buf: bytes, at: int) -> int | None:
     if buf[j + 1:j + 3] in (b"c ", b"c>"):          # the usual: the tag before <f> is the cell's
         return j
     j = at + 1
-    for _ in range(16):
+    for _ in range(256):                # a cell's children are a few tags (f, v, is and its runs)
         j = buf.rfind(b"<", 0, j)
         if j == -1:
             return None

@@ -550,6 +550,7 @@ class Sheets:
         found with one search; otherwise each row start is looked at for its number."""
         pending = list(reversed(rows))      # (row, {col: edit}) still to write, the next one last
         last = 0
+        counted = False                     # a row without a number seen: later ones may count on
         pos = done = 0
         state = {}
 
@@ -608,6 +609,7 @@ class Sheets:
                         break
                     count = last + 1
                     r = self._cells_row(buf, m.end(), stop) or count
+                    counted = True
                 if r < target:
                     last = count
                     pos = m.end()           # the rest of this row is copied as it is, whatever chunk it is in
@@ -620,6 +622,8 @@ class Sheets:
                 last = count
                 out.write(memoryview(buf)[done:m.start()])
                 if target < r:              # rows the sheet does not have: put before this one
+                    if counted:             # a row put in would move the rows the reader counts
+                        raise self.fail("的行未写行号，在其中补入新行会移动其后按顺序计数的行")
                     new = []
                     while pending and pending[-1][0] < r:
                         new.append(pending.pop())

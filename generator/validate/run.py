@@ -8,8 +8,6 @@ import logging
 import os
 from collections import Counter
 from contextlib import contextmanager
-from itertools import groupby
-from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -370,16 +368,22 @@ def make_context(book: Workbook, config: Config, as_of: date, since: date, cal: 
     return ctx
 
 
-def rule_hits(ctx: Context, config: Config, only=None):
-    """(rule id, settings, Hit or Due) of every enabled rule (those `only(rule)` accepts), each
-    judged from the day its parameters took effect, each after the rules it declares (RUN_ORDER)."""
+def rule_checks(ctx: Context, config: Config, only=None):
+    """(rule id, settings, its Hits and Dues) of every enabled rule (those `only(rule)` accepts),
+    each judged from the day its parameters took effect, each after the rules it declares (RUN_ORDER)."""
     for rid in RUN_ORDER:
         s = config.settings(rid)
         r = RULES[rid]
         if not s.enabled or (only is not None and not only(r)):
             continue
         view = ctx.for_rule(r.effective) if r.effective else ctx
-        for hit in r.check(view, s):
+        yield rid, s, r.check(view, s)
+
+
+def rule_hits(ctx: Context, config: Config, only=None):
+    """(rule id, settings, Hit or Due), one at a time, of rule_checks."""
+    for rid, s, hits in rule_checks(ctx, config, only):
+        for hit in hits:
             yield rid, s, hit
 
 
@@ -398,9 +402,9 @@ def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: Wo
     result = BookResult(book.path, book, ctx)
     file = str(book.path)
     letters: dict = {}          # (sheet, column) -> its letter in the workbook
-    for rid, hits in groupby(rule_hits(ctx, config), key=itemgetter(0)):
+    for rid, s, hits in rule_checks(ctx, config):
         found = []
-        for _, s, hit in hits:
+        for hit in hits:
             if type(hit) is Due:
                 result.pending.append(Pending(rid, file, hit.sheet, hit.row, hit.customer, hit.due,
                                               hit.callback, hit.message, hit.provisional))

@@ -53,11 +53,14 @@ def add_deflated(zout: zipfile.ZipFile, name: str, part: DeflatedPart, date_time
 
 
 def like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A new member entry with the name and time of `info` (a time before 1980 becomes 1980)."""
+    """A new member entry with the name and time of `info` (a time before 1980 becomes 1980); the
+    name as the standard writes it (a zip made on Windows may say xl\\workbook.xml, which the
+    reader takes, but Excel's readers elsewhere do not)."""
+    name = info.filename.replace("\\", "/").lstrip("/")
     try:
-        return zipfile.ZipInfo(info.filename, info.date_time)
+        return zipfile.ZipInfo(name, info.date_time)
     except ValueError:
-        return zipfile.ZipInfo(info.filename)
+        return zipfile.ZipInfo(name)
 
 
 def deflate_level(info: zipfile.ZipInfo, level: int) -> zipfile.ZipInfo:

@@ -764,3 +764,16 @@ def test_no_row_is_put_in_among_rows_the_reader_counts():
         stream(rows, [(3, 2)])
     out, _ = stream(rows, [(5, 1)])                 # an edit where the rows are: written
     assert ("5", "A5", "10", None, "5") in cells_of(out)
+
+
+def test_member_names_written_with_backslashes_come_out_as_the_standard_writes_them(tmp_path):
+    """A zip made on Windows may name its parts xl\\workbook.xml: huifang reads it, and its copies
+    name them xl/workbook.xml, so that Excel's other readers (openpyxl, LibreOffice) open them."""
+    src = corpus.rewrite(EXAMPLE, tmp_path / "反斜杠.xlsx", lambda n, d: d, rename=lambda n: n.replace("/", "\\"))
+    assert any("\\" in n for n in members(src))
+    for r, copy in (annotate(src, tmp_path / "ann", as_of="2025-12-31"), plan(src, tmp_path / "plan")):
+        assert copy is not None, r.stderr
+        names = set(members(copy))
+        assert not any("\\" in n for n in names) and "xl/workbook.xml" in names
+        openpyxl.load_workbook(copy).close()
+    same_findings(src, tmp_path / "ann" / "反斜杠.校验.xlsx")

@@ -52,11 +52,15 @@ def add_deflated(zout: zipfile.ZipFile, name: str, part: DeflatedPart, date_time
     _end(zout, info)
 
 
+def member_name(name: str) -> str:
+    """A member's name as the standard writes it: forward slashes, no leading one (a zip made on
+    Windows may say xl\\workbook.xml, which huifang reads, but Excel's other readers do not)."""
+    return name.replace("\\", "/").lstrip("/")
+
+
 def like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A new member entry with the name and time of `info` (a time before 1980 becomes 1980); the
-    name as the standard writes it (a zip made on Windows may say xl\\workbook.xml, which the
-    reader takes, but Excel's readers elsewhere do not)."""
-    name = info.filename.replace("\\", "/").lstrip("/")
+    """A new member entry with the name (member_name) and time of `info` (a time before 1980 becomes 1980)."""
+    name = member_name(info.filename)
     try:
         return zipfile.ZipInfo(name, info.date_time)
     except ValueError:

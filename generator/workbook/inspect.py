@@ -245,13 +245,12 @@ class Package:
         self.path, self.zf = path, zf
         self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in zf.infolist():
-            name = info.filename.replace("\\", "/").lstrip("/")
-            self.infos.setdefault(name, info)
+            self.infos.setdefault(zipparts.member_name(info.filename), info)
         self.renamed = any(i.filename != n for n, i in self.infos.items())
         self.low = {n.lower(): n for n in self.infos}
 
     def find(self, name: str) -> str | None:
-        name = name.replace("\\", "/").lstrip("/")
+        name = zipparts.member_name(name)
         return name if name in self.infos else self.low.get(name.lower())
 
     def open(self, name: str):

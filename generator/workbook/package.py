@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like
+from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like, member_name
 from generator.errors import HuifangError
 from generator.workbook.inspect import MERGE_REF, DamagedPart, Package, col_index, column_letters as letters
 
@@ -1208,7 +1208,7 @@ class Workbook:
             with open(self.path, "rb") as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
                 later = None
                 for info in self.zf.infolist():
-                    name = info.filename.replace("\\", "/").lstrip("/")
+                    name = member_name(info.filename)
                     if name in self.dropped or self.pkg.infos.get(name) is not info:
                         continue
                     if name == styles:

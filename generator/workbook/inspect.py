@@ -29,7 +29,7 @@ from generator.errors import HuifangError
 
 import os
 import re
-from collections import Counter, deque
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 import shutil
@@ -574,6 +574,27 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
     if got is None:
         return _judge_cells(pkg, sh, _cell_positions(pkg, sh.part))
     c, r, starts = got
+    _judge_far(pkg, sh, c, r, lambda at: _cells_at(pkg, sh.part, [(int(c[i]), int(r[i]), int(starts[i])) for i in at]))
+
+
+def _judge_cells(pkg: Package, sh: SheetInfo, cells: list) -> None:
+    """_far_cells from every valued cell as (column, row, start, end, value shown), found cell by cell."""
+    for c, r, _, _, _ in cells:
+        if c >= MAX_COL or not 1 <= r <= MAX_ROW:
+            raise _fail(pkg.path, f"工作表“{sh.name}”中有 Excel 表格以外的单元格引用 {column_letters(c)}{r}"
+                                  f"（Excel 最多 {MAX_ROW} 行、到 XFD 列），文件已损坏或是其他程序写错的，拒绝读取；"
+                                  "请在 Excel 或 WPS 中打开并另存后再校验")
+    _numpy()
+    c = np.array([x[0] for x in cells], np.int64)
+    r = np.array([x[1] for x in cells], np.int64)
+    _judge_far(pkg, sh, c, r, lambda at: [cells[i] for i in at])
+
+
+def _judge_far(pkg: Package, sh: SheetInfo, c, r, details) -> None:
+    """The judgement of _far_cells from the columns (0-based) and rows of every cell with a value,
+    in the sheet's order: a cell far right of the data's columns, or below a wide gap in its rows (a
+    few cells only), is far; what is kept must fit the reader's budget. details(indexes) gives the
+    far cells as (column, row, start, end, value shown)."""
     if not len(c):
         return
     rows = np.unique(r)
@@ -593,47 +614,11 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
         raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
     sh.narrow = kept_cols <= WIDE
     at = np.flatnonzero(far)
-    at = at[np.lexsort((c[at], r[at]))]
-    cells = _cells_at(pkg, sh.part, [(int(c[i]), int(r[i]), int(starts[i])) for i in at])
+    cells = details(at[np.lexsort((c[at], r[at]))].tolist())       # by row, then column (stable)
     listed = cells if len(cells) <= FAR_LISTED else cells[:1]
     sh.outliers = {f"{column_letters(col)}{row}": value for col, row, _, _, value in listed}
     sh.far_count = len(cells)
     sh.spans = [(s, e) for _, _, s, e, _ in cells]
-
-
-def _judge_cells(pkg: Package, sh: SheetInfo, cells: list) -> None:
-    """_far_cells from every valued cell as (column, row, start, end, value shown)."""
-    if not cells:
-        return
-    for c, r, _, _, _ in cells:
-        if c >= MAX_COL or not 1 <= r <= MAX_ROW:
-            raise _fail(pkg.path, f"工作表“{sh.name}”中有 Excel 表格以外的单元格引用 {column_letters(c)}{r}"
-                                  f"（Excel 最多 {MAX_ROW} 行、到 XFD 列），文件已损坏或是其他程序写错的，拒绝读取；"
-                                  "请在 Excel 或 WPS 中打开并另存后再校验")
-    rows = sorted({c[1] for c in cells})
-    per_col = Counter(c[0] for c in cells)
-    data_cols = [c for c, n in per_col.items() if n >= max(2, len(rows) // 100)]
-    width = (max(data_cols) if data_cols else max(per_col)) + 1
-    max_col = max(width * 2, width + 30)
-    cut = None
-    for a, b in zip(rows, rows[1:]):
-        if b - a > max(1000, len(rows)):
-            cut = b
-            break
-    beyond = sum(1 for c in cells if cut is not None and c[1] >= cut)
-    far = [c for c in cells if c[0] >= max_col or (cut is not None and c[1] >= cut and beyond <= 50)]
-    far_set = set(far)
-    kept = [c for c in cells if c not in far_set]
-    kept_rows = max((c[1] for c in kept), default=0)
-    kept_cols = max((c[0] for c in kept), default=0) + 1
-    if kept_rows * kept_cols > MAX_CELLS:
-        raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
-    sh.narrow = kept_cols <= WIDE
-    far.sort(key=lambda c: (c[1], c[0]))
-    listed = far if len(far) <= FAR_LISTED else far[:1]
-    sh.outliers = {f"{column_letters(c)}{r}": value for c, r, _, _, value in listed}
-    sh.far_count = len(far)
-    sh.spans = [(s, e) for _, _, s, e, _ in far]
 
 
 FAR_LISTED = 10         # far cells named one by one; more are one finding at the first, with their number
@@ -644,11 +629,7 @@ def _valued_cells(pkg: Package, part: str):
     _cell_positions counts them) of a sheet written the plain way, found with numpy a stretch of
     whole rows at a time; None for any other sheet (a prefix, a cell without a reference or with
     two, a reference written otherwise or outside Excel's grid, a quote left open in a cell's tag)."""
-    global np
-    if np is None:
-        import numpy
-        np = numpy
-        _tables()
+    _numpy()
     cols, rows, starts = [], [], []
     offset, tail = 0, b""
     try:
@@ -1079,6 +1060,15 @@ _WS = _ENDS_NAME = None         # byte classes (numpy lookup tables): _tables()
 _BEFORE_NAME = bytearray(256)   # replaced by a numpy table in _tables()
 
 
+def _numpy() -> None:
+    """numpy and its byte tables, imported when a sheet is first swept (a quarter of a second)."""
+    global np
+    if np is None:
+        import numpy
+        np = numpy
+        _tables()
+
+
 def _tables() -> None:
     global _WS, _ENDS_NAME, _BEFORE_NAME
     _BEFORE_NAME = np.zeros(256, bool)
@@ -1128,11 +1118,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
 
     This thread inflates the XML and cuts it into stretches of whole rows; two threads measure the
     stretches (numpy lets go of the GIL), at most a few at a time, merged in order."""
-    global np
-    if np is None:
-        import numpy
-        np = numpy
-        _tables()
+    _numpy()
     part = sh.part
     odd: dict[str, str] = {}
     merges: list = []

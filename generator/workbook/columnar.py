@@ -30,7 +30,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from generator.workbook.parts import MARKER, Parts
-from generator.workbook.inspect import MAX_COL, Package, _local, _rels, col_index
+from generator.workbook.inspect import _AFTER_NAME, MAX_COL, Package, _local, _rels, col_index
 from generator.workbook.values import Encoded, take
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
@@ -402,7 +402,7 @@ def _counted_items(fh, last: int):
             return None                 # comments, CDATA, prefixed items, end tags with spaces
         i = data.find(b"<si", pos, stop)
         while i != -1 and len(starts) <= last:
-            if data[i + 3:i + 4] in _AFTER_SI:
+            if data[i + 3:i + 4] in _AFTER_NAME:
                 starts.append(i)
             i = data.find(b"<si", i + 3, stop)
         pos = max(pos, stop - 2) if i == -1 else i      # a tag begun before stop is looked at again
@@ -413,9 +413,6 @@ def _counted_items(fh, last: int):
                 return data, starts, nsdecl
         if not chunk:
             return data, starts, nsdecl
-
-
-_AFTER_SI = (b">", b" ", b"/", b"\t", b"\r", b"\n")
 
 
 def _parsed_items(fh, wanted: set[int], last: int) -> dict[int, str]:

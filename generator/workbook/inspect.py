@@ -1152,6 +1152,15 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             if writer is not None:
                 _announce(writer, start, end, got)
 
+    def safe(k: int, first_row: int, next_row: int) -> bool:
+        """Whether part k may be parsed now; if not, it is listed: a row out of its place (unsafe:
+        the sheet is parsed whole), or only a far column (wide: it waits for _far_cells)."""
+        got = part_ext.pop(k, None)
+        if _part_safe(got, first_row, next_row):
+            return True
+        (wide if _part_safe(got, first_row, next_row, MAX_COL) else unsafe).append(k)
+        return False
+
     def _announce(writer, start: int, end: int, got) -> None:
         """Measure the parts this stretch touches; hand each part written whole and measured to
         `early` once its own rectangle is safe for the cell reader."""
@@ -1162,11 +1171,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             if k not in announced and stop <= end:
                 announced.add(k)
                 first_row = writer.rows[k - 1] if k else 1
-                got = part_ext.pop(k, None)
-                if not _part_safe(got, first_row, writer.rows[k]):
-                    # a row out of its place: the sheet is parsed whole; a far column: judged first
-                    (wide if _part_safe(got, first_row, writer.rows[k], MAX_COL) else unsafe).append(k)
-                elif early is not None:
+                if safe(k, first_row, writer.rows[k]) and early is not None:
                     early.part_ready(sh, k, book, writer.marker)
 
     def submit(tail: bytes, chunk, cut: int) -> None:
@@ -1216,11 +1221,10 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     if writer is not None:
         sh.parts = writer.done()
         last = len(writer.rows)         # the last part: from its first row on, nothing above it
-        got = part_ext.pop(last, None)
-        if sh.parts is not None and not _part_safe(got, writer.rows[-1], MAX_ROW + 2):
-            (wide if _part_safe(got, writer.rows[-1], MAX_ROW + 2, MAX_COL) else unsafe).append(last)
-        if sh.parts is not None and unsafe:
-            _drop(sh, early)
+        if sh.parts is not None:
+            safe(last, writer.rows[-1], MAX_ROW + 2)
+            if unsafe:
+                _drop(sh, early)
     if sh.size > SCAN_CHUNK:
         trim_memory()           # (0.3 ms a call: not for each small sheet of a folder)
     sh.odd_cells, sh.merges = odd, merges

@@ -30,6 +30,7 @@ FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
 SUMMARY = "校验结果"
 COLUMNS = ("级别", "规则", "标题", "位置", "客户编号", "说明", "处理建议", "依据")
 WIDTHS = (6, 9, 24, 16, 11, 60, 40, 40)
+TAB = "FFC00000"                # the summary's tab colour
 AUTHOR = "huifang"
 VML = ("urn:schemas-microsoft-com:vml", "urn:schemas-microsoft-com:office:office",
        "urn:schemas-microsoft-com:office:excel")
@@ -359,7 +360,7 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
     counts = f"校验结果：错误 {b.count('error')} 条，警告 {b.count('warning')} 条，待办 {len(b.pending)} 项"
     ws = etree.Element(f"{{{wb.ns}}}worksheet", nsmap={None: wb.ns, "r": wb.rel_ns})
     ws.extend([
-        _el("sheetPr", None, _el("tabColor", {"rgb": "FFC00000"}), _el("pageSetUpPr", {"fitToPage": "1"})),
+        _el("sheetPr", None, _el("tabColor", {"rgb": TAB}), _el("pageSetUpPr", {"fitToPage": "1"})),
         _el("dimension", {"ref": f"A1:H{last}"}),
         _el("sheetViews", None, _el("sheetView", {"tabSelected": "1", "workbookViewId": "0"},
             _el("pane", {"ySplit": "4", "topLeftCell": "A5", "activePane": "bottomLeft", "state": "frozen"}),
@@ -405,8 +406,8 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
 
 
 def _summary_name(wb: P.Workbook) -> str:
-    """校验结果, in place of the summary an earlier run put in (known by its red tab); a sheet of
-    that name the user made is kept, and the summary goes beside it under a name of its own."""
+    """校验结果, in place of the summary an earlier run put in (known by _OURS); a sheet of that
+    name the user made is kept, and the summary goes beside it under a name of its own."""
     names = {s.name for s in wb.sheets}
     old = next((s for s in wb.sheets if s.name == SUMMARY), None)
     if old is None:
@@ -429,7 +430,7 @@ def _summary_name(wb: P.Workbook) -> str:
 
 # an earlier summary, as _summary writes it and LibreOffice keeps it: the red tab, columns A to H,
 # the first two columns WIDTHS wide (a user's sheet of that name has not all of these)
-_OURS = (re.compile(rb'tabColor\b[^>]*rgb="FFC00000"'), re.compile(rb'<(?:\w+:)?dimension ref="A1:H\d+"'),
+_OURS = (re.compile(rb'tabColor\b[^>]*rgb="' + TAB.encode() + rb'"'), re.compile(rb'<(?:\w+:)?dimension ref="A1:H\d+"'),
          *(re.compile(rb'<(?:\w+:)?col\b(?=[^>]*\bmin="%d")(?=[^>]*\bwidth="%d(?:\.0+)?")' % (j, w))
            for j, w in enumerate(WIDTHS[:2], 1)))
 

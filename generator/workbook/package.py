@@ -198,8 +198,7 @@ class Styles:
             if tag == "cellXfs":            # its default format refers to font, fill and border 0
                 for needed in ("fonts", "fills", "borders", "cellStyleXfs"):
                     self._section(needed)
-            for text in defaults:
-                sec.append(etree.fromstring(text.format(ns=self.ns)))
+            sec.extend(etree.fromstring(f'<w xmlns="{self.ns}">{"".join(defaults)}</w>'))
             sec.set("count", str(len(defaults)))
             self.changed = True
         return sec
@@ -294,24 +293,19 @@ class Styles:
         return self._cache[key]
 
 
-_DEFAULTS = {         # what a section holds at the least, as Excel writes it
-    "fonts": ('<font xmlns="{ns}"><sz val="11"/><name val="Calibri"/><family val="2"/></font>',),
-    "fills": ('<fill xmlns="{ns}"><patternFill patternType="none"/></fill>',
-              '<fill xmlns="{ns}"><patternFill patternType="gray125"/></fill>'),
-    "borders": ('<border xmlns="{ns}"><left/><right/><top/><bottom/><diagonal/></border>',),
-    "cellStyleXfs": ('<xf xmlns="{ns}" numFmtId="0" fontId="0" fillId="0" borderId="0"/>',),
-    "cellXfs": ('<xf xmlns="{ns}" numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',),
+_DEFAULTS = {         # what a section holds at the least, as Excel writes it (in the sheet's namespace)
+    "fonts": ('<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>',),
+    "fills": ('<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>'),
+    "borders": ("<border><left/><right/><top/><bottom/><diagonal/></border>",),
+    "cellStyleXfs": ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>',),
+    "cellXfs": ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',),
 }
 
 
 def _blank_styles(ns: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{ns}">'
-            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
-            'patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    """A styles part of its defaults only (a workbook without one)."""
+    sections = "".join(f'<{tag} count="{len(items)}">{"".join(items)}</{tag}>' for tag, items in _DEFAULTS.items())
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{ns}">{sections}'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
             '</styleSheet>').encode()
 

@@ -117,18 +117,22 @@ def test_rows_without_numbers_are_read_whole(tmp_path, monkeypatch):
 
 
 def test_a_column_of_dates_in_one_half_and_text_in_the_other_reads_as_whole(tmp_path, monkeypatch):
-    src = large(tmp_path, 600)
-
-    def change(d: bytes) -> bytes:      # the second half's 回访日期 written as text
-        def cell(m):
-            if int(m.group(2)) < 400:
-                return m.group(0)
-            return b'<c r="' + m.group(1) + m.group(2) + b'" t="inlineStr"><is><t>2025-03-01 10:00</t></is></c>'
-        col = _letter_of(d, "回访时间".encode())
-        return re.sub(rb'<c r="(' + col + rb')(\d+)"[^>]*?(?:/>|>.*?</c>)', cell, d, flags=re.S)
-    path = _records_changed(src, tmp_path / "混合.xlsx", change)
+    # the second half's 回访时间 written as text
+    path = _times_as_text(large(tmp_path, 600), tmp_path / "混合.xlsx", lambda row: row >= 400, b"2025-03-01 10:00")
     whole, split, _ = both(path, monkeypatch)
     assert split == whole
+
+
+def _times_as_text(src: Path, dst: Path, which, text: bytes) -> Path:
+    """The workbook with the 回访时间 of the records whose rows `which` accepts written as `text`."""
+    def change(d: bytes) -> bytes:
+        def cell(m):
+            if not which(int(m.group(2))):
+                return m.group(0)
+            return b'<c r="' + m.group(1) + m.group(2) + b'" t="inlineStr"><is><t>' + text + b"</t></is></c>"
+        col = _letter_of(d, "回访时间".encode())
+        return re.sub(rb'<c r="(' + col + rb')(\d+)"[^>]*?(?:/>|>.*?</c>)', cell, d, flags=re.S)
+    return _records_changed(src, dst, change)
 
 
 @pytest.mark.parametrize("where", ["one part", "both halves"])
@@ -136,16 +140,8 @@ def test_a_text_among_dates_goes_to_the_row_reader_without_a_whole_parse_first(t
     """One 回访时间 typed as text (a part's column mixes two kinds) or the halves of a column of two
     kinds: the whole sheet would mix them too, so the row reader reads it at once, as it reads the
     sheet unsplit, rather than after a parse of the whole sheet that fails the same way."""
-    src = large(tmp_path, 600)
-
-    def change(d: bytes) -> bytes:
-        def cell(m):
-            if (int(m.group(2)) != 500) if where == "one part" else int(m.group(2)) < 400:
-                return m.group(0)
-            return b'<c r="' + m.group(1) + m.group(2) + b'" t="inlineStr"><is><t>2025/3/1</t></is></c>'
-        col = _letter_of(d, "回访时间".encode())
-        return re.sub(rb'<c r="(' + col + rb')(\d+)"[^>]*?(?:/>|>.*?</c>)', cell, d, flags=re.S)
-    path = _records_changed(src, tmp_path / "混合.xlsx", change)
+    which = (lambda row: row == 500) if where == "one part" else (lambda row: row >= 400)
+    path = _times_as_text(large(tmp_path, 600), tmp_path / "混合.xlsx", which, b"2025/3/1")
     whole, split, used = both(path, monkeypatch)
     assert split == whole and used
     assert split["paths"]["回访记录"][0] == "rows"

@@ -3,6 +3,8 @@ depend on column order or title rows."""
 from __future__ import annotations
 
 import random
+
+import pytest
 from datetime import date, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -134,3 +136,38 @@ def test_masker_hides_phones_and_id_numbers_in_any_message(phone, seed, noise):
     text = mask(f"{noise}手机 {phone}，证件号码 {ident}{noise}")
     assert phone not in text and ident not in text
     assert mask_phone(phone) in text
+
+
+# ---- column letters: the reader's own, what openpyxl's helpers give (validate does not import openpyxl)
+
+def test_column_letters_are_openpyxls_for_every_column():
+    from openpyxl.utils import get_column_letter
+    from generator.workbook.values import column_letter
+    assert [column_letter(i) for i in range(18278)] == [get_column_letter(i + 1) for i in range(18278)]
+    for bad in (-1, 18278):
+        with pytest.raises(ValueError):
+            column_letter(bad)
+
+
+@given(st.text(alphabet="abcdxyzABCDXYZ019 $:", max_size=5))     # references are ASCII (read by rb"[A-Za-z]+")
+def test_column_numbers_are_openpyxls(letters):
+    from openpyxl.utils import column_index_from_string
+    from generator.workbook.values import column_number
+    try:
+        want = column_index_from_string(letters)
+    except ValueError:
+        with pytest.raises(ValueError):
+            column_number(letters)
+    else:
+        assert column_number(letters) == want
+
+
+def test_validate_does_not_import_openpyxl(book):
+    import subprocess
+    import sys
+    path = book.write()
+    code = ("import sys; from generator.validate import validate_paths; from generator.config import load_config; "
+            f"validate_paths([{str(path)!r}], load_config(None)); "
+            "print(sorted(m for m in sys.modules if m.startswith('openpyxl')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from generator import scratch, zipparts
 from generator.workbook import parts as parts_mod
-from generator.workbook.values import column_letter, openpyxl_cells
+from generator.workbook.values import column_letter, column_number
 from generator.errors import HuifangError
 
 import os
@@ -527,7 +527,7 @@ def col_index(letters: str) -> int:
     """0-based column of Excel letters (openpyxl's reading of them). Letters no spreadsheet has
     (more than three, or not letters) are past the last column: the guards refuse them as such."""
     try:
-        return openpyxl_cells().column_index_from_string(letters) - 1
+        return column_number(letters) - 1
     except ValueError:
         return BEYOND_COLUMNS
 

@@ -30,8 +30,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K
-from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header,
-                                       openpyxl_cells)
+from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header)
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo,
                                         trim_memory, col_index, inspect, rust_readable, shown,
                                         strip_unconvertible_dates)
@@ -380,7 +379,6 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
             parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
         if info.format == XLSX:
             columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
-        openpyxl_cells()            # and openpyxl's reference helpers (the findings name cells)
         found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
         rest = [w for w in wanted if not order or w is not order[0]]
         for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):

@@ -350,22 +350,34 @@ def _enum_lookup(col: K.Column) -> dict:
 
 
 def column_letter(index: int) -> str:
-    """0-based column index to Excel letters (openpyxl's get_column_letter)."""
-    return (_cells or openpyxl_cells()).get_column_letter(index + 1)
+    """0-based column index to Excel letters, A to XFD (what openpyxl's get_column_letter gives;
+    openpyxl is not imported for it: that costs a tenth of a second and 15 MB)."""
+    got = _LETTERS.get(index)
+    if got is None:
+        n = index + 1
+        if not 1 <= n <= 18278:                         # openpyxl: A .. ZZZ
+            raise ValueError(f"Invalid column index {n}")
+        got = ""
+        while n:
+            n, r = divmod(n - 1, 26)
+            got = chr(65 + r) + got
+        _LETTERS[index] = got
+    return got
 
 
-def openpyxl_cells():
-    """openpyxl's cell-reference helpers, imported when first needed: importing openpyxl costs
-    a tenth of a second and 15 MB, which validate spends only once a sheet is parsed (the reader
-    calls this while the largest sheet is being parsed)."""
-    global _cells
-    if _cells is None:
-        from openpyxl.utils import cell
-        _cells = cell
-    return _cells
+def column_number(letters: str) -> int:
+    """1-based column of Excel letters, in either case, A to ZZZ (openpyxl's column_index_from_string);
+    ValueError for anything else."""
+    up = letters.upper()
+    if not 1 <= len(up) <= 3 or not all("A" <= ch <= "Z" for ch in up):
+        raise ValueError(f"{letters!r} is not a valid column name")
+    n = 0
+    for ch in up:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
-_cells = None
+_LETTERS: dict[int, str] = {}
 
 
 class Encoded(NamedTuple):

@@ -31,16 +31,18 @@ def snapshot(path, monkeypatch, mode: str):
 
 
 class Used:
-    """Counts the sheets the columnar path filled."""
+    """Counts the sheets the columnar path filled (at once or a part at a time)."""
 
     def __init__(self, monkeypatch):
         self.sheets: list[str] = []
-        real = reader._fill_fast
+        for name in ("_fill_fast", "_fill_parted"):         # a sheet filled at once, or a part at a time
+            monkeypatch.setattr(reader, name, self.counted(getattr(reader, name)))
 
-        def counted(table, *a, **kw):
+    def counted(self, real):
+        def fill(table, *a, **kw):
             real(table, *a, **kw)
             self.sheets.append(table.name)
-        monkeypatch.setattr(reader, "_fill_fast", counted)
+        return fill
 
 
 def same_both_ways(path, monkeypatch) -> list[str]:

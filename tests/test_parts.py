@@ -248,3 +248,49 @@ def test_an_empty_formatted_cell_far_away_keeps_the_sheet_in_parts(tmp_path, mon
     whole, split, used = both(path, monkeypatch)
     assert split == whole and "回访记录" in whole["tables"]
     assert used == 3 and whole["paths"]["回访记录"][0] == "columns"
+
+
+def test_the_records_are_filled_in_while_their_last_part_is_still_parsed(tmp_path, monkeypatch):
+    """The largest sheet is filled a part at a time (reader._fill_parted): the last part's parse
+    waits here until the first part's rows are in the table, which can only happen if the fill
+    does not wait for every part; the book is still the one read whole."""
+    import threading
+    from generator.workbook import reader
+    path = large(tmp_path, 3000)
+    first_filled = threading.Event()
+    real_parse, real_convert = columnar.parse_part, reader._convert
+    waited = []
+
+    def parse_part(book, sheet, k, header_row, marker=parts_mod.MARKER):
+        if sheet == "回访记录" and k == 7:
+            waited.append(first_filled.wait(20))
+        return real_parse(book, sheet, k, header_row, marker)
+
+    def convert(table, *a, **kw):
+        real_convert(table, *a, **kw)
+        if table.name == "回访记录":
+            first_filled.set()
+    monkeypatch.setattr(columnar, "parse_part", parse_part)
+    monkeypatch.setattr(reader, "_convert", convert)
+    whole, split, used = both(path, monkeypatch, 60_000)
+    assert split == whole and max(both.parts) == 8
+    assert waited == [True]
+
+
+@pytest.mark.parametrize("k", [0, 5], ids=["第一段", "第六段"])
+def test_a_part_that_fails_to_parse_has_the_sheet_parsed_whole(tmp_path, monkeypatch, k):
+    """A part's parse fails (here: made to), after the parts before it were filled in: they are
+    let go, the sheet is parsed whole by the columnar reader and reads as it reads whole; no
+    part's file is left behind."""
+    path = large(tmp_path, 3000)
+    real_parse = columnar.parse_part
+
+    def parse_part(book, sheet, j, header_row, marker=parts_mod.MARKER):
+        if sheet == "回访记录" and j == k:
+            raise RuntimeError("该段解析失败")
+        return real_parse(book, sheet, j, header_row, marker)
+    before = leftovers()
+    monkeypatch.setattr(columnar, "parse_part", parse_part)
+    whole, split, used = both(path, monkeypatch, 60_000)
+    assert split == whole and split["paths"]["回访记录"] == ("columns", "")
+    assert leftovers() == before

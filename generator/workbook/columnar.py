@@ -21,7 +21,7 @@ import os
 import re
 import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
 from pathlib import Path
 
@@ -69,11 +69,30 @@ class FastSheet:
         self.height = len(next(iter(columns.values()))) if columns else 0
 
 
+class PartedSheet:
+    """A sheet parsed in parts (parts.py), handed over part by part as each parse ends, so that
+    the reader fills one part in while the next are still being parsed. `head`, `header` and
+    `names` as FastSheet's; `first`: the sheet's first row with a value (0-based). `pieces`
+    yields, in the sheet's order, (the Excel row of the part's first data row, its columns by
+    index, its height). It raises MixedKinds (or fastexcel's own error) as soon as the parts so
+    far hold two kinds of value in one column - what the whole sheet's parse would refuse - and
+    PartsFailed when the parts cannot stand for the sheet."""
+
+    def __init__(self, head: list[list], header: int, first: int, names: dict[int, str], pieces):
+        self.head, self.header, self.first, self.names, self.pieces = head, header, first, names, pieces
+
+
+class PartsFailed(Exception):
+    """The parts of a sheet could not be read as the sheet (a part's parse failed, or it does not
+    fit its rows): the sheet is parsed whole."""
+
+
 def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None,
-         parts: Parts | None = None, early: dict | None = None) -> FastSheet:
+         parts: Parts | None = None, early: dict | None = None) -> FastSheet | PartedSheet:
     """Parse one sheet. `find_header(rows)` is the row reader's own header search; `parsed()`, if
     given, is called when the parse is over and only its Arrow columns remain to be made. With
-    `parts` (parts.py) the sheet is parsed in parts, two at a time."""
+    `parts` (parts.py) the sheet is parsed in parts, two at a time, and handed over at once as a
+    PartedSheet (its first part's column names known)."""
     head, first = head_rows(source, part, book_part, rows)
     if first is None:
         raise Fallback("no value in the first rows")
@@ -81,19 +100,24 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
     if h is None or h < first:
         raise Fallback("no header row")
     if parts is not None and parts.rows[0] >= h + 3:    # the first marker row lies below the header
+        pieces = _load_parts(parts, sheet, h, first, early)
         try:
-            columns, names = _load_parts(parts, sheet, h, first, early)
+            names = next(pieces)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
-        except (fastexcel.UnsupportedColumnTypeCombinationError, MixedKinds) as e:
-            # a column holds two kinds of value: so does the whole sheet, for the row reader at once
+        except (Fallback, fastexcel.UnsupportedColumnTypeCombinationError) as e:
             raise Fallback(_sorted_sets(str(e))[:200]) from None
-        except BaseException as e:      # the parts could not be joined: the sheet is parsed whole
+        except BaseException as e:      # the first part could not be parsed: the sheet is parsed whole
             log.debug("%s：工作表“%s”不分段解析（%s）", source, sheet, (str(e).splitlines() or [""])[0][:200])
         else:
             if parsed is not None:
                 parsed()
-            return FastSheet(head, h, columns, names)
+            return PartedSheet(head, h, first, names, pieces)
+    return load_whole(source, sheet, head, h, first, parsed)
+
+
+def load_whole(source: Path, sheet: str, head: list[list], h: int, first: int, parsed=None) -> FastSheet:
+    """The sheet parsed in one piece (`head`, `h` and `first` as load() found them)."""
     try:
         loaded = fastexcel.read_excel(str(source)).load_sheet(
             sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
@@ -128,81 +152,71 @@ def parse_part(book: Path, sheet: str, k: int, header_row: int, marker: str = MA
 
 
 def _load_parts(parts: Parts, sheet: str, h: int, first: int, early: dict | None = None):
-    """The parts parsed two at a time (the parser lets go of the GIL), their columns joined: the
-    first part's data rows are Excel rows h+2 .., each later part's begin at its row in
-    `parts.rows` (the blank rows a part ends in, which the parser leaves out, become blanks again).
-    `early` holds the parts already being parsed while the sweep went on: index -> (header row, Future)."""
+    """The parts parsed two at a time (the parser lets go of the GIL), a generator: first the
+    first part's column names, then each part in order as PartedSheet.pieces gives it. The first
+    part's data rows are Excel rows h+2 .., each later part's begin at its row in `parts.rows`
+    (the blank rows a part ends in, which the parser leaves out, are left out: they are blank).
+    `early` holds the parts already being parsed while the sweep went on: index -> (header row,
+    Future). Closing the generator waits for the parses under way (their files go next)."""
     early = early or {}
     starts = [h + 2] + parts.rows
-    pieces: dict[int, list] = {}           # column -> the parts' arrays (None: the part has no such column)
-    heights: list[int] = []
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-part") as pool:
-        futures = []
+    kinds = _Kinds()
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="huifang-part")
+    futures = []
+    try:
         for k, book in enumerate(parts.books):
             header_row = h - first if k == 0 else 0
             got = early.get(k)
             futures.append(got[1] if got is not None and got[0] == header_row
                            else pool.submit(parse_part, book, sheet, k, header_row, parts.marker))
         for k, fut in enumerate(futures):
-            cols, n, infos = fut.result()
+            try:
+                cols, n, infos = fut.result()
+            except (KeyboardInterrupt, SystemExit, MemoryError, fastexcel.UnsupportedColumnTypeCombinationError):
+                raise
+            except BaseException as e:
+                raise PartsFailed(f"part {k + 1}: {(str(e).splitlines() or [''])[0][:200]}") from None
+            futures[k] = None
             if k == 0:
-                names = {c.absolute_index: c.name for c in infos}
-            if k + 1 < len(starts):
-                expected = starts[k + 1] - starts[k]
-                if n > expected:
-                    raise Fallback("a part is longer than its rows")
-            else:
-                expected = n
-            for c in set(pieces) | set(cols):
-                pieces.setdefault(c, [None] * k).append(cols.get(c))
-            heights.append((n, expected))
-    arrow()
-    columns: dict[int, pa.Array] = {}
-    for c in sorted(pieces):
-        arrays = pieces.pop(c)
-        try:
-            kind = _joined_type(arrays)
-        except Fallback:            # empty texts beside dates: blanks, as the whole parse makes them
-            arrays = [_blanks_as_null(a) for a in arrays]
-            kind = _joined_type(arrays)
-        joined = []
-        for arr, (n, expected) in zip(arrays, heights):
-            joined.append(_as(arr, kind, n))
-            if expected > n:
-                joined.append(pa.nulls(expected - n, kind))
-        columns[c] = pa.concat_arrays(joined)
-    for c in columns:
-        names.setdefault(c, f"__UNNAMED__{c}")
-    return columns, names
+                yield {c.absolute_index: c.name for c in infos}
+            if k + 1 < len(starts) and n > starts[k + 1] - starts[k]:
+                raise PartsFailed("a part is longer than its rows")
+            arrow()
+            kinds.add(cols)
+            yield starts[k], cols, n
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        wait([f for f in futures if f is not None])     # the early parses too, before their files go
 
 
-def _blanks_as_null(arr):
-    """A text column of empty texts only is a column of blanks: beside the other half's dates the
-    whole sheet's parse makes them blanks of that kind."""
-    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        if arr.null_count == len(arr) or not pc.any(pc.not_equal(arr, "")).as_py():
-            return pa.nulls(len(arr))
-    return arr
+class _Kinds:
+    """The kinds of value each column has held in the parts so far: one kind, as the whole sheet's
+    strict parse demands (whole and decimal numbers count as one); a part whose text is all empty
+    counts as blank beside another kind, as the whole parse makes it."""
+
+    def __init__(self) -> None:
+        self.all: dict[int, set] = {}
+        self.valued: dict[int, set] = {}
+
+    def add(self, cols: dict) -> None:
+        for c, arr in cols.items():
+            if pa.types.is_null(arr.type):
+                continue
+            self.all.setdefault(c, set()).add(arr.type)
+            if not _all_blank_text(arr):
+                self.valued.setdefault(c, set()).add(arr.type)
+            if not (_one_kind(self.all[c]) or _one_kind(self.valued.get(c, set()))):
+                raise MixedKinds(f"the parts hold different kinds: {sorted(map(str, self.all[c]))}")
 
 
-def _joined_type(arrays: list):
-    """The type of a column whose parts are `arrays` (None: the part has no such column): one kind
-    of value, as the whole sheet's strict parse would demand; whole and decimal numbers join as
-    decimal numbers."""
-    kinds = {arr.type for arr in arrays if arr is not None and not pa.types.is_null(arr.type)}
-    if not kinds:
-        return pa.null()
-    if len(kinds) == 1:
-        return kinds.pop()
-    if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in kinds):
-        return pa.float64()
-    raise MixedKinds(f"the parts hold different kinds: {sorted(map(str, kinds))}")
+def _one_kind(types: set) -> bool:
+    return len(types) <= 1 or all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in types)
 
 
-def _as(arr, kind, n: int):
-    if arr is None:
-        return pa.nulls(n, kind)
-    return arr if arr.type == kind else arr.cast(kind)
+def _all_blank_text(arr) -> bool:
+    """A text column of empty texts only (beside another kind, the whole parse makes them blanks)."""
+    return ((pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
+            and (arr.null_count == len(arr) or not pc.any(pc.not_equal(arr, "")).as_py()))
 
 
 def _sorted_sets(text: str) -> str:

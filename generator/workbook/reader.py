@@ -342,12 +342,35 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
         return by_rows(sinfo, why)
 
     def fill(table: Table, sheet, sinfo: SheetInfo, found: list[Problem]) -> None:
+        if info.format == XLSX and isinstance(sheet, columnar.PartedSheet):
+            try:
+                return _fill_parted(table, sheet, sinfo, found, info.date1904)
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except (columnar.Fallback, columnar.fastexcel.UnsupportedColumnTypeCombinationError) as e:
+                text = columnar._sorted_sets(str(e))[:200]          # as parse_columns says it
+                sheet = by_rows(sinfo, f"{FALLBACK}{(text.splitlines() or [''])[0][:120]}")
+            except columnar.PartsFailed as e:   # the sheet is parsed whole
+                log.debug("%s：工作表“%s”不分段解析（%s）", path, sinfo.name, e)
+                sheet = whole_columns(sheet, sinfo)
         if info.format == XLSX and isinstance(sheet, columnar.FastSheet):
             try:
                 return _fill_fast(table, sheet, sinfo, found, info.date1904)
             except columnar.Fallback as e:
                 sheet = by_rows(sinfo, f"{FALLBACK}{e}")
         _fill(table, sheet, sinfo, found, info.date1904)
+
+    def whole_columns(parted, sinfo: SheetInfo):
+        """A sheet whose parts failed, parsed in one piece (or by rows, where that cannot be)."""
+        try:
+            return columnar.load_whole(info.source or path, sinfo.name, parted.head, parted.header,
+                                       parted.first)
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException as e:
+            first = (str(e).splitlines() or [""])[0][:120]
+            return by_rows(sinfo, f"{FALLBACK}{first}" if isinstance(e, columnar.Fallback)
+                           else f"{UNEXPECTED}（{type(e).__name__}）：{first}")
 
     # Memory peaks while the largest sheet is parsed (the parser holds its cells twice over). The
     # other sheets are parsed only once that parse is over, while its cells become Arrow columns
@@ -560,11 +583,7 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     from generator.workbook import columnar
     h = fast.header
     header = fast.head[h]
-    for j, v in enumerate(header):
-        if type(v) is str and norm_header(v) and norm_header(fast.names.get(j)) != norm_header(v):
-            raise columnar.Fallback(f"header {j} read as {fast.names.get(j)!r}")
-    if any(r1 > h for (_, _), (r1, _) in sinfo.merges):
-        raise columnar.Fallback("merged cells in the data")
+    _check_fast_header(header, fast.names, sinfo, h)
     table.present = True
     mapped, unknown = _map_header(table, header, h, 0, problems)
     odd = _odd_cells(sinfo, 0)
@@ -582,6 +601,58 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
         arr = fast.columns.pop(j)
         table.extra[name].extend(columnar.values(arr if whole else arr.take(keep), empty=""))
     fast.columns.clear()
+
+
+def _check_fast_header(header: list, names: dict, sinfo: SheetInfo, h: int) -> None:
+    """Fallback where the parser named a column otherwise than the header row says, or merged
+    cells reach into the data."""
+    from generator.workbook import columnar
+    for j, v in enumerate(header):
+        if type(v) is str and norm_header(v) and norm_header(names.get(j)) != norm_header(v):
+            raise columnar.Fallback(f"header {j} read as {names.get(j)!r}")
+    if any(r1 > h for (_, _), (r1, _) in sinfo.merges):
+        raise columnar.Fallback("merged cells in the data")
+
+
+def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:
+    """_fill_fast for a sheet parsed in parts: each part filled in as its parse ends (the next
+    parts are parsed meanwhile). The values, rows and problems are those of _fill_fast on the
+    joined parts, in the same order; nothing is changed when a part raises (Fallback,
+    PartsFailed: the caller reads the sheet another way)."""
+    from generator.workbook import columnar
+    pieces = parted.pieces
+    try:
+        h = parted.header
+        header = parted.head[h]
+        _check_fast_header(header, parted.names, sinfo, h)
+        filled = Table(table.spec)
+        filled.present = True
+        mine: list[Problem] = []
+        mapped, unknown = _map_header(filled, header, h, 0, mine)
+        odd = _odd_cells(sinfo, 0)
+        instants = {j for name, j in mapped.items() if table.spec.by_name[name].type == K.DATETIME}
+        placed: dict = {}
+        for start, cols, n in pieces:
+            keep = columnar.nonempty_rows(list(cols.values()))
+            whole = len(keep) == n
+            rows = (keep + start).tolist()
+            filled.rows.extend(rows)
+
+            def column(j: int, empty=None) -> list:
+                arr = cols.pop(j, None)
+                if arr is None:
+                    return [empty] * len(rows)
+                return columnar.values(arr if whole else arr.take(keep), empty=empty, instants=j in instants)
+            _convert(filled, mapped, column, rows, odd, placed, date1904)
+            for name, j in unknown.items():
+                filled.extra[name].extend(column(j, ""))
+            cols.clear()
+    finally:
+        pieces.close()
+    problems.extend(mine)
+    for key in sorted(placed):
+        problems.extend(placed[key])
+    table.__dict__.update(filled.__dict__)
 
 
 def _empty_sheet(spec: K.Sheet, problems: list[Problem]) -> None:
@@ -634,35 +705,41 @@ def _odd_cells(sinfo: SheetInfo, col0: int) -> dict[int, dict[int, str]]:
     return odd
 
 
-def _convert(table: Table, mapped: dict[str, int], column, excel_rows: list[int], odd, problems: list[Problem],
+def _convert(table: Table, mapped: dict[str, int], column, excel_rows: list[int], odd, problems: list[Problem] | dict,
              date1904: bool) -> None:
     """Typed values of each mapped column (`column(j)` gives its raw values), with a finding for
-    each cell that cannot be read and each required cell left empty."""
+    each cell that cannot be read and each required cell left empty. `problems` is a list, or a
+    dict that gathers the problems of a sheet filled a part at a time under (column's place,
+    kind), so that sorted they come in the order of the sheet filled at once."""
     spec = table.spec
     required = {name for name in mapped if spec.by_name[name].required}
-    for name, j in mapped.items():
+    for place, (name, j) in enumerate(mapped.items()):
         col = spec.by_name[name]
         raw = column(j)
         vals, bad = (convert_encoded(col, *raw, date1904) if isinstance(raw, Encoded)
                      else convert_column(col, raw, date1904))
         flagged = set()
+        found: tuple[list, list, list] = ([], [], [])      # odd cells, unreadable cells, required cells left empty
         odd_here = odd.get(j)
         if odd_here:
             for k, row_no in enumerate(excel_rows):
                 why = odd_here.get(row_no)
                 if why is not None:
-                    problems.append(Problem("DATA003", spec.name, row_no, name, why))
+                    found[0].append(Problem("DATA003", spec.name, row_no, name, why))
                     vals[k] = None
                     flagged.add(k)
         rule = "DATA002" if col.type == K.ENUM else "DATA003"
         for k, why, _raw in bad:
             if k not in flagged:
-                problems.append(Problem(rule, spec.name, excel_rows[k], name, f"{name}：{why}"))
+                found[1].append(Problem(rule, spec.name, excel_rows[k], name, f"{name}：{why}"))
                 flagged.add(k)
         if name in required and None in vals:
             for k, v in enumerate(vals):
                 if v is None and k not in flagged:
-                    problems.append(Problem("DATA001", spec.name, excel_rows[k], name, f"必填项“{name}”为空"))
+                    found[2].append(Problem("DATA001", spec.name, excel_rows[k], name, f"必填项“{name}”为空"))
+        for kind, got in enumerate(found):
+            if got:
+                (problems if isinstance(problems, list) else problems.setdefault((place, kind), [])).extend(got)
         table.cols[name].extend(vals)
 
 

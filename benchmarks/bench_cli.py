@@ -5,8 +5,8 @@
 
 Each command is a fresh process (imports included): `huifang validate FILE --format json --output
 REPORT`, python-calamine reading every cell of every sheet (`iter_rows`), and fastexcel loading
-every sheet into Arrow. Before the rounds each command runs once untimed, with bytecode written as an installed package has
-it (environ()). Wall time, CPU time (user + system, of the child and its children:
+every sheet into Arrow. Before the rounds each command runs once untimed, with bytecode written
+as an installed package has it (environ()). Wall time, CPU time (user + system, of the child and its children:
 resource.getrusage(RUSAGE_CHILDREN) around each run) and peak memory (max RSS of the run itself,
 /usr/bin/time) are taken for each run; the commands take turns, round after round, so a slow spell
 of the shared machine hits all of them. Printed: medians, each round's ratio range, per data set

@@ -278,3 +278,22 @@ def test_a_workbook_named_twice_is_checked_and_planned_once(tmp_path):
                 "--out", tmp_path / "计划")
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path / "计划" / "工作簿").glob("*.xlsx"))) == 1
+
+
+def test_the_process_leaves_without_teardown_yet_with_every_output_whole(tmp_path):
+    """The console script ends with os._exit once the command is over (cli.leave): the report on
+    stdout and in its file is whole, and the exit status is the command's - as in-process."""
+    from click.testing import CliRunner
+    from generator.cli import main
+    args = ["validate", str(EXAMPLES), "--as-of", "2025-12-31", "--format", "json"]
+    inproc = CliRunner().invoke(main, args)
+    piped = huifang(*args)
+    assert piped.returncode == inproc.exit_code == 1
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "run"}  # noqa: E731
+    assert strip(piped.stdout) == strip(inproc.stdout)
+    out = tmp_path / "报告.json"
+    written = huifang(*args, "--output", out)
+    assert written.returncode == 1 and strip(out.read_text(encoding="utf-8")) == strip(inproc.stdout)
+    assert "已写出报告" in written.stderr
+    assert huifang("--version").returncode == 0
+    assert huifang("validate", tmp_path / "没有.xlsx").returncode == 2

@@ -421,9 +421,10 @@ ROW_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
          b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
-def stream(rows: bytes, cells, slow=False) -> tuple[bytes, int]:
+def stream(rows: bytes, cells, slow=False, restyle=False) -> tuple[bytes, int]:
     """The sheetData of a small sheet streamed with each of `cells` (row, col) restyled (format
-    base + 10, so the format it had shows), and how many rows the fast path wrote."""
+    base + 10, so the format it had shows), and how many rows the fast path wrote. `restyle`:
+    the edit is a P.Restyle, as annotate's (a new empty cell is then written without lxml)."""
     part = b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + ROW_NS + b"><sheetData>" + rows + \
         b"</sheetData></worksheet>"
     sh = P.Sheets(Path("账.xlsx"), "sheet1.xml")
@@ -432,7 +433,8 @@ def stream(rows: bytes, cells, slow=False) -> tuple[bytes, int]:
     sh._edit_cells = (lambda *a: None) if slow else (lambda *a: fast.append(real(*a)) or fast[-1])
     edit = P.SheetEdit()
     for r, c in cells:
-        edit.at(r, c, lambda cell, base: cell.set("s", str(base + 10)))
+        edit.at(r, c, P.Restyle(lambda base: base + 10) if restyle
+                else lambda cell, base: cell.set("s", str(base + 10)))
     out = io.BytesIO()
     sh.edit(io.BytesIO(part), out, edit)
     data = out.getvalue()
@@ -457,6 +459,25 @@ def test_a_regular_row_has_only_its_flagged_cell_written_again():
     assert out == REGULAR.replace(b'<c r="B2" s="1">', b'<c r="B2" s="11">')
     slow, _ = stream(REGULAR, [(2, 2)], slow=True)
     assert cells_of(out) == cells_of(slow)
+
+
+def test_new_empty_cells_only_given_a_format_are_written_as_lxml_writes_them():
+    """Annotate's edits (P.Restyle) on cells the rows lack: after the first, which lxml writes
+    (and so shows how it writes such a cell here), they are written without lxml - the same bytes."""
+    rows = b"".join(b'<row r="%d"><c r="A%d" s="1"><v>1</v></c><c r="D%d"><v>2</v></c></row>' % (r, r, r)
+                    for r in range(2, 40))
+    flagged = [(r, c) for r in range(2, 40) for c in (2, 5)]
+    built = []
+    real = P.Sheets._new_cell
+    P.Sheets._new_cell = lambda self, *a: built.append(a) or real(self, *a)
+    try:
+        out, fast = stream(rows, flagged, restyle=True)
+    finally:
+        P.Sheets._new_cell = real
+    slow, _ = stream(rows, flagged, slow=True)
+    assert out == slow and fast == 38
+    assert len(built) == 1                    # lxml built the first new cell only
+    assert b'<c r="B39" s="10"/>' in out and b'<c r="E39" s="10"/>' in out
 
 
 def test_a_cell_the_row_lacks_is_put_in_column_order_and_spans_dropped():
@@ -496,10 +517,11 @@ def test_rows_written_otherwise_come_out_as_the_whole_row_path_writes_them(row, 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.booleans(), min_size=6, max_size=6), st.sets(st.integers(1, 7), min_size=1, max_size=3),
-       st.sampled_from([b"", b"\n  "]), st.booleans())
-def test_any_regular_row_gives_the_same_bytes_as_the_whole_row_path(present, flagged, space, closed):
-    """Cells present or not, flagged or not, white space between them: the same bytes both ways
-    (the whole-row path writes these rows back as they are, apart from its edits)."""
+       st.sampled_from([b"", b"\n  "]), st.booleans(), st.booleans())
+def test_any_regular_row_gives_the_same_bytes_as_the_whole_row_path(present, flagged, space, closed, restyle):
+    """Cells present or not, flagged or not, white space between them, an edit that only gives a
+    format (annotate's P.Restyle) or any edit: the same bytes both ways (the whole-row path writes
+    these rows back as they are, apart from its edits)."""
     cells = []
     for col, here in enumerate(present, 1):
         if here:
@@ -508,7 +530,7 @@ def test_any_regular_row_gives_the_same_bytes_as_the_whole_row_path(present, fla
                          else f'<c r="{ref}" s="{col}"><v>{col}</v></c>')
     row = f'<row r="3">{space.decode()}' + space.decode().join(cells) + "</row>"
     rows = b'<row r="2"><c r="A2"><v>0</v></c></row>' + row.encode()
-    out, fast = stream(rows, [(3, c) for c in sorted(flagged)])
+    out, fast = stream(rows, [(3, c) for c in sorted(flagged)], restyle=restyle)
     slow, _ = stream(rows, [(3, c) for c in sorted(flagged)], slow=True)
     assert out == slow and fast == (1 if any(present) else 0)
 

@@ -130,10 +130,8 @@ def _note(found: list) -> str:
     return printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000]
 
 
-def _restyle(styles: P.Styles, rgb: str):
-    def edit(c, base: int) -> None:
-        c.set("s", str(styles.xf(base, fill=rgb)))
-    return edit
+def _restyle(styles: P.Styles, rgb: str) -> P.Restyle:
+    return P.Restyle(lambda base: styles.xf(base, fill=rgb))
 
 
 def _comments(wb: P.Workbook, part: str, cells: dict, scan: P.SheetScan, edit: P.SheetEdit) -> None:

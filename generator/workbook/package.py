@@ -340,6 +340,18 @@ def _clear(c) -> None:
 CellEdit = Callable[[object, int], None]
 
 
+class Restyle:
+    """A CellEdit that only gives the cell another format: `style(base)` is the new format of a
+    cell whose format was `base`. A new empty cell it is given to is written without building it
+    as XML (SheetEdit's rows, `_edit_cells`)."""
+
+    def __init__(self, style: Callable[[int], int]) -> None:
+        self.style = style
+
+    def __call__(self, c, base: int) -> None:
+        c.set("s", str(self.style(base)))
+
+
 @dataclass
 class SheetEdit:
     """What changes in one worksheet."""
@@ -716,6 +728,11 @@ class Sheets:
         out = [head] if head else []                # the row's start tag without spans
         done = data.find(b">") + 1 if head else 0
         for col, i, stop, wrap in cells:
+            if isinstance(wrap, bytes) and self._plain and type(edits[col]) is Restyle:
+                # a new cell only given a format, once lxml was seen to write such a cell as _PLAIN
+                out += (data[done:i], _PLAIN % (wrap, b"%d" % edits[col].style(self._base_style(row, col))))
+                done = stop
+                continue
             if isinstance(wrap, bytes):                # a new cell: its reference
                 wrap, c = self._new_cell(cq, wrap.decode(), self._base_style(row, col))
             else:

@@ -76,3 +76,67 @@ def test_a_column_of_formulas_with_results_costs_no_parse(monkeypatch):
     I._find_odd(rows, found, NS)
     assert found == {}
     assert re.search(rb"<f", rows)
+
+
+PLAIN = [                               # formula cells as spreadsheet programs write them, and odd ones
+    '<c r="{r}"><v>1</v></c>',
+    '<c r="{r}" s="2"/>',
+    '<c r="{r}"><f>A1+1</f><v>2</v></c>',
+    '<c r="{r}"><f>A1+1</f></c>',
+    '<c r="{r}"><f>A1+1</f><v></v></c>',
+    '<c r="{r}"><f>A1+1</f><v/></c>',
+    '<c r="{r}" t="str"><f>IF(A1,"","x")</f><v></v></c>',
+    '<c r="{r}" t="str"><f t="shared" si="0"/><v>x</v></c>',
+    '<c r="{r}"><f t="shared" ref="B1:B9" si="0">A1*2</f><v>4</v></c>',
+    '<c r="{r}"><f t="shared" si="0"/></c>',
+    '<c r="{r}" t="inlineStr"><f>"x"</f><is><t>x</t></is></c>',
+    '<c r="{r}">\n  <f>A1</f>\n  <v>3</v>\n</c>',
+    '<c r="{r}"><v>2</v><f>A1</f></c>',                        # the value before the formula
+    '<c r="{r}"><f\t/><v>1</v></c>',
+    '<c\tr="{r}"><f>A1</f><v>1</v></c>',                      # white space other than a space after <c
+    '<c r="{r}" s="1" t="n"><f>SUM(A1:A3)</f><v> </v></c>',
+    '<c r="{r}" t="inlineStr"><is><t>&lt;f&gt;A1&lt;/f&gt;&lt;v&gt;1</t></is></c>',
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.integers(0, len(PLAIN) - 1), min_size=1, max_size=5), min_size=1, max_size=10))
+def test_formulas_told_apart_all_at_once_find_what_judging_every_cell_finds(rows):
+    """A stretch of formulas with no error type, prefix or CDATA: the cached ones are told apart at
+    once (_plainly_cached); the findings are those of judging every cell."""
+    buf = "".join(f'<row r="{i}">' + "".join(PLAIN[k].format(r=f"{'ABCDE'[j]}{i}") for j, k in enumerate(kinds))
+                  + "</row>" for i, kinds in enumerate(rows, 1)).encode()
+    found: dict[str, str] = {}
+    I._find_odd(buf, found, NS)
+    assert found == every_cell(buf, NS)
+
+
+def test_a_column_of_formulas_with_results_takes_no_step_per_cell(monkeypatch):
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d" t="str"><f t="shared" si="0"/><v>R%d</v></c>'
+                    b'<c r="C%d"><f>B%d</f></c></row>' % (i, i, i, i, i, i) for i in range(1, 2001))
+    steps = []
+    real = I._cell_start
+    monkeypatch.setattr(I, "_cell_start", lambda buf, at: steps.append(at) or real(buf, at))
+    found: dict[str, str] = {}
+    I._find_odd(rows, found, NS)
+    assert len(found) == 2000 and set(found) == {f"C{i}" for i in range(1, 2001)}       # no cached value
+    assert len(steps) == 2000                   # only the cells without one were looked at
+
+
+def test_an_error_written_with_spaces_around_the_equals_sign_is_found_by_the_sweep(tmp_path):
+    """t = "e" (white space around "=") on a sheet without formulas: the sweep's first look lets
+    no quoted e pass, so the cell is reported as the error value it is, not as an empty cell."""
+    import zipfile
+    from pathlib import Path
+    from generator.workbook.reader import read_workbook
+    src = Path(__file__).resolve().parents[1] / "workbooks" / "示例营业部.xlsx"
+    dst = tmp_path / "错误值.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in z.namelist():
+            data = z.read(name)
+            if name == "xl/worksheets/sheet5.xml":
+                data = re.sub(rb'<c r="B2"[^>]*?(?:/>|>.*?</c>)', b'<c r="B2" t = "e"><v>#N/A</v></c>', data,
+                              count=1, flags=re.S)
+            out.writestr(name, data)
+    got = [(p.rule, p.row, p.column, p.message) for p in read_workbook(dst).problems if p.sheet == "回访记录"]
+    assert ("DATA003", 2, "客户编号", "单元格是错误值 #N/A（通常是公式出错），请改正后再填") in got

@@ -1000,9 +1000,10 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got.widest = got.first = got.last = 0
     got.per_col = got.rows = None
     a = np.frombuffer(padded, np.uint8)
-    e = np.flatnonzero(a[:n] == 101)                                # 'e' of t="e" (or t='e')
-    e = e[e >= 3]
-    got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1]) & (a[e - 2] == 61)).any())
+    e = np.flatnonzero(a[:n] == 101)                                # 'e' of t="e", t='e', t = "e"
+    e = e[e >= 1]
+    got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1])).any())    # "e" or 'e'
+
     lt = np.flatnonzero(a[:n] == 60)                                # '<'
     first = a[lt + 1]
     ends = lt[first == 47]                                          # '</': the reader counts rows by their ends
@@ -1056,7 +1057,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
 
 
 _PAD = 24
-_WS = _ENDS_NAME = None         # byte classes (numpy lookup tables): _tables()
+_WS = _ENDS_NAME = _AFTER_F = None     # byte classes (numpy lookup tables): _tables()
 _BEFORE_NAME = bytearray(256)   # replaced by a numpy table in _tables()
 
 
@@ -1070,7 +1071,7 @@ def _numpy() -> None:
 
 
 def _tables() -> None:
-    global _WS, _ENDS_NAME, _BEFORE_NAME
+    global _WS, _ENDS_NAME, _BEFORE_NAME, _AFTER_F
     _BEFORE_NAME = np.zeros(256, bool)
     _WS = np.zeros(256, bool)
     _WS[[9, 10, 12, 13, 32]] = True                                 # as the reader's XML parser counts white space
@@ -1078,6 +1079,8 @@ def _tables() -> None:
     _BEFORE_NAME[[34, 39]] = True                                   # or right after the last value's quote
     _ENDS_NAME = _WS.copy()
     _ENDS_NAME[[47, 62]] = True                                     # '/' of <c/>, '>' of <c>
+    _AFTER_F = np.zeros(256, bool)
+    _AFTER_F[list(b" \t\r\n/>")] = True                           # _AFTER_NAME: what _candidates takes after <f
 
 
 _PREFIXED_ROOT = re.compile(rb"<\w+:worksheet\b")
@@ -1304,7 +1307,7 @@ def _look(buf: bytes, n: int, odd: dict, nsdecl: bytes, merges: list, errors: bo
     not tell: only in the rare stretch that has a formula, an error value or a merged range (a
     formula needs an "f" and a merged range a "g": each first looked for by memchr)."""
     if errors or (buf.find(b"f", 0, n) != -1 and (buf.find(b"<f", 0, n) != -1 or buf.find(b":f", 0, n) != -1)):
-        _find_odd(buf[:n], odd, nsdecl)
+        _find_odd(buf, odd, nsdecl, n, errors)
     if buf.find(b"g", 0, n) != -1 and buf.find(b"mergeCell", 0, n) != -1:
         _find_merges(buf[:n], merges)
 
@@ -1319,12 +1322,27 @@ def _find_merges(buf: bytes, merges: list) -> None:
 _CELL_START = re.compile(rb"<(\w+:)?c\b[^>]*>")
 
 
-def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
+def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes, n: int | None = None, errors: bool | None = None) -> None:
     """The cells with a formula or an error value, found from their markers (never a step per
     cell: a column of formulas filled down is common), each parsed as XML (namespace-aware) and
-    judged, except a formula cell with a cached value, which is plainly no finding."""
+    judged, except a formula cell with a cached value, which is plainly no finding. `buf[:n]` is
+    searched (what follows is zero bytes); `errors`: whether it may hold an error type (a quoted e).
+
+    A stretch with formulas only (no `:f`, no error type, no CDATA or comment) has the formulas in
+    plainly written cells with a cached value told apart all at once (_plainly_cached); the rest are
+    looked at one by one."""
+    if n is None:
+        n = len(buf)
+        buf = buf + bytes(_PAD)
+    if errors is None:
+        errors = buf.find(b'"e"', 0, n) != -1 or buf.find(b"'e'", 0, n) != -1
+    marks = None
+    if not errors and (buf.find(b"!", 0, n) == -1 or buf.find(b"<!", 0, n) == -1):    # ("!" by memchr first)
+        marks = _formulas_to_judge(buf, n)
+    if marks is None:
+        marks = _candidates(buf)
     done = 0
-    for at in _candidates(buf):
+    for at in marks:
         if at < done:
             continue                    # in the cell just judged
         start = _cell_start(buf, at)
@@ -1368,6 +1386,41 @@ def judge_cell(cell: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
 
 
 _ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")
+
+
+def _formulas_to_judge(buf: bytes, n: int) -> list[int] | None:
+    """_candidates for `buf[:n]` (then _PAD zero bytes) without error types, comments or CDATA,
+    found with numpy, less the formulas plainly written with a cached value (_plainly_cached);
+    None where a formula has a prefix (`<x:f`: _candidates then)."""
+    _numpy()
+    a = np.frombuffer(buf, np.uint8)
+    colon = np.flatnonzero(a[:n] == 58)
+    if len(colon) and ((a[colon + 1] == 102) & _AFTER_F[a[colon + 2]]).any():
+        return None
+    lt = np.flatnonzero(a[:n] == 60)                                # '<': every one starts a tag here
+    first = a[lt + 1]
+    at = lt[(first == 102) & _AFTER_F[a[lt + 2]]]                   # <f followed by what ends a name
+    return at[~_plainly_cached(a, lt, first, at)].tolist()
+
+
+def _plainly_cached(a, lt, first, at):
+    """Of the formula marks at `at` (offsets of `<f`, sorted, each in `lt`, the offsets of every
+    `<`; `first` the byte after each), those that stand in a cell written the plain way with a
+    cached value: the tag just before the mark is the cell's own (`<c ` or `<c>`, as _cell_start
+    takes it) and a `<v>` with anything but `<` after it comes before the cell's `</c>` (as _CACHED
+    finds in the cell _find_odd cuts). A mark in a prefixed cell is never plainly cached."""
+    i = np.searchsorted(lt, at) - 1                                 # the tag before each mark
+    before = lt[np.maximum(i, 0)]
+    own = (i >= 0) & (a[before + 1] == 99) & ((a[before + 2] == 32) | (a[before + 2] == 62))
+    ends = lt[first == 47]
+    ends = ends[(a[ends + 2] == 99) & (a[ends + 3] == 62)]          # </c>
+    values = lt[first == 118]
+    values = values[(a[values + 2] == 62) & (a[values + 3] != 60)]  # <v> and not at once </v>
+    e = np.searchsorted(ends, at)
+    v = np.searchsorted(values, at)
+    ok = own & (e < len(ends)) & (v < len(values))
+    ok[ok] = values[v[ok]] < ends[e[ok]]
+    return ok
 
 
 def _candidates(buf: bytes) -> list[int]:

@@ -570,7 +570,7 @@ def _far_cells(pkg: Package, sh: SheetInfo) -> None:
     A sheet written the plain way (every cell and row with its reference, no prefix) is looked at
     with numpy a stretch at a time (`_valued_cells`): a styled empty cell left at XFD1048576, or a
     note far to the right, costs no Python step per cell; any other sheet cell by cell."""
-    got = _valued_cells(pkg, sh.part)
+    got = _valued_cells(pkg, sh.part, sh.size)
     if got is None:
         return _judge_cells(pkg, sh, _cell_positions(pkg, sh.part))
     c, r, starts = got
@@ -624,16 +624,29 @@ def _judge_far(pkg: Package, sh: SheetInfo, c, r, details) -> None:
 FAR_LISTED = 10         # far cells named one by one; more are one finding at the first, with their number
 
 
-def _valued_cells(pkg: Package, part: str):
+def _valued_cells(pkg: Package, part: str, size: int = 0):
     """(0-based columns, rows, byte offsets) of the cells with a value (a <v> or <t> in them, as
     _cell_positions counts them) of a sheet written the plain way, found with numpy a stretch of
-    whole rows at a time; None for any other sheet (a prefix, a cell without a reference or with
+    whole rows at a time (on two threads for a sheet of `size` bytes beyond one stretch, as the
+    sweep measures); None for any other sheet (a prefix, a cell without a reference or with
     two, a reference written otherwise or outside Excel's grid, a quote left open in a cell's tag)."""
     _numpy()
     cols, rows, starts = [], [], []
+    pending: deque = deque()            # (offset of the stretch, its Future), in the sheet's order
     offset, tail = 0, b""
+
+    def settle(keep: int) -> bool:
+        while len(pending) > keep:
+            at, fut = pending.popleft()
+            got = fut.result()
+            if got is None:
+                return False
+            cols.append(got[0])
+            rows.append(got[1])
+            starts.append(got[2] + at)
+        return True
     try:
-        with pkg.chunks(part, SCAN_CHUNK) as chunks:
+        with pkg.chunks(part, SCAN_CHUNK) as chunks, _measurers(size) as pool:
             for chunk in chunks:
                 buf = tail + chunk
                 cut = buf.rfind(b"row>")
@@ -642,23 +655,17 @@ def _valued_cells(pkg: Package, part: str):
                     if len(tail) > 64 << 20:
                         return None
                     continue
-                got = _stretch_cells(buf[:cut + 4])
-                if got is None:
-                    return None
-                cols.append(got[0])
-                rows.append(got[1])
-                starts.append(got[2] + offset)
+                pending.append((offset, pool.submit(_stretch_cells, buf[:cut + 4])))
                 offset += cut + 4
                 tail = buf[cut + 4:]
+                if not settle(_IN_FLIGHT):
+                    return None
+            if tail.strip():
+                pending.append((offset, pool.submit(_stretch_cells, tail)))
+            if not settle(0):
+                return None
     except _DAMAGE as e:
         raise _damaged(pkg.path, part, e) from None
-    if tail.strip():
-        got = _stretch_cells(tail)
-        if got is None:
-            return None
-        cols.append(got[0])
-        rows.append(got[1])
-        starts.append(got[2] + offset)
     if not cols:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(cols), np.concatenate(rows), np.concatenate(starts)

@@ -180,20 +180,6 @@ class ChineseGroup(click.Group):
     context_class = ChineseContext
     command_class = ChineseCommand
 
-    def __call__(self, *a, **kw):
-        """The console script and `python -m generator.cli` (tests call `main`, which returns as
-        usual): once the command is over, the process leaves without freeing what the command
-        held one object at a time - the cells of a large workbook, a tenth of a second for
-        100,000 records. By then every output is written and closed (the report and the copies
-        are put in place whole, the ledger's connection is closed, every worker has ended); the
-        logging handlers and the standard streams are flushed first."""
-        try:
-            self.main(*a, **kw)
-            code = 0
-        except SystemExit as e:
-            code = e.code
-        leave(code)
-
     def main(self, *a, **kw):
         try:
             return super().main(*a, standalone_mode=False, **kw)
@@ -205,6 +191,21 @@ class ChineseGroup(click.Group):
         except click.ClickException as e:
             e.show()
             sys.exit(2)
+
+
+def run() -> None:
+    """The console script and `python -m generator.cli`: the command (`main`, which tests and
+    scripts call as click documents), then the process leaves without freeing what the command
+    held one object at a time - the cells of a large workbook, a tenth of a second for 100,000
+    records. By then every output is written and closed (the report and the copies are put in
+    place whole, the ledger's connection is closed, every worker has ended); the logging handlers
+    and the standard streams are flushed first."""
+    try:
+        main.main()
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    leave(code)
 
 
 def leave(code) -> None:
@@ -415,4 +416,4 @@ def history(paths, config_file, ledger, verify):
 
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -297,3 +297,12 @@ def test_the_process_leaves_without_teardown_yet_with_every_output_whole(tmp_pat
     assert "已写出报告" in written.stderr
     assert huifang("--version").returncode == 0
     assert huifang("validate", tmp_path / "没有.xlsx").returncode == 2
+
+
+def test_main_called_in_process_ends_as_click_documents():
+    """Only the console script and `python -m generator.cli` (cli.run) leave without teardown; a
+    script or a test that calls main() gets SystemExit, its process goes on."""
+    from generator.cli import main
+    with pytest.raises(SystemExit) as e:
+        main(["validate", str(EXAMPLES / "示例营业部.xlsx"), "--as-of", "2025-12-31", "--format", "json"])
+    assert e.value.code == 1

@@ -799,3 +799,22 @@ def test_member_names_written_with_backslashes_come_out_as_the_standard_writes_t
         assert not any("\\" in n for n in names) and "xl/workbook.xml" in names
         openpyxl.load_workbook(copy).close()
     same_findings(src, tmp_path / "ann" / "反斜杠.校验.xlsx")
+
+
+def test_the_copies_write_r_id_whatever_else_the_process_imported(book, tmp_path):
+    """A workbook openpyxl saved declares the relationships namespace only where it uses it: the
+    <sheet> of the summary and a <legacyDrawing> added by a process that never imports openpyxl
+    (validate, plan) still say r:id, as when openpyxl's prefixes were registered (ns1:id before)."""
+    src = book.write()
+    wb = openpyxl.load_workbook(src)
+    wb.save(src)
+    r, copy = annotate(src, tmp_path / "标注")
+    assert copy is not None, r.stderr
+    r2, planned_copy = plan(src, tmp_path / "计划")
+    assert planned_copy is not None, r2.stderr
+    for path in (copy, planned_copy):
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.endswith(".xml"):
+                    assert not re.search(rb"<[^>]*\bns\d+:", z.read(name)), (path.name, name)
+            assert re.search(rb'<sheet [^>]*\br:id="rId\d+"', z.read("xl/workbook.xml"))

@@ -45,6 +45,21 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 CHUNK = 1 << 22
+
+# The prefixes lxml writes for a namespace the part does not declare where an element or attribute
+# is added (the r:id of the summary's <sheet>, of a <legacyDrawing>): those openpyxl registers, in
+# force whenever it had been imported. The copies must not depend on whether it was (validate no
+# longer imports it): `r:id`, not `ns1:id`.
+for _prefix, _uri in (("dcterms", "http://purl.org/dc/terms/"), ("dcmitype", "http://purl.org/dc/dcmitype/"),
+                      ("cp", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"),
+                      ("c", "http://schemas.openxmlformats.org/drawingml/2006/chart"),
+                      ("a", "http://schemas.openxmlformats.org/drawingml/2006/main"),
+                      ("s", MAIN_T), ("r", REL_T),
+                      ("vt", "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"),
+                      ("xdr", "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"),
+                      ("cdr", "http://schemas.openxmlformats.org/drawingml/2006/chartDrawing"),
+                      ("cust", "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties")):
+    etree.register_namespace(_prefix, _uri)
 MAX_EDGE = 256 << 20          # what may stand before or after a sheet's rows (views, merges, links)
 
 CT = {

@@ -19,11 +19,10 @@ def every_cell(buf: bytes, nsdecl: bytes) -> dict[str, str]:
     for m in I._CELL_START.finditer(buf):
         if m.group(0).endswith(b"/>"):
             continue
-        close = b"</" + (m.group(1) or b"") + b"c>"
-        end = buf.find(close, m.end())
-        if end == -1:
+        close = re.compile(b"</" + re.escape(m.group(1) or b"") + rb"c\s*>").search(buf, m.end())
+        if close is None:
             continue
-        I.judge_cell(buf[m.start():end + len(close)], odd, nsdecl)
+        I.judge_cell(buf[m.start():close.end()], odd, nsdecl)
     return odd
 
 
@@ -49,6 +48,8 @@ CELLS = [
     '<c r="{r}"><f\t/></c>',
     '<c r="{r}" s="3" x:note=">" t="e"><v>#N/A</v></c>',        # a '>' in a value before t="e"
     '<c r="{r}"><f><![CDATA[1+<v>2]]></f></c>',                # a <v> that is text, not a result
+    '<c r="{r}"><f>A1</f><v>1</v></c >',                        # white space in the end tag
+    '<c r="{r}"><f>A1</f></c\n>',
 ]
 
 
@@ -96,6 +97,8 @@ PLAIN = [                               # formula cells as spreadsheet programs 
     '<c\tr="{r}"><f>A1</f><v>1</v></c>',                      # white space other than a space after <c
     '<c r="{r}" s="1" t="n"><f>SUM(A1:A3)</f><v> </v></c>',
     '<c r="{r}" t="inlineStr"><is><t>&lt;f&gt;A1&lt;/f&gt;&lt;v&gt;1</t></is></c>',
+    '<c r="{r}"><f>A1</f><v>1</v></c >',                        # white space in the end tag
+    '<c r="{r}"><f>A1</f></c\t>',
 ]
 
 

@@ -29,6 +29,7 @@ from generator.errors import HuifangError
 
 import os
 import re
+from functools import lru_cache
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -1358,11 +1359,10 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes, n: int | None = No
         m = _CELL_START.match(buf, start)
         if m.group(0).endswith(b"/>"):
             continue
-        close = b"</" + (m.group(1) or b"") + b"c>"
-        end = buf.find(close, m.end())
-        if end == -1:
+        close = _cell_end(m.group(1) or b"").search(buf, m.end())       # </c>, </c >, </x:c>
+        if close is None:
             continue
-        done = end + len(close)
+        done = close.end()
         cell = buf[start:done]
         if _CACHED.search(cell) and not _ERROR_VALUE.search(cell) and cell.find(b"<!") == -1:
             continue                    # a formula with its result (a <v> in CDATA is none: parsed)
@@ -1395,6 +1395,12 @@ def judge_cell(cell: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
 _ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")
 
 
+@lru_cache(maxsize=16)
+def _cell_end(prefix: bytes):
+    """The end tag of a cell written with this prefix (b"" for none), white space before its `>` too."""
+    return re.compile(b"</" + re.escape(prefix) + rb"c\s*>")
+
+
 def _formulas_to_judge(buf: bytes, n: int) -> list[int] | None:
     """_candidates for `buf[:n]` (then _PAD zero bytes) without error types, comments or CDATA,
     found with numpy, less the formulas plainly written with a cached value (_plainly_cached);
@@ -1414,13 +1420,13 @@ def _plainly_cached(a, lt, first, at):
     """Of the formula marks at `at` (offsets of `<f`, sorted, each in `lt`, the offsets of every
     `<`; `first` the byte after each), those that stand in a cell written the plain way with a
     cached value: the tag just before the mark is the cell's own (`<c ` or `<c>`, as _cell_start
-    takes it) and a `<v>` with anything but `<` after it comes before the cell's `</c>` (as _CACHED
-    finds in the cell _find_odd cuts). A mark in a prefixed cell is never plainly cached."""
+    takes it) and a `<v>` with anything but `<` after it comes before the cell's end tag (`</c>`,
+    `</c >`: as _CACHED finds in the cell _find_odd cuts). A mark in a prefixed cell is never plainly cached."""
     i = np.searchsorted(lt, at) - 1                                 # the tag before each mark
     before = lt[np.maximum(i, 0)]
     own = (i >= 0) & (a[before + 1] == 99) & ((a[before + 2] == 32) | (a[before + 2] == 62))
     ends = lt[first == 47]
-    ends = ends[(a[ends + 2] == 99) & (a[ends + 3] == 62)]          # </c>
+    ends = ends[(a[ends + 2] == 99) & ((a[ends + 3] == 62) | _WS[a[ends + 3]])]     # </c>, </c >
     values = lt[first == 118]
     values = values[(a[values + 2] == 62) & (a[values + 3] != 60)]  # <v> and not at once </v>
     e = np.searchsorted(ends, at)

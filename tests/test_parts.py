@@ -294,3 +294,17 @@ def test_a_part_that_fails_to_parse_has_the_sheet_parsed_whole(tmp_path, monkeyp
     whole, split, used = both(path, monkeypatch, 60_000)
     assert split == whole and split["paths"]["回访记录"] == ("columns", "")
     assert leftovers() == before
+
+
+def test_a_header_the_parser_renames_is_said_alike_in_parts(tmp_path, monkeypatch):
+    """Two header cells with the same long text (the parser names the second "…_1"): the sheet
+    goes to the row reader with the same, whole reason whether it was parsed in parts or whole."""
+    src = large(tmp_path, 600)
+    part = corpus.sheet_parts(src)["客户"]
+    long = ("备注" * 70).encode()
+    extra = b"".join(b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (ref, long) for ref in (b"AY", b"AZ"))
+    path = corpus.rewrite(src, tmp_path / "重名表头.xlsx",
+                          lambda n, d: d.replace(b"</row>", extra + b"</row>", 1) if n == part else d)
+    whole, split, used = both(path, monkeypatch)
+    assert split == whole and used
+    assert whole["paths"]["客户"][0] == "rows" and len(whole["paths"]["客户"][1]) > 140     # not cut at 120

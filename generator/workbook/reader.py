@@ -347,9 +347,11 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
                 return _fill_parted(table, sheet, sinfo, found, info.date1904)
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
-            except (columnar.Fallback, columnar.fastexcel.UnsupportedColumnTypeCombinationError) as e:
+            except (columnar.MixedKinds, columnar.fastexcel.UnsupportedColumnTypeCombinationError) as e:
                 text = columnar._sorted_sets(str(e))[:200]          # as parse_columns says it
                 sheet = by_rows(sinfo, f"{FALLBACK}{(text.splitlines() or [''])[0][:120]}")
+            except columnar.Fallback as e:      # the header or merged cells, as _fill_fast says it
+                sheet = by_rows(sinfo, f"{FALLBACK}{e}")
             except columnar.PartsFailed as e:   # the sheet is parsed whole
                 log.debug("%s：工作表“%s”不分段解析（%s）", path, sinfo.name, e)
                 sheet = whole_columns(sheet, sinfo)

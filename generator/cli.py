@@ -137,7 +137,7 @@ def period_options(fn):
 def colors(stream) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     import os
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    return stream is not None and stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def reading_progress(path: Path, size: int) -> None:
@@ -279,6 +279,8 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     from generator.validate.pool import no_cells
     if output:
         check_report_target(Path(output), collect_paths(input_paths(paths)))
+    elif sys.stdout is None:        # closed (>&-), or no console at all (pythonw, a service)
+        raise Fail("标准输出不可用（已关闭或没有控制台），校验报告无处可写；请用 --output 指定报告文件")
     # 0: a process per core; the annotated copies are written from the input packages, not the cells
     report = run_validation(paths, as_of, since, config_file, jobs=0, reduce=no_cells if annotate else None)
     long_lived()

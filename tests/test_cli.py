@@ -3,6 +3,7 @@ import hashlib
 import re
 import json
 import subprocess
+import tempfile
 import sys
 from datetime import date
 from pathlib import Path
@@ -306,3 +307,18 @@ def test_main_called_in_process_ends_as_click_documents():
     with pytest.raises(SystemExit) as e:
         main(["validate", str(EXAMPLES / "示例营业部.xlsx"), "--as-of", "2025-12-31", "--format", "json"])
     assert e.value.code == 1
+
+
+def test_a_report_with_no_standard_output_says_so_in_one_line(tmp_path):
+    """Standard output closed (>&-, or pythonw / a service without a console): the report has
+    nowhere to go - one Chinese line and exit 2, no internal error; --output still works."""
+    import os
+    args = [sys.executable, "-m", "generator.cli", "validate", str(EXAMPLES), "--as-of", "2025-12-31"]
+    before = set(Path(tempfile.gettempdir()).glob("huifang-内部错误-*"))
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, preexec_fn=lambda: os.close(1))
+    assert r.returncode == 2 and "标准输出不可用" in r.stderr and "内部错误" not in r.stderr
+    out = tmp_path / "报告.json"
+    r = subprocess.run(args + ["--format", "json", "--output", str(out)], capture_output=True, text=True,
+                       cwd=ROOT, preexec_fn=lambda: os.close(1))
+    assert r.returncode == 1 and json.loads(out.read_text(encoding="utf-8"))["findings"]
+    assert set(Path(tempfile.gettempdir()).glob("huifang-内部错误-*")) == before

@@ -105,8 +105,8 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
             names = next(pieces)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
-        except (Fallback, fastexcel.UnsupportedColumnTypeCombinationError) as e:
-            raise Fallback(_sorted_sets(str(e))[:200]) from None
+        except fastexcel.UnsupportedColumnTypeCombinationError as e:
+            raise declined(e) from None
         except BaseException as e:      # the first part could not be parsed: the sheet is parsed whole
             log.debug("%s：工作表“%s”不分段解析（%s）", source, sheet, (str(e).splitlines() or [""])[0][:200])
         else:
@@ -129,7 +129,7 @@ def load_whole(source: Path, sheet: str, head: list[list], h: int, first: int, p
         raise
     # a column of mixed kinds, a cell it cannot convert (a Rust panic is a BaseException)
     except BaseException as e:
-        raise Fallback(_sorted_sets(str(e))[:200]) from None
+        raise declined(e) from None
     del loaded
     arrow()
     columns = {c.absolute_index: batch.column(i) for i, c in enumerate(infos)}
@@ -217,6 +217,12 @@ def _all_blank_text(arr) -> bool:
     """A text column of empty texts only (beside another kind, the whole parse makes them blanks)."""
     return ((pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
             and (arr.null_count == len(arr) or not pc.any(pc.not_equal(arr, "")).as_py()))
+
+
+def declined(e: BaseException) -> Fallback:
+    """The Fallback that sends a sheet to the row reader for what the parser raised (its reason
+    the same every run: _sorted_sets)."""
+    return Fallback(_sorted_sets(str(e))[:200])
 
 
 def _sorted_sets(text: str) -> str:

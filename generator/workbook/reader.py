@@ -336,10 +336,15 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
                 raise
             # Fallback, or anything the quick look did not expect: the row reader decides
             except BaseException as e:
-                first = (str(e).splitlines() or [""])[0][:120]
-                why = (f"{FALLBACK}{first}" if isinstance(e, columnar.Fallback)
-                       else f"{UNEXPECTED}（{type(e).__name__}）：{first}")
+                return declined(sinfo, e)
         return by_rows(sinfo, why)
+
+    def declined(sinfo: SheetInfo, e: BaseException):
+        """The row reader for a sheet the columnar path declined (a Fallback) or could not read;
+        the first line of the reason is kept (`-v` shows it)."""
+        first = (str(e).splitlines() or [""])[0][:120]
+        return by_rows(sinfo, f"{FALLBACK}{first}" if isinstance(e, columnar.Fallback)
+                       else f"{UNEXPECTED}（{type(e).__name__}）：{first}")
 
     def fill(table: Table, sheet, sinfo: SheetInfo, found: list[Problem]) -> None:
         if info.format == XLSX and isinstance(sheet, columnar.PartedSheet):
@@ -348,8 +353,7 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except (columnar.MixedKinds, columnar.fastexcel.UnsupportedColumnTypeCombinationError) as e:
-                text = columnar._sorted_sets(str(e))[:200]          # as parse_columns says it
-                sheet = by_rows(sinfo, f"{FALLBACK}{(text.splitlines() or [''])[0][:120]}")
+                sheet = declined(sinfo, columnar.declined(e))       # as when the parts were joined
             except columnar.Fallback as e:      # the header or merged cells, as _fill_fast says it
                 sheet = by_rows(sinfo, f"{FALLBACK}{e}")
             except columnar.PartsFailed as e:   # the sheet is parsed whole
@@ -370,9 +374,7 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException as e:
-            first = (str(e).splitlines() or [""])[0][:120]
-            return by_rows(sinfo, f"{FALLBACK}{first}" if isinstance(e, columnar.Fallback)
-                           else f"{UNEXPECTED}（{type(e).__name__}）：{first}")
+            return declined(sinfo, e)
 
     # Memory peaks while the largest sheet is parsed (the parser holds its cells twice over). The
     # other sheets are parsed only once that parse is over, while its cells become Arrow columns

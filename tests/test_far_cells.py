@@ -19,19 +19,23 @@ TAIL = b"</sheetData></worksheet>"
 
 KINDS = ['<c r="{ref}"><v>1</v></c>', '<c r="{ref}" s="2"/>', '<c r="{ref}" t="inlineStr"><is><t>备注</t></is></c>',
          '<c r="{ref}" s="1"></c>', '<c r="{ref}"><f>A1</f></c>', '<c r="{ref}" t="s"><v></v></c>',
-         "<c r='{ref}' s='3'><v>2</v></c>"]
+         "<c r='{ref}' s='3'><v>2</v></c>",
+         '<c r="{ref}" t="inlineStr"><is><t>备注</t></is></c >']         # white space in the end tag
 
 
 def cell(ref: str, kind: int) -> bytes:
     return KINDS[kind].format(ref=ref).encode()
 
 
+def sheet_xml(rows: dict[int, list[tuple[int, int]]]) -> bytes:
+    return HEAD + b"".join(b'<row r="%d">' % r + b"".join(cell(I.column_letters(c) + str(r), k) for c, k in cells)
+                           + b"</row>" for r, cells in sorted(rows.items())) + TAIL
+
+
 def judged(tmp_path: Path, rows: dict[int, list[tuple[int, int]]], quick: bool, threads: bool = False) -> tuple:
-    body = b"".join(b'<row r="%d">' % r + b"".join(cell(I.column_letters(c) + str(r), k) for c, k in cells)
-                    + b"</row>" for r, cells in sorted(rows.items()))
     path = tmp_path / "far.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/worksheets/sheet1.xml", HEAD + body + TAIL)
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml(rows))
     with zipfile.ZipFile(path) as zf:
         pkg = I.Package(path, zf)
         sh = I.SheetInfo("回访记录", "xl/worksheets/sheet1.xml")
@@ -76,6 +80,18 @@ def test_a_note_far_to_the_right_is_named_with_its_value(tmp_path):
     rows[1] = rows[1] + [(155, 2)]
     outliers, count, spans = judged(tmp_path, rows, True)
     assert outliers == {"EZ1": "备注"} and count == 1 and len(spans) == 1
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["numpy", "逐格"])
+def test_a_far_cell_whose_end_tag_has_a_space_is_cut_alone(tmp_path, quick):
+    """</c > ends the far cell: the span left out of the normalized copy is that cell, not the
+    cells after it up to the next </c> (the next row's, here)."""
+    rows = {r: [(c, 0) for c in range(6)] for r in range(1, 40)}
+    rows[1] = rows[1] + [(155, 7)]
+    outliers, count, spans = judged(tmp_path, rows, quick)
+    assert outliers == {"EZ1": "备注"} and count == 1
+    (s, e), = spans
+    assert sheet_xml(rows)[s:e] == cell("EZ1", 7)
 
 
 @pytest.mark.parametrize("odd", [

@@ -754,11 +754,11 @@ def _cells_at(pkg: Package, part: str, found: list[tuple[int, int, int]]) -> lis
             while i < len(want):
                 c, r, s = want[i]
                 j = s - offset
-                end = buf.find(b"</c>", j)
-                if end == -1:
+                close = _cell_end(b"").search(buf, j)                   # </c>, </c >
+                if close is None:
                     break
-                v = re.search(rb"<(?:v|t)\b[^>]*>([^<]*)<", buf[j:end + 1])
-                out[s] = (c, r, s, offset + end + 4, v.group(1).decode("utf-8", "replace")[:20] if v else "")
+                v = re.search(rb"<(?:v|t)\b[^>]*>([^<]*)<", buf[j:close.start() + 1])
+                out[s] = (c, r, s, offset + close.end(), v.group(1).decode("utf-8", "replace")[:20] if v else "")
                 i += 1
             if i == len(want):
                 break
@@ -812,14 +812,13 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     col = c
                     if m.group(5):       # <c .../>: no value
                         continue
-                    close = b"</" + m.group(2) + b"c>"
-                    end = work.find(close, m.end())
-                    if end == -1:
+                    close = _cell_end(m.group(2)).search(work, m.end())        # </c>, </c >, </x:c>
+                    if close is None:
                         continue
-                    v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", work[m.end():end + 1])
+                    v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", work[m.end():close.start() + 1])
                     if v is None:
                         continue
-                    out.append((c, r, base + m.start(), base + end + len(close),
+                    out.append((c, r, base + m.start(), base + close.end(),
                                 v.group(1).decode("utf-8", "replace")[:20]))
                 if not chunk:
                     break

@@ -499,6 +499,7 @@ def test_a_cell_the_row_lacks_is_put_in_column_order_and_spans_dropped():
     ('<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3" t="inlineStr"><is><r><rPr><b/><color rgb="FFFF0000"/>'
      '<charset val="134"/></rPr><t>红</t></r><r><t xml:space="preserve"> 字</t></r></is></c></row>'.encode(), True),
     (b'<row r="7"><c r="A7"><v>1</v></c><c r="K7" s="3"><v>2</v></c ><c r="L7"><v>3</v></c></row>', False),
+    (b'<row r="7"><c r="A7"><v>1</v></c ><c r="M7"><v>2</v></c></row>', False),         # K7 put in after A7
     (b'<row r="7" spans="1:2"><c r="A7"><v>1</v></c><c r="M7"><v>2</v></c></row>', True),  # K7 put in
     (b'<row r="7"><c r="M7"><v>1</v></c><c r="A7"><v>2</v></c></row>', True),              # out of order: K7 last
     (b'<row r="7" s="4" customFormat="1"><c r="A7"><v>1</v></c></row>', True),            # K7 gets the row's format

@@ -34,7 +34,8 @@ from lxml import etree
 
 from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like, member_name
 from generator.errors import HuifangError
-from generator.workbook.inspect import MERGE_REF, DamagedPart, Package, col_index, column_letters as letters
+from generator.workbook.inspect import (MERGE_REF, DamagedPart, Package, _cell_end, col_index,
+                                        column_letters as letters)
 
 MAIN_T = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 MAIN_S = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -795,14 +796,16 @@ class Sheets:
 
     @staticmethod
     def _cell_end(data: bytes, i: int) -> int | None:
-        """Where the cell starting at i ends, if no `>` stands inside its attribute values."""
+        """Where the cell starting at i ends, if no `>` stands inside its attribute values; None
+        when its end tag is written `</c >` (the row is then parsed whole: the next `</c>` would
+        be another cell's, and a new cell put after it would stand out of column order)."""
         gt = data.find(b">", i)
         if gt == -1:
             return None
         if data[gt - 1] == 0x2F:                    # "/>"
             return gt + 1
-        j = data.find(b"</c>", gt)
-        return None if j == -1 else j + 4
+        m = _cell_end(b"").search(data, gt)          # </c>, </c >
+        return None if m is None or m.end() - m.start() != 4 else m.end()
 
     def _one_cell(self, data: bytes, cq: str, ref: str):
         """The cell cut from a row, parsed in the wrapper, or None if the cut is not that one cell."""

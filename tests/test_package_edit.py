@@ -819,3 +819,14 @@ def test_the_copies_write_r_id_whatever_else_the_process_imported(book, tmp_path
                 if name.endswith(".xml"):
                     assert not re.search(rb"<[^>]*\bns\d+:", z.read(name)), (path.name, name)
             assert re.search(rb'<sheet [^>]*\br:id="rId\d+"', z.read("xl/workbook.xml"))
+
+
+def test_rows_whose_end_tags_have_a_space_are_edited_each_in_its_place():
+    """</row > (white space before the >) ends its row: rows 7 and 8 are edited, row 9 is copied,
+    as the whole-row path writes them (the copy was refused as having no </sheetData>)."""
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row >' % (r, r, r) for r in (7, 8, 9))
+    out, _ = stream(rows, [(7, 2), (8, 2)])
+    slow, _ = stream(rows, [(7, 2), (8, 2)], slow=True)
+    assert cells_of(out) == cells_of(slow)
+    assert [c[1:3] for c in cells_of(out)] == [("A7", None), ("B7", "10"), ("A8", None), ("B8", "10"),
+                                                ("A9", None), ("B9", None)]

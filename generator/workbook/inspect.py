@@ -754,7 +754,7 @@ def _cells_at(pkg: Package, part: str, found: list[tuple[int, int, int]]) -> lis
             while i < len(want):
                 c, r, s = want[i]
                 j = s - offset
-                close = _cell_end(b"").search(buf, j)                   # </c>, </c >
+                close = end_tag(b"", b"c").search(buf, j)                   # </c>, </c >
                 if close is None:
                     break
                 v = re.search(rb"<(?:v|t)\b[^>]*>([^<]*)<", buf[j:close.start() + 1])
@@ -812,7 +812,7 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     col = c
                     if m.group(5):       # <c .../>: no value
                         continue
-                    close = _cell_end(m.group(2)).search(work, m.end())        # </c>, </c >, </x:c>
+                    close = end_tag(m.group(2), b"c").search(work, m.end())        # </c>, </c >, </x:c>
                     if close is None:
                         continue
                     v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", work[m.end():close.start() + 1])
@@ -1358,7 +1358,7 @@ def _find_odd(buf: bytes, odd: dict[str, str], nsdecl: bytes, n: int | None = No
         m = _CELL_START.match(buf, start)
         if m.group(0).endswith(b"/>"):
             continue
-        close = _cell_end(m.group(1) or b"").search(buf, m.end())       # </c>, </c >, </x:c>
+        close = end_tag(m.group(1) or b"", b"c").search(buf, m.end())       # </c>, </c >, </x:c>
         if close is None:
             continue
         done = close.end()
@@ -1394,10 +1394,11 @@ def judge_cell(cell: bytes, odd: dict[str, str], nsdecl: bytes) -> None:
 _ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")
 
 
-@lru_cache(maxsize=16)
-def _cell_end(prefix: bytes):
-    """The end tag of a cell written with this prefix (b"" for none), white space before its `>` too."""
-    return re.compile(b"</" + re.escape(prefix) + rb"c\s*>")
+@lru_cache(maxsize=32)
+def end_tag(prefix: bytes, name: bytes):
+    """The end tag of an element `name` written with this prefix (b"" for none, else b"x:"), white
+    space before its `>` too (`</c >` is as good XML as `</c>`)."""
+    return re.compile(b"</" + re.escape(prefix) + re.escape(name) + rb"\s*>")
 
 
 def _formulas_to_judge(buf: bytes, n: int) -> list[int] | None:

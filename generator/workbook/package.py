@@ -34,8 +34,8 @@ from lxml import etree
 
 from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like, member_name
 from generator.errors import HuifangError
-from generator.workbook.inspect import (MERGE_REF, DamagedPart, Package, _cell_end, col_index,
-                                        column_letters as letters)
+from generator.workbook.inspect import (MERGE_REF, DamagedPart, Package, col_index, column_letters as letters,
+                                        end_tag)
 
 MAIN_T = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 MAIN_S = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -669,9 +669,8 @@ class Sheets:
         """Where the row whose start tag is `m` ends, if it ends in the buffer."""
         if m.group(2):
             return m.end()
-        close = b"</" + (m.group(1) or b"") + b"row>"
-        j = buf.find(close, m.end(), limit)
-        return None if j == -1 else j + len(close)
+        close = end_tag(m.group(1) or b"", b"row").search(buf, m.end(), limit)     # </row>, </row >
+        return None if close is None else close.end()
 
     def _cells_row(self, buf: bytes, start: int, stop: int) -> int | None:
         """The row the references of the cells between start and stop name (None: no cell has one)."""
@@ -804,7 +803,7 @@ class Sheets:
             return None
         if data[gt - 1] == 0x2F:                    # "/>"
             return gt + 1
-        m = _cell_end(b"").search(data, gt)          # </c>, </c >
+        m = end_tag(b"", b"c").search(data, gt)          # </c>, </c >
         return None if m is None or m.end() - m.start() != 4 else m.end()
 
     def _one_cell(self, data: bytes, cq: str, ref: str):

@@ -765,6 +765,7 @@ def test_a_sheet_the_user_named_like_the_summary_is_kept(tmp_path):
     r, again = annotate(copy, tmp_path / "again", as_of="2025-12-31")
     assert again is not None, r.stderr
     assert openpyxl.load_workbook(again).sheetnames.count("校验结果（huifang）") == 1
+    assert openpyxl.load_workbook(again).sheetnames == names        # the earlier summary replaced, not doubled
 
 
 @needs_soffice

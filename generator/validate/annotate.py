@@ -405,24 +405,24 @@ def _summary(wb: P.Workbook, b: BookResult, report: Report, link_of) -> None:
 
 def _summary_name(wb: P.Workbook) -> str:
     """校验结果, in place of the summary an earlier run put in (known by _OURS); a sheet of that
-    name the user made is kept, and the summary goes beside it under a name of its own."""
-    names = {s.name for s in wb.sheets}
-    old = next((s for s in wb.sheets if s.name == SUMMARY), None)
-    if old is None:
-        return SUMMARY
-    try:
-        with wb.pkg.open(old.part) as fh:
-            head = fh.read(1 << 12)
-        ours = all(mark.search(head) for mark in _OURS)
-    except (KeyError, OSError, zipfile.BadZipFile, zlib.error, EOFError):
-        ours = False
-    if ours:
-        wb.remove_sheet(old)
-        return SUMMARY
-    name = f"{SUMMARY}（huifang）"
-    n = 2
-    while name in names:
-        name, n = f"{SUMMARY}（huifang {n}）", n + 1
+    name the user made is kept, and the summary goes beside it under a name of its own (again in
+    place of the one an earlier run put there)."""
+    sheets = {s.name: s for s in wb.sheets}
+    n = 1
+    name = SUMMARY
+    while name in sheets:
+        old = sheets[name]
+        try:
+            with wb.pkg.open(old.part) as fh:
+                head = fh.read(1 << 12)
+            ours = all(mark.search(head) for mark in _OURS)
+        except (KeyError, OSError, zipfile.BadZipFile, zlib.error, EOFError):
+            ours = False
+        if ours:
+            wb.remove_sheet(old)
+            break
+        n += 1
+        name = f"{SUMMARY}（huifang）" if n == 2 else f"{SUMMARY}（huifang {n - 1}）"
     return name
 
 

@@ -1087,7 +1087,7 @@ def _tables() -> None:
     _ENDS_NAME = _WS.copy()
     _ENDS_NAME[[47, 62]] = True                                     # '/' of <c/>, '>' of <c>
     _AFTER_F = np.zeros(256, bool)
-    _AFTER_F[list(b" \t\r\n/>")] = True                           # _AFTER_NAME: what _candidates takes after <f
+    _AFTER_F[[ch[0] for ch in _AFTER_NAME]] = True                 # what _candidates takes after <f
 
 
 _PREFIXED_ROOT = re.compile(rb"<\w+:worksheet\b")

@@ -16,6 +16,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from itertools import chain, repeat
+from operator import attrgetter
 
 from generator.validate.provenance import canonical
 
@@ -75,57 +76,106 @@ def keys_of(result) -> list[tuple[str, str, str]]:
     base is their identity, and working out a record's whole content costs more than the base).
 
     The base is the SHA-256 of canonical([rule, unit, sheet, record, column, due]); that text is
-    put together from the canonical text of each value, all of a workbook's values encoded in one
-    call (the text of a list is "[", its items' texts joined by ",", "]")."""
+    put together from the canonical text of each value, a batch's values encoded in one call (the
+    text of a list is "[", its items' texts joined by ",", "]"). A batch of findings in one sheet
+    with one key column, each in a record whose key is filled (a rule that finds something on most
+    records), is worked out a column at a time (_keyed_batch); any other batch a finding at a time."""
     rows = _Rows(result.book)
     unit = result.unit
     found = result.findings
     sheets: dict = {}                   # sheet -> (table, its data index of a row, its key columns)
-    places: list = []
+
+    def known(sheet, row):
+        got = sheets.get(sheet)
+        if got is None:
+            table, _ = rows.locate(sheet, row)
+            got = sheets[sheet] = (table, rows.index.get(sheet, {}),
+                                   [table.col(c) for c in key_columns(table.spec)] if table else [])
+        return got
+
+    places: list = []                   # per finding: (table, data index) of its record, or None
     bases: list = []
+    sha = hashlib.sha256
     for lo in range(0, len(found), _BATCH):     # a batch at a time: the texts of 90,000 findings never at once
-        flat: list = []                 # per finding: rule, unit, sheet, its record's items, column, due
-        sizes: list = []                # per finding: its record's number of items, -1 for none (null)
-        for f in found[lo:lo + _BATCH]:
-            record, at = None, None
-            sheet, row = f.sheet, f.row
-            if sheet is not None and row is not None:
-                known = sheets.get(sheet)
-                if known is None:
-                    table, _ = rows.locate(sheet, row)
-                    known = sheets[sheet] = (table, rows.index.get(sheet, {}),
-                                             [table.col(c) for c in key_columns(table.spec)] if table else [])
-                table, where, cols = known
-                i = where.get(row)
-                if i is not None:
-                    at = (table, i)
-                    key = [cols[0][i]] if len(cols) == 1 else [c[i] for c in cols]
-                    record = key if not all(map(_EMPTY.__contains__, key)) else ["#", rows.content(table, i)]
-                else:
-                    record = ["row", row]           # a header or a row outside the data
-            elif f.cell:
-                record = ["cell", f.cell]
-            if record is None:
-                flat += (f.rule, unit, sheet, f.column, f.due)
-                sizes.append(-1)
-            else:
-                flat += (f.rule, unit, sheet, *record, f.column, f.due)
-                sizes.append(len(record))
-            places.append(at)
-        tokens = _canonicals(flat)
-        if tokens is None:              # a value with items of its own: each finding by itself
-            texts = [canonical(_unflat(flat, pos, n)) for pos, n in _spans(sizes)]
-        else:                           # each finding's text a line (a text has no line break)
-            shapes = {n: "[%s,%s,%s,null,%s,%s]" if n < 0 else "[%s,%s,%s,[" + ",".join(["%s"] * n) + "],%s,%s]"
-                      for n in set(sizes)}
-            texts = ("\n".join(map(shapes.__getitem__, sizes)) % tuple(tokens)).split("\n") if sizes else []
-        sha = hashlib.sha256
+        batch = found[lo:lo + _BATCH]
+        got = _keyed_batch(batch, unit, known)
+        if got is None:
+            texts, at = _batch_texts(batch, unit, known)
+        else:
+            texts, at = got
+        places += at
         bases += [sha(t.encode("utf-8")).hexdigest()[:LENGTH] for t in texts]     # _short(t)
     shared = {b for b, n in Counter(bases).items() if n > 1}
     if not shared:
         return list(zip(bases, repeat(""), repeat("")))
     return [(base, _Rows.content(*at) if at else "", _DIGITS.sub("#", f.message)) if base in shared
             else (base, "", "") for base, at, f in zip(bases, places, found)]
+
+
+_SHEET, _ROW, _RULE = attrgetter("sheet"), attrgetter("row"), attrgetter("rule")
+_COLUMN, _DUE = attrgetter("column"), attrgetter("due")
+
+
+def _keyed_batch(batch: list, unit: str, known):
+    """(canonical text, record place) of each finding of a batch all in one sheet with one key
+    column, each at a data row whose key is filled; None for any other batch."""
+    sheet = batch[0].sheet
+    if sheet is None or any(map(sheet.__ne__, map(_SHEET, batch))):
+        return None
+    rws = list(map(_ROW, batch))
+    if None in rws:
+        return None
+    table, where, cols = known(sheet, rws[0])
+    if table is None or len(cols) != 1:
+        return None
+    idx = list(map(where.get, rws))
+    if None in idx:                     # a header, or a row outside the data
+        return None
+    keys = list(map(cols[0].__getitem__, idx))
+    if any(map(_EMPTY.__contains__, keys)):     # a record known by its whole content
+        return None
+    values = list(chain.from_iterable(zip(map(_RULE, batch), keys, map(_COLUMN, batch), map(_DUE, batch))))
+    tokens = _canonicals(values)
+    if tokens is None:                  # a value with items of its own
+        return None
+    fixed = ",".join((canonical(unit), canonical(sheet))).replace("%", "%%")
+    shape = "[%s," + fixed + ",[%s],%s,%s]"
+    texts = ("\n".join([shape] * len(batch)) % tuple(tokens)).split("\n")
+    return texts, list(zip(repeat(table), idx))
+
+
+def _batch_texts(batch: list, unit: str, known) -> tuple[list[str], list]:
+    """(canonical text, record place) of each finding of a batch, a finding at a time."""
+    flat: list = []                 # per finding: rule, unit, sheet, its record's items, column, due
+    sizes: list = []                # per finding: its record's number of items, -1 for none (null)
+    places: list = []
+    for f in batch:
+        record, at = None, None
+        sheet, row = f.sheet, f.row
+        if sheet is not None and row is not None:
+            table, where, cols = known(sheet, row)
+            i = where.get(row)
+            if i is not None:
+                at = (table, i)
+                key = [cols[0][i]] if len(cols) == 1 else [c[i] for c in cols]
+                record = key if not all(map(_EMPTY.__contains__, key)) else ["#", _Rows.content(table, i)]
+            else:
+                record = ["row", row]           # a header or a row outside the data
+        elif f.cell:
+            record = ["cell", f.cell]
+        if record is None:
+            flat += (f.rule, unit, sheet, f.column, f.due)
+            sizes.append(-1)
+        else:
+            flat += (f.rule, unit, sheet, *record, f.column, f.due)
+            sizes.append(len(record))
+        places.append(at)
+    tokens = _canonicals(flat)
+    if tokens is None:              # a value with items of its own: each finding by itself
+        return [canonical(_unflat(flat, pos, n)) for pos, n in _spans(sizes)], places
+    shapes = {n: "[%s,%s,%s,null,%s,%s]" if n < 0 else "[%s,%s,%s,[" + ",".join(["%s"] * n) + "],%s,%s]"
+              for n in set(sizes)}      # each finding's text a line (a text has no line break)
+    return ("\n".join(map(shapes.__getitem__, sizes)) % tuple(tokens)).split("\n") if sizes else [], places
 
 
 _BATCH = 4096

@@ -354,6 +354,10 @@ def paused_gc():
         yield
     finally:
         if was:
+            # what was allocated meanwhile counts as old, as if it had survived collections: enabled
+            # with a full youngest generation, the collector's first step would traverse it all
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

@@ -20,7 +20,10 @@ TAIL = b"</sheetData></worksheet>"
 KINDS = ['<c r="{ref}"><v>1</v></c>', '<c r="{ref}" s="2"/>', '<c r="{ref}" t="inlineStr"><is><t>备注</t></is></c>',
          '<c r="{ref}" s="1"></c>', '<c r="{ref}"><f>A1</f></c>', '<c r="{ref}" t="s"><v></v></c>',
          "<c r='{ref}' s='3'><v>2</v></c>",
-         '<c r="{ref}" t="inlineStr"><is><t>备注</t></is></c >']         # white space in the end tag
+         '<c r="{ref}" t="inlineStr"><is><t>备注</t></is></c >',         # white space in the end tag
+         '<c r="{ref}" x="a>b/"><v>3</v></c>',          # '>' (and '/') inside an attribute value
+         '<c r="{ref}" s="2"/>\n  ',                   # white space after a tag (an indented sheet)
+         '<c r="{ref}" s="1">\n  <v>4</v>\n</c>']
 
 
 def cell(ref: str, kind: int) -> bytes:
@@ -53,8 +56,8 @@ def judged(tmp_path: Path, rows: dict[int, list[tuple[int, int]]], quick: bool, 
 
 
 def sheets():
-    near = st.tuples(st.integers(0, 8), st.integers(0, 6))
-    far = st.tuples(st.sampled_from([40, 200, 16383]), st.integers(0, 6))
+    near = st.tuples(st.integers(0, 8), st.integers(0, len(KINDS) - 1))
+    far = st.tuples(st.sampled_from([40, 200, 16383]), st.integers(0, len(KINDS) - 1))
     row = st.lists(st.one_of(near, near, near, far), min_size=1, max_size=6, unique_by=lambda x: x[0]).map(
         lambda cells: sorted(cells))
     rows = st.dictionaries(st.one_of(st.integers(1, 60), st.sampled_from([5000, 1048576])), row, min_size=1,
@@ -97,7 +100,7 @@ def test_a_far_cell_whose_end_tag_has_a_space_is_cut_alone(tmp_path, quick):
 @pytest.mark.parametrize("odd", [
     b'<row r="1"><c><v>1</v></c></row>',                     # a cell without a reference
     b'<row r="1"><x:c r="A1"><v>1</v></x:c></row>',           # a prefix
-    b'<row r="1"><c r="A1" t="a>b"><v>1</v></c></row>',       # a '>' inside a value
+    b'<row r="1"><c r="A1" t="a>b">\n<v>1</v></c></row>',     # a '>' inside a value, white space after the tag
     b'<row r="1"><c r="A1x"><v>1</v></c></row>',              # a reference written otherwise
 ])
 def test_a_sheet_written_otherwise_is_looked_at_cell_by_cell(tmp_path, odd):

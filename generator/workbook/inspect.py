@@ -679,23 +679,38 @@ def _stretch_cells(buf: bytes):
     a = np.frombuffer(buf + bytes(_PAD), np.uint8)
     lt = np.flatnonzero(a[:n] == 60)
     first = a[lt + 1]
-    cells = lt[(first == 99) & _ENDS_NAME[a[lt + 2]]]
+    is_cell = (first == 99) & _ENDS_NAME[a[lt + 2]]
+    cells = lt[is_cell]
     if not len(cells):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    gt = np.flatnonzero(a[:n] == 62)
-    k = np.searchsorted(gt, cells)
-    if (k >= len(gt)).any():
-        return None
-    tag_end = gt[k]
-    for quote in (34, 39):              # a '>' inside an attribute value would end a tag too soon
-        q = np.flatnonzero(a[:n] == quote)
-        if len(q) and ((np.searchsorted(q, tag_end) - np.searchsorted(q, cells)) & 1).any():
+    after = np.flatnonzero(is_cell) + 1
+    if after[-1] >= len(lt):
+        return None                     # a cell's tag left open
+    # a cell's start tag ends at the '>' right before the next element, the way programs write
+    # sheets (no '<' can stand in an attribute value); after a tag followed by white space or text
+    # its end is the first '>' outside quotes
+    tag_end = lt[after] - 1
+    loose = np.flatnonzero(a[tag_end] != 62)
+    if len(loose):
+        gt = np.flatnonzero(a[:n] == 62)
+        starts = cells[loose]
+        k = np.searchsorted(gt, starts)
+        if (k >= len(gt)).any():
             return None
+        ends = gt[k]
+        for quote in (34, 39):          # a '>' inside an attribute value would end the tag too soon
+            q = np.flatnonzero(a[:n] == quote)
+            if len(q) and ((np.searchsorted(q, ends) - np.searchsorted(q, starts)) & 1).any():
+                return None
+        tag_end[loose] = ends
+    closed = a[tag_end - 1] == 47       # <c …/>: no value
     vt = lt[((first == 118) | (first == 116)) & _ENDS_NAME[a[lt + 2]]]       # <v …>, <t …>
     owner = np.searchsorted(cells, vt, side="right") - 1
     valued = np.zeros(len(cells), bool)
     valued[owner[owner >= 0]] = True
-    valued &= a[tag_end - 1] != 47      # <c …/>: no value
+    if (valued & closed).any():
+        return None                     # text ending in '/>' inside a cell: a cell with a value after all
+    valued &= ~closed
     try:
         at = _r_values(a, n)
     except _Unusual:

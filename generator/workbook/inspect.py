@@ -686,23 +686,22 @@ def _stretch_cells(buf: bytes):
     after = np.flatnonzero(is_cell) + 1
     if after[-1] >= len(lt):
         return None                     # a cell's tag left open
-    # a cell's start tag ends at the '>' right before the next element, the way programs write
-    # sheets (no '<' can stand in an attribute value); after a tag followed by white space or text
-    # its end is the first '>' outside quotes
-    tag_end = lt[after] - 1
-    loose = np.flatnonzero(a[tag_end] != 62)
+    gt = np.flatnonzero(a[:n] == 62)
+    k = np.searchsorted(gt, cells)
+    if (k >= len(gt)).any():
+        return None
+    tag_end = gt[k]                     # the first '>' after each cell's start
+    # where that '>' stands right before the next element (the way programs write sheets), it
+    # ends the start tag: no '<' can stand in an attribute value, and no text follows the tag.
+    # Elsewhere ('>' inside an attribute value, or white space or text after the tag) it ends
+    # the tag only outside quotes, which the quotes up to it must show
+    loose = np.flatnonzero(tag_end != lt[after] - 1)
     if len(loose):
-        gt = np.flatnonzero(a[:n] == 62)
-        starts = cells[loose]
-        k = np.searchsorted(gt, starts)
-        if (k >= len(gt)).any():
-            return None
-        ends = gt[k]
-        for quote in (34, 39):          # a '>' inside an attribute value would end the tag too soon
+        starts, ends = cells[loose], tag_end[loose]
+        for quote in (34, 39):
             q = np.flatnonzero(a[:n] == quote)
             if len(q) and ((np.searchsorted(q, ends) - np.searchsorted(q, starts)) & 1).any():
                 return None
-        tag_end[loose] = ends
     closed = a[tag_end - 1] == 47       # <c …/>: no value
     vt = lt[((first == 118) | (first == 116)) & _ENDS_NAME[a[lt + 2]]]       # <v …>, <t …>
     owner = np.searchsorted(cells, vt, side="right") - 1

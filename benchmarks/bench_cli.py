@@ -12,6 +12,10 @@ resource.getrusage(RUSAGE_CHILDREN) around each run) and peak memory (max RSS of
 of the shared machine hits all of them. Printed: medians, each round's ratio range, per data set
 (benchmarks/datasets.py).
 With --folder: the folder validated by one process (HUIFANG_JOBS=1) and by the pool.
+With --stages: two more commands show where huifang's time goes, each a fresh process as well:
+the workbook read (reader.read_workbook) and nothing else, and the read with every rule judged
+(run.check_book, no identities, no report); what the full command takes beyond them is the
+findings' identities and the report.
 """
 from __future__ import annotations
 
@@ -45,6 +49,28 @@ import fastexcel
 r = fastexcel.read_excel(sys.argv[1])
 for name in r.sheet_names:
     r.load_sheet(name).to_arrow()
+"""
+
+# the stages (--stages): the process ends as the CLI's does, without the interpreter's clean-up
+READ_ONLY = """
+import os, sys
+from generator.workbook.reader import read_workbook
+read_workbook(sys.argv[1])
+os._exit(0)
+"""
+
+READ_AND_RULES = """
+import os, sys
+from datetime import date
+from generator.config import load_config
+from generator.rules.workdays import WorkCalendar
+from generator.validate import run
+from generator.workbook.reader import read_workbook
+config = load_config(None)
+with run.paused_gc():
+    book = read_workbook(sys.argv[1])
+    run.check_book(book, config, date(2025, 12, 31), date(2025, 1, 1), WorkCalendar(config.calendar_years))
+os._exit(0)
 """
 
 
@@ -109,6 +135,8 @@ def main() -> None:
     ap.add_argument("--folder", type=int, metavar="BOOKS",
                     help="instead: a folder of BOOKS workbooks of --records each")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/huifang-bench"))
+    ap.add_argument("--stages", action="store_true",
+                    help="also time huifang's read alone, and its read with the rules (no identities, no report)")
     a = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,6 +158,9 @@ def main() -> None:
                 "python-calamine iter_rows": ([py, "-c", CALAMINE, path], {}),
                 "fastexcel → Arrow": ([py, "-c", FASTEXCEL, path], {}),
             }
+            if a.stages:
+                commands["huifang: read only"] = ([py, "-c", READ_ONLY, path], {})
+                commands["huifang: read + rules"] = ([py, "-c", READ_AND_RULES, path], {})
             got = rounds(commands, a.rounds)
             summary(f"{kind}, {a.records:,} records, {a.rounds} rounds", got, "huifang validate")
 

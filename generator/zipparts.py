@@ -9,6 +9,8 @@ and ZIP64 records. tests/test_internals.py fails loudly if a Python release chan
 """
 from __future__ import annotations
 
+import queue
+import threading
 import zipfile
 import zlib
 
@@ -202,7 +204,13 @@ class DeflateWriter:
     """A member deflated by zlib-ng as its data comes (two to three times zlib's speed at level 1:
     the annotated copy of 90,000 findings deflates 290 MB of XML), written as zipfile writes a member
     of unknown size to a seekable file: the local header first (ZIP64 sizes only when `zip64`, as
-    zipfile's force_zip64), rewritten with the CRC-32 and sizes when the member is closed."""
+    zipfile's force_zip64), rewritten with the CRC-32 and sizes when the member is closed.
+
+    The deflating is done on a thread of its own (zlib-ng lets go of the GIL), a few chunks
+    behind the writer, so that the writer goes on building the next chunk meanwhile; an error
+    there (a full disk) is raised at the writer's next write or at close."""
+
+    QUEUED = 4              # chunks handed over and not yet deflated, at most (a megabyte each: _Batched)
 
     def __init__(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo, level: int = 1, zip64: bool = False) -> None:
         if zout._writing:
@@ -220,8 +228,31 @@ class DeflateWriter:
         self.deflate = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
         self.crc = self.size = self.packed = 0
         self.closed = False
+        self.queue: queue.Queue | None = None
+        self.worker: threading.Thread | None = None
+        self.error: BaseException | None = None
 
     def write(self, data) -> None:
+        if self.error is not None:
+            raise self.error
+        if not isinstance(data, bytes) and not (isinstance(data, memoryview) and isinstance(data.obj, bytes)):
+            data = bytes(data)          # the caller may change it once this returns
+        if self.worker is None:
+            self.queue = queue.Queue(self.QUEUED)
+            self.worker = threading.Thread(target=self._deflating, name="huifang-deflate", daemon=True)
+            self.worker.start()
+        self.queue.put(data)
+
+    def _deflating(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is not None:
+                continue                # what comes after an error is dropped: the member is lost
+            try:
+                self._deflate(data)
+            except BaseException as e:  # noqa: BLE001 - handed to the writer's thread
+                self.error = e
+
+    def _deflate(self, data) -> None:
         self.crc = zlib_ng.crc32(data, self.crc)
         self.size += len(data)
         out = self.deflate.compress(data)
@@ -229,10 +260,20 @@ class DeflateWriter:
             self.packed += len(out)
             self.zout.fp.write(out)
 
+    def _finish(self) -> None:
+        """Wait for the chunks handed over to be deflated."""
+        if self.worker is not None:
+            self.queue.put(None)
+            self.worker.join()
+            self.worker = None
+
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        self._finish()
+        if self.error is not None:
+            raise self.error
         out = self.deflate.flush()
         self.packed += len(out)
         self.zout.fp.write(out)
@@ -246,3 +287,6 @@ class DeflateWriter:
     def __exit__(self, *exc) -> None:
         if exc[0] is None:
             self.close()
+        else:                           # the member is abandoned: the thread stops with it
+            self.closed = True
+            self._finish()

@@ -4,6 +4,7 @@ documents. pyproject.toml pins those libraries to the ranges tested."""
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from importlib.metadata import version
 
@@ -115,3 +116,47 @@ def test_a_member_deflated_by_zlib_ng_between_members_zipfile_writes_reads_back(
         assert z.getinfo("xl/worksheets/sheet1.xml").compress_size < len(data) // 4
     if shutil.which("unzip"):
         assert subprocess.run(["unzip", "-tq", str(path)], capture_output=True).returncode == 0
+
+
+def test_a_member_deflated_on_its_thread_takes_each_chunk_as_it_was_handed_over(tmp_path):
+    """DeflateWriter deflates on a thread of its own, chunks behind the writer: a chunk the writer
+    reuses (a bytearray changed after write returns) is deflated as it was when handed over, and
+    the member holds every chunk in order."""
+    from generator.zipparts import DeflateWriter
+    buf = bytearray(1 << 16)
+    want = []
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        with DeflateWriter(z, zipfile.ZipInfo("m.xml", (1980, 1, 1, 0, 0, 0)), 2) as w:
+            for k in range(200):
+                buf[:] = bytes([k % 251]) * len(buf)
+                want.append(bytes(buf))
+                w.write(buf)
+                w.write(memoryview(want[-1])[:100])
+    with zipfile.ZipFile(path) as z:
+        assert z.read("m.xml") == b"".join(x + x[:100] for x in want)
+
+
+def test_a_failure_while_deflating_is_raised_to_the_writer_and_nothing_waits_forever(tmp_path):
+    """A write that fails on the deflating thread (a full disk) is raised at the writer's next
+    write or at close, not lost; the thread does not keep the process waiting."""
+    from generator.zipparts import DeflateWriter
+    path = tmp_path / "x.zip"
+    z = zipfile.ZipFile(path, "w")
+    real = z.fp
+
+    class Full:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+    w = DeflateWriter(z, zipfile.ZipInfo("m.xml", (1980, 1, 1, 0, 0, 0)), 2)
+    z.fp = Full()
+    with pytest.raises(OSError, match="No space"):
+        with w:
+            for k in range(400):
+                w.write(os.urandom(1 << 16))
+    assert w.worker is None             # stopped and joined
+    z.fp = None                         # the archive is abandoned, as the copy's writer abandons it
+    real.close()

@@ -160,7 +160,7 @@ def _fast(info: zipfile.ZipInfo, size: int) -> zipfile.ZipInfo:
     return info
 
 
-FAST_ABOVE = 16 << 20
+FAST_ABOVE = 4 << 20        # bytes: a member this large is deflated fast (streamed: zlib-ng on a thread of its own)
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, DamagedPart)     # what a damaged member raises read
 
 

@@ -61,11 +61,13 @@ def parts(path):
 @pytest.fixture
 def nasty_book(book):
     """A workbook whose findings carry texts lxml escapes: & < > quotes, line breaks, spaces at
-    the ends, a carriage return, a percent sign, a marker character."""
+    the ends, a carriage return, a percent sign, a marker character; and a control character,
+    which the summary shows as \\x01."""
     first = book.sheets["回访记录"][0]
     first["录音编号"] = None
     for name in [" R&1 ", "R<2>", 'R"3\'', "R\r4", "R%5%s", "R\ue0016", "R\n7"]:
         book.add("回访记录", **{**first, "记录编号": name})
+    book.add("回访记录", **{**first, "记录编号": "R8", "客户编号": "C\x01"})     # a control character in a cell
     return book.write()
 
 
@@ -86,7 +88,7 @@ def test_the_summary_comments_and_links_are_the_same_written_from_shapes(nasty_b
     for name in fast:
         assert fast[name] == slow[name], name
     summary = next(v for k, v in fast.items() if b"tabColor" in v)
-    assert b"R&amp;1" in summary and b"R&lt;2&gt;" in summary and b"&#13;" in summary
+    assert b"R&amp;1" in summary and b"R&lt;2&gt;" in summary and b"&#13;" in summary and b"C\\x01" in summary
     comments = next(v for k, v in fast.items() if "comments" in k)
     assert comments.count(b"<comment ") >= 8
     etree.fromstring(comments)          # well-formed

@@ -24,7 +24,7 @@ from generator.validate import BookResult, Report
 from generator.workbook import package as P
 from generator.workbook import xmlfill
 from generator.workbook.inspect import shown
-from generator.workbook.values import printable
+from generator.workbook.values import all_printable, printable
 
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
 SUMMARY = "校验结果"
@@ -461,10 +461,11 @@ class _Rows:
         for lo in range(0, len(findings), _BATCH):
             batch = findings[lo:lo + _BATCH]
             items, targets = [], []
-            for i, f in enumerate(batch, lo + 5):
+            # the varying cells: place, customer, message (the rest are the rule's and the severity's)
+            varying = zip(_column([f.where for f in batch]), _column([f.customer for f in batch]),
+                          _column([f.message for f in batch]))
+            for i, f, (where, customer, message) in zip(range(lo + 5, lo + 5 + len(batch)), batch, varying):
                 target = link_of(f)
-                # the varying cells: place, customer, message (the rest are the rule's and the severity's)
-                where, customer, message = _text(f.where), _text(f.customer), _text(f.message)
                 key = (f.rule, f.severity, bool(target), None if where is None else _keeps(where),
                        None if customer is None else _keeps(customer), None if message is None else _keeps(message))
                 shape = shapes.get(key)
@@ -535,6 +536,14 @@ def _tostring(el) -> str:
 def _text(v) -> str | None:
     """A value as a cell shows it: None for an empty cell."""
     return None if v is None or v == "" else printable(str(v))[:32767]
+
+
+def _column(values: list) -> list:
+    """_text of each value, the search for control characters made once for all of them."""
+    texts = [None if v is None or v == "" else str(v) for v in values]
+    if all_printable([t for t in texts if t is not None]):
+        return [t if t is None or len(t) <= 32767 else t[:32767] for t in texts]
+    return [None if t is None else printable(t)[:32767] for t in texts]
 
 
 def _texts(values) -> list:

@@ -656,13 +656,13 @@ def _valued_cells(pkg: Package, part: str, size: int = 0):
                     if len(tail) > 64 << 20:
                         return None
                     continue
-                pending.append((offset, pool.submit(_stretch_cells, buf[:cut + 4])))
+                pending.append((offset, pool.submit(_stretch_cells, buf[:cut + 4], offset == 0)))
                 offset += cut + 4
                 tail = buf[cut + 4:]
                 if not settle(_IN_FLIGHT):
                     return None
             if tail.strip():
-                pending.append((offset, pool.submit(_stretch_cells, tail)))
+                pending.append((offset, pool.submit(_stretch_cells, tail, offset == 0)))
             if not settle(0):
                 return None
     except _DAMAGE as e:
@@ -672,10 +672,13 @@ def _valued_cells(pkg: Package, part: str, size: int = 0):
     return np.concatenate(cols), np.concatenate(rows), np.concatenate(starts)
 
 
-def _stretch_cells(buf: bytes):
+def _stretch_cells(buf: bytes, first: bool = False):
     n = len(buf)
     if buf.find(b":", 0, n) != -1 and _PREFIXED_ANY.search(buf):
         return None
+    start = buf.find(b"?>", 0, 256) + 2 if first and buf.find(b"<?xml", 0, 8) != -1 else 0   # the declaration
+    if buf.find(b"<!", start) != -1 or buf.find(b"<?", start) != -1:
+        return None                     # a comment, CDATA or processing instruction: looked at cell by cell
     a = np.frombuffer(buf + bytes(_PAD), np.uint8)
     lt = np.flatnonzero(a[:n] == 60)
     first = a[lt + 1]
@@ -781,6 +784,30 @@ def _cells_at(pkg: Package, part: str, found: list[tuple[int, int, int]]) -> lis
     return [out[s] for _, _, s in found if s in out]
 
 
+# what is not an element though it begins with '<': a comment, a CDATA section, a processing
+# instruction (a `<c` written inside one is no cell); each up to its end, or to the end of the text
+_MARKUP = re.compile(rb"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)", re.S)
+
+
+def _blanked(work: bytes) -> bytes:
+    """`work` with its comments, CDATA sections and processing instructions turned into spaces of
+    the same length (offsets hold), so that the cell-by-cell look takes no `<c` inside one for a cell."""
+    if b"<!" not in work and b"<?" not in work:
+        return work
+    return _MARKUP.sub(lambda m: b" " * len(m.group(0)), work)
+
+
+def _outside_markup(buf: bytes, cut: int) -> int:
+    """`cut`, or the start of a comment, CDATA section or processing instruction it falls inside
+    (which then goes whole into the next look)."""
+    if b"<!" not in buf and b"<?" not in buf:
+        return cut
+    for m in _MARKUP.finditer(buf, 0, cut):
+        if m.end() == cut and not m.group(0).endswith((b"-->", b"]]>", b"?>")):
+            return m.start()
+    return cut
+
+
 def _complete(buf: bytes) -> int:
     """Where the last complete row ends in buf (0 when none does)."""
     i = buf.rfind(b"row>")
@@ -805,7 +832,13 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     tail, offset = buf, offset + len(chunk)
                     continue
                 cut = cut or buf.rfind(b">") + 1 or len(buf)
-                work = buf[:cut]
+                if chunk:
+                    cut = _outside_markup(buf, cut)
+                    if cut == 0 and len(buf) < 64 << 20:
+                        tail, offset = buf, offset + len(chunk)
+                        continue
+                raw = buf[:cut]
+                work = _blanked(raw)
                 for m in _CELL.finditer(work):
                     if m.group(3) == b"row":        # the reader: a row's r sets the row, each end moves on one
                         if m.group(1):
@@ -829,7 +862,7 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     close = end_tag(m.group(2), b"c").search(work, m.end())        # </c>, </c >, </x:c>
                     if close is None:
                         continue
-                    v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", work[m.end():close.start() + 1])
+                    v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", raw[m.end():close.start() + 1])
                     if v is None:
                         continue
                     out.append((c, r, base + m.start(), base + close.end(),

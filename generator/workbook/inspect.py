@@ -650,7 +650,7 @@ def _valued_cells(pkg: Package, part: str, size: int = 0):
         with pkg.chunks(part, SCAN_CHUNK) as chunks, _measurers(size) as pool:
             for chunk in chunks:
                 buf = tail + chunk
-                cut = buf.rfind(b"row>")
+                cut = row_tag_end(buf)
                 if cut == -1:
                     tail = buf
                     if len(tail) > 64 << 20:
@@ -810,8 +810,22 @@ def _outside_markup(buf: bytes, cut: int) -> int:
 
 def _complete(buf: bytes) -> int:
     """Where the last complete row ends in buf (0 when none does)."""
-    i = buf.rfind(b"row>")
+    i = row_tag_end(buf)
     return i + 4 if i != -1 else 0
+
+
+_ROW_TAG = re.compile(rb"</?(?:[\w.-]+:)?row>\Z")
+
+
+def row_tag_end(buf) -> int:
+    """Where the last `row>` of buf that ends a row's tag (</row>, </x:row>, <row>) begins; -1 when
+    there is none. A text may hold `row>` ("arrow>": '>' needs no escape in a text), but never '<'."""
+    end = len(buf)
+    while (i := buf.rfind(b"row>", 0, end)) != -1:
+        if _ROW_TAG.search(buf, max(0, i - 256), i + 4):
+            return i
+        end = i
+    return -1
 
 
 def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, str]]:
@@ -1256,7 +1270,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
                     head += chunk[:(1 << 16) - len(head)]
                     nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', head))
                     prefixed = _PREFIXED_ROOT.search(head) is not None
-                cut = chunk.rfind(b"row>")
+                cut = row_tag_end(chunk)
                 if cut == -1:
                     if len(tail) + len(chunk) < 64 << 20:
                         tail += chunk           # no complete row yet: read on

@@ -1456,9 +1456,11 @@ _ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")
 
 
 @lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def end_tag(prefix: bytes, name: bytes):
     """The end tag of an element `name` written with this prefix (b"" for none, else b"x:"), white
-    space before its `>` too (`</c >` is as good XML as `</c>`)."""
+    space before its `>` too (`</c >` is as good XML as `</c>`); compiled once (it is asked for a
+    row or a cell at a time)."""
     return re.compile(b"</" + re.escape(prefix) + re.escape(name) + rb"\s*>")
 
 

@@ -608,6 +608,14 @@ class Sheets:
                 j = buf.find(b'<row r="%d"' % target, pos, limit)
                 if j != -1:
                     pos = j                 # the rows before it are copied as they are
+                    m = _ROW.match(buf, j, limit)
+                    stop = self._row_stop(buf, m, limit) if m is not None and not m.group(2) else None
+                    if stop is not None:    # the row is here whole: edited as the loop below would
+                        last = target
+                        out.write(memoryview(buf)[done:j])
+                        out.write(self._edit_row(buf[j:stop], target, columns(pending.pop()[1])))
+                        done = pos = stop
+                        continue
                 else:
                     k = buf.rfind(b'<row r="', pos, limit)
                     n = re.match(rb'<row r="(\d+)"', buf[k:k + 24]) if k != -1 else None

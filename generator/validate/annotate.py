@@ -513,13 +513,18 @@ class _Rows:
     def links(self, findings: list, link_of):
         shape = xmlfill.Shape(_el("hyperlink", {"ref": "D" + xmlfill.attr(0), "location": xmlfill.attr(1),
                                                 "display": xmlfill.attr(2)}))
+        sheets: dict = {}           # a sheet's name as a link writes it: 'name'!
         for lo in range(0, len(findings), _BATCH):
+            batch = findings[lo:lo + _BATCH]
+            wheres = [str(f.where) for f in batch]
+            wheres = [w[:255] for w in wheres] if all_printable(wheres) else [printable(w)[:255] for w in wheres]
             rows = []
-            for i, f in enumerate(findings[lo:lo + _BATCH], lo + 5):
-                target = link_of(f)
+            for i, target, where in zip(range(lo + 5, lo + 5 + len(batch)), map(link_of, batch), wheres):
                 if target:
-                    rows.append((str(i), f"'{target[0].replace(chr(39), chr(39) * 2)}'!{target[1]}",
-                                 printable(str(f.where))[:255]))
+                    sheet = sheets.get(target[0])
+                    if sheet is None:
+                        sheet = sheets[target[0]] = "'" + target[0].replace("'", "''") + "'!"
+                    rows.append((str(i), sheet + target[1], where))
             texts = shape.fill_many(rows) if FAST else [None] * len(rows)
             yield "".join(t if t is not None else _tostring(_el("hyperlink", {"ref": "D" + v[0], "location": v[1],
                                                                                 "display": v[2]}))

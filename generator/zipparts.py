@@ -249,7 +249,7 @@ class DeflateWriter:
                 continue                # what comes after an error is dropped: the member is lost
             try:
                 self._deflate(data)
-            except BaseException as e:  # noqa: BLE001 - handed to the writer's thread
+            except BaseException as e:  # handed to the writer's thread
                 self.error = e
 
     def _deflate(self, data) -> None:

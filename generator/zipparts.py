@@ -231,6 +231,7 @@ class DeflateWriter:
         self.queue: queue.Queue | None = None
         self.worker: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.abandoned = False          # the member is given up: the thread writes nothing more
 
     def write(self, data) -> None:
         if self.error is not None:
@@ -244,7 +245,7 @@ class DeflateWriter:
         self.queue.put(data)
 
     def _deflating(self) -> None:
-        while (data := self.queue.get()) is not None:
+        while (data := self.queue.get()) is not None and not self.abandoned:
             if self.error is not None:
                 continue                # what comes after an error is dropped: the member is lost
             try:
@@ -264,6 +265,18 @@ class DeflateWriter:
         """Wait for the chunks handed over to be deflated."""
         if self.worker is not None:
             self.queue.put(None)
+            self.worker.join()
+            self.worker = None
+
+    def _abandon(self) -> None:
+        """Stop the thread without deflating what it still holds; it writes nothing after the chunk
+        in hand, even if waiting for it is cut short (a second Ctrl-C)."""
+        self.abandoned = True
+        if self.worker is not None:
+            try:
+                self.queue.put_nowait(None)
+            except queue.Full:          # it takes the next chunk, sees `abandoned` and ends
+                pass
             self.worker.join()
             self.worker = None
 
@@ -289,4 +302,4 @@ class DeflateWriter:
             self.close()
         else:                           # the member is abandoned: the thread stops with it
             self.closed = True
-            self._finish()
+            self._abandon()

@@ -174,3 +174,16 @@ def test_a_text_holding_row_ends_no_stretch(tmp_path, monkeypatch):
         monkeypatch.setattr(I, "CHUNK", chunk)
         assert judged(tmp_path, rows, True) == want, chunk
         assert judged(tmp_path, rows, False) == want, chunk
+
+
+def test_a_far_cell_whose_cdata_holds_a_row_end_is_found_at_every_cut(tmp_path, monkeypatch):
+    """A CDATA section in a far cell's text holding `</row>`: wherever a chunk ends, the cell is
+    looked at whole (helper 26: a cut moved back to the CDATA's start split the cell, and it was
+    missed)."""
+    extra = b'<c r="XFD1" t="inlineStr"><is><t><![CDATA[a</row>b]]></t></is></c>'
+    want = both_ways(tmp_path, extra)[1]
+    assert want[1] == 1 and list(want[0]) == ["XFD1"]
+    for chunk in range(60, 480, 7):
+        monkeypatch.setattr(I, "CHUNK", chunk)
+        monkeypatch.setattr(I, "SCAN_CHUNK", max(chunk, 97))
+        assert both_ways(tmp_path, extra) == [want, want], chunk

@@ -160,3 +160,37 @@ def test_a_failure_while_deflating_is_raised_to_the_writer_and_nothing_waits_for
     assert w.worker is None             # stopped and joined
     z.fp = None                         # the archive is abandoned, as the copy's writer abandons it
     real.close()
+
+
+def test_a_member_given_up_midway_stops_its_thread_and_writes_nothing_more(tmp_path):
+    """Ctrl-C while a member is written: leaving the `with` stops the deflating thread without
+    deflating the chunks it still holds, and nothing is written to the archive's file after."""
+    import time
+
+    from generator.zipparts import DeflateWriter
+    z = zipfile.ZipFile(tmp_path / "x.zip", "w")
+    real = z.fp
+    writes = []
+
+    class Slow:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def write(self, data):
+            time.sleep(0.01)
+            writes.append(time.monotonic())
+            return real.write(data)
+    w = DeflateWriter(z, zipfile.ZipInfo("m.xml", (1980, 1, 1, 0, 0, 0)), 2)
+    z.fp = Slow()
+    with pytest.raises(KeyboardInterrupt):
+        with w:
+            for k in range(200):
+                w.write(os.urandom(1 << 16))
+                if k == 20:
+                    raise KeyboardInterrupt
+    left = time.monotonic()
+    assert w.worker is None and w.abandoned
+    time.sleep(0.1)
+    assert not [t for t in writes if t > left]
+    z.fp = None
+    real.close()

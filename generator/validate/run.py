@@ -349,15 +349,17 @@ def paused_gc():
     collector would traverse them again and again (10 s of 55 s at a million records) and
     find nothing, since the reader makes no reference cycles."""
     was = gc.isenabled()
+    frozen = gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
         if was:
-            # what was allocated meanwhile counts as old, as if it had survived collections: enabled
-            # with a full youngest generation, the collector's first step would traverse it all
-            gc.freeze()
-            gc.unfreeze()
+            if not frozen:      # (unfreeze would also let go of what a caller froze before)
+                # what was allocated meanwhile counts as old, as if it had survived collections:
+                # enabled with a full youngest generation, the collector's first step would traverse it all
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -650,7 +650,7 @@ def _valued_cells(pkg: Package, part: str, size: int = 0):
         with pkg.chunks(part, SCAN_CHUNK) as chunks, _measurers(size) as pool:
             for chunk in chunks:
                 buf = tail + chunk
-                cut = row_tag_end(buf)
+                cut = row_tag_end(buf, max(0, len(tail) - 3))      # the tail holds no row's end
                 if cut == -1:
                     tail = buf
                     if len(tail) > 64 << 20:
@@ -798,34 +798,55 @@ def _blanked(work: bytes) -> bytes:
 
 
 def _outside_markup(buf: bytes, cut: int) -> int:
-    """`cut`, or the start of a comment, CDATA section or processing instruction it falls inside
-    (which then goes whole into the next look)."""
+    """`cut`, or, when it falls inside a comment, CDATA section or processing instruction (one
+    holding `</row>`), the end of the last row before that (the construct, and the cell it may
+    stand in, then go whole into the next look); 0 when there is none."""
     if b"<!" not in buf and b"<?" not in buf:
         return cut
-    for m in _MARKUP.finditer(buf, 0, cut):
-        if m.end() == cut and not m.group(0).endswith((b"-->", b"]]>", b"?>")):
-            return m.start()
+    while cut > 0:
+        inside = None
+        for m in _MARKUP.finditer(buf, 0, cut):
+            if m.end() == cut and not m.group(0).endswith((b"-->", b"]]>", b"?>")):
+                inside = m
+        if inside is None:
+            return cut
+        i = row_tag_end(buf, 0, inside.start())
+        cut = i + 4 if i != -1 else 0
     return cut
 
 
-def _complete(buf: bytes) -> int:
-    """Where the last complete row ends in buf (0 when none does)."""
-    i = row_tag_end(buf)
+def _complete(buf: bytes, start: int = 0) -> int:
+    """Where the last complete row ends in buf (0 when none does); from `start` on (what comes
+    before was looked at already)."""
+    i = row_tag_end(buf, start)
     return i + 4 if i != -1 else 0
 
 
 _ROW_TAG = re.compile(rb"</?(?:[\w.-]+:)?row>\Z")
+_PREFIXED_ROW_TAG = re.compile(rb"</?[\w.-]+:row>")
 
 
-def row_tag_end(buf) -> int:
-    """Where the last `row>` of buf that ends a row's tag (</row>, </x:row>, <row>) begins; -1 when
-    there is none. A text may hold `row>` ("arrow>": '>' needs no escape in a text), but never '<'."""
-    end = len(buf)
-    while (i := buf.rfind(b"row>", 0, end)) != -1:
-        if _ROW_TAG.search(buf, max(0, i - 256), i + 4):
-            return i
-        end = i
-    return -1
+def row_tag_end(buf: bytes, start: int = 0, end: int | None = None) -> int:
+    """Where the last `row>` of buf[start:end] that ends a row's tag (</row>, <row>, </x:row>)
+    begins; -1 when there is none. A text may hold `row>` ("arrow>": '>' needs no escape in a
+    text) but never '<', so `</row>` and `<row>` are found as they are; a prefixed tag is told from
+    a text by what stands before its ':'. A caller that looked at the bytes before `start` already
+    passes it, so that a long row is not searched again with every chunk added to it."""
+    end = len(buf) if end is None else end
+    i, j = buf.rfind(b"</row>", start, end), buf.rfind(b"<row>", start, end)
+    best = max(i + 2 if i != -1 else -1, j + 1 if j != -1 else -1)
+    lo = best + 4 if best != -1 else start
+    for _ in range(64):             # the last ":row>" after it is a prefixed tag, or some text's
+        k = buf.rfind(b":row>", lo, end)
+        if k == -1:
+            return best
+        if _ROW_TAG.search(buf, max(0, k - 256), k + 5):
+            return k + 1
+        end = k
+    last = None                     # many texts holding ":row>": the tags among them found in one pass
+    for last in _PREFIXED_ROW_TAG.finditer(buf, lo, end):
+        pass
+    return last.end() - 4 if last is not None else best
 
 
 def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, str]]:
@@ -841,14 +862,14 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                 chunk = fh.read(CHUNK)
                 buf = tail + chunk
                 base = offset - len(tail)
-                cut = len(buf) if not chunk else _complete(buf)
+                cut = len(buf) if not chunk else _complete(buf, max(0, len(tail) - 3))
                 if chunk and cut == 0 and len(buf) < 64 << 20:
                     tail, offset = buf, offset + len(chunk)
                     continue
                 cut = cut or buf.rfind(b">") + 1 or len(buf)
-                if chunk:
+                if chunk and len(buf) < 64 << 20:
                     cut = _outside_markup(buf, cut)
-                    if cut == 0 and len(buf) < 64 << 20:
+                    if cut == 0:
                         tail, offset = buf, offset + len(chunk)
                         continue
                 raw = buf[:cut]
@@ -1456,11 +1477,9 @@ _ERROR_VALUE = re.compile(rb"t\s*=\s*[\"']e[\"']")
 
 
 @lru_cache(maxsize=32)
-@lru_cache(maxsize=64)
 def end_tag(prefix: bytes, name: bytes):
     """The end tag of an element `name` written with this prefix (b"" for none, else b"x:"), white
-    space before its `>` too (`</c >` is as good XML as `</c>`); compiled once (it is asked for a
-    row or a cell at a time)."""
+    space before its `>` too (`</c >` is as good XML as `</c>`)."""
     return re.compile(b"</" + re.escape(prefix) + re.escape(name) + rb"\s*>")
 
 

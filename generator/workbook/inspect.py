@@ -672,16 +672,17 @@ def _valued_cells(pkg: Package, part: str, size: int = 0):
     return np.concatenate(cols), np.concatenate(rows), np.concatenate(starts)
 
 
-def _stretch_cells(buf: bytes, first: bool = False):
+def _stretch_cells(buf: bytes, opening: bool = False):
     n = len(buf)
     if buf.find(b":", 0, n) != -1 and _PREFIXED_ANY.search(buf):
         return None
-    start = buf.find(b"?>", 0, 256) + 2 if first and buf.find(b"<?xml", 0, 8) != -1 else 0   # the declaration
-    if buf.find(b"<!", start) != -1 or buf.find(b"<?", start) != -1:
-        return None                     # a comment, CDATA or processing instruction: looked at cell by cell
     a = np.frombuffer(buf + bytes(_PAD), np.uint8)
     lt = np.flatnonzero(a[:n] == 60)
-    first = a[lt + 1]
+    after_lt = a[lt + 1]
+    start = buf.find(b"?>", 0, 256) + 2 if opening and buf.find(b"<?xml", 0, 8) != -1 else 0   # the declaration
+    if (((after_lt == 33) | (after_lt == 63)) & (lt >= start)).any():
+        return None                     # <! or <?: a comment, CDATA or instruction, looked at cell by cell
+    first = after_lt
     is_cell = (first == 99) & _ENDS_NAME[a[lt + 2]]
     cells = lt[is_cell]
     if not len(cells):

@@ -150,7 +150,8 @@ def both_ways(tmp_path: Path, extra: bytes) -> list:
     b'<![CDATA[<c r="XFD8">]]>',
     b'<?pi <c r="XFD1"> ?><c r="G1"><v>1</v></c>',
     b'<!-- </row><row r="9000"><c r="XFD9000"><v>1</v></c></row> --><c r="G1"><v>1</v></c>',
-], ids=["comment", "cdata", "pi", "comment-with-rows"])
+    b'<c r="XFD1" s="1"><!-- <v>0</v> --></c>',       # a styled cell whose only value is in a comment: empty
+], ids=["comment", "cdata", "pi", "comment-with-rows", "value-in-comment"])
 @pytest.mark.parametrize("chunk", [1 << 22, 50], ids=["whole", "cut-anywhere"])
 def test_a_cell_written_inside_a_comment_cdata_or_instruction_is_no_cell(tmp_path, monkeypatch, extra, chunk):
     """The cell reader skips comments, CDATA sections and processing instructions: a `<c` inside

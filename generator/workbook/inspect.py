@@ -823,6 +823,8 @@ def _complete(buf: bytes, start: int = 0) -> int:
     return i + 4 if i != -1 else 0
 
 
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<")     # a cell's value or text, and what it shows
+_SHOWN = re.compile(rb"[^<]*")
 _ROW_TAG = re.compile(rb"</?(?:[\w.-]+:)?row>\Z")
 _PREFIXED_ROW_TAG = re.compile(rb"</?[\w.-]+:row>")
 
@@ -898,11 +900,11 @@ def _cell_positions(pkg: Package, part: str) -> list[tuple[int, int, int, int, s
                     close = end_tag(m.group(2), b"c").search(work, m.end())        # </c>, </c >, </x:c>
                     if close is None:
                         continue
-                    v = re.search(rb"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)<", raw[m.end():close.start() + 1])
+                    v = _VALUE.search(work, m.end(), close.start() + 1)      # not one inside a comment
                     if v is None:
                         continue
-                    out.append((c, r, base + m.start(), base + close.end(),
-                                v.group(1).decode("utf-8", "replace")[:20]))
+                    shown = _SHOWN.match(raw, v.start(1)).group(0)
+                    out.append((c, r, base + m.start(), base + close.end(), shown.decode("utf-8", "replace")[:20]))
                 if not chunk:
                     break
                 tail = buf[cut:]

@@ -678,11 +678,10 @@ def _stretch_cells(buf: bytes, opening: bool = False):
         return None
     a = np.frombuffer(buf + bytes(_PAD), np.uint8)
     lt = np.flatnonzero(a[:n] == 60)
-    after_lt = a[lt + 1]
+    first = a[lt + 1]
     start = buf.find(b"?>", 0, 256) + 2 if opening and buf.find(b"<?xml", 0, 8) != -1 else 0   # the declaration
-    if (((after_lt == 33) | (after_lt == 63)) & (lt >= start)).any():
+    if (((first == 33) | (first == 63)) & (lt >= start)).any():
         return None                     # <! or <?: a comment, CDATA or instruction, looked at cell by cell
-    first = after_lt
     is_cell = (first == 99) & _ENDS_NAME[a[lt + 2]]
     cells = lt[is_cell]
     if not len(cells):
@@ -775,7 +774,7 @@ def _cells_at(pkg: Package, part: str, found: list[tuple[int, int, int]]) -> lis
                 close = end_tag(b"", b"c").search(buf, j)                   # </c>, </c >
                 if close is None:
                     break
-                v = re.search(rb"<(?:v|t)\b[^>]*>([^<]*)<", buf[j:close.start() + 1])
+                v = _VALUE.search(buf, j, close.start() + 1)
                 out[s] = (c, r, s, offset + close.end(), v.group(1).decode("utf-8", "replace")[:20] if v else "")
                 i += 1
             if i == len(want):

@@ -350,8 +350,8 @@ def _enum_lookup(col: K.Column) -> dict:
 
 
 def column_letter(index: int) -> str:
-    """0-based column index to Excel letters, A to XFD (what openpyxl's get_column_letter gives;
-    openpyxl is not imported for it: that costs a tenth of a second and 15 MB)."""
+    """0-based column index to Excel letters, A to ZZZ (what openpyxl's get_column_letter gives,
+    ValueError past it; openpyxl is not imported for it: that costs a tenth of a second and 15 MB)."""
     got = _LETTERS.get(index)
     if got is None:
         n = index + 1

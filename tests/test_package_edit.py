@@ -429,8 +429,9 @@ def stream(rows: bytes, cells, slow=False, restyle=False) -> tuple[bytes, int]:
         b"</sheetData></worksheet>"
     sh = P.Sheets(Path("账.xlsx"), "sheet1.xml")
     fast = []
-    real = sh._edit_cells
+    real, real_one = sh._edit_cells, sh._restyle_new
     sh._edit_cells = (lambda *a: None) if slow else (lambda *a: fast.append(real(*a)) or fast[-1])
+    sh._restyle_new = (lambda *a: None) if slow else (lambda *a: fast.append(real_one(*a)) or fast[-1])
     edit = P.SheetEdit()
     for r, c in cells:
         edit.at(r, c, P.Restyle(lambda base: base + 10) if restyle
@@ -486,6 +487,49 @@ def test_a_cell_the_row_lacks_is_put_in_column_order_and_spans_dropped():
     assert fast == 1 and out == slow          # same bytes as the whole-row path
     assert [c[1:3] for c in cells_of(out)] == [("A2", "10"), ("B2", "1"), ("C2", "10"), ("D2", "2"), ("E2", "10")]
     assert b"spans" not in out
+
+
+@pytest.mark.parametrize("head, quick", [
+    (b'<row r="%d">', True),
+    (b'<row r="%d" spans="1:12">', True),
+    (b'<row r="%d" spans="1:12" ht="20" customHeight="1" x:dyDescent="0.25">', True),
+    (b'<row r="%d" s="4" customFormat="1">', True),
+    (b'<row r="%d" spans="2:3" s="4" customFormat="1">', True),
+    (b"<row r=\"%d\" spans='1:12'>", True),
+    (b'<row r="%d"  spans="1:12"\n>', True),
+    (b'<row r="%d" spans="1:12" ht="1&amp;2">', True),
+    (b'<row r="%d" spans="1:12" xmlns:q="urn:q" q:a="1">', True),
+    (b'<row r="%d" spans="1:12" spans="1:2">', False),        # not XML: the whole row is parsed, and refused
+])
+def test_one_flagged_cell_a_row_comes_out_as_the_whole_row_path_writes_it(head, quick):
+    """Annotate's commonest edit, one flagged cell in each of many rows, before, between and after
+    the cells the row has, or on a cell it has: the same bytes as the whole-row path, spans dropped
+    the same way, the row's own format given to a new cell the same way."""
+    rows = b"".join(head % r + b'<c r="A%d" s="1"><v>1</v></c><c r="D%d"><v>2</v></c></row>' % (r, r)
+                    for r in range(2, 40))
+    flagged = [(r, 2 + r % 4) for r in range(2, 40)]
+    if not quick:
+        with pytest.raises(P.PackageError, match="不是有效的 XML"):
+            stream(rows, flagged, restyle=True)
+        return
+    quick_rows = []
+    real = P.Sheets._restyle_new
+    P.Sheets._restyle_new = lambda self, *a: (lambda got: quick_rows.append(got) or got)(real(self, *a))
+    try:
+        out, fast = stream(rows, flagged, restyle=True)
+    finally:
+        P.Sheets._restyle_new = real
+    slow, _ = stream(rows, flagged, slow=True)
+    assert fast == 38 and cells_of(out) == cells_of(slow)
+    rows_of = re.compile(rb"<row\b.*?</row>", re.S).findall
+    for (r, col), mine, whole in zip(flagged, rows_of(out), rows_of(slow)):
+        if col != 4:        # a new cell: the row as the whole-row path writes it (spans dropped)
+            assert mine == whole and b"spans" not in mine
+        else:               # the cell is there: only it is written again, the row's tag is kept
+            assert mine == (head % r + b'<c r="A%d" s="1"><v>1</v></c><c r="D%d" s="10"><v>2</v></c></row>' % (r, r))
+    # all but the rows whose flagged cell is there (D) and the first new cell (lxml shows how it writes one)
+    assert sum(x is not None for x in quick_rows) == 38 - 10 - 1
+    assert b'<c r="B36" s="%s"/>' % (b"14" if b"customFormat" in head else b"10") in out
 
 
 @pytest.mark.parametrize("row, fast_expected", [

@@ -45,7 +45,13 @@ def annotate(report: Report, out_dir: Path, warn=None) -> list[Path]:
 
     A workbook whose copy cannot be written (another format, a structure the writer cannot
     handle) is named through `warn` and skipped: the report stands without it."""
+    from generator.validate.run import paused_gc
     out_dir = prepare_dir(Path(out_dir), [b.path for b in report.books], "annotate")
+    with paused_gc():       # a copy of 900,000 flagged cells keeps millions of objects alive until it is written
+        return _annotate(report, out_dir, warn)
+
+
+def _annotate(report: Report, out_dir: Path, warn) -> list[Path]:
     written = []
     names = unique_names([(b.path.stem, b.path) for b in report.books])
     for b, name in zip(report.books, names):
@@ -114,7 +120,10 @@ def _mark(wb: P.Workbook, b: BookResult):
     for part, cells in marks.items():
         edit = wb.edit_sheet(part)
         for (r, c), found in cells.items():
-            worst = "error" if any(f.severity == "error" for f in found) else "warning"
+            if len(found) == 1:
+                worst = found[0].severity
+            else:
+                worst = "error" if any(f.severity == "error" for f in found) else "warning"
             edit.at(r, c, restyle[worst])
         _comments(wb, part, cells, scans[part], edit)
 

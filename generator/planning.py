@@ -35,7 +35,7 @@ from generator.roles import CALLBACK
 from generator.rules import RULES
 from generator.rules.context import Context, Due, Hit
 from generator.rules.workdays import WorkCalendar
-from generator.validate.run import collect_paths, default_period, make_context, rule_hits
+from generator.validate.run import collect_paths, default_period, make_context, paused_gc, rule_hits
 from generator.workbook import contract as K
 from generator.workbook.reader import Workbook, read_workbook
 
@@ -479,14 +479,16 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     names = unique_names([(f.stem, f) for f in files])
     texts, planned = [], []
     for f, name in zip(files, names):
-        book = read_workbook(f, contract)
-        plan = plan_book(book, config, month, as_of, since, seed, cal, preparer, supervisor)
-        target = books_dir / fit_file(name, f"_计划_{month.key}{'.xlsm' if f.suffix.lower() == '.xlsm' else '.xlsx'}")
-        write_copy(plan, target)
-        texts.append(summary(plan, target))
-        if plan.rows and documents:
-            planned.append(with_plan_rows(plan, target))
-        del book, plan
+        with paused_gc():       # as validate reads: the collector would traverse every cell again and again
+            book = read_workbook(f, contract)
+            plan = plan_book(book, config, month, as_of, since, seed, cal, preparer, supervisor)
+            suffix = ".xlsm" if f.suffix.lower() == ".xlsm" else ".xlsx"
+            target = books_dir / fit_file(name, f"_计划_{month.key}{suffix}")
+            write_copy(plan, target)
+            texts.append(summary(plan, target))
+            if plan.rows and documents:
+                planned.append(with_plan_rows(plan, target))
+            del book, plan
     if planned:
         texts.append(generate([b.path for b in planned], out / "文书", kinds=("plan",), period=month.key,
                               config=config, today=as_of, books=planned))

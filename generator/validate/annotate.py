@@ -136,7 +136,19 @@ def _mark(wb: P.Workbook, b: BookResult):
 
 def _note(found: list) -> str:
     """A cell's comment: each of its findings, a line each."""
-    return printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in found))[:30000]
+    return _notes([found])[0]
+
+
+def _notes(cells: list) -> list[str]:
+    """_note of each cell's findings, the search for control characters made once for them all."""
+    texts = [f"{found[0].rule} {found[0].title}：{found[0].message}" if len(found) == 1
+             else "\n".join(f"{f.rule} {f.title}：{f.message}" for f in found) for found in cells]
+    if not all_printable(texts):
+        texts = list(map(printable, texts))
+    return [t if len(t) <= _NOTE_MAX else t[:_NOTE_MAX] for t in texts]
+
+
+_NOTE_MAX = 30000       # characters of a comment
 
 
 def _restyle(styles: P.Styles, rgb: str) -> P.Restyle:
@@ -316,7 +328,8 @@ def _new_comments(wb: P.Workbook, part: str, cells: dict) -> list:
     def write(out) -> None:
         out.write(pieces[0].encode())
         for lo in range(0, len(places), _BATCH):
-            rows = [(P.cell_ref(r, c), _note(cells[(r, c)])) for r, c in places[lo:lo + _BATCH]]
+            batch = places[lo:lo + _BATCH]
+            rows = list(zip([P.cell_ref(r, c) for r, c in batch], _notes([cells[place] for place in batch])))
             texts = shape.fill_many(rows) if FAST else [None] * len(rows)
             out.write("".join(t if t is not None else _tostring(_comment(*v)) for t, v in zip(texts, rows)).encode())
         out.write(pieces[1].encode())

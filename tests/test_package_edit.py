@@ -875,3 +875,23 @@ def test_rows_whose_end_tags_have_a_space_are_edited_each_in_its_place():
     assert cells_of(out) == cells_of(slow)
     assert [c[1:3] for c in cells_of(out)] == [("A7", None), ("B7", "10"), ("A8", None), ("B8", "10"),
                                                 ("A9", None), ("B9", None)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["MTH001", "DATA002", "IND001"]),
+                                   st.text(alphabet=st.sampled_from("记录R0\x07\x1f\n 甲“”"), max_size=40)),
+                         min_size=1, max_size=3), min_size=1, max_size=6),
+       st.integers(0, 5))
+def test_the_notes_of_a_batch_read_as_each_cell_alone_would(cells, long):
+    """A comment is its cell's findings a line each, control characters shown as \\xNN, cut at
+    30,000 characters: made a batch at a time, each note is what it would be alone."""
+    from types import SimpleNamespace
+
+    from generator.rules import RULES
+    from generator.validate import annotate as A
+    from generator.workbook.values import printable
+    found = [[SimpleNamespace(rule=r, title=RULES[r].title, message=m * (4000 if k == long else 1))
+              for r, m in cell] for k, cell in enumerate(cells)]
+    alone = [printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in cell))[:30000] for cell in found]
+    assert A._notes(found) == alone
+    assert [A._note(cell) for cell in found] == alone

@@ -421,9 +421,9 @@ _PLAIN = b'<c r="%s" s="%s"/>'
 _UNSAFE = (b"<!", b"<?")          # comments, CDATA (and declarations), processing instructions
 _ROW_ODD = re.compile(rb'<row(?! r=")')     # a row not written `<row r="…"`
 # a row's start tag as lxml writes it again (one space before each attribute, double quotes, nothing
-# in a value that it would escape, no namespace declared on it), and its spans
-_PLAIN_ROW = re.compile(rb'<(?:[\w.-]+:)?row(?: (?!xmlns)[\w:.-]+="[^"&<>\t\n\r]*")*>')
-_SPANS = re.compile(rb' spans="[^"]*"')
+# in a value that it would escape, no namespace declared on it), and one of its attributes
+_PLAIN_ROW = re.compile(rb'<row(?: (?!xmlns)[\w:.-]+="[^"&<>\t\n\r]*")*>')
+_ROW_ATTR = re.compile(rb' ([\w:.-]+)="[^"]*"')
 
 
 def _end_of_rows(buf: bytes):
@@ -884,8 +884,8 @@ class Sheets:
         if data.find(b"customFormat", 0, end) == -1 and data.find(b"spans", 0, end) == -1:
             return b"", None
         tag = data[:end]
-        if data.find(b"customFormat", 0, end) == -1 and _PLAIN_ROW.fullmatch(tag) and tag.count(b' spans="') == 1:
-            return tag.replace(_SPANS.search(tag).group(0), b"", 1), None    # as lxml writes it without spans
+        if data.find(b"customFormat", 0, end) == -1 and (plain := self._without_spans(tag)) is not None:
+            return plain, None
         try:
             wrap = self._wrapper(tag[:-1] + b"/>")
         except PackageError:
@@ -897,6 +897,27 @@ class Sheets:
             return b"", row
         return self._inner(wrap)[:-2] + b">", row
 
+    def _without_spans(self, tag: bytes) -> bytes | None:
+        """A plain row tag (_PLAIN_ROW) without its spans attribute, byte for byte as lxml writes it
+        then; None for any other tag (lxml parses it then, and refuses what is not XML: an attribute
+        written twice, a prefix no one declared)."""
+        if not _PLAIN_ROW.fullmatch(tag):
+            return None
+        attrs, pos = [], 4          # after "<row": the attributes one after the other
+        while (m := _ROW_ATTR.match(tag, pos)) is not None:
+            attrs.append(m)
+            pos = m.end()
+        names = [m.group(1) for m in attrs]
+        if names.count(b"spans") != 1 or len(set(names)) != len(names):
+            return None
+        if self._bound is None:
+            self._bound = {d.group(1)[1:] for d in _NSDECL.finditer(self.nsdecl) if d.group(1)} | {b"xml"}
+        if any(n.partition(b":")[0] not in self._bound for n in names if b":" in n):
+            return None
+        spans = attrs[names.index(b"spans")]
+        return tag[:spans.start()] + tag[spans.end():]
+
+    _bound = None           # the namespace prefixes a row may use (the wrapper's declarations), and xml
     _blank_wrap = _blank_cell = None
     _plain = None           # whether lxml writes a new cell with only r and s as _PLAIN does (learnt once)
 

@@ -35,9 +35,9 @@ def friendly(fn):
         from generator import scratch
         from generator.output import release_outputs
         scratch.install_signal_handlers()
-        scratch.sweep_system_temp()
         try:
             try:
+                scratch.sweep_system_temp()
                 return fn(*a, **kw)
             finally:
                 scratch.check_stopped()     # a signal whose exception a finalizer swallowed
@@ -47,6 +47,8 @@ def friendly(fn):
             _quiet_stdout()
             sys.exit(141)                   # as a shell reports a process ended by SIGPIPE
         except OSError as e:
+            if e.filename is None and not scratch.temp_usable():
+                _fail_line(scratch.NO_TEMP)
             from generator.output import why
             where = f"{e.filename}：" if e.filename is not None else ""
             _fail_line(f"{where}{why(e)}，操作未完成，未留下不完整的文件")

@@ -150,8 +150,25 @@ def sweep(folder: Path, recursive: bool = False, stale_after: float = 86400.0, h
 
 
 def sweep_system_temp() -> list[Path]:
-    """Scratch of earlier runs in the system's temporary folder (copies of workbooks being read)."""
+    """Scratch of earlier runs in the system's temporary folder (copies of workbooks being read);
+    nothing where the system has no temporary folder huifang may write in."""
+    if not temp_usable():
+        return []
     return sweep(Path(tempfile.gettempdir()), hidden=False)
+
+
+def temp_usable() -> bool:
+    """Whether Python finds a temporary folder it can write in (TMPDIR, TEMP, TMP, /tmp, /var/tmp…,
+    the working folder): without one no workbook can be read."""
+    try:
+        tempfile.gettempdir()
+    except OSError:         # FileNotFoundError: "No usable temporary directory found in [...]"
+        return False
+    return True
+
+
+NO_TEMP = ("没有可以写入的临时文件夹（环境变量 TMPDIR、TEMP、TMP 所指的文件夹和系统的临时文件夹都不能写入），"
+           "读取工作簿需要它；请把 TMPDIR 设为一个可写的文件夹后重试。操作未完成，未留下不完整的文件")
 
 
 # ------------------------------------------------------------------ signals

@@ -900,3 +900,20 @@ def test_the_notes_of_a_batch_read_as_each_cell_alone_would(cells, long):
     alone = [printable("\n".join(f"{f.rule} {f.title}：{f.message}" for f in cell))[:30000] for cell in found]
     assert A._notes(found) == alone
     assert [A._note(cell) for cell in found] == alone
+
+
+def test_a_format_number_written_with_other_digits_is_read_as_none_and_the_copy_is_written(tmp_path):
+    """A flagged cell whose s="²" (str.isdigit says yes, int() says no): the copy was not written
+    (ValueError); now the cell is taken as having the default format, and is filled like the others."""
+    src = EXAMPLE
+    part = corpus.sheet_parts(src)["回访记录"]
+
+    def odd(d: bytes) -> bytes:
+        return d.replace(b'<c r="F17" s="4">', '<c r="F17" s="²">'.encode(), 1)
+    book = with_part(src, tmp_path / "账.xlsx", part, odd)
+    with zipfile.ZipFile(book) as zf:
+        assert '<c r="F17" s="²">'.encode() in zf.read(part)
+    r, copy = annotate(book, tmp_path / "出", as_of="2025-12-31")
+    assert copy is not None and "未写出" not in r.stderr, r.stderr
+    ws = openpyxl.load_workbook(copy)["回访记录"]
+    assert ws["F17"].fill.fgColor.rgb.endswith("FFC7CE") and ws["F17"].comment is not None

@@ -244,3 +244,58 @@ def test_no_customer_data_in_any_built_file_including_the_search_index(hostile_s
             assert s not in flat, (s, p)
     status = html.unescape("".join(t for p, t in built_files(hostile_site / "status")))
     assert "155****0569" in status and "张**" in status and "欧*" in status
+
+
+# ------------------------------------------------------------------ settings and the temporary folder
+
+EXAMPLE = ROOT / "workbooks" / "示例营业部.xlsx"
+
+
+def with_env(*args, **env):
+    return subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, **env})
+
+
+@pytest.mark.parametrize("value", ["²", "１０００", "①", " 3", "-1", ""])
+def test_a_number_setting_written_otherwise_is_the_default_never_an_internal_error(value, tmp_path):
+    """HUIFANG_JOBS and HUIFANG_SPLIT_BYTES take the digits 0-9 (helper 29: "²" passed
+    str.isdigit and int() then failed: 内部错误); anything else is as if it were not set."""
+    plain = with_env("validate", EXAMPLE, "--as-of", "2025-12-31", "--format", "json")
+    for name in ("HUIFANG_JOBS", "HUIFANG_SPLIT_BYTES"):
+        r = with_env("validate", EXAMPLE, "--as-of", "2025-12-31", "--format", "json", **{name: value})
+        assert r.returncode == plain.returncode and "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert json.loads(r.stdout)["summary"] == json.loads(plain.stdout)["summary"]
+
+
+@pytest.mark.parametrize("value", ["²", "#①", "１"])
+def test_since_run_written_with_other_digits_is_refused_in_one_line(value):
+    r = huifang("validate", EXAMPLE, "--as-of", "2025-12-31", "--since-run", value)
+    assert r.returncode == 2 and "--since-run" in r.stderr and "内部错误" not in r.stderr, r.stderr
+
+
+NO_TEMP = """
+import errno, sys, tempfile
+def none():
+    raise FileNotFoundError(errno.ENOENT, "No usable temporary directory found in ['/tmp', '/var/tmp']")
+tempfile.tempdir = None
+tempfile.gettempdir = none          # as Python finds no folder it may write in (a read-only system)
+sys.argv = ["huifang", *sys.argv[1:]]
+from generator.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize("command", [["validate", "--as-of", "2025-12-31"], ["generate", "--out", "{out}"],
+                                     ["plan", "--month", "2026-01", "--as-of", "2025-12-31", "--out", "{out}"]])
+def test_without_a_writable_temporary_folder_a_command_says_so_in_one_chinese_line(command, tmp_path):
+    """(helper 29) A system whose temporary folders are all read-only: a traceback before, then an
+    English line; now one Chinese line naming TMPDIR, exit 2, nothing written."""
+    out = tmp_path / "出"
+    args = [a.replace("{out}", str(out)) for a in command]
+    r = subprocess.run([sys.executable, "-c", NO_TEMP, args[0], str(EXAMPLE), *args[1:]], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "临时文件夹" in lines[0] and "TMPDIR" in lines[0], r.stderr
+    assert "No usable" not in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists() or not any(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))

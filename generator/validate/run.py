@@ -20,7 +20,7 @@ from generator.output import WORKBOOK_SUFFIXES, is_output_folder
 from generator.workbook.reader import Workbook, read_workbook
 from generator.rules import RULES, RUN_ORDER, SEVERITY_LABEL
 from generator.rules.context import Context, Due, Hit
-from generator.workbook.values import all_printable, clip_quotes, one_line, printable
+from generator.workbook.values import all_printable, clip_quotes, one_line, plain_digits, printable
 from generator.rules.workdays import WorkCalendar
 from generator.validate.provenance import header_lines, input_facts, stamp
 from generator.workbook.inspect import ReadError, shown, trim_memory
@@ -306,11 +306,11 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
             return True
         return False
     forced = os.environ.get(JOBS_ENV, "")           # HUIFANG_JOBS: this many processes, however small the work
-    if jobs != 1 and forced.isdigit():
+    if jobs != 1 and plain_digits(forced):
         jobs = int(forced)
     from generator.validate import pool
     from generator.validate.identity import assign_keys, keys_of
-    if jobs != 1 and (forced.isdigit() or pool.worth_it(found)):
+    if jobs != 1 and (plain_digits(forced) or pool.worth_it(found)):
         jobs = jobs or pool.jobs_wanted(len(found))
         if jobs > 1:
             any(announce(path) for path in found)       # the workers read side by side: said once

@@ -31,7 +31,7 @@ from defusedxml.common import DefusedXmlException
 
 from generator.workbook.parts import MARKER, Parts
 from generator.workbook.inspect import _AFTER_NAME, MAX_COL, Package, _local, _rels, col_index
-from generator.workbook.values import Encoded, take
+from generator.workbook.values import Encoded, plain_digits, take
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)     # its dtype guesses are not the user's business
 log = logging.getLogger("huifang.read")
@@ -247,7 +247,7 @@ def head_rows(source: Path, part: str, book_part: str, n: int) -> tuple[list[lis
             row_no = -1
             for el in _ends(fh, "row"):
                 r = el.get("r")
-                row_no = int(r) - 1 if r and r.isdigit() else row_no + 1
+                row_no = int(r) - 1 if r and plain_digits(r) else row_no + 1
                 if row_no >= n:
                     break
                 col = -1

@@ -34,6 +34,7 @@ from lxml import etree
 
 from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like, member_name
 from generator.errors import HuifangError
+from generator.workbook.values import plain_digits
 from generator.workbook.inspect import (MERGE_REF, DamagedPart, Package, col_index, column_letters as letters,
                                         end_tag)
 
@@ -569,7 +570,7 @@ class Sheets:
         return out
 
     def _base_style(self, row_el, col: int) -> int:
-        if row_el is not None and row_el.get("customFormat") in ("1", "true") and row_el.get("s", "").isdigit():
+        if row_el is not None and row_el.get("customFormat") in ("1", "true") and plain_digits(row_el.get("s", "")):
             return int(row_el.get("s"))
         for a, b, s in self.cols:
             if a <= col <= b:
@@ -792,7 +793,7 @@ class Sheets:
             else:
                 c = wrap[0]
             s = c.get("s", "0")
-            edits[col](c, int(s) if s.isdigit() else 0)
+            edits[col](c, int(s) if plain_digits(s) else 0)
             cell = self._plain_blank(wrap, c)
             if cell is None:
                 cell = self._inner(wrap)
@@ -930,7 +931,7 @@ class Sheets:
         if c.keys() != ["r", "s"] or len(wrap) != 1:
             return None
         r, s = c.get("r"), c.get("s")
-        if not (s.isdigit() and r.isalnum() and r.isascii()):
+        if not (plain_digits(s) and r.isalnum() and r.isascii()):
             return None
         got = _PLAIN % (r.encode(), s.encode())
         if self._plain is None:
@@ -998,7 +999,7 @@ class Sheets:
                 cells = sorted(cells + [(col, c)], key=lambda x: x[0])
                 have[col] = c
             s = c.get("s", "0")
-            edits[col](c, int(s) if s.isdigit() else 0)
+            edits[col](c, int(s) if plain_digits(s) else 0)
 
     def _new_rows(self, out, rows: list) -> None:
         if not rows:
@@ -1241,7 +1242,7 @@ class Workbook:
         rid = self.add_rel(self.book_part, "worksheet", part)
         self.content_type(part, CT["worksheet"])
         sheets_el = self.book.find(f"{{{self.ns}}}sheets")
-        ids = [int(s.get("sheetId", "0")) for s in sheets_el if s.get("sheetId", "").isdigit()]
+        ids = [int(s.get("sheetId", "0")) for s in sheets_el if plain_digits(s.get("sheetId", ""))]
         el = etree.Element(f"{{{self.ns}}}sheet", name=name, sheetId=str(max([0, *ids]) + 1))
         el.set(f"{{{self.rel_ns}}}id", rid)
         if front:
@@ -1276,7 +1277,7 @@ class Workbook:
     def _shift_local_names(self, start: int, by: int) -> None:
         for dn in self.book.iter(f"{{{self.ns}}}definedName"):
             v = dn.get("localSheetId")
-            if v is not None and v.isdigit() and int(v) >= start:
+            if v is not None and plain_digits(v) and int(v) >= start:
                 dn.set("localSheetId", str(int(v) + by))
 
     def activate_first(self) -> None:

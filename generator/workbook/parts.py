@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import scratch
+from generator.workbook.values import plain_digits
 from generator.zipparts import StoredWriter, copy_raw
 
 log = logging.getLogger("huifang.read")
@@ -44,7 +45,7 @@ _ROW_START = re.compile(rb"<row[\s>]")
 def split_at() -> int | None:
     """The inflated size from which a sheet is parsed in parts (None: never)."""
     got = os.environ.get(SPLIT_ENV, "")
-    if got.isdigit():
+    if plain_digits(got):
         return int(got) or None
     if os.environ.get("HUIFANG_READER", "") == "rows":     # reader.COLUMNAR_ENV: every sheet read by rows
         return None
@@ -61,7 +62,7 @@ def room_for(size: int) -> bool:
             return False
     except OSError:
         return False
-    forced = os.environ.get(SPLIT_ENV, "").isdigit()        # asked for by name (the tests): wherever /tmp is
+    forced = plain_digits(os.environ.get(SPLIT_ENV, ""))        # asked for by name (the tests): wherever /tmp is
     return forced or _mount_type(folder) not in ("tmpfs", "ramfs")
 
 

@@ -55,6 +55,12 @@ def norm_header(value) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def plain_digits(text: str) -> bool:
+    """Whether `text` is written with the digits 0-9 only: what int() reads (str.isdigit also says
+    yes to ² and ①, which int() refuses) and what an XML number attribute or a setting holds."""
+    return text.isascii() and text.isdigit()
+
+
 def all_printable(texts: list[str]) -> bool:
     """Whether none of these texts has a control character (one search over all of them)."""
     return _CONTROL.search("\n".join(texts)) is None

@@ -324,8 +324,7 @@ def _plan_rows(wb, plan: BookPlan) -> None:
         row = max(table.rows, default=header) + 1
         row = _below_merges(wb, plan, sheet, part, row, edit, sorted(letters.values()))
     else:
-        part = wb.add_sheet("回访计划", (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                                         f'<worksheet xmlns="{wb.ns}"><sheetData/></worksheet>').encode())
+        part = _empty_plan_sheet(wb, plan)
         edit = wb.edit_sheet(part)
         letters = {c.name: j for j, c in enumerate(spec.columns, 1)}
         for n, j in letters.items():
@@ -342,6 +341,23 @@ def _plan_rows(wb, plan: BookPlan) -> None:
             else:
                 edit.at(row, letters[n], _text(wb, v, wrap=n == "回访目的"))
         row += 1
+
+
+def _empty_plan_sheet(wb, plan: BookPlan) -> str:
+    """The part the plan is written into with its header in row 1: the workbook's own 回访计划 sheet
+    when it is an empty worksheet (a second sheet of that name would be a name Excel refuses, and
+    the one the reader reads would still be the empty one), else a new sheet."""
+    sheet = wb.sheet("回访计划")
+    if sheet is None:
+        return wb.add_sheet("回访计划", (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                        f'<worksheet xmlns="{wb.ns}"><sheetData/></worksheet>').encode())
+    if sheet.kind != "worksheet" or not sheet.part:
+        raise OutputError(f"{plan.book.path}：“{sheet.name}”不是工作表（是 {sheet.kind}），无法在其中追加计划；"
+                          "请把它改名或删除，或新建一张名为“回访计划”的工作表后重试")
+    if not wb.blank(sheet.part):
+        raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”中有内容，但找不到“回访计划”的表头，不知道计划"
+                          "该写在哪里；请在第一行填上表头（计划编号、客户编号……，见 huifang init 的空白工作簿）后重试")
+    return sheet.part
 
 
 def row_values(plan: BookPlan, r: PlanRow) -> dict:

@@ -917,3 +917,90 @@ def test_a_format_number_written_with_other_digits_is_read_as_none_and_the_copy_
     assert copy is not None and "未写出" not in r.stderr, r.stderr
     ws = openpyxl.load_workbook(copy)["回访记录"]
     assert ws["F17"].fill.fgColor.rgb.endswith("FFC7CE") and ws["F17"].comment is not None
+
+
+# ------------------------------------------------------------------ review (helper 28)
+
+def test_plan_writes_into_an_empty_plan_sheet_rather_than_a_second_one_of_its_name(tmp_path):
+    """An empty 回访计划 sheet (formatted empty rows too): the plan goes into it, its header in row 1;
+    a second sheet of that name was added before, which Excel repairs and the reader never read."""
+    part = corpus.sheet_parts(EXAMPLE)["回访计划"]
+    blank_rows = b"".join(b'<row r="%d" s="1" customFormat="1"><c r="A%d" s="1"/></row>' % (r, r) for r in range(1, 30))
+    src = with_part(EXAMPLE, tmp_path / "空计划.xlsx", part,
+                    lambda d: re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData>" + blank_rows + b"</sheetData>",
+                                     d, flags=re.S))
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 0 and copy is not None, r.stderr
+    names = openpyxl.load_workbook(copy, read_only=True).sheetnames
+    assert names.count("回访计划") == 1 and names == openpyxl.load_workbook(src, read_only=True).sheetnames
+    rows = planned(copy)
+    assert rows and rows[0][0] == 2
+    got = findings(copy, AS_OF)
+    assert not [f for f in got if f[1] == "回访计划" and f[0] in ("DATA001", "DATA010")], got
+
+
+def test_plan_refuses_a_plan_sheet_with_content_but_no_header_and_writes_nothing(tmp_path):
+    """Its first 30 rows empty (no header found), a note further down: the plan's rows from row 2 on
+    would run into it, so no copy is written."""
+    part = corpus.sheet_parts(EXAMPLE)["回访计划"]
+    src = with_part(EXAMPLE, tmp_path / "无表头.xlsx", part, lambda d: re.sub(
+        rb"<sheetData>.*</sheetData>",
+        '<sheetData><row r="40"><c r="A40" t="inlineStr"><is><t>某人的备忘</t></is></c></row></sheetData>'.encode(),
+        d, flags=re.S))
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 2 and copy is None
+    assert "找不到“回访计划”的表头" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_summary_takes_a_name_no_sheet_has_in_any_case(tmp_path):
+    """Excel tells sheet names apart regardless of case: 校验结果（HUIFANG） is taken for 校验结果（huifang）."""
+    wb = openpyxl.load_workbook(EXAMPLE)
+    wb.create_sheet("校验结果")
+    wb.create_sheet("校验结果（HUIFANG）")
+    src = tmp_path / "同名.xlsx"
+    wb.save(src)
+    r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
+    assert copy is not None, r.stderr
+    names = [n.casefold() for n in openpyxl.load_workbook(copy, read_only=True).sheetnames]
+    assert len(names) == len(set(names)) and "校验结果（huifang 2）" in names
+
+
+def test_defined_names_go_after_the_external_references(tmp_path):
+    """The schema's order (CT_Workbook): sheets, functionGroups, externalReferences, definedNames."""
+    def external(n, d):
+        if n == "xl/workbook.xml":
+            d = re.sub(rb"<definedNames>.*?</definedNames>|<definedNames/>", b"", d, flags=re.S)
+            return d.replace(b"</sheets>", b'</sheets><externalReferences><externalReference r:id="rIdExt1"/>'
+                                           b"</externalReferences>")
+        if n == "xl/_rels/workbook.xml.rels":
+            return d.replace(b"</Relationships>", b'<Relationship Id="rIdExt1" Type="http://schemas.openxmlformats'
+                             b'.org/officeDocument/2006/relationships/externalLink" Target="externalLinks/externalLink1'
+                             b'.xml"/></Relationships>')
+        if n == "[Content_Types].xml":
+            return d.replace(b"</Types>", b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="'
+                             b'application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')
+        return d
+    src = corpus.rewrite(EXAMPLE, tmp_path / "外部.xlsx", external)
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr("xl/externalLinks/externalLink1.xml",
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="http://schemas.'
+            b'openxmlformats.org/spreadsheetml/2006/main"><externalBook xmlns:r="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships" r:id="rId1"><sheetNames><sheetName val="S"/></sheetNames>'
+            b"</externalBook></externalLink>")
+    r, copy = annotate(src, tmp_path / "ann", as_of="2025-12-31")
+    assert copy is not None, r.stderr
+    with zipfile.ZipFile(copy) as zf:
+        root = etree.fromstring(zf.read("xl/workbook.xml"))
+    order = [etree.QName(el).localname for el in root]
+    assert order.index("sheets") < order.index("externalReferences") < order.index("definedNames"), order
+
+
+def test_plan_refuses_a_chart_sheet_named_like_the_plan_sheet(tmp_path):
+    wb = openpyxl.load_workbook(EXAMPLE)
+    del wb["回访计划"]
+    wb.create_chartsheet("回访计划")
+    src = tmp_path / "图表.xlsx"
+    wb.save(src)
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 2 and copy is None and "不是工作表" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -429,11 +429,11 @@ def _summary_name(wb: P.Workbook) -> str:
     """校验结果, in place of the summary an earlier run put in (known by _OURS); a sheet of that
     name the user made is kept, and the summary goes beside it under a name of its own (again in
     place of the one an earlier run put there)."""
-    sheets = {s.name: s for s in wb.sheets}
+    sheets = {s.name.casefold(): s for s in wb.sheets}     # Excel tells sheet names apart regardless of case
     n = 1
     name = SUMMARY
-    while name in sheets:
-        old = sheets[name]
+    while name.casefold() in sheets:
+        old = sheets[name.casefold()]
         try:
             with wb.pkg.open(old.part) as fh:
                 head = fh.read(1 << 12)

@@ -421,6 +421,7 @@ _SELECTED = re.compile(rb"\btabSelected\s*=\s*[\"'](1|true)[\"']")
 _PLAIN = b'<c r="%s" s="%s"/>'
 _UNSAFE = (b"<!", b"<?")          # comments, CDATA (and declarations), processing instructions
 _ROW_ODD = re.compile(rb'<row(?! r=")')     # a row not written `<row r="…"`
+_FILLED = re.compile(rb"<(?:[\w.-]+:)?(?:v|is|f)[\s>/]")      # a cell's value, text or formula
 # a row's start tag as lxml writes it again (one space before each attribute, double quotes, nothing
 # in a value that it would escape, no namespace declared on it), and one of its attributes
 _PLAIN_ROW = re.compile(rb'<row(?: (?!xmlns)[\w:.-]+="[^"&<>\t\n\r]*")*>')
@@ -1232,6 +1233,30 @@ class Workbook:
                 v.attrib.pop("tabSelected", None)
         self._touch(ref.part)
 
+    def blank(self, part: str) -> bool:
+        """Whether a worksheet has no value, text or formula in any cell (formatted empty rows and
+        cells may be there): its rows read a chunk at a time."""
+        tail = b""
+        rows = False            # inside <sheetData> yet
+        with self.pkg.chunks(part, CHUNK) as chunks:
+            for chunk in chunks:
+                buf = tail + chunk
+                if not rows:
+                    m = _SHEETDATA.search(buf)
+                    if m is None:
+                        tail = buf[-64:]
+                        continue
+                    if m.group(2):              # <sheetData/>
+                        return True
+                    buf, rows = buf[m.end():], True
+                end = _end_of_rows(buf)
+                if _FILLED.search(buf, 0, end.start() if end else len(buf)):
+                    return False
+                if end is not None:
+                    return True
+                tail = buf[-64:]
+        return True
+
     def edit_sheet(self, part: str) -> SheetEdit:
         return self.sheet_edits.setdefault(part, SheetEdit())
 
@@ -1291,7 +1316,9 @@ class Workbook:
         names = self.book.find(f"{{{self.ns}}}definedNames")
         if names is None:
             names = etree.Element(f"{{{self.ns}}}definedNames")
-            after = self.book.find(f"{{{self.ns}}}sheets")
+            # where the schema puts it (CT_Workbook): after sheets, functionGroups, externalReferences
+            after = [el for tag in ("sheets", "functionGroups", "externalReferences")
+                     if (el := self.book.find(f"{{{self.ns}}}{tag}")) is not None][-1]
             after.addnext(names)
         for dn in list(names):
             if dn.get("name") == name and dn.get("localSheetId") == str(local):

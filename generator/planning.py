@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -321,8 +322,10 @@ def _plan_rows(wb, plan: BookPlan) -> None:
             edit.at(header, nxt, _text(wb, n))
             letters[n] = nxt
             nxt += 1
-        row = max(table.rows, default=header) + 1
-        row = _below_merges(wb, plan, sheet, part, row, edit, sorted(letters.values()))
+        last = max(table.rows, default=header)
+        row = _below_merges(wb, plan, sheet, part, last + 1, edit, sorted(letters.values()))
+        if plan.rows:
+            _grow_ranges(wb, sheet, part, edit, header, last, row + len(plan.rows) - 1)
     else:
         part = _empty_plan_sheet(wb, plan)
         edit = wb.edit_sheet(part)
@@ -403,6 +406,49 @@ def _date(wb, value: date):
         P.set_number(c, P.serial(value, wb.date1904), wb.ns)
         c.set("s", str(wb.styles.xf(base, numfmt="yyyy-mm-dd")))
     return edit
+
+
+def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: int) -> None:
+    """A table (xl/tables) over the plan sheet's data, the sheet's autoFilter and the filter's hidden
+    name reach down over the appended rows, as Excel grows a table when rows are typed below it. Only
+    a range that starts at the header row and covers the data to its last row grows; a table with a
+    totals row, or a range over something else, is left as it is."""
+    from lxml import etree
+
+    from generator.workbook import package as P
+
+    def grown(ref: str | None) -> str | None:
+        ends = (ref or "").replace("$", "").split(":")
+        first, end = (P.split_ref(ends[0]), P.split_ref(ends[1])) if len(ends) == 2 else (None, None)
+        if first is None or end is None or first[0] != header or not last <= end[0] < new_last:
+            return None
+        return f"{P.cell_ref(first[0], first[1])}:{P.cell_ref(new_last, end[1])}"
+
+    for kind, target in wb.targets(part).values():
+        if not kind.endswith("/table") or not wb.exists(target):
+            continue
+        root = wb.tree(target)
+        if root.get("totalsRowCount", "0") != "0" or (ref := grown(root.get("ref"))) is None:
+            continue
+        root.set("ref", ref)
+        for af in root.findall(f"{{{etree.QName(root).namespace}}}autoFilter"):
+            if (ref := grown(af.get("ref"))) is not None:
+                af.set("ref", ref)
+        wb._touch(target)
+
+    def autofilter(root, ns) -> None:
+        for af in root.findall(f"{{{ns}}}autoFilter"):
+            if (ref := grown(af.get("ref"))) is not None:
+                af.set("ref", ref)
+    edit.tail.append(autofilter)
+    local = str(wb.sheets.index(sheet))
+    names = wb.book.find(f"{{{wb.ns}}}definedNames")
+    for dn in names if names is not None else ():
+        if dn.get("name") == "_xlnm._FilterDatabase" and dn.get("localSheetId") == local and dn.text:
+            where, bang, ref = dn.text.rpartition("!")
+            if bang and (ref := grown(ref)) is not None:
+                dn.text = where + "!" + re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref)
+                wb._touch(wb.book_part)
 
 
 def _below_merges(wb, plan: BookPlan, sheet, part: str, row: int, edit, cols: list[int]) -> int:

@@ -1004,3 +1004,42 @@ def test_plan_refuses_a_chart_sheet_named_like_the_plan_sheet(tmp_path):
     r, copy = plan(src, tmp_path / "out")
     assert r.returncode == 2 and copy is None and "不是工作表" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_table_and_an_autofilter_over_the_plan_sheet_grow_over_the_plan_rows(tmp_path):
+    """(helper 28) The rows plan appends fall inside the user's table and filter, as when rows are
+    typed below a table in Excel (they were left outside them)."""
+    from openpyxl.worksheet.table import Table
+    wb = openpyxl.load_workbook(EXAMPLE)
+    ws = wb["回访计划"]
+    last = ws.max_row
+    ws.add_table(Table(displayName="计划表", ref=f"A1:K{last}"))
+    src = tmp_path / "表.xlsx"
+    wb.save(src)
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 0 and copy is not None, r.stderr
+    rows = planned(copy)
+    new_last = rows[-1][0]
+    assert new_last > last
+    got = openpyxl.load_workbook(copy)["回访计划"]
+    assert got.tables["计划表"].ref == f"A1:K{new_last}"
+    assert got.tables["计划表"].autoFilter.ref == f"A1:K{new_last}"
+    # a sheet autoFilter and its hidden name
+    part = corpus.sheet_parts(EXAMPLE)["回访计划"]
+
+    def filtered(n, d):
+        if n == part:
+            return d.replace(b"</sheetData>", f'</sheetData><autoFilter ref="A1:K{last}"/>'.encode(), 1)
+        if n == "xl/workbook.xml":
+            index = [s.name for s in P.Workbook(EXAMPLE).sheets].index("回访计划")
+            name = (f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+                    f"回访计划!$A$1:$K${last}</definedName>")
+            return d.replace(b"</sheets>", b"</sheets><definedNames>" + name.encode() + b"</definedNames>", 1)
+        return d
+    src2 = corpus.rewrite(EXAMPLE, tmp_path / "筛选.xlsx", filtered)
+    r, copy = plan(src2, tmp_path / "out2")
+    assert r.returncode == 0 and copy is not None, r.stderr
+    with zipfile.ZipFile(copy) as zf:
+        sheet, book = zf.read(part).decode(), zf.read("xl/workbook.xml").decode()
+    assert f'<autoFilter ref="A1:K{new_last}"/>' in sheet
+    assert f"回访计划!$A$1:$K${new_last}</definedName>" in book

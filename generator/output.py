@@ -61,6 +61,9 @@ _WHY = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", 
 
 def why(e: OSError) -> str:
     """The reason of an OS error in Chinese (the system's own words when there is no translation)."""
+    from generator import scratch
+    if e.filename is None and not scratch.temp_usable():      # tempfile found no folder it may write in
+        return "没有可以写入的临时文件夹，请把环境变量 TMPDIR 设为一个可写的文件夹"
     return _WHY.get(e.errno, e.strerror or type(e).__name__)
 
 

@@ -346,6 +346,9 @@ def _plan_rows(wb, plan: BookPlan) -> None:
         row += 1
 
 
+_SHEET_KINDS = {"chartsheet": "图表工作表", "dialogsheet": "对话框工作表", "macrosheet": "宏表"}
+
+
 def _empty_plan_sheet(wb, plan: BookPlan) -> str:
     """The part the plan is written into with its header in row 1: the workbook's own 回访计划 sheet
     when it is an empty worksheet (a second sheet of that name would be a name Excel refuses, and
@@ -355,8 +358,9 @@ def _empty_plan_sheet(wb, plan: BookPlan) -> str:
         return wb.add_sheet("回访计划", (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                                         f'<worksheet xmlns="{wb.ns}"><sheetData/></worksheet>').encode())
     if sheet.kind != "worksheet" or not sheet.part:
-        raise OutputError(f"{plan.book.path}：“{sheet.name}”不是工作表（是 {sheet.kind}），无法在其中追加计划；"
-                          "请把它改名或删除，或新建一张名为“回访计划”的工作表后重试")
+        kind = _SHEET_KINDS.get(sheet.kind, sheet.kind)
+        raise OutputError(f"{plan.book.path}：“{sheet.name}”是{kind}，不是普通工作表，无法在其中追加计划；"
+                          "请把它改名或删除后重试（huifang 会新建一张“回访计划”工作表）")
     if not wb.blank(sheet.part):
         raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”中有内容，但找不到“回访计划”的表头，不知道计划"
                           "该写在哪里；请在第一行填上表头（计划编号、客户编号……，见 huifang init 的空白工作簿）后重试")

@@ -1002,7 +1002,7 @@ def test_plan_refuses_a_chart_sheet_named_like_the_plan_sheet(tmp_path):
     src = tmp_path / "图表.xlsx"
     wb.save(src)
     r, copy = plan(src, tmp_path / "out")
-    assert r.returncode == 2 and copy is None and "不是工作表" in r.stderr, r.stderr
+    assert r.returncode == 2 and copy is None and "是图表工作表" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
 
@@ -1043,3 +1043,33 @@ def test_a_table_and_an_autofilter_over_the_plan_sheet_grow_over_the_plan_rows(t
         sheet, book = zf.read(part).decode(), zf.read("xl/workbook.xml").decode()
     assert f'<autoFilter ref="A1:K{new_last}"/>' in sheet
     assert f"回访计划!$A$1:$K${new_last}</definedName>" in book
+
+
+def test_a_number_format_id_written_with_other_digits_does_not_stop_the_plan(tmp_path):
+    """(helper 30) <numFmt numFmtId="²">: plan stopped with an internal error (ValueError)."""
+    src = corpus.rewrite(EXAMPLE, tmp_path / "格式.xlsx", lambda n, d: re.sub(
+        rb"<numFmts[^>]*>", lambda m: m.group(0) + '<numFmt numFmtId="²" formatCode="0.000"/>'.encode(), d, count=1)
+        if n == "xl/styles.xml" else d)
+    with zipfile.ZipFile(src) as zf:
+        assert 'numFmtId="²"'.encode() in zf.read("xl/styles.xml")
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 0 and copy is not None, r.stderr
+    assert planned(copy)
+
+
+def test_blank_looks_past_a_long_sheet_data_tag_cut_by_a_chunk(tmp_path, monkeypatch):
+    """(helper 30) A <sheetData …> tag longer than the bytes kept between chunks was missed and the
+    sheet taken for empty; what comes before the rows is now kept whole until the tag is found."""
+    part = corpus.sheet_parts(EXAMPLE)["回访计划"]
+    decl = b' xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"' * 3
+    src = with_part(EXAMPLE, tmp_path / "长.xlsx", part, lambda d: re.sub(
+        rb"<sheetData>.*</sheetData>",
+        b"<sheetData" + decl + '><row r="40"><c r="A40" t="inlineStr"><is><t>备忘</t></is></c></row></sheetData>'
+        .encode(), d, flags=re.S))
+    with zipfile.ZipFile(src) as zf:
+        data = zf.read(part)
+    start = data.index(b"<sheetData")
+    for cut in range(start + 10, start + len(decl), 7):
+        monkeypatch.setattr(P, "CHUNK", cut)
+        with P.Workbook(src) as wb:
+            assert not wb.blank(part), cut

@@ -267,10 +267,16 @@ def test_a_number_setting_written_otherwise_is_the_default_never_an_internal_err
         assert json.loads(r.stdout)["summary"] == json.loads(plain.stdout)["summary"]
 
 
-@pytest.mark.parametrize("value", ["²", "#①", "１"])
+@pytest.mark.parametrize("value", ["²", "#①"])
 def test_since_run_written_with_other_digits_is_refused_in_one_line(value):
     r = huifang("validate", EXAMPLE, "--as-of", "2025-12-31", "--since-run", value)
     assert r.returncode == 2 and "--since-run" in r.stderr and "内部错误" not in r.stderr, r.stderr
+
+
+def test_since_run_typed_with_full_width_digits_is_that_run(tmp_path):
+    """３ as a full-width input method types it: run 3, as before (helper 30)."""
+    from generator.ledger import parse_since_run
+    assert parse_since_run("３") == 3 and parse_since_run("#１２") == 12 and parse_since_run(" last ") == "last"
 
 
 NO_TEMP = """
@@ -299,3 +305,13 @@ def test_without_a_writable_temporary_folder_a_command_says_so_in_one_chinese_li
     assert len(lines) == 1 and "临时文件夹" in lines[0] and "TMPDIR" in lines[0], r.stderr
     assert "No usable" not in r.stderr and "Traceback" not in r.stderr
     assert not out.exists() or not any(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def test_init_without_a_writable_temporary_folder_names_it(tmp_path):
+    """openpyxl writes a new workbook through a temporary file: the line says which folder is missing,
+    not only that the target could not be written (helper 30)."""
+    target = tmp_path / "新.xlsx"
+    r = subprocess.run([sys.executable, "-c", NO_TEMP, "init", str(target)], capture_output=True, text=True,
+                       cwd=tmp_path)
+    assert r.returncode == 2 and not target.exists(), r.stderr
+    assert "临时文件夹" in r.stderr and "TMPDIR" in r.stderr and "No usable" not in r.stderr, r.stderr

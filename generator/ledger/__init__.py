@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.ledger.store import LedgerError, open_store
-from generator.workbook.values import plain_digits
 
 LEDGER_FILE = "huifang-ledger.sqlite"
 
@@ -45,7 +44,7 @@ def parse_since_run(value: str | None):
     text = value.strip().lower()
     if text == "last":
         return "last"
-    if plain_digits(text.lstrip("#")) and int(text.lstrip("#")) > 0:
+    if text.lstrip("#").isdecimal() and int(text.lstrip("#")) > 0:     # 3 or ３ (full-width input), not ²
         return int(text.lstrip("#"))
     raise LedgerError(f"--since-run “{value}”应为 last 或运行编号（如 3，huifang history 可列出）")
 

@@ -239,9 +239,9 @@ class Styles:
         if code in builtin:
             return builtin[code]
         sec = self._section("numFmts")
-        ids = [int(x.get("numFmtId", "0")) for x in sec if _local(x.tag) == "numFmt"]
-        found = next((int(x.get("numFmtId")) for x in sec if _local(x.tag) == "numFmt" and x.get("formatCode") == code),
-                     None)
+        fmts = [x for x in sec if _local(x.tag) == "numFmt" and plain_digits(x.get("numFmtId", ""))]
+        ids = [int(x.get("numFmtId")) for x in fmts]
+        found = next((int(x.get("numFmtId")) for x in fmts if x.get("formatCode") == code), None)
         if found is None:
             found = max([163, *ids]) + 1
             self._add("numFmts", etree.Element(self._q("numFmt"), numFmtId=str(found), formatCode=code))
@@ -720,7 +720,7 @@ class Sheets:
                 fast = self._restyle_new(data, r, edits[0], edits[1])
                 if fast is not None:
                     return fast
-            edits = {edits[0]: edits[1]}
+            edits = columns(edits)
         fast = self._edit_cells(data, r, edits)
         if fast is not None:
             return fast
@@ -1243,8 +1243,10 @@ class Workbook:
                 buf = tail + chunk
                 if not rows:
                     m = _SHEETDATA.search(buf)
-                    if m is None:
-                        tail = buf[-64:]
+                    if m is None:           # (what comes before the rows is kept whole, as Sheets.edit keeps it)
+                        if len(buf) > MAX_EDGE:
+                            return False
+                        tail = buf
                         continue
                     if m.group(2):              # <sheetData/>
                         return True

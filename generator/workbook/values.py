@@ -56,8 +56,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def plain_digits(text: str) -> bool:
-    """Whether `text` is written with the digits 0-9 only: what int() reads (str.isdigit also says
-    yes to ² and ①, which int() refuses) and what an XML number attribute or a setting holds."""
+    """Whether `text` is written with the digits 0-9 only, as an XML number attribute or a setting
+    is (str.isdigit also says yes to ² and ①, which int() refuses; int() also reads full-width ３,
+    str.isdecimal is what it reads)."""
     return text.isascii() and text.isdigit()
 
 

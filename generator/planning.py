@@ -333,6 +333,14 @@ def _plan_rows(wb, plan: BookPlan) -> None:
         for n, j in letters.items():
             edit.at(1, j, _text(wb, n))
         row = 2
+        if part not in wb.added:        # the workbook's own empty sheet: its merged cells are minded too
+            sheet = wb.sheet("回访计划")
+            head = [m for m in wb.scan(part).merges if m[0] <= 1 <= m[2] and m[1] <= len(letters)]
+            if head:
+                refs = "、".join(f"{P.cell_ref(m[0], m[1])}:{P.cell_ref(m[2], m[3])}" for m in head[:3])
+                raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”是空的，但第一行有合并单元格（{refs}），"
+                                  "表头写不进去；请取消合并后重试")
+            row = _below_merges(wb, plan, sheet, part, row, edit, sorted(letters.values()))
     if row + len(plan.rows) - 1 > P.MAX_ROW:
         raise OutputError(f"{plan.book.path}：工作表“回访计划”没有足够的空行追加 {len(plan.rows)} 行计划")
     for r in plan.rows:
@@ -416,23 +424,33 @@ def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: i
     """A table (xl/tables) over the plan sheet's data, the sheet's autoFilter and the filter's hidden
     name reach down over the appended rows, as Excel grows a table when rows are typed below it. Only
     a range that starts at the header row and covers the data to its last row grows; a table with a
-    totals row, or a range over something else, is left as it is."""
+    totals row, a range over something else, and a table whose new rows would take in a merged range
+    or another table (which Excel removes the table for) are left as they are."""
     from lxml import etree
 
     from generator.workbook import package as P
 
-    def grown(ref: str | None) -> str | None:
+    def box(ref: str | None):
         ends = (ref or "").replace("$", "").split(":")
         first, end = (P.split_ref(ends[0]), P.split_ref(ends[1])) if len(ends) == 2 else (None, None)
-        if first is None or end is None or first[0] != header or not last <= end[0] < new_last:
-            return None
-        return f"{P.cell_ref(first[0], first[1])}:{P.cell_ref(new_last, end[1])}"
+        return None if first is None or end is None else (*first, *end)
 
-    for kind, target in wb.targets(part).values():
-        if not kind.endswith("/table") or not wb.exists(target):
-            continue
-        root = wb.tree(target)
+    def grown(ref: str | None) -> str | None:
+        b = box(ref)
+        if b is None or b[0] != header or not last <= b[2] < new_last:
+            return None
+        return f"{P.cell_ref(b[0], b[1])}:{P.cell_ref(new_last, b[3])}"
+
+    tables = [(target, wb.tree(target)) for kind, target in wb.targets(part).values()
+              if kind.endswith("/table") and wb.exists(target)]
+    taken = [*wb.scan(part).merges, *(b for _, root in tables if (b := box(root.get("ref"))))]
+    for target, root in tables:
+        b = box(root.get("ref"))
         if root.get("totalsRowCount", "0") != "0" or (ref := grown(root.get("ref"))) is None:
+            continue
+        gained = (b[2] + 1, b[1], new_last, b[3])
+        if any(o != b and o[0] <= gained[2] and o[2] >= gained[0] and o[1] <= gained[3] and o[3] >= gained[1]
+               for o in taken):
             continue
         root.set("ref", ref)
         for af in root.findall(f"{{{etree.QName(root).namespace}}}autoFilter"):

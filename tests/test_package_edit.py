@@ -1073,3 +1073,43 @@ def test_blank_looks_past_a_long_sheet_data_tag_cut_by_a_chunk(tmp_path, monkeyp
         monkeypatch.setattr(P, "CHUNK", cut)
         with P.Workbook(src) as wb:
             assert not wb.blank(part), cut
+
+
+def test_an_empty_plan_sheet_with_merged_cells_is_minded_like_any_other(tmp_path):
+    """(helper 30) Merged cells in an empty 回访计划 sheet: the plan rows start below a merged range as
+    they do below data; a merge over the header row is refused (the header would be hidden)."""
+    part = corpus.sheet_parts(EXAMPLE)["回访计划"]
+
+    def emptied(merges: bytes):
+        def change(d):
+            d = re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData/>", d, flags=re.S)
+            d = re.sub(rb"<mergeCells.*?</mergeCells>", b"", d, flags=re.S)
+            return d.replace(b"<sheetData/>", b"<sheetData/>" + merges, 1)
+        return change
+    src = with_part(EXAMPLE, tmp_path / "合并.xlsx", part,
+                    emptied(b'<mergeCells count="1"><mergeCell ref="A3:F6"/></mergeCells>'))
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 0 and copy is not None, r.stderr
+    assert planned(copy)[0][0] == 7 and "合并单元格" in r.stdout
+    # the plan's own rows read back whole; the user's merge is now inside the data area (DATA003 says so)
+    assert {f[0] for f in findings(copy, AS_OF) if f[1] == "回访计划"} == {"PLN002", "DATA003"}
+    src = with_part(EXAMPLE, tmp_path / "表头合并.xlsx", part,
+                    emptied(b'<mergeCells count="1"><mergeCell ref="A1:K1"/></mergeCells>'))
+    r, copy = plan(src, tmp_path / "out2")
+    assert r.returncode == 2 and copy is None and "第一行有合并单元格（A1:K1）" in r.stderr, r.stderr
+
+
+def test_a_table_is_not_grown_over_a_merged_range_the_plan_rows_skip(tmp_path):
+    """(helper 30) Excel removes a table holding merged cells: the table stays as it was."""
+    from openpyxl.worksheet.table import Table
+    wb = openpyxl.load_workbook(EXAMPLE)
+    ws = wb["回访计划"]
+    last = ws.max_row
+    ws.add_table(Table(displayName="计划表", ref=f"A1:K{last}"))
+    ws.merge_cells(f"A{last + 2}:K{last + 3}")
+    src = tmp_path / "表.xlsx"
+    wb.save(src)
+    r, copy = plan(src, tmp_path / "out")
+    assert r.returncode == 0 and copy is not None, r.stderr
+    assert planned(copy)[0][0] == last + 4
+    assert openpyxl.load_workbook(copy)["回访计划"].tables["计划表"].ref == f"A1:K{last}"

@@ -23,7 +23,9 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 _HIDDEN = re.compile(r"^\.~huifang-([a-z]+)-(\d+)(?:\.([0-9a-f]{8}))?-")      # beside and inside outputs
@@ -39,17 +41,19 @@ def _prefix(kind: str, hidden: bool) -> str:
 
 def scratch_dir(kind: str, beside: Path | None = None) -> Path:
     """A new private folder: hidden inside `beside` when given, else in the system's temp folder."""
-    path = Path(tempfile.mkdtemp(prefix=_prefix(kind, beside is not None), dir=beside))
-    _mine.append(path)
+    with holding():         # made and listed for removal as one step, whenever a signal comes
+        path = Path(tempfile.mkdtemp(prefix=_prefix(kind, beside is not None), dir=beside))
+        _mine.append(path)
     return path
 
 
 def scratch_file(kind: str, folder: Path, suffix: str = "") -> Path:
     """A new empty private file, hidden inside `folder`."""
-    fd, name = tempfile.mkstemp(prefix=_prefix(kind, True), suffix=suffix, dir=folder)
-    os.close(fd)
-    path = Path(name)
-    _mine.append(path)
+    with holding():
+        fd, name = tempfile.mkstemp(prefix=_prefix(kind, True), suffix=suffix, dir=folder)
+        os.close(fd)
+        path = Path(name)
+        _mine.append(path)
     return path
 
 
@@ -184,10 +188,33 @@ class Stopped(KeyboardInterrupt):
 _stopped: int | None = None         # the signal that arrived, until the run ends
 
 
+_holding = 0                        # holding() blocks the main thread is in
+
+
 def _raise(signum, frame):
     global _stopped
     _stopped = signum
+    if _holding:                    # raised when the block ends (holding)
+        return
     raise Stopped(signum)
+
+
+@contextmanager
+def holding():
+    """A signal that stops the run waits until the block ends (in the main thread, where signals
+    are handled): a scratch made and listed for removal as one step. Raised between the two, the
+    scratch stayed behind, unlisted (a partial document in the output folder, seen under load)."""
+    global _holding
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+    if not _holding:
+        check_stopped()
 
 
 def check_stopped() -> None:

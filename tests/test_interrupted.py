@@ -352,3 +352,29 @@ main()
     assert r.returncode == 130, r.stderr
     assert "已中断" in r.stderr and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
     assert not list(out.glob("*.xlsx")) and not scratch_in(tmp_path)
+
+
+@pytest.mark.parametrize("make", ["file", "dir"])
+def test_a_signal_between_making_a_scratch_and_listing_it_still_removes_it(tmp_path, monkeypatch, make):
+    """SIGTERM handled just after the file or folder is made, before it is listed for removal (under
+    load a partial document was left in the output folder): the signal waits for the listing."""
+    import tempfile
+
+    from generator import scratch
+    real = {"file": tempfile.mkstemp, "dir": tempfile.mkdtemp}[make]
+
+    def made_then_signalled(*a, **kw):
+        got = real(*a, **kw)
+        scratch._raise(signal.SIGTERM, None)        # as the handler runs between two bytecodes here
+        return got
+    monkeypatch.setattr(tempfile, {"file": "mkstemp", "dir": "mkdtemp"}[make], made_then_signalled)
+    monkeypatch.setattr(scratch, "_stopped", None)
+    with pytest.raises(scratch.Stopped):
+        if make == "file":
+            scratch.scratch_file("part", tmp_path, ".docx")
+        else:
+            scratch.scratch_dir("parts", tmp_path)
+    assert list(tmp_path.iterdir())                 # it was made, and is listed:
+    scratch.cleanup()
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(scratch, "_stopped", None)

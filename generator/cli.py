@@ -47,8 +47,6 @@ def friendly(fn):
             _quiet_stdout()
             sys.exit(141)                   # as a shell reports a process ended by SIGPIPE
         except OSError as e:
-            if e.filename is None and not scratch.temp_usable():
-                _fail_line(scratch.NO_TEMP)
             from generator.output import why
             where = f"{e.filename}：" if e.filename is not None else ""
             _fail_line(f"{where}{why(e)}，操作未完成，未留下不完整的文件")

@@ -63,7 +63,8 @@ def why(e: OSError) -> str:
     """The reason of an OS error in Chinese (the system's own words when there is no translation)."""
     from generator import scratch
     if e.filename is None and not scratch.temp_usable():      # tempfile found no folder it may write in
-        return "没有可以写入的临时文件夹，请把环境变量 TMPDIR 设为一个可写的文件夹"
+        return ("没有可以写入的临时文件夹（TMPDIR、TEMP、TMP 所指的和系统的临时文件夹都不能写入），"
+                "huifang 读写工作簿需要它；请把环境变量 TMPDIR 设为一个可写的文件夹后重试")
     return _WHY.get(e.errno, e.strerror or type(e).__name__)
 
 

@@ -327,14 +327,13 @@ def _plan_rows(wb, plan: BookPlan) -> None:
         if plan.rows:
             _grow_ranges(wb, sheet, part, edit, header, last, row + len(plan.rows) - 1)
     else:
-        part = _empty_plan_sheet(wb, plan)
+        sheet, part = _empty_plan_sheet(wb, plan)
         edit = wb.edit_sheet(part)
         letters = {c.name: j for j, c in enumerate(spec.columns, 1)}
         for n, j in letters.items():
             edit.at(1, j, _text(wb, n))
         row = 2
-        if part not in wb.added:        # the workbook's own empty sheet: its merged cells are minded too
-            sheet = wb.sheet("回访计划")
+        if sheet is not None:           # the workbook's own empty sheet: its merged cells are minded too
             head = [m for m in wb.scan(part).merges if m[0] <= 1 <= m[2] and m[1] <= len(letters)]
             if head:
                 refs = "、".join(f"{P.cell_ref(m[0], m[1])}:{P.cell_ref(m[2], m[3])}" for m in head[:3])
@@ -357,13 +356,13 @@ def _plan_rows(wb, plan: BookPlan) -> None:
 _SHEET_KINDS = {"chartsheet": "图表工作表", "dialogsheet": "对话框工作表", "macrosheet": "宏表"}
 
 
-def _empty_plan_sheet(wb, plan: BookPlan) -> str:
-    """The part the plan is written into with its header in row 1: the workbook's own 回访计划 sheet
-    when it is an empty worksheet (a second sheet of that name would be a name Excel refuses, and
-    the one the reader reads would still be the empty one), else a new sheet."""
+def _empty_plan_sheet(wb, plan: BookPlan):
+    """(sheet, part) the plan is written into with its header in row 1: the workbook's own 回访计划
+    sheet when it is an empty worksheet (a second sheet of that name would be a name Excel refuses,
+    and the one the reader reads would still be the empty one), else (None, a new sheet's part)."""
     sheet = wb.sheet("回访计划")
     if sheet is None:
-        return wb.add_sheet("回访计划", (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        return None, wb.add_sheet("回访计划", (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                                         f'<worksheet xmlns="{wb.ns}"><sheetData/></worksheet>').encode())
     if sheet.kind != "worksheet" or not sheet.part:
         kind = _SHEET_KINDS.get(sheet.kind, sheet.kind)
@@ -372,7 +371,7 @@ def _empty_plan_sheet(wb, plan: BookPlan) -> str:
     if not wb.blank(sheet.part):
         raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”中有内容，但找不到“回访计划”的表头，不知道计划"
                           "该写在哪里；请在第一行填上表头（计划编号、客户编号……，见 huifang init 的空白工作簿）后重试")
-    return sheet.part
+    return sheet, sheet.part
 
 
 def row_values(plan: BookPlan, r: PlanRow) -> dict:
@@ -435,18 +434,18 @@ def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: i
         first, end = (P.split_ref(ends[0]), P.split_ref(ends[1])) if len(ends) == 2 else (None, None)
         return None if first is None or end is None else (*first, *end)
 
-    def grown(ref: str | None) -> str | None:
-        b = box(ref)
+    def grown(b) -> str | None:
+        """The range (a box) reaching down to new_last, or None where it does not grow."""
         if b is None or b[0] != header or not last <= b[2] < new_last:
             return None
         return f"{P.cell_ref(b[0], b[1])}:{P.cell_ref(new_last, b[3])}"
 
     tables = [(target, wb.tree(target)) for kind, target in wb.targets(part).values()
               if kind.endswith("/table") and wb.exists(target)]
-    taken = [*wb.scan(part).merges, *(b for _, root in tables if (b := box(root.get("ref"))))]
-    for target, root in tables:
-        b = box(root.get("ref"))
-        if root.get("totalsRowCount", "0") != "0" or (ref := grown(root.get("ref"))) is None:
+    boxes = [box(root.get("ref")) for _, root in tables]
+    taken = [*wb.scan(part).merges, *filter(None, boxes)]
+    for (target, root), b in zip(tables, boxes):
+        if root.get("totalsRowCount", "0") != "0" or (ref := grown(b)) is None:
             continue
         gained = (b[2] + 1, b[1], new_last, b[3])
         if any(o != b and o[0] <= gained[2] and o[2] >= gained[0] and o[1] <= gained[3] and o[3] >= gained[1]
@@ -454,13 +453,13 @@ def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: i
             continue
         root.set("ref", ref)
         for af in root.findall(f"{{{etree.QName(root).namespace}}}autoFilter"):
-            if (ref := grown(af.get("ref"))) is not None:
+            if (ref := grown(box(af.get("ref")))) is not None:
                 af.set("ref", ref)
         wb._touch(target)
 
     def autofilter(root, ns) -> None:
         for af in root.findall(f"{{{ns}}}autoFilter"):
-            if (ref := grown(af.get("ref"))) is not None:
+            if (ref := grown(box(af.get("ref")))) is not None:
                 af.set("ref", ref)
     edit.tail.append(autofilter)
     local = str(wb.sheets.index(sheet))
@@ -468,7 +467,7 @@ def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: i
     for dn in names if names is not None else ():
         if dn.get("name") == "_xlnm._FilterDatabase" and dn.get("localSheetId") == local and dn.text:
             where, bang, ref = dn.text.rpartition("!")
-            if bang and (ref := grown(ref)) is not None:
+            if bang and (ref := grown(box(ref))) is not None:
                 dn.text = where + "!" + re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref)
                 wb._touch(wb.book_part)
 

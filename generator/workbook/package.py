@@ -883,10 +883,11 @@ class Sheets:
         new cell may come from it (customFormat) or when spans is dropped (b"" and None: neither,
         the tag is left as it is; None: a tag that does not parse alone)."""
         end = data.find(b">") + 1
-        if data.find(b"customFormat", 0, end) == -1 and data.find(b"spans", 0, end) == -1:
+        custom = data.find(b"customFormat", 0, end) != -1
+        if not custom and data.find(b"spans", 0, end) == -1:
             return b"", None
         tag = data[:end]
-        if data.find(b"customFormat", 0, end) == -1 and (plain := self._without_spans(tag)) is not None:
+        if not custom and (plain := self._without_spans(tag)) is not None:
             return plain, None
         try:
             wrap = self._wrapper(tag[:-1] + b"/>")
@@ -1037,6 +1038,7 @@ class Workbook:
         self.dropped: set[str] = set()
         self.sheet_edits: dict[str, SheetEdit] = {}
         self._trees: dict[str, object] = {}
+        self._scans: dict[str, SheetScan] = {}
         self.book_part = self._book_part()
         self.book = self.tree(self.book_part)
         self.ns = etree.QName(self.book).namespace or MAIN_T
@@ -1206,9 +1208,13 @@ class Workbook:
     # -- sheets
 
     def scan(self, part: str) -> SheetScan:
+        """A sheet part of the input scanned once (Sheets.scan), however often it is asked for."""
+        if part in self._scans:
+            return self._scans[part]
         try:
             with self.pkg.chunks(part, CHUNK) as chunks:
-                return Sheets.scan(_Reader(chunks))
+                got = self._scans[part] = Sheets.scan(_Reader(chunks))
+                return got
         except (*_DAMAGED, OSError) as e:
             raise PackageError(f"{self.path}：其中 {part} 已损坏，无法写出副本（{type(e).__name__}）") from None
 

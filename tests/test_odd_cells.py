@@ -135,3 +135,29 @@ def test_an_error_written_with_spaces_around_the_equals_sign_is_found_by_the_swe
             out.writestr(name, data)
     got = [(p.rule, p.row, p.column, p.message) for p in read_workbook(dst).problems if p.sheet == "回访记录"]
     assert ("DATA003", 2, "客户编号", "单元格是错误值 #N/A（通常是公式出错），请改正后再填") in got
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, len(CELLS) - 1), min_size=1, max_size=5), min_size=1, max_size=8),
+       st.booleans(), st.sampled_from(["", "<mergeCells><mergeCell ref=\"A1:B2\"/></mergeCells>",
+                                       "<x:mergeCells><x:mergeCell ref=\"C3:D4\"/></x:mergeCells>"]),
+       st.booleans())
+def test_a_stretch_written_as_libreoffice_writes_rows_is_searched_as_the_cells_are(rows, row_prefix, merges, lo):
+    """The sweep tells from its tag starts whether a stretch may hold a formula, a comment or a
+    merged range (LibreOffice puts a "false" in every row tag: a search for "<f" then walks all of
+    it): what it finds is what searching the whole stretch finds."""
+    I._numpy()
+    attrs = ' customFormat="false" ht="15" hidden="false" customHeight="false" outlineLevel="0" collapsed="false"'
+    out = []
+    for i, kinds in enumerate(rows, 1):
+        cells = "".join(CELLS[k].format(r=f"{'ABCDE'[j]}{i}") for j, k in enumerate(kinds))
+        tag = "x:row" if row_prefix else "row"
+        out.append(f'<{tag} r="{i}"{attrs if lo else ""}>{cells}</{tag}>')
+    buf = ("".join(out) + merges).encode()
+    got = I._stretch(b"", buf, len(buf), row_prefix, NS)
+    expected: dict[str, str] = {}
+    I._find_odd(buf, expected, NS)
+    assert got.odd == expected
+    wanted: list = []
+    I._find_merges(buf, wanted)
+    assert got.merges == wanted and bool(wanted) == bool(merges)

@@ -998,7 +998,7 @@ class _Stretch:
     stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
     __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "min_row", "per_col", "rows", "cells",
                  "cell_refs", "row_starts", "row_ends", "row_refs", "widest", "first", "last", "has_rows",
-                 "entities", "odd", "merges")
+                 "entities", "odd", "merges", "marks")
 
 
 class _Extent:
@@ -1072,11 +1072,11 @@ def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=N
         padded = b"".join((tail, chunk[:cut]))[span[0]:span[1]] + bytes(_PAD)
     n = len(padded) - _PAD
     got = _measure(padded, n, prefixed)
-    got.entities = padded.find(b"<!", 0, n) != -1 and (padded.find(b"<!DOCTYPE", 0, n) != -1
-                                                        or padded.find(b"<!ENTITY", 0, n) != -1)
+    got.entities = got.marks[0] and (padded.find(b"<!DOCTYPE", 0, n) != -1
+                                     or padded.find(b"<!ENTITY", 0, n) != -1)
     got.odd, got.merges = {}, []
     if not got.entities:
-        _look(padded, n, got.odd, nsdecl, got.merges, got.errors)
+        _look(padded, n, got.odd, nsdecl, got.merges, got.errors, got.marks)
     return got
 
 
@@ -1100,15 +1100,22 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     ends = lt[first == 47]                                          # '</': the reader counts rows by their ends
     got.row_ends = int(((a[ends + 2] == 114) & (a[ends + 3] == 111) & (a[ends + 4] == 119)
                         & _ENDS_NAME[a[ends + 5]]).sum())
-    # <x:c …> (a prefix, on any element): the local name follows a ':' (text's colons count too: an upper bound)
-    if not prefixed and padded.find(b":", 0, n) != -1:             # (one memchr: most stretches have no colon)
-        colon = np.flatnonzero(a[:n] == 58)
+    # what _look searches for, told from the same tag starts (two-byte searches beginning with '<'
+    # are slow where every row tag has a "false" in it, as LibreOffice writes them): `<!`, and an
+    # element named f (`<f`, `<x:f` followed by what ends a name) or beginning with m (mergeCell)
+    got.marks = _marks(a, lt, first)
+    colon = np.flatnonzero(a[:n] == 58) if padded.find(b":", 0, n) != -1 else None     # (one memchr: most have none)
+    if colon is not None:
         nxt = a[colon + 1]
+        got.marks = (got.marks[0], got.marks[1] or bool(((nxt == 102) & _AFTER_F[a[colon + 2]]).any()),
+                     got.marks[2] or bool((nxt == 109).any()))
+    # <x:c …> (a prefix, on any element): the local name follows a ':' (text's colons count too: an upper bound)
+    if not prefixed and colon is not None:
         prefixed = bool(((nxt == 99) & _ENDS_NAME[a[colon + 2]]).any()
                         or ((nxt == 114) & (a[colon + 2] == 111) & (a[colon + 3] == 119)
                             & _ENDS_NAME[a[colon + 4]]).any())
     if prefixed:
-        lt = np.sort(np.concatenate([lt, np.flatnonzero(a[:n] == 58)]))
+        lt = np.sort(np.concatenate([lt, colon if colon is not None else lt[:0]]))
         first = a[lt + 1]
     cells = lt[first == 99]
     cells = cells[_ENDS_NAME[a[cells + 2]]]
@@ -1393,14 +1400,25 @@ class _Here:
         return done
 
 
-def _look(buf: bytes, n: int, odd: dict, nsdecl: bytes, merges: list, errors: bool) -> None:
+def _look(buf: bytes, n: int, odd: dict, nsdecl: bytes, merges: list, errors: bool,
+          marks: tuple[bool, bool, bool]) -> None:
     """One stretch of complete rows (`buf[:n]`), searched in place for what the cell reader does
-    not tell: only in the rare stretch that has a formula, an error value or a merged range (a
-    formula needs an "f" and a merged range a "g": each first looked for by memchr)."""
-    if errors or (buf.find(b"f", 0, n) != -1 and (buf.find(b"<f", 0, n) != -1 or buf.find(b":f", 0, n) != -1)):
+    not tell: only in the rare stretch that has a formula, an error value or a merged range
+    (`marks`: _marks of the stretch)."""
+    if errors or marks[1]:
         _find_odd(buf, odd, nsdecl, n, errors)
-    if buf.find(b"g", 0, n) != -1 and buf.find(b"mergeCell", 0, n) != -1:
+    if marks[2] and buf.find(b"mergeCell", 0, n) != -1:
         _find_merges(buf[:n], merges)
+
+
+def _marks(a, lt, first) -> tuple[bool, bool, bool]:
+    """Of a stretch's tags (`lt`: the offsets of its '<', `first`: the byte after each), whether
+    one begins `<!` (a comment, CDATA, a declaration), whether one is an element named f (a formula:
+    `<f` then what ends a name, as _candidates takes it) and whether one names an element
+    beginning with m (a merged range, `<mergeCell`). A prefixed name follows a ':' instead: the
+    caller adds the colons'."""
+    return (bool((first == 33).any()), bool(((first == 102) & _AFTER_F[a[lt + 2]]).any()),
+            bool((first == 109).any()))
 
 
 def _find_merges(buf: bytes, merges: list) -> None:

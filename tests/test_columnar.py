@@ -236,3 +236,24 @@ def test_repeated_dates_are_read_once_each_and_the_same_both_ways(tmp_path, monk
     assert reported[:4] == [date(2025, 3, 5), date(2025, 3, 6), None, date(2025, 3, 5)]
     assert reported[0] is reported[3] is reported[4]                   # one object per distinct day
     assert t.col("回访时间")[:2] == [datetime(2025, 3, 5), datetime(2025, 3, 5, 10, 30)]
+
+
+def test_the_sheets_parsed_whole_share_the_workbooks_shared_strings(monkeypatch):
+    """Opening the workbook parses its shared strings (Excel, WPS and LibreOffice keep every text
+    there): the sheets share one open workbook per thread rather than each opening it again, and
+    read the same as the row reader reads them."""
+    from generator.workbook.reader import COLUMNS
+    path = ROOT / "workbooks" / "示例营业部.xlsx"
+    opened = []
+    real = columnar.fastexcel.read_excel
+
+    def counting(source, *a, **kw):
+        opened.append(source)
+        return real(source, *a, **kw)
+    monkeypatch.setattr(columnar.fastexcel, "read_excel", counting)
+    book = read_workbook(path)
+    columnar_sheets = [s for s, (how, _) in book.read_paths.items() if how == COLUMNS]
+    assert len(columnar_sheets) >= 5
+    assert 1 <= len(opened) <= 2                # one per thread of the pool
+    monkeypatch.setattr(columnar.fastexcel, "read_excel", real)
+    assert snapshot(path, monkeypatch, "") == snapshot(path, monkeypatch, "rows")

@@ -56,6 +56,32 @@ class Fallback(Exception):
     """This sheet is for the row reader."""
 
 
+class Readers:
+    """fastexcel's readers of one workbook, one per thread. Opening a reader parses the workbook's
+    shared strings and styles (as Excel, WPS and LibreOffice write 100,000 records, about a twelfth
+    of a second), so the sheets a thread parses share its reader rather than each opening the
+    workbook again. A reader serves one thread (a sheet's load borrows it); one whose load panicked
+    is not used again. close() lets go of them (and of the file they hold open)."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = str(source)
+        self.held: dict[int, object] = {}
+
+    def load_sheet(self, sheet: str, **options):
+        me = threading.get_ident()
+        reader = self.held.pop(me, None) or fastexcel.read_excel(self.source)
+        try:
+            got = reader.load_sheet(sheet, **options)
+        except Exception:       # the sheet refused (a column of mixed kinds…): the reader is as it was
+            self.held[me] = reader
+            raise
+        self.held[me] = reader
+        return got
+
+    def close(self) -> None:
+        self.held.clear()
+
+
 class MixedKinds(Fallback):
     """The parts of a column hold different kinds of value."""
 
@@ -88,11 +114,13 @@ class PartsFailed(Exception):
 
 
 def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_header, parsed=None,
-         parts: Parts | None = None, early: dict | None = None) -> FastSheet | PartedSheet:
+         parts: Parts | None = None, early: dict | None = None,
+         readers: Readers | None = None) -> FastSheet | PartedSheet:
     """Parse one sheet. `find_header(rows)` is the row reader's own header search; `parsed()`, if
     given, is called when the parse is over and only its Arrow columns remain to be made. With
     `parts` (parts.py) the sheet is parsed in parts, two at a time, and handed over at once as a
-    PartedSheet (its first part's column names known)."""
+    PartedSheet (its first part's column names known). `readers`: the workbook's (Readers), if
+    the caller keeps them."""
     head, first = head_rows(source, part, book_part, rows)
     if first is None:
         raise Fallback("no value in the first rows")
@@ -113,14 +141,15 @@ def load(source: Path, part: str, book_part: str, sheet: str, rows: int, find_he
             if parsed is not None:
                 parsed()
             return PartedSheet(head, h, first, names, pieces)
-    return load_whole(source, sheet, head, h, first, parsed)
+    return load_whole(source, sheet, head, h, first, parsed, readers)
 
 
-def load_whole(source: Path, sheet: str, head: list[list], h: int, first: int, parsed=None) -> FastSheet:
+def load_whole(source: Path, sheet: str, head: list[list], h: int, first: int, parsed=None,
+               readers: Readers | None = None) -> FastSheet:
     """The sheet parsed in one piece (`head`, `h` and `first` as load() found them)."""
     try:
-        loaded = fastexcel.read_excel(str(source)).load_sheet(
-            sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
+        opened = readers or Readers(source)
+        loaded = opened.load_sheet(sheet, header_row=h - first, schema_sample_rows=None, dtype_coercion="strict")
         if parsed is not None:
             parsed()
         batch = loaded.to_arrow()

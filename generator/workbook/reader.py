@@ -19,7 +19,7 @@ import re
 import sys
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor, wait
 from collections import Counter
 from functools import cached_property, partial
@@ -31,8 +31,8 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header)
-from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, XLSX, too_many_cells, ReadError, SheetInfo,
-                                        trim_memory, col_index, inspect, rust_readable, shown,
+from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells, ReadError,
+                                        SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
                                         strip_unconvertible_dates)
 
 log = logging.getLogger("huifang.reader")
@@ -257,6 +257,64 @@ def _open(info, path: Path):
     return CalamineWorkbook.from_path(str(src))
 
 
+class _Books:
+    """python-calamine's workbook of one source, opened as few times as the read allows. Where
+    opening it reads every sheet (OpenDocument and the old .xls: a second and a half for 100,000
+    records) there is one, shared, and closed once the last sheet asked for has been taken; where a
+    sheet is read when it is asked for (.xlsx, .xlsb) there is one per thread, as each sheet's read
+    borrows its workbook. `left`: the sheets still to be asked for."""
+
+    def __init__(self, info, path: Path) -> None:
+        self.info, self.path = info, path
+        self.eager = info.format in (ODS, XLS)
+        self.left = 0
+        self.lock = threading.Lock()
+        self.held: dict[tuple, CalamineWorkbook] = {}
+
+    def _key(self) -> tuple:
+        return (None if self.eager else threading.get_ident(), str(self.info.source or self.path))
+
+    def names(self) -> tuple[list[str], set[str]]:
+        """The sheets' names, and the names of the hidden ones (a workbook that reads its sheets
+        when asked is not kept open for them: the cell reader seldom reads .xlsx by rows)."""
+        with self.lock:
+            book = self._book() if self.eager else _open(self.info, self.path)
+            try:
+                hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+                return list(book.sheet_names), hidden
+            finally:
+                if not self.eager:
+                    book.close()
+
+    def _book(self) -> CalamineWorkbook:
+        key = self._key()
+        book = self.held.get(key)
+        if book is None:
+            book = self.held[key] = _open(self.info, self.path)
+        return book
+
+    def sheet(self, name: str):
+        with self.lock if self.eager else nullcontext():
+            key = self._key()
+            book = self._book()
+            try:
+                return book.get_sheet_by_name(name)
+            except Exception:
+                raise
+            except BaseException:       # a panic: not used again
+                self.held.pop(key, None)
+                raise
+            finally:
+                self.left -= 1
+                if self.eager and self.left <= 0:
+                    self.close()
+
+    def close(self) -> None:
+        books, self.held = list(self.held.values()), {}
+        for book in books:
+            book.close()
+
+
 def _calamine_failure(path: Path, e: BaseException, sheet: str | None = None) -> ReadError:
     where = f"工作表“{sheet}”" if sheet else "文件"
     if isinstance(e, PasswordError):
@@ -278,9 +336,17 @@ def _guarded(fn, path: Path, sheet: str | None = None):
 
 
 def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
+    books = _Books(info, path)
+    try:
+        return _read_with(path, info, contract, early, books)
+    finally:
+        books.close()
+
+
+def _read_with(path: Path, info, contract, early, books: _Books) -> Workbook:
     if info.format == XLSX:
         from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
-    names, hidden = _guarded(lambda: _sheet_names(info, path), path)
+    names, hidden = _guarded(books.names, path)
     if not info.sheets:           # formats the inspection does not open itself: the reader lists the sheets
         info.sheets = [SheetInfo(n, "", n in hidden) for n in names]
     problems: list[Problem] = []
@@ -297,6 +363,7 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
         if others:
             problems.append(Problem("DATA010", spec.name, None, None, _twin_sheets(sinfo, others)))
         wanted.append((spec, sinfo))
+        books.left += 1
         for ref, value in sinfo.outliers.items():
             if sinfo.far_count > len(sinfo.outliers):
                 what = (f"单元格 {ref}（“{value}”）等 {sinfo.far_count} 个单元格远离数据区，都未读取；"
@@ -308,8 +375,7 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
 
     def parse(sinfo: SheetInfo):
         def load():
-            with _open(info, path) as book:
-                sheet = book.get_sheet_by_name(sinfo.name)
+            sheet = books.sheet(sinfo.name)
             if sheet.height * sheet.width > MAX_ROW_CELLS:      # before any cell becomes a Python object
                 raise too_many_cells(path, sinfo.name, sheet.height, sheet.width, MAX_ROW_CELLS)
             return sheet
@@ -329,7 +395,7 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
             try:
                 sheet = columnar.load(info.source or path, sinfo.part, info.book_part, sinfo.name,
                                       HEADER_SCAN_ROWS, lambda rows: _find_header(rows, spec), parsed, sinfo.parts,
-                                      early.of(sinfo) if early is not None else None)
+                                      early.of(sinfo) if early is not None else None, readers)
                 read_paths[sinfo.name] = (COLUMNS, "")
                 return sheet
             except (KeyboardInterrupt, SystemExit, MemoryError):
@@ -370,7 +436,7 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
         """A sheet whose parts failed, parsed in one piece (or by rows, where that cannot be)."""
         try:
             return columnar.load_whole(info.source or path, sinfo.name, parted.head, parted.header,
-                                       parted.first)
+                                       parted.first, readers=readers)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException as e:
@@ -387,6 +453,8 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
     if in_parts:
         largest_parsed.set()
     read_paths: dict[str, tuple[str, str]] = {}
+    # the sheets parsed whole share a reader per thread (opening one parses the shared strings)
+    readers = columnar.Readers(info.source or path) if info.format == XLSX else None
 
     def parse_largest(spec: K.Sheet, sinfo: SheetInfo):
         try:
@@ -398,42 +466,46 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
         largest_parsed.wait()
         return parse_columns(spec, sinfo)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parsed = {}
-        if order:
-            parsed[order[0][0].name] = pool.submit(parse_largest, *order[0])
-        for spec, sinfo in order[1:]:
-            parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
-        if info.format == XLSX:
-            columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
-        found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
-        rest = [w for w in wanted if not order or w is not order[0]]
-        for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):
-            table = tables[spec.name]
-            mine = found[spec.name] = []
-            try:
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parsed = {}
+            if order:
+                parsed[order[0][0].name] = pool.submit(parse_largest, *order[0])
+            for spec, sinfo in order[1:]:
+                parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
+            if info.format == XLSX:
+                columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
+            found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
+            rest = [w for w in wanted if not order or w is not order[0]]
+            for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):
+                table = tables[spec.name]
+                mine = found[spec.name] = []
                 try:
-                    sheet = parsed.pop(spec.name).result()
-                    _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
-                except ReadError:
-                    # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
-                    # cells out, report each at its cell, and read the sheet once more
-                    bad = strip_unconvertible_dates(info, sinfo.name)
-                    if not bad:
-                        raise
-                    mine.clear()
-                    table = tables[spec.name] = Table(spec)
-                    for ref, value in bad.items():
-                        sinfo.odd_cells[ref] = f"数值 {value} 不是任何日历能表示的日期，未读取；请改正"
-                    sheet = parse(sinfo)
-                    _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
-            finally:
-                _name_customers(table, mine)
-            table.hidden = sinfo.hidden
-            sheet = None            # the parsed sheet goes before the next is filled
-            trim_memory()
-        for spec, _ in wanted:
-            problems.extend(found[spec.name])
+                    try:
+                        sheet = parsed.pop(spec.name).result()
+                        _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
+                    except ReadError:
+                        # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
+                        # cells out, report each at its cell, and read the sheet once more
+                        bad = strip_unconvertible_dates(info, sinfo.name)
+                        if not bad:
+                            raise
+                        mine.clear()
+                        table = tables[spec.name] = Table(spec)
+                        for ref, value in bad.items():
+                            sinfo.odd_cells[ref] = f"数值 {value} 不是任何日历能表示的日期，未读取；请改正"
+                        sheet = parse(sinfo)
+                        _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
+                finally:
+                    _name_customers(table, mine)
+                table.hidden = sinfo.hidden
+                sheet = None            # the parsed sheet goes before the next is filled
+                trim_memory()
+            for spec, _ in wanted:
+                problems.extend(found[spec.name])
+    finally:
+        if readers is not None:
+            readers.close()
 
     notes = []
     if not info.cached_values:
@@ -462,13 +534,6 @@ def _not_columnar(info, sinfo: SheetInfo) -> str | None:
     if os.environ.get(COLUMNAR_ENV, "") == "rows":
         return f"环境变量 {COLUMNAR_ENV}=rows"
     return None
-
-
-def _sheet_names(info, path: Path) -> tuple[list[str], set[str]]:
-    """The sheets' names, and the names of the hidden ones."""
-    with _open(info, path) as book:
-        hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
-        return list(book.sheet_names), hidden
 
 
 def _pick_sheet(name: str, sheets: list[SheetInfo]) -> tuple[SheetInfo | None, list[SheetInfo]]:

@@ -386,3 +386,56 @@ def test_any_cell_reference_reads_or_is_one_read_error(tmp_path, monkeypatch, pi
         assert "\n" not in text and text.startswith(str(p)), text
     else:
         assert "回访记录" in book.tables
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.tuples(st.sampled_from([None, "x"]), st.sampled_from([1, 2, 700, 20_000])),
+                                   max_size=4),
+                          st.sampled_from([1, 3, 5_000, 1_100_000])), min_size=1, max_size=5),
+       st.sampled_from(["table", "t"]), st.booleans())
+def test_the_quick_bound_of_an_ods_never_lets_through_what_the_exact_measure_refuses(tmp_path, rows, prefix, columns):
+    """content.xml is bounded a row at a time by byte searches; wherever that passes a table, the
+    exact measure (every cell walked) passes it too, and it passes LibreOffice's trailing repeats."""
+    from generator.workbook import inspect as I
+    body = "".join(ods_row([ods_cell(v, rep) for v, rep in cells], rrep) for cells, rrep in rows)
+    cols = '<table:table-column table:number-columns-repeated="16384"/>' if columns else ""
+    text = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+            f'<office:body><office:spreadsheet><table:table table:name="回访记录">{cols}{body}</table:table>'
+            "</office:spreadsheet></office:body></office:document-content>")
+    if prefix != "table":
+        text = text.replace("xmlns:table=", f"xmlns:{prefix}=").replace("table:", f"{prefix}:") \
+            .replace(f"xmlns:{prefix}=\"urn:oasis:names:tc:opendocument:xmlns:{prefix}:1.0",
+                     f"xmlns:{prefix}=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0")
+    p = tmp_path / f"界限{abs(hash(text))}.ods"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("content.xml", text)
+    with zipfile.ZipFile(p) as zf:
+        pkg = I.Package(p, zf)
+        bounded = I._ods_bounded(pkg, "content.xml")
+        try:
+            I._ods_measured(pkg, "content.xml")
+            refused = False
+        except ReadError:
+            refused = True
+    assert not (bounded and refused)
+    if all(rrep <= 3 and all(rep <= 2 for _, rep in cells) for cells, rrep in rows):
+        assert bounded and not refused         # small repeats: no cell walked one by one
+
+
+def test_a_libreoffice_ods_is_bounded_without_walking_its_cells(tmp_path):
+    """LibreOffice's own file (a header row padded to the last column, an empty row repeated to the
+    sheet's end): the quick bound passes it, so its cells are not walked one by one in Python."""
+    from generator.workbook import inspect as I
+    pad = '<table:table-cell table:number-columns-repeated="16330"/>'
+    rows = [ods_row([ods_cell("工号"), ods_cell("姓名"), pad]), ods_row([ods_cell("S01"), ods_cell(None, 3),
+                                                                      ods_cell("张三")], 40),
+            ods_row([ods_cell(None, 16384)], 1_048_000)]
+    text = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+            '<office:body><office:spreadsheet><table:table table:name="人员">'
+            '<table:table-column table:number-columns-repeated="16384"/>' + "".join(rows) +
+            "</table:table></office:spreadsheet></office:body></office:document-content>")
+    p = tmp_path / "人员.ods"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("content.xml", text)
+    with zipfile.ZipFile(p) as zf:
+        assert I._ods_bounded(I.Package(p, zf), "content.xml")

@@ -57,29 +57,43 @@ class Fallback(Exception):
 
 
 class Readers:
-    """fastexcel's readers of one workbook, one per thread. Opening a reader parses the workbook's
-    shared strings and styles (as Excel, WPS and LibreOffice write 100,000 records, about a twelfth
-    of a second), so the sheets a thread parses share its reader rather than each opening the
-    workbook again. A reader serves one thread (a sheet's load borrows it); one whose load panicked
-    is not used again. close() lets go of them (and of the file they hold open)."""
+    """fastexcel's readers of one workbook, kept for the next sheet. Opening a reader parses the
+    workbook's shared strings and styles (as Excel, WPS and LibreOffice write 100,000 records,
+    about a twelfth of a second), so the sheets share the readers rather than each opening the
+    workbook again: one is opened for each sheet parsed while the others are busy (a sheet's load
+    borrows its reader), at most one per thread. A reader whose load panicked is not used again.
+    close() lets go of them (and of the file they hold open)."""
 
     def __init__(self, source: Path) -> None:
         self.source = str(source)
-        self.held: dict[int, object] = {}
+        self.idle: list = []
+
+    def _take(self):
+        try:
+            return self.idle.pop()
+        except IndexError:
+            return fastexcel.read_excel(self.source)
+
+    def names(self) -> list[str]:
+        """The workbook's sheet names, as the reader lists them."""
+        reader = self._take()
+        try:
+            return list(reader.sheet_names)
+        finally:
+            self.idle.append(reader)
 
     def load_sheet(self, sheet: str, **options):
-        me = threading.get_ident()
-        reader = self.held.pop(me, None) or fastexcel.read_excel(self.source)
+        reader = self._take()
         try:
             got = reader.load_sheet(sheet, **options)
         except Exception:       # the sheet refused (a column of mixed kinds…): the reader is as it was
-            self.held[me] = reader
+            self.idle.append(reader)
             raise
-        self.held[me] = reader
+        self.idle.append(reader)
         return got
 
     def close(self) -> None:
-        self.held.clear()
+        self.idle.clear()
 
 
 class MixedKinds(Fallback):

@@ -344,9 +344,31 @@ def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
 
 
 def _read_with(path: Path, info, contract, early, books: _Books) -> Workbook:
+    readers = None
     if info.format == XLSX:
         from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
-    names, hidden = _guarded(books.names, path)
+        # the sheets parsed whole share the readers (opening one parses the shared strings): the
+        # first one lists the sheets (the inspection has read which are hidden)
+        readers = columnar.Readers(info.source or path)
+        try:
+            names, hidden = readers.names(), {s.name for s in info.sheets if s.hidden}
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException:       # the row reader says why it cannot be read, or reads it
+            names, hidden = _guarded(books.names, path)
+    else:
+        names, hidden = _guarded(books.names, path)
+    try:
+        return _read_columns(path, info, contract, early, books, readers, names, hidden)
+    finally:
+        if readers is not None:
+            readers.close()
+
+
+def _read_columns(path: Path, info, contract, early, books: _Books, readers, names: list[str],
+                  hidden: set[str]) -> Workbook:
+    if info.format == XLSX:
+        from generator.workbook import columnar
     if not info.sheets:           # formats the inspection does not open itself: the reader lists the sheets
         info.sheets = [SheetInfo(n, "", n in hidden) for n in names]
     problems: list[Problem] = []
@@ -453,8 +475,6 @@ def _read_with(path: Path, info, contract, early, books: _Books) -> Workbook:
     if in_parts:
         largest_parsed.set()
     read_paths: dict[str, tuple[str, str]] = {}
-    # the sheets parsed whole share a reader per thread (opening one parses the shared strings)
-    readers = columnar.Readers(info.source or path) if info.format == XLSX else None
 
     def parse_largest(spec: K.Sheet, sinfo: SheetInfo):
         try:
@@ -466,46 +486,42 @@ def _read_with(path: Path, info, contract, early, books: _Books) -> Workbook:
         largest_parsed.wait()
         return parse_columns(spec, sinfo)
 
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parsed = {}
-            if order:
-                parsed[order[0][0].name] = pool.submit(parse_largest, *order[0])
-            for spec, sinfo in order[1:]:
-                parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
-            if info.format == XLSX:
-                columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
-            found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
-            rest = [w for w in wanted if not order or w is not order[0]]
-            for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):
-                table = tables[spec.name]
-                mine = found[spec.name] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parsed = {}
+        if order:
+            parsed[order[0][0].name] = pool.submit(parse_largest, *order[0])
+        for spec, sinfo in order[1:]:
+            parsed[spec.name] = pool.submit(parse_after_largest, spec, sinfo)
+        if info.format == XLSX:
+            columnar.arrow()        # Arrow and numpy load here, while the largest sheet is parsed
+        found: dict[str, list[Problem]] = {}       # each sheet's problems, given in sheet order below
+        rest = [w for w in wanted if not order or w is not order[0]]
+        for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):
+            table = tables[spec.name]
+            mine = found[spec.name] = []
+            try:
                 try:
-                    try:
-                        sheet = parsed.pop(spec.name).result()
-                        _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
-                    except ReadError:
-                        # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
-                        # cells out, report each at its cell, and read the sheet once more
-                        bad = strip_unconvertible_dates(info, sinfo.name)
-                        if not bad:
-                            raise
-                        mine.clear()
-                        table = tables[spec.name] = Table(spec)
-                        for ref, value in bad.items():
-                            sinfo.odd_cells[ref] = f"数值 {value} 不是任何日历能表示的日期，未读取；请改正"
-                        sheet = parse(sinfo)
-                        _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
-                finally:
-                    _name_customers(table, mine)
-                table.hidden = sinfo.hidden
-                sheet = None            # the parsed sheet goes before the next is filled
-                trim_memory()
-            for spec, _ in wanted:
-                problems.extend(found[spec.name])
-    finally:
-        if readers is not None:
-            readers.close()
+                    sheet = parsed.pop(spec.name).result()
+                    _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
+                except ReadError:
+                    # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
+                    # cells out, report each at its cell, and read the sheet once more
+                    bad = strip_unconvertible_dates(info, sinfo.name)
+                    if not bad:
+                        raise
+                    mine.clear()
+                    table = tables[spec.name] = Table(spec)
+                    for ref, value in bad.items():
+                        sinfo.odd_cells[ref] = f"数值 {value} 不是任何日历能表示的日期，未读取；请改正"
+                    sheet = parse(sinfo)
+                    _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
+            finally:
+                _name_customers(table, mine)
+            table.hidden = sinfo.hidden
+            sheet = None            # the parsed sheet goes before the next is filled
+            trim_memory()
+        for spec, _ in wanted:
+            problems.extend(found[spec.name])
 
     notes = []
     if not info.cached_values:

@@ -17,6 +17,8 @@ Files as other programs write them (the field's, issue 27), each from the clean 
 - formulas: every 记录编号 a formula filled down (Excel's shared formula) with its cached value.
 - far:      an empty formatted cell left at XFD1048576 on each sheet (Excel's used range after a
             far cell was cleared), under a <dimension> that spans the whole grid.
+- ods:      the libreoffice file saved by LibreOffice as OpenDocument (.ods: read by rows, and
+            opening it reads every sheet), as WPS and LibreOffice users may keep it.
 """
 from __future__ import annotations
 
@@ -33,12 +35,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 VERSION = 1         # bump when a data set changes, so a benchmark does not reuse an older file
 KINDS = ("clean", "findings", "openpyxl")
-FIELD = ("libreoffice", "formulas", "far")            # as other programs write them
+FIELD = ("libreoffice", "formulas", "far", "ods")            # as other programs write them
 
 
 def path_of(folder: Path, kind: str, n: int) -> Path:
     from synth import LARGE_VERSION
-    return Path(folder) / f"{kind}-{n}-v{LARGE_VERSION}.{VERSION}.xlsx"
+    return Path(folder) / f"{kind}-{n}-v{LARGE_VERSION}.{VERSION}.{'ods' if kind == 'ods' else 'xlsx'}"
 
 
 def _with_findings(sheets: dict) -> dict:
@@ -117,16 +119,16 @@ def _far(data: bytes) -> bytes:
     return data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>', 1)
 
 
-def _libreoffice(src: Path, path: Path) -> None:
+def _libreoffice(src: Path, path: Path, fmt: str = "xlsx") -> None:
     import shutil
     import subprocess
     soffice = shutil.which("soffice")
     if soffice is None:
-        raise SystemExit("the libreoffice data set needs LibreOffice (soffice)")
+        raise SystemExit(f"the {path.name} data set needs LibreOffice (soffice)")
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
-                        "xlsx", "--outdir", f"{tmp}/out", str(src)], check=True, capture_output=True, timeout=3600)
-        os.replace(Path(tmp) / "out" / src.name, path)
+                        fmt, "--outdir", f"{tmp}/out", str(src)], check=True, capture_output=True, timeout=3600)
+        os.replace(Path(tmp) / "out" / f"{src.stem}.{fmt}", path)
 
 
 def make(folder: Path, kind: str, n: int) -> Path:
@@ -140,6 +142,8 @@ def make(folder: Path, kind: str, n: int) -> Path:
         clean = make(folder, "clean", n)
         if kind == "libreoffice":
             _libreoffice(clean, path)
+        elif kind == "ods":
+            _libreoffice(make(folder, "libreoffice", n), path, "ods")
         else:
             _rewritten(clean, path, _formulas if kind == "formulas" else _far)
         print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s",

@@ -418,8 +418,10 @@ def test_the_quick_bound_of_an_ods_never_lets_through_what_the_exact_measure_ref
         except ReadError:
             refused = True
     assert not (bounded and refused)
-    if all(rrep <= 3 and all(rep <= 2 for _, rep in cells) for cells, rrep in rows):
+    if prefix == "table" and all(rrep <= 3 and all(rep <= 2 for _, rep in cells) for cells, rrep in rows):
         assert bounded and not refused         # small repeats: no cell walked one by one
+    if prefix != "table":
+        assert not bounded                     # the reader reads table:… as written: measured exactly
 
 
 def test_a_libreoffice_ods_is_bounded_without_walking_its_cells(tmp_path):
@@ -439,3 +441,35 @@ def test_a_libreoffice_ods_is_bounded_without_walking_its_cells(tmp_path):
         z.writestr("content.xml", text)
     with zipfile.ZipFile(p) as zf:
         assert I._ods_bounded(I.Package(p, zf), "content.xml")
+
+
+OFFICE = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+@pytest.mark.parametrize("decl, cell", [
+    # the table prefix bound by a character reference, another prefix written plainly (review 31)
+    (f'xmlns:t="{TABLE_NS}" xmlns:table="{TABLE_NS.replace(":1.0", "&#58;1.0")}"', 'office:value-type="float" office:value="1"'),
+    (f'xmlns:t="{TABLE_NS}"', 'office:value-type="float" office:value="1"'),      # table: not bound at all
+    (f'xmlns:table="{TABLE_NS}"', 'office:value="1"'),            # a value without a value type
+    (f'xmlns:table="{TABLE_NS}"', 'table:formula="of:=1"'),       # a formula alone
+])
+def test_an_ods_bomb_however_its_namespace_and_cells_are_written_is_refused(tmp_path, monkeypatch, decl, cell):
+    """The cell reader reads the elements named table:… as written, and a cell with a value or a
+    formula whatever its value type: both the quick bound and the exact measure count them."""
+    from generator.workbook import inspect as I
+    monkeypatch.setattr(I, "MAX_ROW_CELLS", 1000)
+    text = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {OFFICE} {decl} office:version="1.2">'
+            '<office:body><office:spreadsheet><table:table table:name="回访记录">'
+            f'<table:table-row table:number-rows-repeated="600"><table:table-cell {cell} '
+            'table:number-columns-repeated="100"/></table:table-row></table:table>'
+            "</office:spreadsheet></office:body></office:document-content>")
+    p = tmp_path / "炸弹.ods"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", text)
+        z.writestr("META-INF/manifest.xml", MANIFEST)
+    with zipfile.ZipFile(p) as zf:
+        assert not I._ods_bounded(I.Package(p, zf), "content.xml")
+    with pytest.raises(ReadError, match="拒绝读取|不是有效的 XML"):
+        read_workbook(p)

@@ -342,11 +342,14 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None)
 
     if (pkg.find("mimetype")
             and pkg.read(pkg.find("mimetype")).strip() == b"application/vnd.oasis.opendocument.spreadsheet"):
+        content = pkg.find("content.xml")
+        # bounded: no "<!" anywhere in it, its CRC right and every table within the budget (one pass)
+        bounded = bool(content) and _ods_bounded(pkg, content)
         for name in ("content.xml", "styles.xml", "settings.xml", "meta.xml"):
-            if pkg.find(name):
+            if pkg.find(name) and not (bounded and pkg.find(name) == content):
                 _stream_no_entities(pkg, pkg.find(name))
-        if pkg.find("content.xml"):
-            _ods_extents(pkg, pkg.find("content.xml"))
+        if content and not bounded:
+            _ods_measured(pkg, content)
         return Inspection([], format=ODS, source=path, sniffed_mismatch=path.suffix.lower() != ".ods")
 
     book_part = None
@@ -444,7 +447,11 @@ def _stream_no_entities(pkg: Package, name: str) -> None:
 # ------------------------------------------------------------------ the extent of an OpenDocument table
 
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+# attributes that give a cell a value as the cell reader reads it (not only office:value-type)
+_ODS_VALUED = frozenset({"value-type", "value", "string-value", "date-value", "time-value", "boolean-value",
+                         "formula"})
 
 
 def _repeat(el, name: str) -> int:
@@ -453,12 +460,6 @@ def _repeat(el, name: str) -> int:
         return max(int(raw), 1)
     except ValueError:
         return 1
-
-
-def _ods_extents(pkg: Package, name: str) -> None:
-    """Each table within the budget (_ods_bounded), or else measured exactly (_ods_measured)."""
-    if not _ods_bounded(pkg, name):
-        _ods_measured(pkg, name)
 
 
 _ODS_CHUNK = 8 << 20
@@ -471,9 +472,10 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
     100,000 records). A row counts as often as it repeats; a row of nothing but empty cells written
     `<table:table-cell/>` (LibreOffice repeats one to the sheet's end) counts only when a row with
     something follows it; a row's width is all its cells with every repeat, empty ones included.
-    False (measure exactly) wherever the bound could miss what the reader reads: the table
-    namespace declared more than once, a comment or CDATA, a table inside a table, a repeat count
-    that is not plain digits, or a bound beyond the budget."""
+    False (measure exactly) wherever the bound could miss what the reader reads: the prefix table
+    not plainly bound to the table namespace, the namespace declared more than once, a comment or
+    CDATA, a table inside a table, a repeat count that is not plain digits, or a bound beyond the
+    budget."""
     ns = b"urn:oasis:names:tc:opendocument:xmlns:table:1.0"
     carry, done = b"", b""
     seen_ns = 0
@@ -484,13 +486,15 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
             for chunk in chunks:
                 buf = carry + chunk
                 if prefix is None:
-                    m = re.search(rb"xmlns:([\w.-]+)\s*=\s*[\"']" + re.escape(ns) + rb"[\"']", buf)
+                    # the cell reader reads the elements named table:… as written, whatever the
+                    # prefix is bound to: the bound is of those, in a file that binds it plainly
+                    m = re.search(rb"xmlns:table\s*=\s*[\"']" + re.escape(ns) + rb"[\"']", buf)
                     if m is None:
                         if len(buf) > _ODS_CHUNK:
                             return False
                         carry = buf
                         continue
-                    p = m.group(1) + b":"
+                    p = b"table:"
                     row_end, table_end, closing = b"</" + p + b"table-row>", b"</" + p + b"table>", b"</" + p
                     table_start = re.compile(b"<" + re.escape(p) + rb"table[\s>/]")
                     row_tag, cell_tag, covered_tag = b"<" + p + b"table-row", b"<" + p + b"table-cell", \
@@ -526,8 +530,9 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
                         table = [0, 0, 0]
                     if table is None:
                         continue
-                    # the last cell with something: a value type, or content (an end tag)
-                    last = max(row.rfind(b"value-type"), row.rfind(closing + b"table-cell"),
+                    # the last cell with something: a value (office:value-type, office:value,
+                    # office:date-value…), a formula, or content (an end tag)
+                    last = max(row.rfind(b"value"), row.rfind(b"formula"), row.rfind(closing + b"table-cell"),
                                row.rfind(closing + b"covered-table-cell"))
                     stop = len(row)     # the cells after the last with something are left out of its width
                     if last != -1:
@@ -602,7 +607,8 @@ def _ods_measured(pkg: Package, name: str) -> None:
                     continue
                 if tag in ("table-cell", "covered-table-cell") and stack and _local(stack[-1].tag) == "table-row":
                     rep = _repeat(el, "number-columns-repeated")
-                    if el.get(f"{{{_ODS_OFFICE}}}value-type") is not None or len(el) or (el.text or "").strip():
+                    if (any(_local(k) in _ODS_VALUED for k in el.attrib) or len(el)
+                            or (el.text or "").strip()):
                         a, b = table["col"], table["col"] + rep - 1
                         c = table["cols"]
                         table["cols"] = (min(c[0], a), max(c[1], b)) if c else (a, b)

@@ -318,3 +318,12 @@ def test_a_header_the_parser_renames_is_said_alike_in_parts(tmp_path, monkeypatc
     whole, split, used = both(path, monkeypatch)
     assert split == whole and used
     assert whole["paths"]["客户"][0] == "rows" and len(whole["paths"]["客户"][1]) > 140     # not cut at 120
+
+
+def test_a_large_sheet_written_with_a_prefix_is_read_whole_not_refused(tmp_path, monkeypatch):
+    """A worksheet written <x:worksheet>… (some generators) is not written in parts: it is read
+    whole, as it was before parts, rather than failing as an internal error (review 31)."""
+    import corpus
+    path = corpus.prefixed(large(tmp_path, 600), tmp_path / "前缀.xlsx")
+    whole, split, used = both(path, monkeypatch)
+    assert split == whole and not used

@@ -449,7 +449,8 @@ TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 @pytest.mark.parametrize("decl, cell", [
     # the table prefix bound by a character reference, another prefix written plainly (review 31)
-    (f'xmlns:t="{TABLE_NS}" xmlns:table="{TABLE_NS.replace(":1.0", "&#58;1.0")}"', 'office:value-type="float" office:value="1"'),
+    (f'xmlns:t="{TABLE_NS}" xmlns:table="{TABLE_NS.replace(":1.0", "&#58;1.0")}"',
+     'office:value-type="float" office:value="1"'),
     (f'xmlns:t="{TABLE_NS}"', 'office:value-type="float" office:value="1"'),      # table: not bound at all
     (f'xmlns:table="{TABLE_NS}"', 'office:value="1"'),            # a value without a value type
     (f'xmlns:table="{TABLE_NS}"', 'table:formula="of:=1"'),       # a formula alone

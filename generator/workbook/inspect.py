@@ -1395,6 +1395,8 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
         """Measure the parts this stretch touches; hand each part written whole and measured to
         `early` once its own rectangle is safe for the cell reader."""
         starts = writer.starts
+        if writer.failed or not starts:     # the sheet is not written in parts (a prefixed worksheet…)
+            return
         k = next(j for j in range(len(starts) - 1, -1, -1) if starts[j] <= start)   # the one part it lies in
         part_ext.setdefault(k, _Extent()).merge(got)
         for k, book, stop in writer.finished():

@@ -62,11 +62,18 @@ class Readers:
     about a twelfth of a second), so the sheets share the readers rather than each opening the
     workbook again: one is opened for each sheet parsed while the others are busy (a sheet's load
     borrows its reader), at most one per thread. A reader whose load panicked is not used again.
-    close() lets go of them (and of the file they hold open)."""
+    A reader holds the shared strings (tens of megabytes for a year of records): once `left`
+    sheets have been loaded, none is kept for later (a sheet after that opens its own). close()
+    lets go of them (and of the file they hold open)."""
 
     def __init__(self, source: Path) -> None:
         self.source = str(source)
         self.idle: list = []
+        self.left: int | None = None    # the sheets still to be loaded whole, when the caller knows
+
+    def _give_back(self, reader) -> None:
+        if self.left is None or self.left > 0:
+            self.idle.append(reader)
 
     def _take(self):
         try:
@@ -80,16 +87,18 @@ class Readers:
         try:
             return list(reader.sheet_names)
         finally:
-            self.idle.append(reader)
+            self._give_back(reader)
 
     def load_sheet(self, sheet: str, **options):
         reader = self._take()
+        if self.left is not None:
+            self.left -= 1
         try:
             got = reader.load_sheet(sheet, **options)
         except Exception:       # the sheet refused (a column of mixed kinds…): the reader is as it was
-            self.idle.append(reader)
+            self._give_back(reader)
             raise
-        self.idle.append(reader)
+        self._give_back(reader)
         return got
 
     def close(self) -> None:

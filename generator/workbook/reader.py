@@ -472,6 +472,8 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
     # A largest sheet in parts (parts.py) holds only two parts' cells at a time: the other sheets
     # are parsed beside it at once, and filled in while its parts are parsed (it is filled last).
     in_parts = bool(order) and order[0][1].parts is not None and _not_columnar(info, order[0][1]) is None
+    if readers is not None:     # the sheets parsed whole (at most): no reader is kept after the last
+        readers.left = sum(_not_columnar(info, s) is None for _, s in (order[1:] if in_parts else order))
     if in_parts:
         largest_parsed.set()
     read_paths: dict[str, tuple[str, str]] = {}

@@ -454,6 +454,8 @@ TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
     (f'xmlns:t="{TABLE_NS}"', 'office:value-type="float" office:value="1"'),      # table: not bound at all
     (f'xmlns:table="{TABLE_NS}"', 'office:value="1"'),            # a value without a value type
     (f'xmlns:table="{TABLE_NS}"', 'table:formula="of:=1"'),       # a formula alone
+    # the table prefix bound to another namespace: the cell reader reads table:… all the same
+    (f'xmlns:t="{TABLE_NS}" xmlns:table="urn:example:x"', 'office:value-type="float" office:value="1"'),
 ])
 def test_an_ods_bomb_however_its_namespace_and_cells_are_written_is_refused(tmp_path, monkeypatch, decl, cell):
     """The cell reader reads the elements named table:… as written, and a cell with a value or a
@@ -474,3 +476,11 @@ def test_an_ods_bomb_however_its_namespace_and_cells_are_written_is_refused(tmp_
         assert not I._ods_bounded(I.Package(p, zf), "content.xml")
     with pytest.raises(ReadError, match="拒绝读取|不是有效的 XML"):
         read_workbook(p)
+    if "urn:example:x" in decl:         # the command: one line, exit 2, before the reader allocates
+        monkeypatch.undo()
+        big = text.replace('number-rows-repeated="600"', 'number-rows-repeated="600000"')
+        with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+            z.writestr("content.xml", big)
+            z.writestr("META-INF/manifest.xml", MANIFEST)
+        refused(p, "把前缀 table 用于别的命名空间", "拒绝读取")

@@ -592,7 +592,13 @@ def _ods_measured(pkg: Package, name: str) -> None:
     table = None
     try:
         with pkg.open(name) as fh:
-            for event, el in SafeET.iterparse(fh, events=("start", "end")):
+            for event, el in SafeET.iterparse(fh, events=("start-ns", "start", "end")):
+                if event == "start-ns":
+                    if el[0] == "table" and el[1] != _ODS_TABLE:
+                        raise _fail(pkg.path, f"{name} 把前缀 table 用于别的命名空间（{el[1][:80]}），"
+                                              "读取器会把这些元素当作表格读入，拒绝读取；"
+                                              "请在 LibreOffice 或 WPS 中另存后再校验")
+                    continue
                 tag = _local(el.tag)
                 if event == "start":
                     stack.append(el)

@@ -188,3 +188,45 @@ def test_a_far_cell_whose_cdata_holds_a_row_end_is_found_at_every_cut(tmp_path, 
         monkeypatch.setattr(I, "CHUNK", chunk)
         monkeypatch.setattr(I, "SCAN_CHUNK", max(chunk, 97))
         assert both_ways(tmp_path, extra) == [want, want], chunk
+
+
+def swept(tmp_path: Path, rows: dict, monkeypatch) -> tuple:
+    """The sweep's own judgement (the one pass every sheet gets), and whether it inflated the
+    sheet a second time to look at its cells with a value."""
+    path = tmp_path / "swept.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml(rows))
+    again = []
+    real = I._far_cells
+    monkeypatch.setattr(I, "_far_cells", lambda *a: again.append(1) or real(*a))
+    with zipfile.ZipFile(path) as zf:
+        pkg = I.Package(path, zf)
+        sh = I.SheetInfo("回访记录", "xl/worksheets/sheet1.xml")
+        sh.size = zf.getinfo(sh.part).file_size
+        try:
+            I._sweep(pkg, sh)
+        except I.ReadError as e:
+            return ("refused", str(e).replace(str(path), str(tmp_path / "far.xlsx"))), bool(again), sh.narrow
+    monkeypatch.setattr(I, "_far_cells", real)
+    return (sh.outliers, sh.far_count, sh.spans), bool(again), sh.narrow
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheets(), st.sampled_from([1 << 22, 300, 97]))
+def test_the_sweeps_counts_judge_far_cells_as_looking_again_does(tmp_path, monkeypatch, rows, chunk):
+    """The sweep counts the cells with a value as it measures (_valued): where they show no far
+    cell, the sheet is not inflated again, and the judgement is the one made cell by cell."""
+    monkeypatch.setattr(I, "SCAN_CHUNK", chunk)
+    got, _, _ = swept(tmp_path, rows, monkeypatch)
+    assert got == judged(tmp_path, rows, False)
+
+
+def test_a_styled_empty_cell_at_the_end_of_the_grid_costs_no_second_pass(tmp_path, monkeypatch):
+    """Excel's used range after a far cell was cleared: a styled empty cell at XFD1048576 under a
+    dimension spanning the grid. The sweep's counts tell it has no value: no second pass."""
+    rows = {r: [(c, 0) for c in range(6)] for r in range(1, 40)}
+    rows[1048576] = [(16383, 1)]
+    assert swept(tmp_path, rows, monkeypatch) == (({}, 0, []), False, True)
+    rows[1048576] = [(16383, 2)]                # a note there: looked at again, and named
+    got, again, _ = swept(tmp_path, rows, monkeypatch)
+    assert again and got[0] == {"XFD1048576": "备注"}

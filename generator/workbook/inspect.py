@@ -119,7 +119,7 @@ class SheetInfo:
     # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     far_count: int = 0        # how many cells were left out as far (more than `outliers` names)
-    narrow: bool = False      # _far_cells found every cell with a value it keeps within WIDE columns
+    narrow: bool = False      # the far-cell judgement found every cell with a value it keeps within WIDE columns
     parts: parts_mod.Parts | None = None      # a large sheet written in parts (parts.py)
 
     def drop_parts(self) -> None:
@@ -671,7 +671,9 @@ def col_index(letters: str) -> int:
 def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> None:
     """Decide from the sweep's figures whether the sheet may hold cells far outside the data (a
     note at XFD1048576 would make the cell reader allocate the whole rectangle it spans). Only
-    then, and for references beyond Excel's grid, is every cell looked at (`_far_cells`)."""
+    then is it judged from the sweep's counts of the cells with a value (_judged_by_counts), and
+    only where those show a cell that may be far, or cannot be had, and for references beyond
+    Excel's grid, is the sheet inflated again to look at every cell with a value (`_far_cells`)."""
     if ext.beyond:
         return _far_cells(pkg, sh)
     rows_b, cols_b = ext.bound()
@@ -696,7 +698,32 @@ def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> Non
     far_col = per_col[max(width * 2, width + 30):].any()
     gap = (np.diff(rows) > max(1000, len(rows))).any()
     if far_col or gap or int(rows[-1]) * (int(np.flatnonzero(per_col).max()) + 1) > MAX_CELLS:
-        _far_cells(pkg, sh)
+        if ext.valued is None or not _judged_by_counts(pkg, sh, ext.valued):
+            _far_cells(pkg, sh)
+
+
+def _judged_by_counts(pkg: Package, sh: SheetInfo, valued: tuple) -> bool:
+    """_judge_far's judgement made from the sweep's counts of the cells with a value (_valued),
+    without inflating the sheet again: True where it finds no far cell (the budget checked and
+    `narrow` set as _judge_far does); False where a cell may be far (only _far_cells can name it,
+    and tell its value and place)."""
+    per_col, rows, counts = valued
+    if not sum(map(len, rows)):
+        return True
+    rows, back = np.unique(np.concatenate(rows), return_inverse=True)
+    counts = np.bincount(back, weights=np.concatenate(counts)).astype(np.int64)
+    data_cols = np.flatnonzero(per_col >= max(2, len(rows) // 100))
+    width = int(data_cols.max() if len(data_cols) else np.flatnonzero(per_col).max()) + 1
+    if per_col[max(width * 2, width + 30):].any():
+        return False
+    gaps = np.flatnonzero(np.diff(rows) > max(1000, len(rows)))
+    if len(gaps) and int(counts[gaps[0] + 1:].sum()) <= 50:
+        return False
+    kept_rows, kept_cols = int(rows[-1]), int(np.flatnonzero(per_col).max()) + 1
+    if kept_rows * kept_cols > MAX_CELLS:
+        raise too_many_cells(pkg.path, sh.name, kept_rows, kept_cols, MAX_CELLS)
+    sh.narrow = kept_cols <= WIDE
+    return True
 
 
 def _far_cells(pkg: Package, sh: SheetInfo) -> None:
@@ -1133,7 +1160,7 @@ class _Stretch:
     stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
     __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "min_row", "per_col", "rows", "cells",
                  "cell_refs", "row_starts", "row_ends", "row_refs", "widest", "first", "last", "has_rows",
-                 "entities", "odd", "merges", "marks")
+                 "entities", "odd", "merges", "marks", "valued")
 
 
 class _Extent:
@@ -1152,6 +1179,9 @@ class _Extent:
         self.max_col = self.max_row = 0
         self.min_row = MAX_ROW + 1
         self.per_col = np.zeros(MAX_COL + 1, np.int64)
+        # the cells with a value (_valued): per column, and their rows with how many in each; None
+        # once a stretch could not tell them (then only _far_cells can)
+        self.valued: tuple | None = (np.zeros(MAX_COL + 1, np.int64), [], [])
         self.rows: list = []
         self.cells = self.cell_refs = 0         # cell elements, and those with a reference
         self.row_starts = self.row_refs = 0     # row elements, and those with a reference
@@ -1175,6 +1205,13 @@ class _Extent:
         self.unusual |= got.unusual
         if self.beyond or self.unusual:
             return
+        if self.valued is not None:
+            if got.valued is None:
+                self.valued = None
+            else:
+                self.valued[0][:] += got.valued[0]
+                self.valued[1].append(got.valued[1])
+                self.valued[2].append(got.valued[2])
         self.max_col = max(self.max_col, got.max_col)
         self.max_row = max(self.max_row, got.max_row)
         if got.min_row:
@@ -1252,8 +1289,9 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     if prefixed:
         lt = np.sort(np.concatenate([lt, colon if colon is not None else lt[:0]]))
         first = a[lt + 1]
-    cells = lt[first == 99]
-    cells = cells[_ENDS_NAME[a[cells + 2]]]
+    is_cell = (first == 99) & _ENDS_NAME[a[lt + 2]]
+    cells = lt[is_cell]
+    got.valued = None
     rows = lt[first == 114]
     rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _ENDS_NAME[a[rows + 4]]]
     got.cells, got.row_starts = len(cells), len(rows)
@@ -1270,6 +1308,8 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         got.unusual = True
         return got
     if not len(at):
+        if not prefixed:
+            got.valued = _valued(a, lt, first, is_cell, at, at, at)
         return got
     col, row, letters, k = _refs(a, at)
     cell = letters > 0
@@ -1280,6 +1320,8 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got.row_refs = len(cell) - got.cell_refs
     got.max_col, got.max_row, got.min_row = int(col.max()), int(row.max()), int(row.min())
     col, row = col[cell], row[cell]
+    if not prefixed:
+        got.valued = _valued(a, lt, first, is_cell, at[cell], col, row)
     if len(col):
         if not (row[1:] >= row[:-1]).all():
             order = np.argsort(row, kind="stable")
@@ -1287,6 +1329,37 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         got.per_col = np.bincount(col - 1, minlength=MAX_COL + 1)
         got.rows = row[np.r_[True, row[1:] != row[:-1]]]
     return got
+
+
+def _valued(a, lt, first, is_cell, at, col, row):
+    """Of one stretch's cells (`is_cell` marks them among the tag starts `lt`; `at`, `col`, `row`:
+    their references, in order), those with a value - a <v> or <t> in them, not written <c …/> -
+    as _stretch_cells tells them: (cells per 0-based column, their rows, cells in each row); None
+    where the tags alone cannot tell (a comment, CDATA or instruction; text between tags; a cell
+    without its one reference; a value outside a cell), and _far_cells looks again if it must."""
+    if (first == 33).any():
+        return None
+    pi = lt[first == 63]                                            # <?: only an XML declaration
+    if len(pi) and not ((a[pi + 2] == 120) & (a[pi + 3] == 109) & (a[pi + 4] == 108)).all():
+        return None
+    idx = np.flatnonzero(is_cell)
+    if not len(idx):
+        return np.zeros(MAX_COL + 1, np.int64), idx, idx
+    if idx[-1] + 1 >= len(lt) or len(at) != len(idx):
+        return None
+    nxt = lt[idx + 1]                                               # the tag after each cell's start
+    if not ((at > lt[idx]) & (at < nxt)).all() or (a[nxt - 1] != 62).any():
+        return None                     # a reference not in its cell's tag, or text after the tag
+    closed = a[nxt - 2] == 47                                       # <c …/>
+    owner = (np.cumsum(is_cell) - 1)[((first == 118) | (first == 116)) & _ENDS_NAME[a[lt + 2]]]
+    if len(owner) and owner[0] < 0:
+        return None                     # a value before any cell of the stretch
+    valued = np.zeros(len(idx), bool)
+    valued[owner] = True
+    if (valued & closed).any():
+        return None
+    rows, counts = np.unique(row[valued], return_counts=True)
+    return np.bincount(col[valued] - 1, minlength=MAX_COL + 1), rows, counts
 
 
 _PAD = 24
@@ -1470,8 +1543,9 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
         _drop(sh, early)
         return _far_cells(pkg, sh)
     _judge_extent(pkg, sh, ext, head)
-    # a part with a far reference is read in parts only when _far_cells found every cell with a
-    # value within the data (the far one an empty formatted cell, which the reader leaves out)
+    # a part with a far reference is read in parts only when the judgement (the sweep's counts, or
+    # _far_cells) found every cell with a value within the data (the far one an empty formatted
+    # cell, which the reader leaves out)
     if sh.outliers or sh.spans or (wide and not sh.narrow):
         _drop(sh, early)
 

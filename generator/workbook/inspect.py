@@ -1289,8 +1289,9 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     if prefixed:
         lt = np.sort(np.concatenate([lt, colon if colon is not None else lt[:0]]))
         first = a[lt + 1]
-    is_cell = (first == 99) & _ENDS_NAME[a[lt + 2]]
-    cells = lt[is_cell]
+    cell_at = np.flatnonzero(first == 99)                          # <c, then what ends a name
+    cell_at = cell_at[_ENDS_NAME[a[lt[cell_at] + 2]]]
+    cells = lt[cell_at]
     got.valued = None
     rows = lt[first == 114]
     rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _ENDS_NAME[a[rows + 4]]]
@@ -1309,7 +1310,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         return got
     if not len(at):
         if not prefixed:
-            got.valued = _valued(a, lt, first, is_cell, at, at, at)
+            got.valued = _valued(a, lt, first, cell_at, at, at, at)
         return got
     col, row, letters, k = _refs(a, at)
     cell = letters > 0
@@ -1321,7 +1322,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got.max_col, got.max_row, got.min_row = int(col.max()), int(row.max()), int(row.min())
     col, row = col[cell], row[cell]
     if not prefixed:
-        got.valued = _valued(a, lt, first, is_cell, at[cell], col, row)
+        got.valued = _valued(a, lt, first, cell_at, at[cell], col, row)
     if len(col):
         if not (row[1:] >= row[:-1]).all():
             order = np.argsort(row, kind="stable")
@@ -1331,18 +1332,18 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     return got
 
 
-def _valued(a, lt, first, is_cell, at, col, row):
-    """Of one stretch's cells (`is_cell` marks them among the tag starts `lt`; `at`, `col`, `row`:
-    their references, in order), those with a value - a <v> or <t> in them, not written <c …/> -
-    as _stretch_cells tells them: (cells per 0-based column, their rows, cells in each row); None
-    where the tags alone cannot tell (a comment, CDATA or instruction; text between tags; a cell
-    without its one reference; a value outside a cell), and _far_cells looks again if it must."""
+def _valued(a, lt, first, idx, at, col, row):
+    """Of one stretch's cells (`idx`: where they stand among the tag starts `lt`; `at`, `col`,
+    `row`: their references, in order), those with a value - a <v> or <t> in them, not written
+    <c …/> - as _stretch_cells tells them: (cells per 0-based column, their rows, cells in each
+    row); None where the tags alone cannot tell (a comment, CDATA or instruction; text between
+    tags; a cell without its one reference; a value outside a cell), and _far_cells looks again
+    if it must."""
     if (first == 33).any():
         return None
     pi = lt[first == 63]                                            # <?: only an XML declaration
     if len(pi) and not ((a[pi + 2] == 120) & (a[pi + 3] == 109) & (a[pi + 4] == 108)).all():
         return None
-    idx = np.flatnonzero(is_cell)
     if not len(idx):
         return np.zeros(MAX_COL + 1, np.int64), idx, idx
     if idx[-1] + 1 >= len(lt) or len(at) != len(idx):
@@ -1351,14 +1352,21 @@ def _valued(a, lt, first, is_cell, at, col, row):
     if not ((at > lt[idx]) & (at < nxt)).all() or (a[nxt - 1] != 62).any():
         return None                     # a reference not in its cell's tag, or text after the tag
     closed = a[nxt - 2] == 47                                       # <c …/>
-    owner = (np.cumsum(is_cell) - 1)[((first == 118) | (first == 116)) & _ENDS_NAME[a[lt + 2]]]
+    vt = np.flatnonzero((first == 118) | (first == 116))            # <v …>, <t …>
+    vt = vt[_ENDS_NAME[a[lt[vt] + 2]]]
+    owner = np.searchsorted(idx, vt, side="right") - 1              # the cell each stands in
     if len(owner) and owner[0] < 0:
         return None                     # a value before any cell of the stretch
     valued = np.zeros(len(idx), bool)
     valued[owner] = True
     if (valued & closed).any():
         return None
-    rows, counts = np.unique(row[valued], return_counts=True)
+    r = row[valued]
+    if len(r) and not (r[1:] >= r[:-1]).all():
+        rows, counts = np.unique(r, return_counts=True)
+    else:                               # rows in order, as programs write them
+        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else r
+        rows, counts = r[starts], np.diff(np.r_[starts, len(r)])
     return np.bincount(col[valued] - 1, minlength=MAX_COL + 1), rows, counts
 
 

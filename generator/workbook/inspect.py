@@ -388,6 +388,9 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None)
                 _stream_no_entities(pkg, name)
             else:
                 _quietly_checked(pkg, name)
+    for name in pkg.infos:
+        if name.lower().endswith("sharedstrings.xml"):
+            _shared_strings_count(pkg, name)
     for sh in sheets:
         sh.size = pkg.infos[sh.part].file_size if sh.part in pkg.infos else 0
     info = Inspection(sheets, macros=any(n.endswith("vbaProject.bin") for n in pkg.infos), format=XLSX,
@@ -412,6 +415,25 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None)
             _drop(sh, early)        # written from the input as it is: the reader reads the copy
         _normalize(pkg, info, book_part)
     return info
+
+
+_UNIQUE_COUNT = re.compile(rb"""(?<![\w:.-])uniqueCount\s*=\s*["']\s*\+?(\d+)""")
+
+
+def _shared_strings_count(pkg: Package, name: str) -> None:
+    """The cell reader sets aside room for as many shared strings as the table's uniqueCount says,
+    before reading one (a count of 10^12 aborts the process): a count more than the part's bytes
+    could hold (each item takes at least five, `<si/>`) is a damaged file, refused."""
+    try:
+        with pkg.open(name) as fh:
+            head = fh.read(1 << 16)
+    except _DAMAGE as e:
+        raise _damaged(pkg.path, name, e) from None
+    m = _UNIQUE_COUNT.search(head[:head.find(b">", head.find(b"sst")) + 1] if b"sst" in head else b"")
+    size = pkg.infos[name].file_size
+    if m and int(m.group(1)) > size // 5 + 1:
+        raise _fail(pkg.path, f"其中 {name} 声明有 {int(m.group(1))} 个共享字符串，而它只有 {size} 字节，"
+                              "文件已损坏，拒绝读取；请在 Excel 或 WPS 中打开并另存后再校验")
 
 
 def _needed(name: str, book_part: str) -> bool:
@@ -508,6 +530,8 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
                 done, carry = buf[:cut], buf[cut:]
                 if done.find(b"!") != -1 and done.find(b"<!") != -1:
                     return False
+                if not _ods_table_bound(done):
+                    return False            # the exact measure refuses it, saying why
                 seen_ns += done.count(ns)
                 # where tables begin and end in this stretch: looked at only in the rows that hold one
                 marks = sorted([m.start() for m in table_start.finditer(done)] + _all(done, table_end))
@@ -561,11 +585,21 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
                         table[2] = max(table[2], width)
                         if not _ods_within(table):
                             return False
-        if prefix is None or carry.find(row_tag) != -1 or (carry.find(b"!") != -1 and carry.find(b"<!") != -1):
+        if (prefix is None or carry.find(row_tag) != -1 or (carry.find(b"!") != -1 and carry.find(b"<!") != -1)
+                or not _ods_table_bound(carry)):
             return False
         return seen_ns + carry.count(ns) == 1
     except _DAMAGE:
         return False            # the exact measure says what is wrong
+
+
+_ODS_TABLE_DECL = re.compile(rb"""xmlns:table\s*=\s*["']([^"']*)["']""")
+
+
+def _ods_table_bound(buf: bytes) -> bool:
+    """Whether every declaration of the prefix table in `buf` binds it to the table namespace."""
+    return buf.find(b"xmlns:table") == -1 or all(
+        v == _ODS_TABLE.encode() for v in _ODS_TABLE_DECL.findall(buf))
 
 
 def _all(buf: bytes, needle: bytes) -> list[int]:
@@ -1352,15 +1386,23 @@ def _valued(a, lt, first, idx, at, col, row):
     if not ((at > lt[idx]) & (at < nxt)).all() or (a[nxt - 1] != 62).any():
         return None                     # a reference not in its cell's tag, or text after the tag
     closed = a[nxt - 2] == 47                                       # <c …/>
-    vt = np.flatnonzero((first == 118) | (first == 116))            # <v …>, <t …>
-    vt = vt[_ENDS_NAME[a[lt[vt] + 2]]]
-    owner = np.searchsorted(idx, vt, side="right") - 1              # the cell each stands in
-    if len(owner) and owner[0] < 0:
-        return None                     # a value before any cell of the stretch
-    valued = np.zeros(len(idx), bool)
-    valued[owner] = True
-    if (valued & closed).any():
-        return None
+    is_vt = (first == 118) | (first == 116)                         # <v …>, <t …>
+    # the plain way: what a cell holds begins right after its tag - </c> (nothing), <v>, or
+    # <is><t> (an inline string) - and each value's tag is one of those: told from the next tags
+    after = first[idx + 1]
+    below = first[np.minimum(idx + 2, len(lt) - 1)]
+    empty = ~closed & (after == 47)
+    valued = ~closed & (((after == 118) & _ENDS_NAME[a[nxt + 2]]) | ((after == 105) & (below == 116)))
+    if not (closed | empty | valued).all() or int(np.count_nonzero(is_vt)) != int(np.count_nonzero(valued)):
+        vt = np.flatnonzero(is_vt)      # anything else (a formula, rich text…): each value's cell found
+        vt = vt[_ENDS_NAME[a[lt[vt] + 2]]]
+        owner = np.searchsorted(idx, vt, side="right") - 1          # the cell each stands in
+        if len(owner) and owner[0] < 0:
+            return None                 # a value before any cell of the stretch
+        valued = np.zeros(len(idx), bool)
+        valued[owner] = True
+        if (valued & closed).any():
+            return None
     r = row[valued]
     if len(r) and not (r[1:] >= r[:-1]).all():
         rows, counts = np.unique(r, return_counts=True)

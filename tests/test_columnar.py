@@ -257,3 +257,29 @@ def test_the_sheets_parsed_whole_share_the_workbooks_shared_strings(monkeypatch)
     assert 1 <= len(opened) <= 2                # one per thread of the pool
     monkeypatch.setattr(columnar.fastexcel, "read_excel", real)
     assert snapshot(path, monkeypatch, "") == snapshot(path, monkeypatch, "rows")
+
+
+def test_no_reader_is_kept_after_the_last_sheet_even_when_two_were_loading(monkeypatch):
+    """Two sheets loading at once open two readers; once the last sheet is loaded neither is
+    kept (each holds the workbook's shared strings) - review 32."""
+    import threading
+    both = threading.Barrier(2, timeout=10)
+
+    class Reader:
+        sheet_names = ["甲", "乙", "丙"]
+
+        def load_sheet(self, name, **kw):
+            if name != "丙":
+                both.wait()             # the first two loads overlap: two readers
+            return name
+    monkeypatch.setattr(columnar.fastexcel, "read_excel", lambda source: Reader())
+    readers = columnar.Readers(ROOT / "workbooks" / "示例营业部.xlsx")
+    readers.left = 3
+    threads = [threading.Thread(target=readers.load_sheet, args=(n,)) for n in ("甲", "乙")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(readers.idle) == 2
+    readers.load_sheet("丙")            # the last: neither reader is kept
+    assert readers.left == 0 and readers.idle == []

@@ -484,3 +484,35 @@ def test_an_ods_bomb_however_its_namespace_and_cells_are_written_is_refused(tmp_
             z.writestr("content.xml", big)
             z.writestr("META-INF/manifest.xml", MANIFEST)
         refused(p, "把前缀 table 用于别的命名空间", "拒绝读取")
+
+
+def test_a_shared_strings_count_no_part_could_hold_is_refused_not_a_crash(tmp_path):
+    """The cell reader sets aside room for uniqueCount strings before reading one: a count of
+    10^12 aborted the process (exit 134, nothing said; a whole folder's run with it) - review 32."""
+    import xlsxwriter           # writes every text into the shared strings, as Excel does
+    src = tmp_path / "共享.xlsx"
+    book = xlsxwriter.Workbook(str(src))
+    sheet = book.add_worksheet("客户")
+    for r, row in enumerate([["客户编号", "客户名称"], ["C0001", "张三"]]):
+        sheet.write_row(r, 0, row)
+    book.close()
+    bad = corpus.rewrite(src, tmp_path / "计数.xlsx", lambda n, d: re.sub(
+        rb'uniqueCount="\d+"', b'uniqueCount="999999999999"', d) if n.endswith("sharedStrings.xml") else d)
+    assert b"999999999999" in zipfile.ZipFile(bad).read("xl/sharedStrings.xml")
+    refused(bad, "sharedStrings.xml", "999999999999", "文件已损坏")
+
+
+def test_an_ods_that_binds_table_elsewhere_is_refused_whether_or_not_the_bound_vouches(tmp_path):
+    """The prefix table bound to another namespace on an element with nothing under it: refused
+    the same way with and without a comment in the file (review 32: only the exact measure, which
+    a comment sends the file to, refused it)."""
+    rows = [ods_row([ods_cell("工号"), ods_cell("姓名")]), ods_row([ods_cell("S01"), ods_cell("张三")])]
+    for comment in ("", "<!-- 备注 -->"):
+        p = write_ods(tmp_path / f"绑定{len(comment)}.ods", {"人员": rows})
+        text = zipfile.ZipFile(p).read("content.xml").decode()
+        text = text.replace("<office:body>", f'{comment}<office:scripts xmlns:table="urn:x-other"/><office:body>')
+        with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+            z.writestr("content.xml", text)
+            z.writestr("META-INF/manifest.xml", MANIFEST)
+        refused(p, "把前缀 table 用于别的命名空间", "拒绝读取")

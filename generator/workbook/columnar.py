@@ -74,6 +74,8 @@ class Readers:
     def _give_back(self, reader) -> None:
         if self.left is None or self.left > 0:
             self.idle.append(reader)
+        else:                   # the last load: the reader another thread gave back goes too
+            self.idle.clear()
 
     def _take(self):
         try:

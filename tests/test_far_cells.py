@@ -260,3 +260,14 @@ def test_a_styled_empty_cell_at_the_end_of_the_grid_costs_no_second_pass(tmp_pat
     rows[1048576] = [(16383, 2)]                # a note there: looked at again, and named
     got, again, _ = swept(tmp_path, rows, monkeypatch)
     assert again and got[0] == {"XFD1048576": "备注"}
+
+
+@pytest.mark.parametrize("stretch", [
+    b'<row r="100"><c r="XFC100" s="1"/><c> r="A100"><v>1</v></c></row>',       # text that looks like a reference
+    b'<?xml version="1.0"?><worksheet><sheetData><?xml-note <c r="GR1"><v>1</v></c>?>'
+    b'<row r="1"><c r="A1"><v>1</v></c></row>',                                    # an instruction
+], ids=["text", "instruction"])
+def test_a_stretch_the_tags_cannot_vouch_for_is_looked_at_again(stretch):
+    """Review 33: what only looks like a cell's reference or cells leaves the counts to _far_cells."""
+    I._numpy()
+    assert I._stretch(b"", stretch, len(stretch), False, b"").valued is None

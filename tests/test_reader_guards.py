@@ -516,3 +516,63 @@ def test_an_ods_that_binds_table_elsewhere_is_refused_whether_or_not_the_bound_v
             z.writestr("content.xml", text)
             z.writestr("META-INF/manifest.xml", MANIFEST)
         refused(p, "把前缀 table 用于别的命名空间", "拒绝读取")
+
+
+X_NS = b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@pytest.mark.parametrize("far", [
+    b'<row r="1048576"><c r="XFD1048576"><x:v>1</x:v></c></row>',                  # a value tag with a prefix
+    b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><x:t>a</x:t></is></c></row>',
+    b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><x:is><x:t>a</x:t></x:is></c></row>',
+], ids=["x:v", "x:t", "x:is"])
+def test_a_far_cell_whose_value_tag_has_a_prefix_is_found_not_read(tmp_path, far):
+    """<x:v> in an unprefixed <c> (review 33): the sweep's counts of cells with a value cannot see
+    it, so the cells are looked at again; the far cell is a warning and never reaches the reader
+    (which would set aside room for the whole grid and abort)."""
+    def change(d: bytes) -> bytes:
+        d = re.sub(rb"<dimension[^>]*/>", b"", d)
+        d = d.replace(b"<worksheet ", b"<worksheet " + X_NS + b" ", 1)
+        return d.replace(b"</sheetData>", far + b"</sheetData>")
+    p = changed(EXAMPLE, tmp_path / "前缀值.xlsx", change)
+    got = findings(p)
+    assert [(f["sheet"], f["cell"]) for f in got if f["rule"] == "DATA009"] == [("回访记录", "XFD1048576")]
+
+
+def test_duplicate_zip_members_are_refused(tmp_path):
+    """Two members of one name (review 33): the inspection read the first, the cell reader the
+    last - a far cell, or a shared strings count, could hide in the second."""
+    p = tmp_path / "同名.xlsx"
+    part = records_part(EXAMPLE)
+    with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info.filename))
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")         # zipfile warns of the duplicate name
+            zout.writestr(part, zin.read(part))
+    refused(p, "两个同名的部件", part, "拒绝读取")
+
+
+@pytest.mark.parametrize("root, fine", [
+    ('<!-- sst> --><sst uniqueCount="999999999999" count="1">', False),     # "sst" in a comment first
+    ('<sst a=">" uniqueCount="999999999999">', False),                      # a '>' in a value before it
+    ('<sst uniqueCount=" 999999999999">', True),        # the reader does not take it: sets nothing aside
+    ('<sst uniqueCount="+999999999999">', True),
+    ('<sst uniqueCount="1000000">', True),              # stale but harmless: room for a million
+])
+def test_the_shared_strings_count_is_read_as_an_xml_parser_reads_it(tmp_path, root, fine):
+    """Review 33: the count read past comments and quoted '>' (the reader would abort); a count
+    the reader does not take, or one that is stale but small, is no reason to refuse the file."""
+    import xlsxwriter
+    src = tmp_path / "源.xlsx"
+    book = xlsxwriter.Workbook(str(src))
+    book.add_worksheet("客户").write_row(0, 0, ["客户编号", "客户名称"])
+    book.close()
+    main = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    p = corpus.rewrite(src, tmp_path / "计数.xlsx", lambda n, d: re.sub(
+        rb"<sst[^>]*>", root.replace("<sst", main, 1).encode(), d, count=1) if n.endswith("sharedStrings.xml") else d)
+    if fine:
+        assert all(f["rule"] != "DATA000" for f in findings(p))
+    else:
+        refused(p, "共享字符串", "文件已损坏")

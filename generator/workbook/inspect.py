@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from generator import scratch, zipparts
 from generator.workbook import parts as parts_mod
-from generator.workbook.values import column_letter, column_number
+from generator.workbook.values import column_letter, column_number, plain_digits
 from generator.errors import HuifangError
 
 import os
@@ -37,6 +37,7 @@ from contextlib import contextmanager
 import shutil
 import stat
 import zipfile
+from xml.parsers import expat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -330,6 +331,11 @@ def _rels(pkg: Package, source: str) -> dict[str, tuple[str, str]]:
 
 def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None) -> Inspection:
     pkg = Package(path, zf)
+    if len(pkg.infos) != len(zf.infolist()):
+        names = [zipparts.member_name(i.filename) for i in zf.infolist()]
+        twice = next(n for n in names if names.count(n) > 1)
+        raise _fail(path, f"zip 中有两个同名的部件 {twice[:80]}，不同的程序会读到不同的内容，文件已损坏，拒绝读取；"
+                          "请在 Excel 或 WPS 中打开并另存后再校验")
     total = 0
     for name, info in pkg.infos.items():
         total += info.file_size
@@ -417,23 +423,38 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None)
     return info
 
 
-_UNIQUE_COUNT = re.compile(rb"""(?<![\w:.-])uniqueCount\s*=\s*["']\s*\+?(\d+)""")
-
-
 def _shared_strings_count(pkg: Package, name: str) -> None:
     """The cell reader sets aside room for as many shared strings as the table's uniqueCount says,
-    before reading one (a count of 10^12 aborts the process): a count more than the part's bytes
-    could hold (each item takes at least five, `<si/>`) is a damaged file, refused."""
+    before reading one (a count of 10^12 aborts the process). The count is read from the root
+    element as an XML parser reads it (past comments, instructions, any quoting), and taken as the
+    reader takes it (plain digits; it ignores anything else); beyond ten million, a count more than
+    the part's bytes could hold (each item takes at least five, `<si/>`) is a damaged file, refused."""
+    got: list = []
+
+    def start(tag, attrs):
+        got.append(attrs.get("uniqueCount"))
+        raise _Seen
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
     try:
         with pkg.open(name) as fh:
-            head = fh.read(1 << 16)
+            while not got and (chunk := fh.read(1 << 16)):
+                parser.Parse(chunk, False)
+    except _Seen:
+        pass
+    except expat.ExpatError:
+        return                  # not XML: the reader says so itself
     except _DAMAGE as e:
         raise _damaged(pkg.path, name, e) from None
-    m = _UNIQUE_COUNT.search(head[:head.find(b">", head.find(b"sst")) + 1] if b"sst" in head else b"")
+    value = got[0] if got else None
     size = pkg.infos[name].file_size
-    if m and int(m.group(1)) > size // 5 + 1:
-        raise _fail(pkg.path, f"其中 {name} 声明有 {int(m.group(1))} 个共享字符串，而它只有 {size} 字节，"
+    if value and plain_digits(value) and int(value) > max(size // 5 + 1, 10_000_000):
+        raise _fail(pkg.path, f"其中 {name} 声明有 {int(value)} 个共享字符串，而它只有 {size} 字节，"
                               "文件已损坏，拒绝读取；请在 Excel 或 WPS 中打开并另存后再校验")
+
+
+class _Seen(Exception):
+    """The root element has been seen: parsing stops."""
 
 
 def _needed(name: str, book_part: str) -> bool:
@@ -1343,7 +1364,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         got.unusual = True
         return got
     if not len(at):
-        if not prefixed:
+        if not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
             got.valued = _valued(a, lt, first, cell_at, at, at, at)
         return got
     col, row, letters, k = _refs(a, at)
@@ -1355,7 +1376,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got.row_refs = len(cell) - got.cell_refs
     got.max_col, got.max_row, got.min_row = int(col.max()), int(row.max()), int(row.min())
     col, row = col[cell], row[cell]
-    if not prefixed:
+    if not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
         got.valued = _valued(a, lt, first, cell_at, at[cell], col, row)
     if len(col):
         if not (row[1:] >= row[:-1]).all():
@@ -1375,16 +1396,28 @@ def _valued(a, lt, first, idx, at, col, row):
     if it must."""
     if (first == 33).any():
         return None
-    pi = lt[first == 63]                                            # <?: only an XML declaration
-    if len(pi) and not ((a[pi + 2] == 120) & (a[pi + 3] == 109) & (a[pi + 4] == 108)).all():
+    pi = lt[first == 63]                                            # <?: only the XML declaration
+    if len(pi) and (len(pi) > 1 or pi[0] > 3 or not (a[pi[0] + 2:pi[0] + 5] == (120, 109, 108)).all()
+                    or not _WS[a[pi[0] + 5]]):
         return None
     if not len(idx):
         return np.zeros(MAX_COL + 1, np.int64), idx, idx
     if idx[-1] + 1 >= len(lt) or len(at) != len(idx):
         return None
-    nxt = lt[idx + 1]                                               # the tag after each cell's start
-    if not ((at > lt[idx]) & (at < nxt)).all() or (a[nxt - 1] != 62).any():
-        return None                     # a reference not in its cell's tag, or text after the tag
+    start, nxt = lt[idx], lt[idx + 1]                               # each cell's start, the tag after it
+    if not ((at > start) & (at < nxt)).all() or (a[nxt - 1] != 62).any():
+        return None                     # a reference not before the next tag, or text after the tag
+    # the reference in the cell's own tag: no '>' between the cell's start and it (a reference is
+    # written first, `<c r="A1"`, by every program; anything else is looked at the slow way)
+    lead = at - start
+    if (lead > 8).any():
+        gt = np.flatnonzero(a[:nxt[-1]] == 62)
+        if (np.searchsorted(gt, at) != np.searchsorted(gt, start)).any():
+            return None
+    else:
+        for k in range(2, 8):
+            if ((lead > k) & (a[start + k] == 62)).any():
+                return None
     closed = a[nxt - 2] == 47                                       # <c …/>
     is_vt = (first == 118) | (first == 116)                         # <v …>, <t …>
     # the plain way: what a cell holds begins right after its tag - </c> (nothing), <v>, or

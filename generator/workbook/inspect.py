@@ -1407,17 +1407,14 @@ def _valued(a, lt, first, idx, at, col, row):
     start, nxt = lt[idx], lt[idx + 1]                               # each cell's start, the tag after it
     if not ((at > start) & (at < nxt)).all() or (a[nxt - 1] != 62).any():
         return None                     # a reference not before the next tag, or text after the tag
-    # the reference in the cell's own tag: no '>' between the cell's start and it (a reference is
-    # written first, `<c r="A1"`, by every program; anything else is looked at the slow way)
-    lead = at - start
-    if (lead > 8).any():
+    # the reference in the cell's own tag: no '>' between the cell's start and it. Written first,
+    # `<c r="A1"` (every program does), there is no room for one: `r="` and the white space before
+    # it are what _r_values found; anything else is looked at with every '>' of the stretch
+    later = at - start > 6
+    if later.any():
         gt = np.flatnonzero(a[:nxt[-1]] == 62)
-        if (np.searchsorted(gt, at) != np.searchsorted(gt, start)).any():
+        if (np.searchsorted(gt, at[later]) != np.searchsorted(gt, start[later])).any():
             return None
-    else:
-        for k in range(2, 8):
-            if ((lead > k) & (a[start + k] == 62)).any():
-                return None
     closed = a[nxt - 2] == 47                                       # <c …/>
     is_vt = (first == 118) | (first == 116)                         # <v …>, <t …>
     # the plain way: what a cell holds begins right after its tag - </c> (nothing), <v>, or

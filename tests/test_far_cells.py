@@ -3,6 +3,7 @@ a sheet written the plain way is judged with numpy, a stretch at a time, and the
 one made cell by cell (issue 27: such a sheet cost a Python step per cell, 7x calamine's read)."""
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
@@ -271,3 +272,19 @@ def test_a_stretch_the_tags_cannot_vouch_for_is_looked_at_again(stretch):
     """Review 33: what only looks like a cell's reference or cells leaves the counts to _far_cells."""
     I._numpy()
     assert I._stretch(b"", stretch, len(stretch), False, b"").valued is None
+
+
+def test_a_sheet_with_its_true_dimension_is_not_counted_and_a_cell_beyond_it_still_found(tmp_path, monkeypatch):
+    """Excel, WPS, LibreOffice and xlsxwriter write the sheet's true <dimension>: the sweep does not
+    count cells with a value there (it would cost every such sheet); a note beyond the dimension is
+    found all the same, by looking again."""
+    rows = {r: [(c, 0) for c in range(6)] for r in range(1, 40)}
+    counted = []
+    real = I._valued
+    monkeypatch.setattr(I, "_valued", lambda *a: counted.append(1) or real(*a))
+    monkeypatch.setattr(sys.modules[__name__], "HEAD", HEAD.replace(b'<dimension ref="A1"/>',
+                                                                     b'<dimension ref="A1:F39"/>'))
+    assert swept(tmp_path, rows, monkeypatch) == (({}, 0, []), False, False) and not counted
+    rows[1048576] = [(16383, 2)]                # a note far beyond the dimension
+    got, again, _ = swept(tmp_path, rows, monkeypatch)
+    assert again and got[0] == {"XFD1048576": "备注"} and not counted

@@ -734,13 +734,9 @@ def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> Non
     rows_b, cols_b = ext.bound()
     if ext.unreferenced and rows_b * cols_b > MAX_CELLS:
         return _far_cells(pkg, sh)      # cells placed by counting: only their real positions can tell
-    m = _DIMENSION.search(head)
-    if m:
-        letters, rows = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
-        cols = col_index(letters.decode()) + 1
-        if (cols <= WIDE and (int(rows) < 100_000 or sh.size >= int(rows) * 20)
-                and cols_b <= cols and rows_b <= int(rows)):
-            return                  # the dimension holds every reference and is a plausible one
+    dim = _plausible_dimension(head, sh.size)
+    if dim is not None and cols_b <= dim[1] and rows_b <= dim[0]:
+        return                      # the dimension holds every reference and is a plausible one
     # no dimension, an implausible one, or one that does not hold every cell: the judgement of
     # _far_cells, made from the sweep's counts of the cells (written with content or not); only a
     # sheet where it finds a far cell, or a rectangle beyond the budget, is looked at cell by cell
@@ -755,6 +751,28 @@ def _judge_extent(pkg: Package, sh: SheetInfo, ext: _Extent, head: bytes) -> Non
     if far_col or gap or int(rows[-1]) * (int(np.flatnonzero(per_col).max()) + 1) > MAX_CELLS:
         if ext.valued is None or not _judged_by_counts(pkg, sh, ext.valued):
             _far_cells(pkg, sh)
+
+
+def _plausible_dimension(head: bytes, size: int) -> tuple[int, int] | None:
+    """(rows, columns) of the sheet's <dimension> where it is a plausible one (no wider than WIDE,
+    not more rows than the sheet's bytes could hold), else None."""
+    m = _DIMENSION.search(head)
+    if m is None:
+        return None
+    letters, rows = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+    cols = col_index(letters.decode()) + 1
+    if cols <= WIDE and (int(rows) < 100_000 or size >= int(rows) * 20):
+        return int(rows), cols
+    return None
+
+
+def _counting_wanted(head: bytes, size: int) -> bool:
+    """Whether the sweep counts the cells with a value (_valued): not where the sheet begins with a
+    plausible dimension larger than one cell (Excel, WPS, LibreOffice and xlsxwriter write the
+    true one), which settles the judgement whenever it holds every reference; if a reference lies
+    outside it after all, the cells are looked at again (_far_cells)."""
+    dim = _plausible_dimension(head, size)
+    return dim is None or dim == (1, 1)
 
 
 def _judged_by_counts(pkg: Package, sh: SheetInfo, valued: tuple) -> bool:
@@ -1288,7 +1306,7 @@ class _Extent:
             self.widest = max(self.widest, self.carry)
 
 
-def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=None) -> _Stretch:
+def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=None, counting: bool = True) -> _Stretch:
     """One stretch (the rows left over from the chunk before, then `chunk[:cut]`; of these only
     `span`, (start, end), where a part of the sheet begins inside it), copied once, in the
     measuring thread: measured (_measure), and searched for what the cell reader does not tell
@@ -1298,7 +1316,7 @@ def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=N
     else:
         padded = b"".join((tail, chunk[:cut]))[span[0]:span[1]] + bytes(_PAD)
     n = len(padded) - _PAD
-    got = _measure(padded, n, prefixed)
+    got = _measure(padded, n, prefixed, counting)
     got.entities = got.marks[0] and (padded.find(b"<!DOCTYPE", 0, n) != -1
                                      or padded.find(b"<!ENTITY", 0, n) != -1)
     got.odd, got.merges = {}, []
@@ -1307,7 +1325,7 @@ def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=N
     return got
 
 
-def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
+def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _Stretch:
     """The references and elements of one stretch (its `n` bytes, then _PAD zero bytes), all at
     once with numpy: never a Python step per cell (numpy lets go of the GIL meanwhile: two
     stretches are measured side by side)."""
@@ -1364,7 +1382,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
         got.unusual = True
         return got
     if not len(at):
-        if not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
+        if counting and not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
             got.valued = _valued(a, lt, first, cell_at, at, at, at)
         return got
     col, row, letters, k = _refs(a, at)
@@ -1376,7 +1394,7 @@ def _measure(padded: bytes, n: int, prefixed: bool) -> _Stretch:
     got.row_refs = len(cell) - got.cell_refs
     got.max_col, got.max_row, got.min_row = int(col.max()), int(row.max()), int(row.min())
     col, row = col[cell], row[cell]
-    if not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
+    if counting and not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
         got.valued = _valued(a, lt, first, cell_at, at[cell], col, row)
     if len(col):
         if not (row[1:] >= row[:-1]).all():
@@ -1516,6 +1534,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     tail = head = b""
     nsdecl = b""
     prefixed = None
+    counting = True
     pending: deque = deque()
     split = parts_mod.split_at()
     # parts only for the reader (`early` given): an inspection on its own leaves no files behind
@@ -1576,7 +1595,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             cuts[1:1] = [start - offset for start in writer.starts[known:] if 0 < start - offset < size]
         for lo, hi in zip(cuts, cuts[1:]):
             pending.append((offset + lo, offset + hi, pool.submit(
-                _stretch, tail, chunk, cut, bool(prefixed), nsdecl, (lo, hi) if len(cuts) > 2 else None)))
+                _stretch, tail, chunk, cut, bool(prefixed), nsdecl, (lo, hi) if len(cuts) > 2 else None, counting)))
         offset += size
         settle(_IN_FLIGHT)
 
@@ -1590,6 +1609,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
                     head += chunk[:(1 << 16) - len(head)]
                     nsdecl = b" ".join(re.findall(rb'xmlns(?::\w+)?="[^"]*"', head))
                     prefixed = _PREFIXED_ROOT.search(head) is not None
+                    counting = _counting_wanted(head, sh.size)
                 cut = row_tag_end(chunk)
                 if cut == -1:
                     if len(tail) + len(chunk) < 64 << 20:

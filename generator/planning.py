@@ -440,6 +440,11 @@ def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: i
             return None
         return f"{P.cell_ref(b[0], b[1])}:{P.cell_ref(new_last, b[3])}"
 
+    def autofilter(root, ns) -> None:
+        for af in root.findall(f"{{{ns}}}autoFilter"):
+            if (ref := grown(box(af.get("ref")))) is not None:
+                af.set("ref", ref)
+
     tables = [(target, wb.tree(target)) for kind, target in wb.targets(part).values()
               if kind.endswith("/table") and wb.exists(target)]
     boxes = [box(root.get("ref")) for _, root in tables]
@@ -452,15 +457,8 @@ def _grow_ranges(wb, sheet, part: str, edit, header: int, last: int, new_last: i
                for o in taken):
             continue
         root.set("ref", ref)
-        for af in root.findall(f"{{{etree.QName(root).namespace}}}autoFilter"):
-            if (ref := grown(box(af.get("ref")))) is not None:
-                af.set("ref", ref)
+        autofilter(root, etree.QName(root).namespace)
         wb._touch(target)
-
-    def autofilter(root, ns) -> None:
-        for af in root.findall(f"{{{ns}}}autoFilter"):
-            if (ref := grown(box(af.get("ref")))) is not None:
-                af.set("ref", ref)
     edit.tail.append(autofilter)
     local = str(wb.sheets.index(sheet))
     names = wb.book.find(f"{{{wb.ns}}}definedNames")

@@ -171,7 +171,6 @@ def temp_usable() -> bool:
     return True
 
 
-
 # ------------------------------------------------------------------ signals
 
 class Stopped(KeyboardInterrupt):

@@ -332,8 +332,9 @@ def _rels(pkg: Package, source: str) -> dict[str, tuple[str, str]]:
 def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None) -> Inspection:
     pkg = Package(path, zf)
     if len(pkg.infos) != len(zf.infolist()):
-        names = [zipparts.member_name(i.filename) for i in zf.infolist()]
-        twice = next(n for n in names if names.count(n) > 1)
+        seen: set[str] = set()
+        twice = next(n for n in map(zipparts.member_name, (i.filename for i in zf.infolist()))
+                     if n in seen or seen.add(n))
         raise _fail(path, f"zip 中有两个同名的部件 {twice[:80]}，不同的程序会读到不同的内容，文件已损坏，拒绝读取；"
                           "请在 Excel 或 WPS 中打开并另存后再校验")
     total = 0
@@ -519,30 +520,26 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
     not plainly bound to the table namespace, the namespace declared more than once, a comment or
     CDATA, a table inside a table, a repeat count that is not plain digits, or a bound beyond the
     budget."""
-    ns = b"urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    ns = _ODS_TABLE.encode()
+    row_end, table_end = b"</table:table-row>", b"</table:table>"
+    row_tag, cell_tag, covered_tag = b"<table:table-row", b"<table:table-cell", b"<table:covered-table-cell"
     carry, done = b"", b""
     seen_ns = 0
-    prefix = None
+    declared = False        # table: bound to the table namespace (the root's declarations read)
     table = None            # [rows so far, rows up to the last one with a value, widest row with a value]
     try:
         with pkg.chunks(name, _ODS_CHUNK) as chunks:
             for chunk in chunks:
                 buf = carry + chunk
-                if prefix is None:
+                if not declared:
                     # the cell reader reads the elements named table:… as written, whatever the
                     # prefix is bound to: the bound is of those, in a file that binds it plainly
-                    m = re.search(rb"xmlns:table\s*=\s*[\"']" + re.escape(ns) + rb"[\"']", buf)
-                    if m is None:
+                    if _ODS_TABLE_DECL_PLAIN.search(buf) is None:
                         if len(buf) > _ODS_CHUNK:
                             return False
                         carry = buf
                         continue
-                    p = b"table:"
-                    row_end, table_end, closing = b"</" + p + b"table-row>", b"</" + p + b"table>", b"</" + p
-                    table_start = re.compile(b"<" + re.escape(p) + rb"table[\s>/]")
-                    row_tag, cell_tag, covered_tag = b"<" + p + b"table-row", b"<" + p + b"table-cell", \
-                        b"<" + p + b"covered-table-cell"
-                    prefix = p
+                    declared = True
                 cut = buf.rfind(row_end)
                 if cut == -1:
                     carry = buf
@@ -555,7 +552,7 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
                     return False            # the exact measure refuses it, saying why
                 seen_ns += done.count(ns)
                 # where tables begin and end in this stretch: looked at only in the rows that hold one
-                marks = sorted([m.start() for m in table_start.finditer(done)] + _all(done, table_end))
+                marks = sorted([m.start() for m in _ODS_TABLE_START.finditer(done)] + _all(done, table_end))
                 at = 0
                 while at < cut:
                     end = done.index(row_end, at) + len(row_end)
@@ -564,21 +561,21 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
                     at = end
                     if here and row.find(table_end) != -1:      # a table ended before this row began
                         k = row.rfind(table_end)
-                        if (table_start.search(row, 0, k) or row.find(row_tag, 0, k) != -1
+                        if (_ODS_TABLE_START.search(row, 0, k) or row.find(row_tag, 0, k) != -1
                                 or row.find(cell_tag, 0, k) != -1 or row.find(covered_tag, 0, k) != -1):
                             return False                    # a table inside a cell
                         table = None
                         row = row[k:]
-                    if here and table_start.search(row):
-                        if table is not None or len(table_start.findall(row)) > 1:
+                    if here and _ODS_TABLE_START.search(row):
+                        if table is not None or len(_ODS_TABLE_START.findall(row)) > 1:
                             return False                    # a table inside a table
                         table = [0, 0, 0]
                     if table is None:
                         continue
                     # the last cell with something: a value (office:value-type, office:value,
                     # office:date-value…), a formula, or content (an end tag)
-                    last = max(row.rfind(b"value"), row.rfind(b"formula"), row.rfind(closing + b"table-cell"),
-                               row.rfind(closing + b"covered-table-cell"))
+                    last = max(row.rfind(b"value"), row.rfind(b"formula"), row.rfind(b"</table:table-cell"),
+                               row.rfind(b"</table:covered-table-cell"))
                     stop = len(row)     # the cells after the last with something are left out of its width
                     if last != -1:
                         stop = min((x for x in (row.find(cell_tag, last), row.find(covered_tag, last)) if x != -1),
@@ -606,7 +603,7 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
                         table[2] = max(table[2], width)
                         if not _ods_within(table):
                             return False
-        if (prefix is None or carry.find(row_tag) != -1 or (carry.find(b"!") != -1 and carry.find(b"<!") != -1)
+        if (not declared or carry.find(row_tag) != -1 or (carry.find(b"!") != -1 and carry.find(b"<!") != -1)
                 or not _ods_table_bound(carry)):
             return False
         return seen_ns + carry.count(ns) == 1
@@ -615,12 +612,13 @@ def _ods_bounded(pkg: Package, name: str) -> bool:
 
 
 _ODS_TABLE_DECL = re.compile(rb"""xmlns:table\s*=\s*["']([^"']*)["']""")
+_ODS_TABLE_DECL_PLAIN = re.compile(rb"""xmlns:table\s*=\s*["']""" + re.escape(_ODS_TABLE.encode()) + rb"""["']""")
+_ODS_TABLE_START = re.compile(rb"<table:table[\s>/]")
 
 
 def _ods_table_bound(buf: bytes) -> bool:
     """Whether every declaration of the prefix table in `buf` binds it to the table namespace."""
-    return buf.find(b"xmlns:table") == -1 or all(
-        v == _ODS_TABLE.encode() for v in _ODS_TABLE_DECL.findall(buf))
+    return buf.find(b"xmlns:table") == -1 or all(v == _ODS_TABLE.encode() for v in _ODS_TABLE_DECL.findall(buf))
 
 
 def _all(buf: bytes, needle: bytes) -> list[int]:
@@ -1381,8 +1379,12 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _S
     except _Unusual:
         got.unusual = True
         return got
+    # the cells with a value counted (_valued) where wanted and where the tags can tell them: no
+    # prefix on the sheet's elements (<x:c>, or <x:v> in a <c>), no comment or CDATA
+    countable = counting and not prefixed and not got.marks[0] and not (
+        colon is not None and _PREFIXED_ANY.search(padded, 0, n))
     if not len(at):
-        if counting and not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
+        if countable:
             got.valued = _valued(a, lt, first, cell_at, at, at, at)
         return got
     col, row, letters, k = _refs(a, at)
@@ -1394,7 +1396,7 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _S
     got.row_refs = len(cell) - got.cell_refs
     got.max_col, got.max_row, got.min_row = int(col.max()), int(row.max()), int(row.min())
     col, row = col[cell], row[cell]
-    if counting and not prefixed and not (colon is not None and _PREFIXED_ANY.search(padded, 0, n)):
+    if countable:
         got.valued = _valued(a, lt, first, cell_at, at[cell], col, row)
     if len(col):
         if not (row[1:] >= row[:-1]).all():
@@ -1409,11 +1411,9 @@ def _valued(a, lt, first, idx, at, col, row):
     """Of one stretch's cells (`idx`: where they stand among the tag starts `lt`; `at`, `col`,
     `row`: their references, in order), those with a value - a <v> or <t> in them, not written
     <c …/> - as _stretch_cells tells them: (cells per 0-based column, their rows, cells in each
-    row); None where the tags alone cannot tell (a comment, CDATA or instruction; text between
-    tags; a cell without its one reference; a value outside a cell), and _far_cells looks again
-    if it must."""
-    if (first == 33).any():
-        return None
+    row); None where the tags alone cannot tell (an instruction; text between tags; a cell without
+    its one reference; a value outside a cell), and _far_cells looks again if it must. (A comment
+    or CDATA: the caller does not ask.)"""
     pi = lt[first == 63]                                            # <?: only the XML declaration
     if len(pi) and (len(pi) > 1 or pi[0] > 3 or not (a[pi[0] + 2:pi[0] + 5] == (120, 109, 108)).all()
                     or not _WS[a[pi[0] + 5]]):

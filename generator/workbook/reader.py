@@ -337,32 +337,26 @@ def _guarded(fn, path: Path, sheet: str | None = None):
 
 def _read(path: Path, info, contract, early: Early | None = None) -> Workbook:
     books = _Books(info, path)
-    try:
-        return _read_with(path, info, contract, early, books)
-    finally:
-        books.close()
-
-
-def _read_with(path: Path, info, contract, early, books: _Books) -> Workbook:
     readers = None
-    if info.format == XLSX:
-        from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
-        # the sheets parsed whole share the readers (opening one parses the shared strings): the
-        # first one lists the sheets (the inspection has read which are hidden)
-        readers = columnar.Readers(info.source or path)
-        try:
-            names, hidden = readers.names(), {s.name for s in info.sheets if s.hidden}
-        except (KeyboardInterrupt, SystemExit, MemoryError):
-            raise
-        except BaseException:       # the row reader says why it cannot be read, or reads it
-            names, hidden = _guarded(books.names, path)
-    else:
-        names, hidden = _guarded(books.names, path)
     try:
+        if info.format == XLSX:
+            from generator.workbook import columnar      # fastexcel, loaded only for the format that uses it
+            # the sheets parsed whole share the readers (opening one parses the shared strings): the
+            # first one lists the sheets (the inspection has read which are hidden)
+            readers = columnar.Readers(info.source or path)
+            try:
+                names, hidden = readers.names(), {s.name for s in info.sheets if s.hidden}
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException:       # the row reader says why it cannot be read, or reads it
+                names, hidden = _guarded(books.names, path)
+        else:
+            names, hidden = _guarded(books.names, path)
         return _read_columns(path, info, contract, early, books, readers, names, hidden)
     finally:
         if readers is not None:
             readers.close()
+        books.close()
 
 
 def _read_columns(path: Path, info, contract, early, books: _Books, readers, names: list[str],

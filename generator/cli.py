@@ -292,7 +292,7 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
         written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
         click.echo(f"已写出标注副本 {len(written)} 个：{Path(annotate).absolute()}", err=True)
     if output:
-        write_with(Path(output), render)
+        write_with(Path(output), render, binary=getattr(WRITERS[fmt], "binary", False))
         counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
                   f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项")
         click.echo(f"已写出报告：{Path(output).absolute()}（{counts}）", err=True)

@@ -77,10 +77,13 @@ def write_text(target: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     write_with(target, lambda fh: fh.write(text), mode)
 
 
-def write_with(target: Path, writer, mode: int = PRIVATE_FILE) -> None:
-    """`writer(stream)` writes the text of `target` (UTF-8), whole or not at all."""
+def write_with(target: Path, writer, mode: int = PRIVATE_FILE, binary: bool = False) -> None:
+    """`writer(stream)` writes the text of `target` (UTF-8), whole or not at all; with `binary`
+    the stream takes the UTF-8 bytes themselves. A lone surrogate in the text (a file name that is
+    not UTF-8, as Python keeps it) is written as its escape, \\udcff."""
     with atomic_path(target, mode) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        with (open(tmp, "wb") if binary
+              else open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="\n")) as fh:
             writer(fh)
 
 

@@ -134,7 +134,7 @@ def findings(draw, values=scalars):
 
 
 def encoded_all(fields, items, sep: str) -> str:
-    return sep.join(keys.encoded(fields, items, sep))
+    return sep.encode("utf-8").join(keys.encoded(fields, items, sep)).decode("utf-8")
 
 
 @settings(max_examples=400, deadline=None)

@@ -322,3 +322,31 @@ def test_a_report_with_no_standard_output_says_so_in_one_line(tmp_path):
                        cwd=ROOT, preexec_fn=lambda: os.close(1))
     assert r.returncode == 1 and json.loads(out.read_text(encoding="utf-8"))["findings"]
     assert set(Path(tempfile.gettempdir()).glob("huifang-内部错误-*")) == before
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name in other bytes than UTF-8: Linux only")
+@pytest.mark.parametrize("name, seen", [(b"\xb2\xe2\xca\xd4.xlsx", "测试.xlsx"), (b"a\xff.xlsx", "a\\xff.xlsx")],
+                         ids=["gbk", "neither"])
+def test_a_file_name_that_is_not_utf8_reaches_every_output(tmp_path, name, seen):
+    """A workbook unpacked on Linux from a Windows zip keeps its GBK name bytes (or bytes no codec
+    reads): the reports (to a file and to standard output), the run ledger and the site name it as
+    the user knows it - decoded, or escaped - instead of stopping with an internal error."""
+    import os
+    import shutil
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "示例营业部.xlsx", os.fsdecode(os.fsencode(str(folder)) + b"/" + name))
+    for fmt in ("json", "text"):
+        r = huifang("validate", folder, "--as-of", "2025-12-31", "--format", fmt, "--output", tmp_path / f"r.{fmt}")
+        assert r.returncode == 1 and "内部错误" not in r.stderr, r.stderr
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {f["file"] for f in data["findings"]} == {str(folder / seen)}
+    assert data["run"]["inputs"][0]["file"] == str(folder / seen)
+    assert f"{folder / seen}（示例营业部）" in (tmp_path / "r.text").read_text(encoding="utf-8")
+    r = huifang("validate", folder, "--as-of", "2025-12-31", "--format", "json", "--record")
+    assert r.returncode == 1 and "内部错误" not in r.stderr, r.stderr
+    assert json.loads(r.stdout)["findings"][0]["file"] == str(folder / seen)
+    r = huifang("site", folder, "--as-of", "2025-12-31", "--out", tmp_path / "site")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "site" / "status" / "示例营业部.html").read_text(encoding="utf-8")
+    assert f"工作簿 {seen.replace(chr(92), '&#92;')}。" in page

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from generator.ledger.store import (BOOK_COLUMNS, FINDING_COLUMNS, GENESIS, RUN_COLUMNS, LedgerError, Store)
 from generator.validate.provenance import canonical
+from generator.workbook.inspect import shown
 
 
 class BrokenChain(LedgerError):
@@ -108,9 +109,9 @@ def append_run(store: Store, report, command: str) -> tuple[int, str]:
             seen_units.add(b.unit)
             new_total += new
             fixed_total += fixed
-            facts = facts_of.get(str(b.path))
+            facts = facts_of.get(shown(b.path))
             books.append(dict(zip(BOOK_COLUMNS, (
-                rid, pos, str(b.path), b.unit, facts.sha256 if facts else "", facts.size if facts else 0,
+                rid, pos, shown(b.path), b.unit, facts.sha256 if facts else "", facts.size if facts else 0,
                 facts.modified if facts else "", b.count("error"), b.count("warning"), len(b.pending),
                 sum(1 for f in b.findings if f.overdue), new, fixed))))
             for f in b.findings:

@@ -33,6 +33,7 @@ from generator.site.trendview import TrendView, views
 from generator.ledger.trends import UnitTrend, unit_trends
 from generator import resources
 from generator.validate import BookResult, Report
+from generator.workbook.inspect import shown
 from generator.workbook.values import clip_quotes
 
 WORKLIST_DAYS = 14
@@ -240,7 +241,8 @@ def _environment() -> jinja2.Environment:
         title_json=jinja2.pass_context(lambda ctx, s: Markup(json.dumps(str(ctx["t"](s)), ensure_ascii=False))),
         day=lambda d: "" if d is None else iso(d),
         moment=lambda at: at.replace("T", " ")[:16],
-        g=lambda x: f"{x:g}")
+        g=lambda x: f"{x:g}",
+        shown=shown)      # a file name as the user knows it (not UTF-8: decoded as GB 18030, or escaped)
     env.globals.update(MAX_ROWS=MAX_ROWS, WORKLIST_DAYS=WORKLIST_DAYS, WHO_NOTE=WHO_NOTE, RULES=RULES,
                        GROUPS=GROUPS, SEVERITY_LABEL=SEVERITY_LABEL, badge_of=badge_of,
                        shares=lambda title, rows: Markup(shares(title, [(a, s, g) for a, s, g, _ in rows])))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain, islice, repeat
+from itertools import islice, repeat
+from json.encoder import encode_basestring
 from operator import attrgetter, is_
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
@@ -36,8 +37,25 @@ def _day(v) -> str | None:
     return v.isoformat() if isinstance(v, date) else str(v)
 
 
-def _rule(rid):
-    return RULES[rid]
+class Via:
+    """A key's value made from one attribute of the item: `read` gets the attribute (a C getter),
+    `make` the value from it. A chunk of items that share the attribute (one rule's findings share
+    their rule; most findings have no due date) makes the value once (encoded)."""
+    __slots__ = ("read", "make")
+
+    def __init__(self, read: Callable[[Any], Any], make: Callable[[Any], Any]) -> None:
+        self.read, self.make = read, make
+
+    def __call__(self, item):
+        return self.make(self.read(item))
+
+
+def _title(rid):
+    return RULES[rid].title
+
+
+def _fix(rid):
+    return RULES[rid].fix
 
 
 FINDING: tuple[Key, ...] = (
@@ -50,23 +68,24 @@ FINDING: tuple[Key, ...] = (
     Key("column", "string", "列名（表头）", attrgetter("column"), nullable=True),
     Key("customer", "string", "涉及的客户编号，没有则为 null", attrgetter("customer"), nullable=True),
     Key("message", "string", "说明：哪条记录、哪个日期、差了什么", attrgetter("message")),
-    Key("title", "string", "规则标题", attrgetter("title")),
+    Key("title", "string", "规则标题", Via(attrgetter("rule"), _title)),
     Key("cell", "string", "单元格（如 F12），列已知时才有", attrgetter("cell"), nullable=True),
     Key("source", "string", "所依据的文件和条款（全文）", attrgetter("source")),
-    Key("due", "string", "适用的截止日（时限类、年度类规则）", lambda f: _day(f.due), nullable=True, format="date"),
-    Key("actual", "string", "实际回访时间（迟到的回访）；逾期未做为 null", lambda f: _day(f.actual), nullable=True,
-        format="date-time"),
+    Key("due", "string", "适用的截止日（时限类、年度类规则）", Via(attrgetter("due"), _day), nullable=True,
+        format="date"),
+    Key("actual", "string", "实际回访时间（迟到的回访）；逾期未做为 null", Via(attrgetter("actual"), _day),
+        nullable=True, format="date-time"),
     Key("days_late", "integer", "超过截止日的天数：迟到的按实际回访日，逾期的按检查日", attrgetter("days_late"),
         nullable=True),
     Key("provisional", "boolean", "截止日按暂定日历计算（该年度的官方放假安排尚未收录）", attrgetter("provisional")),
-    Key("fix", "string", "处理：发现之后怎么办", lambda f: _rule(f.rule).fix),
+    Key("fix", "string", "处理：发现之后怎么办", Via(attrgetter("rule"), _fix)),
     Key("id", "string", "发现的标识：由规则、营业部、工作表、记录自身的编号（记录编号、客户编号等，不是行号）、"
                         "列和截止日算出，"
         "插入或排序行不会改变它", attrgetter("id")),
     Key("status", "string", "与 --since-run 指定的运行相比：`new` 新增、`open` 仍未改正；没有对比时为 null",
         attrgetter("status"), nullable=True, enum=("new", "open", "fixed")),
     Key("first_seen", "string", "仍未改正的发现首次记入运行台账的那次运行的检查日；没有对比或新增时为 null",
-        lambda f: _day(f.first_seen), nullable=True, format="date"),
+        Via(attrgetter("first_seen"), _day), nullable=True, format="date"),
 )
 
 PENDING: tuple[Key, ...] = (
@@ -75,7 +94,7 @@ PENDING: tuple[Key, ...] = (
     Key("sheet", "string", "触发所在的工作表", attrgetter("sheet"), nullable=True),
     Key("row", "integer", "触发所在的 Excel 行号", attrgetter("row"), nullable=True),
     Key("customer", "string", "客户编号", attrgetter("customer"), nullable=True),
-    Key("due", "string", "截止日", lambda p: _day(p.due), format="date"),
+    Key("due", "string", "截止日", Via(attrgetter("due"), _day), format="date"),
     Key("callback", "string", "应做的回访类型", attrgetter("callback")),
     Key("message", "string", "说明", attrgetter("message")),
     Key("provisional", "boolean", "截止日按暂定日历计算", attrgetter("provisional")),
@@ -181,31 +200,72 @@ _encode_split = json.JSONEncoder(ensure_ascii=False, separators=(",\n", ": ")).e
 CHUNK = 2000        # items encoded at a time: the memory is that of a chunk, not of the whole list
 
 
-def encoded(keys: tuple[Key, ...], items: Iterable, sep: str) -> Iterator[str]:
-    """The items, each as `encode(obj(keys, item))` writes it, byte for byte, joined by `sep`: one
-    text per CHUNK items. Instead of a dict built and encoded per item, a chunk is one template:
-    a value the whole chunk shares (one object: a rule's title, source and fix, the file, null)
-    is encoded once into it, and the other values go in as the C encoder writes them in one call."""
+def encoded(keys: tuple[Key, ...], items: Iterable, sep: str) -> Iterator[bytes]:
+    """The items, each as `encode(obj(keys, item))` writes it, byte for byte (UTF-8), joined by
+    `sep`: one text per CHUNK items. Instead of a dict built and encoded per item, a chunk is put
+    together a key at a time: a value the whole chunk shares (one object: a rule's title, source
+    and fix, the file, null) is encoded once, and so is the text between two values that vary;
+    the values that vary are encoded a key at a time by the C encoder (texts and whole numbers
+    without a Python call per value) and made UTF-8 in one go. The long texts a rule's findings
+    share are thus never encoded to UTF-8 again per finding."""
     names = [k.name for k in keys]
     assert len(set(names)) == len(names), names         # a dict keeps one value a name
-    heads = [encode(n).replace("%", "%%") + ": " for n in names]
+    heads = [("{" if i == 0 else ", ") + encode(n) + ": " for i, n in enumerate(names)]
+    reads = [(k.get.read, k.get.make) if isinstance(k.get, Via) else (k.get, None) for k in keys]
+    between = utf8(sep)
     it = iter(items)
     while chunk := list(islice(it, CHUNK)):
-        parts, varying = [], []
-        for k, head in zip(keys, heads):
-            col = list(map(k.get, chunk))
-            if all(map(is_, col, repeat(col[0]))):
-                parts.append(head + encode(col[0]).replace("%", "%%"))
-            else:
-                parts.append(head + "%s")
-                varying.append(col)
-        template = sep.replace("%", "%%").join(["{" + ", ".join(parts) + "}"] * len(chunk))
-        values = list(chain.from_iterable(zip(*varying)))
-        tokens = _encode_split(values)[1:-1].split(",\n") if values else []
-        if len(tokens) == len(values):
-            yield template % tuple(tokens)
-        else:               # a value with items of its own (not a scalar): each item by itself
-            yield sep.join(encode(obj(keys, item)) for item in chunk)
+        fixed, varying = [], []     # the text before each value that varies (and the end); those values
+        text = ""
+        for (read, make), head in zip(reads, heads):
+            col = list(map(read, chunk))
+            first = col[0]
+            if all(map(is_, col, repeat(first))):
+                text += head + encode(first if make is None else make(first))
+                continue
+            fixed.append(text + head)
+            varying.append(col if make is None else list(map(make, col)))
+            text = ""
+        fixed.append(text + "}")
+        tokens = _tokens(varying)
+        if tokens is None:          # a value with items of its own (not a scalar): each item by itself
+            yield utf8(sep.join(encode(obj(keys, item)) for item in chunk))
+            continue
+        n = len(chunk)
+        # JSON text has no line break (the encoder escapes those in strings), and in UTF-8 no other
+        # character has a byte 0x0A: the values are made UTF-8 together and split apart again
+        flat = utf8("\n".join(tokens)).split(b"\n") if tokens else []
+        columns = []
+        for j, piece in enumerate(fixed[:-1]):
+            columns += (repeat(utf8(piece)), flat[j * n:(j + 1) * n])
+        columns.append(repeat(utf8(fixed[-1]), n))
+        yield between.join(map(b"".join, zip(*columns)))
+
+
+def utf8(text: str) -> bytes:
+    """JSON text as UTF-8. A lone surrogate (a file name that is not UTF-8, as Python keeps it) has
+    no UTF-8: it is written as its JSON escape (\\udcff), which reads back as the same name."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _tokens(columns: list[list]) -> list[str] | None:
+    """The JSON text of every value, a column after another; None when a value has items of its own."""
+    out: list[str] = []
+    for col in columns:
+        kinds = set(map(type, col))
+        if kinds == _TEXT:
+            out += map(encode_basestring, col)      # what the encoder writes for a str (ensure_ascii=False)
+        elif kinds == _WHOLE:
+            out += map(int.__repr__, col)
+        else:
+            got = _encode_split(col)[1:-1].split(",\n")
+            if len(got) != len(col):
+                return None
+            out += got
+    return out
+
+
+_TEXT, _WHOLE = {str}, {int}
 
 
 def _schema_of(key: Key) -> dict:

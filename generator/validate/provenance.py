@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from generator import __version__
+from generator.workbook.inspect import shown
 
 CHUNK = 1 << 20                     # inputs are hashed while streamed once, 1 MB at a time
 CALENDAR_LABEL = {"official": "官方", "config": "配置", "provisional": "暂定"}
@@ -60,13 +61,13 @@ def input_facts(path: Path, before: tuple[int, int] | None = None) -> InputFile:
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())
         if before is not None and before != (st.st_size, st.st_mtime_ns):
-            from generator.workbook.inspect import ReadError, shown
+            from generator.workbook.inspect import ReadError
             raise ReadError(f"{shown(path)}：校验期间文件被修改或另存了，报告无法说明校验的是哪个版本；"
                             "请等保存完成后重新运行")
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     when = datetime.fromtimestamp(st.st_mtime).isoformat(sep=" ", timespec="seconds")
-    return InputFile(str(path), h.hexdigest(), st.st_size, when)
+    return InputFile(shown(path), h.hexdigest(), st.st_size, when)
 
 
 @dataclass(frozen=True)

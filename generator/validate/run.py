@@ -1,6 +1,7 @@
 """Run the rule catalogue over workbooks and build the report (cli.md, `huifang validate`)."""
 from __future__ import annotations
 
+import codecs
 import functools
 import gc
 import io
@@ -155,29 +156,44 @@ class Report:
 
     def write_json(self, out) -> None:
         """The JSON report written as it is encoded: one finding (pending item, skipped file) a line,
-        encoded a chunk at a time by the C encoder (keys.encoded), so its memory is that of a chunk,
-        not of the whole report."""
+        a chunk at a time (keys.encoded), so its memory is that of a chunk, not of the whole report.
+        `out` takes bytes (UTF-8) when it is a binary stream, else text."""
+        put = _bytes_writer(out)
         encode = keys.encode
         last = len(keys.REPORT) - 1
-        out.write("{\n")
+        put(b"{\n")
         for i, k in enumerate(keys.REPORT):
             comma = "," if i < last else ""
             if k.type != "array":
-                out.write(f'  "{k.name}": {encode(k.get(self))}{comma}\n')
+                put(keys.utf8(f'  "{k.name}": {encode(k.get(self))}{comma}\n'))
                 continue
-            out.write(f'  "{k.name}": [')
-            sep = ",\n    "
-            first = "\n    "
-            for text in keys.encoded(keys.ITEMS[k.name], k.get(self), sep):
-                out.write(first + text)
-                first = sep
-            out.write(("\n  ]" if first == sep else "]") + comma + "\n")
-        out.write("}\n")
+            put(keys.utf8(f'  "{k.name}": ['))
+            before = b"\n    "            # the first chunk's; a separator before every other
+            for text in keys.encoded(keys.ITEMS[k.name], k.get(self), ",\n    "):
+                put(before)
+                put(text)
+                before = b",\n    "
+            put((b"\n  ]" if before == b",\n    " else b"]") + comma.encode("ascii") + b"\n")
+        put(b"}\n")
 
     def to_json(self) -> str:
-        buf = io.StringIO()
+        buf = io.BytesIO()
         self.write_json(buf)
-        return buf.getvalue()
+        return buf.getvalue().decode("utf-8")
+
+
+def _bytes_writer(out):
+    """A writer of UTF-8 bytes to `out`: itself when it is binary; the bytes under a UTF-8 text
+    stream that does not translate line ends (standard output on POSIX), once what it holds is out;
+    else the text decoded."""
+    if isinstance(out, (io.RawIOBase, io.BufferedIOBase)):
+        return out.write
+    under = getattr(out, "buffer", None)
+    if (isinstance(under, (io.RawIOBase, io.BufferedIOBase)) and os.linesep == "\n"
+            and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"):
+        out.flush()
+        return under.write
+    return lambda data: out.write(data.decode("utf-8"))     # (a lone surrogate is escaped already)
 
 
 def source_text(rule_id: str, config: Config) -> str:
@@ -406,7 +422,7 @@ def check_book(book: Workbook, config: Config, as_of: date, since: date, cal: Wo
         book.notes.append(NO_CUSTOMERS)
     ctx = make_context(book, config, as_of, since, cal)
     result = BookResult(book.path, book, ctx)
-    file = str(book.path)
+    file = shown(book.path)         # a name that is not UTF-8 in a text every output can hold
     letters: dict = {}          # (sheet, column) -> its letter in the workbook
     for rid, s, hits in rule_checks(ctx, config):
         found = []
@@ -520,12 +536,12 @@ def text_lines(report: Report, color: bool = False, verbose: bool = False):
                                style(f"        依据：{cited}", dim=True))
         return two
     if len(report.books) > 1:
-        yield from [f"  {one_line(str(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
+        yield from [f"  {one_line(shown(b.path))}（{one_line(b.unit)}）：{_book_counts(b)}" for b in report.books]
     yield from [style(one_line(line), dim=True) for line in header_lines(report)]
     yield from [one_line(line) for line in _ledger_lines(report)]
     yield ""
     for b in report.books:
-        yield style(one_line(f"{b.path}（{b.unit}）：{_book_counts(b)}"), bold=True)
+        yield style(one_line(f"{shown(b.path)}（{b.unit}）：{_book_counts(b)}"), bold=True)
         if b.book.macros:
             yield "  注意：工作簿含宏，huifang 只读取数据，不运行宏"
         for note in b.book.notes:
@@ -622,6 +638,9 @@ def _write_text(report: Report, stream, color: bool = False, verbose: bool = Fal
 
 def _write_json(report: Report, stream, color: bool = False, verbose: bool = False) -> None:
     report.write_json(stream)
+
+
+_write_json.binary = True       # to a file: written as the UTF-8 bytes it is made of (write_with(binary=True))
 
 
 WRITERS = {"text": _write_text, "json": _write_json}      # per report format of generator/kinds.py

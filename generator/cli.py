@@ -86,7 +86,7 @@ def _crash_report(e: Exception) -> str:
         return "详细信息见上"
     try:
         fd, path = tempfile.mkstemp(prefix="huifang-内部错误-", suffix=".txt")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:     # a name not UTF-8
             fh.write(f"huifang {__version__}\n{text}")
     except OSError:
         return "请设置 HUIFANG_DEBUG=1 重试以查看详细信息"

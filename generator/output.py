@@ -140,7 +140,8 @@ def _mark(folder: Path, kind: str, files: list[str] | None = None) -> None:
             "note": "此文件夹由 huifang 写出；huifang 只替换它自己写出的文件。"}
     if files is not None:
         data["files"] = sorted(files)
-    (folder / MARKER).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    # a file name that is not UTF-8 (a lone surrogate) as its JSON escape: it reads back as os.listdir names it
+    (folder / MARKER).write_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8", "backslashreplace"))
 
 
 def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:

@@ -38,6 +38,7 @@ from generator.rules.context import Context, Due, Hit
 from generator.rules.workdays import WorkCalendar
 from generator.validate.run import collect_paths, default_period, make_context, paused_gc, rule_hits
 from generator.workbook import contract as K
+from generator.workbook.inspect import shown
 from generator.workbook.reader import Workbook, read_workbook
 
 SHARE_RULES = ("STK002", "STK001")          # the margin share first: its customers count for both
@@ -513,12 +514,12 @@ COPYABLE = (".xlsx", ".xlsm")            # the workbooks whose package can be co
 
 
 def _refuse_copy(source: Path) -> None:
-    raise OutputError(f"{source}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；"
+    raise OutputError(f"{shown(source)}：只能在 .xlsx / .xlsm 工作簿的副本中追加计划行；"
                       "请先用 Excel 或 WPS 另存为 .xlsx 再运行")
 
 
 def summary(plan: BookPlan, copy: Path) -> str:
-    lines = [f"{plan.book.path}：{plan.month.label}计划 {len(plan.rows)} 行，写入 {copy}"]
+    lines = [f"{shown(plan.book.path)}：{plan.month.label}计划 {len(plan.rows)} 行，写入 {shown(copy)}"]
     by_reason = Counter(r.reason for r in plan.rows)
     lines.append("  按来由：" + ("；".join(f"{REASONS[k]} {n} 行" for k, n in by_reason.items()) or "无"))
     by_kind = Counter(r.kind for r in plan.rows)

@@ -329,8 +329,9 @@ def test_a_report_with_no_standard_output_says_so_in_one_line(tmp_path):
                          ids=["gbk", "neither"])
 def test_a_file_name_that_is_not_utf8_reaches_every_output(tmp_path, name, seen):
     """A workbook unpacked on Linux from a Windows zip keeps its GBK name bytes (or bytes no codec
-    reads): the reports (to a file and to standard output), the run ledger and the site name it as
-    the user knows it - decoded, or escaped - instead of stopping with an internal error."""
+    reads): the reports (to a file and to standard output), the run ledger, the site and the plan's
+    summary name it as the user knows it - decoded, or escaped - instead of stopping with an
+    internal error."""
     import os
     import shutil
     folder = tmp_path / "in"
@@ -350,3 +351,6 @@ def test_a_file_name_that_is_not_utf8_reaches_every_output(tmp_path, name, seen)
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "site" / "status" / "示例营业部.html").read_text(encoding="utf-8")
     assert f"工作簿 {seen.replace(chr(92), '&#92;')}。" in page
+    r = huifang("plan", folder, "--month", "2026-01", "--as-of", "2025-12-31", "--out", tmp_path / "plan")
+    assert r.returncode == 0, r.stderr
+    assert f"{folder / seen}：2026 年 1 月计划" in (tmp_path / "plan" / "计划说明.txt").read_text(encoding="utf-8")

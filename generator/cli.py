@@ -71,7 +71,11 @@ def _quiet_stdout() -> None:
 
 
 def _fail_line(message: str) -> None:
-    click.echo(f"huifang：{message}", err=True)
+    """The one line of a command that failed: a file name that is not UTF-8 readable, a line break
+    or other control character in it (a file named so) escaped."""
+    from generator.names import readable
+    from generator.workbook.values import one_line
+    click.echo(f"huifang：{one_line(readable(message))}", err=True)
     sys.exit(2)
 
 
@@ -142,7 +146,8 @@ def colors(stream) -> bool:
 
 def reading_progress(path: Path, size: int) -> None:
     """A line on standard error before a large workbook is read, so a long run is seen to be alive."""
-    click.echo(f"huifang：正在读取 {path}（{size / 1e6:.0f} MB），请稍候……", err=True)
+    from generator.names import shown
+    click.echo(f"huifang：正在读取 {shown(path)}（{size / 1e6:.0f} MB），请稍候……", err=True)
 
 
 def long_lived() -> None:
@@ -168,6 +173,28 @@ def ledger_options(fn):
                              "（默认：第一个输入所在文件夹的 huifang-ledger.sqlite，或 huifang.toml 的 [ledger]）")(fn)
 
 
+def _shown(path) -> str:
+    from generator.names import shown
+    return shown(path)
+
+
+def _readable(text) -> str:
+    from generator.names import readable
+    return readable(str(text))
+
+
+def _lenient_streams() -> None:
+    """Standard output and error never stop a command over a character they cannot encode (a file
+    name that is not UTF-8, kept as surrogate escapes, under a strict UTF-8 locale): it is written
+    escaped. The messages name files through shown() / readable(); this is the net under them."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):     # closed, or a stream that cannot change now
+                pass
+
+
 class ChineseContext(click.Context):
     formatter_class = wide_formatter()
 
@@ -181,6 +208,7 @@ class ChineseGroup(click.Group):
     command_class = ChineseCommand
 
     def main(self, *a, **kw):
+        _lenient_streams()
         try:
             return super().main(*a, standalone_mode=False, **kw)
         except click.exceptions.Exit as e:
@@ -248,7 +276,7 @@ def init(file, force, config_file):
     from generator.workbook.blank import init_workbook
     config = load_config(Path(config_file) if config_file else None)
     init_workbook(Path(file), force, build_contract(config.banks))
-    click.echo(f"已写出空白工作簿：{Path(file).absolute()}")
+    click.echo(f"已写出空白工作簿：{_shown(Path(file).absolute())}")
 
 
 @main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）",
@@ -289,13 +317,14 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
         WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
-        written = write_annotated(report, Path(annotate), warn=lambda m: click.echo(f"huifang：{m}", err=True))
-        click.echo(f"已写出标注副本 {len(written)} 个：{Path(annotate).absolute()}", err=True)
+        written = write_annotated(report, Path(annotate),
+                                  warn=lambda m: click.echo(f"huifang：{_readable(m)}", err=True))
+        click.echo(f"已写出标注副本 {len(written)} 个：{_shown(Path(annotate).absolute())}", err=True)
     if output:
         write_with(Path(output), render, binary=getattr(WRITERS[fmt], "binary", False))
         counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
                   f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项")
-        click.echo(f"已写出报告：{Path(output).absolute()}（{counts}）", err=True)
+        click.echo(f"已写出报告：{_shown(Path(output).absolute())}（{counts}）", err=True)
     else:
         try:
             render(sys.stdout)
@@ -317,9 +346,9 @@ def rules(rule_id, config_file):
     from generator.rules.catalog import describe_rule, list_rules
     config = load_settings(config_file, ())
     if rule_id:
-        click.echo(describe_rule(rule_id.upper(), config))
+        click.echo(_readable(describe_rule(rule_id.upper(), config)))
     else:
-        click.echo(list_rules(config))
+        click.echo(_readable(list_rules(config)))
 
 
 @main.command(short_help="填写四种附件文书（计划、记录表、报告、流失档案）",
@@ -347,7 +376,7 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
                   config=config, progress="bar" if sys.stderr.isatty() else "lines",
                   templates=Path(templates) if templates else TEMPLATE_DIR)
-    click.echo(summary)
+    click.echo(_readable(summary))
 
 
 @main.command(short_help="构建回访工作手册与合规状态站点",
@@ -369,9 +398,10 @@ def site(paths, as_of, since, config_file, out, record):
     if record:          # recorded first, so the site's trends include this run
         check_replaceable(Path(out), [b.path for b in report.books])
         track(report, input_paths(paths), record=True, command="site")
-    click.echo(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths))))
+    click.echo(_readable(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths)))))
     if record:
-        click.echo(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}），记录的哈希 {report.recorded_hash}")
+        click.echo(f"已记入运行台账：运行 #{report.recorded}（{_readable(report.ledger)}），"
+                   f"记录的哈希 {report.recorded_hash}")
 
 
 @main.command(short_help="排出某月的回访计划（工作簿副本、附件二、计划说明）",
@@ -393,8 +423,8 @@ def plan(paths, as_of, since, config_file, month, out, seed, preparer, superviso
     from generator.planning import run_plan
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
-    click.echo(run_plan(list(paths), Path(out), month, config=config, as_of=as_of, since=since, seed=seed,
-                        preparer=preparer, supervisor=supervisor))
+    click.echo(_readable(run_plan(list(paths), Path(out), month, config=config, as_of=as_of, since=since, seed=seed,
+                                  preparer=preparer, supervisor=supervisor)))
 
 
 @main.command(short_help="列出运行台账中的运行，或核对其哈希链",
@@ -414,7 +444,7 @@ def history(paths, config_file, ledger, verify):
     if not ledger:
         paths = input_paths(paths)
     config = load_settings(config_file, paths)
-    click.echo((verify_text if verify else history_text)(config, paths, ledger=ledger))
+    click.echo(_readable((verify_text if verify else history_text)(config, paths, ledger=ledger)))
 
 
 if __name__ == "__main__":

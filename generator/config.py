@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.names import shown as path_shown
 from generator.workbook.questions import DEFAULT_BANKS, Question
 from generator.workbook.values import norm_header
 from generator.rules.durations import DAY, HOUR, MONTH, WORKDAY, Duration
@@ -135,9 +136,9 @@ def load_config(path: Path | None) -> Config:
     if path is not None:
         raw = _parse(read_text(path), path)
     try:
-        return config_from(raw, str(path) if path else "", path)
+        return config_from(raw, path_shown(path) if path else "", path)
     except RecursionError:                  # a value nested thousands deep
-        raise ConfigError(f"{path}：配置文件嵌套过深") from None
+        raise ConfigError(f"{path_shown(path)}：配置文件嵌套过深") from None
 
 
 _KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "设备"), (stat.S_ISBLK, "设备"),
@@ -156,20 +157,20 @@ def read_text(path: Path) -> str:
             _regular(os.fstat(fh.fileno()), path)
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError(f"{path}：找不到配置文件") from None
+        raise ConfigError(f"{path_shown(path)}：找不到配置文件") from None
     except OSError as e:
-        raise ConfigError(f"{path}：无法读取配置文件（{e.strerror or e}）") from None
+        raise ConfigError(f"{path_shown(path)}：无法读取配置文件（{e.strerror or e}）") from None
     if len(data) > MAX_BYTES:
-        raise ConfigError(f"{path}：配置文件超过 1 MB，不像是规则配置")
+        raise ConfigError(f"{path_shown(path)}：配置文件超过 1 MB，不像是规则配置")
     return _decode(data, path)
 
 
 def _regular(st: os.stat_result, path: Path) -> None:
     if not stat.S_ISREG(st.st_mode):
         kind = next((name for test, name in _KINDS if test(st.st_mode)), "特殊文件")
-        raise ConfigError(f"{path}：是{kind}，不是配置文件（应为 .toml 文本文件）")
+        raise ConfigError(f"{path_shown(path)}：是{kind}，不是配置文件（应为 .toml 文本文件）")
     if st.st_size > MAX_BYTES:
-        raise ConfigError(f"{path}：配置文件超过 1 MB，不像是规则配置")
+        raise ConfigError(f"{path_shown(path)}：配置文件超过 1 MB，不像是规则配置")
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -186,7 +187,7 @@ def _decode(data: bytes, path: Path) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise ConfigError(f"{path}：配置文件的编码无法识别（请另存为 UTF-8 或 GBK 编码的文本）")
+    raise ConfigError(f"{path_shown(path)}：配置文件的编码无法识别（请另存为 UTF-8 或 GBK 编码的文本）")
 
 
 _TOML_REASON = {"Invalid statement": "无法识别的语句", "Expected '=' after a key in a key/value pair": "键后应有 =",
@@ -204,11 +205,11 @@ def _parse(text: str, path: Path) -> dict:
         m = re.fullmatch(r"(.*?) \(at line (\d+), column (\d+)\)", str(e))
         reason, at = (m[1], f"第 {m[2]} 行第 {m[3]} 列") if m else (str(e).split(" (at ")[0], "文件末尾")
         reason = next((zh for en, zh in _TOML_REASON.items() if reason.startswith(en)), reason)
-        raise ConfigError(f"{path}：配置文件格式错误（{at}：{reason}）") from None
+        raise ConfigError(f"{path_shown(path)}：配置文件格式错误（{at}：{reason}）") from None
     except RecursionError:
-        raise ConfigError(f"{path}：配置文件格式错误（嵌套过深）") from None
+        raise ConfigError(f"{path_shown(path)}：配置文件格式错误（嵌套过深）") from None
     except ValueError:                      # an integer of thousands of digits
-        raise ConfigError(f"{path}：配置文件格式错误（数字过长）") from None
+        raise ConfigError(f"{path_shown(path)}：配置文件格式错误（数字过长）") from None
 
 
 def shown(value) -> str:

@@ -8,6 +8,7 @@ and never replaced; an output is never written at or above an input workbook.
 from __future__ import annotations
 
 from generator.errors import HuifangError
+from generator.names import shown
 
 import errno
 import hashlib
@@ -235,11 +236,11 @@ def unique_names(keys: list[tuple[str, Path]], room: int = 0) -> list[str]:
 
     The first keeps the plain name; a later one adds its file name, then its folder, then a number.
     Every name fits a file system with `room` bytes left for what the caller appends (see fit)."""
-    used: set[str] = set()
+    used: set[str] = set()         # (a GBK file or folder name decoded: the names are UTF-8)
     out = []
     for name, source in keys:
-        candidates = [fit(c, room) for c in
-                      (name, f"{name}（{source.stem}）", f"{name}（{source.parent.name}-{source.stem}）")]
+        stem, folder = shown(source.stem), shown(source.parent.name)
+        candidates = [fit(c, room) for c in (name, f"{name}（{stem}）", f"{name}（{folder}-{stem}）")]
         pick = next((c for c in candidates if c not in used), None)
         n = 2
         while pick is None:

@@ -38,7 +38,7 @@ from generator.rules.context import Context, Due, Hit
 from generator.rules.workdays import WorkCalendar
 from generator.validate.run import collect_paths, default_period, make_context, paused_gc, rule_hits
 from generator.workbook import contract as K
-from generator.workbook.inspect import shown
+from generator.names import shown
 from generator.workbook.reader import Workbook, read_workbook
 
 SHARE_RULES = ("STK002", "STK001")          # the margin share first: its customers count for both
@@ -558,7 +558,7 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     cal = WorkCalendar(config.calendar_years)
     out = prepare_dir(Path(out), files, "plan")
     books_dir = out / "工作簿"
-    names = unique_names([(f.stem, f) for f in files])
+    names = unique_names([(shown(f.stem), f) for f in files])     # (a GBK name's copy is named in UTF-8)
     texts, planned = [], []
     for f, name in zip(files, names):
         with paused_gc():       # as validate reads: the collector would traverse every cell again and again
@@ -578,7 +578,7 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
         texts.append(f"{month.label}没有需要安排的回访，未生成《客户回访计划》")
     text = "\n".join(texts)
     with atomic_path(out / "计划说明.txt") as tmp:
-        Path(tmp).write_text(text + "\n", encoding="utf-8")
+        Path(tmp).write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
     return text
 
 

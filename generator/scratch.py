@@ -39,10 +39,11 @@ def _prefix(kind: str, hidden: bool) -> str:
     return f"{'.~' if hidden else ''}huifang-{kind}-{os.getpid()}.{HOST}-"
 
 
-def scratch_dir(kind: str, beside: Path | None = None) -> Path:
-    """A new private folder: hidden inside `beside` when given, else in the system's temp folder."""
+def scratch_dir(kind: str, beside: Path | None = None, within: Path | None = None) -> Path:
+    """A new private folder: hidden inside `beside` when given, else in the system's temp folder
+    (or `within`, another temporary folder)."""
     with holding():         # made and listed for removal as one step, whenever a signal comes
-        path = Path(tempfile.mkdtemp(prefix=_prefix(kind, beside is not None), dir=beside))
+        path = Path(tempfile.mkdtemp(prefix=_prefix(kind, beside is not None), dir=beside or within))
         _mine.append(path)
     return path
 
@@ -169,6 +170,42 @@ def temp_usable() -> bool:
     except OSError:         # FileNotFoundError: "No usable temporary directory found in [...]"
         return False
     return True
+
+
+_SYSTEM_TEMP = ("/tmp", "/var/tmp", "/usr/tmp")
+
+
+def utf8_temp() -> Path | None:
+    """A temporary folder whose path is UTF-8, for the tools that cannot take another: openpyxl
+    writes each sheet through a file lxml names in UTF-8, and LibreOffice reads its profile from a
+    file: URL it does not decode. The system's temporary folder (TMPDIR…) when its path is UTF-8
+    (as it nearly always is); else the first of the usual ones (/tmp, /var/tmp) huifang may write
+    in; None when there is none."""
+    candidates = [tempfile.gettempdir()] if temp_usable() else []
+    candidates += [*_SYSTEM_TEMP, os.getcwd()] if os.name == "posix" else []
+    for folder in candidates:
+        try:
+            folder.encode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return Path(folder)
+    return None
+
+
+@contextmanager
+def utf8_tempdir():
+    """Within it, Python's temporary files go to utf8_temp() (what openpyxl saves through)."""
+    folder = utf8_temp()
+    if folder is None or str(folder) == tempfile.gettempdir():
+        yield
+        return
+    was = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = was
 
 
 # ------------------------------------------------------------------ signals

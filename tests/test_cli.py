@@ -1,5 +1,7 @@
 """The command line as users meet it: exit codes, one-line errors, JSON, annotated copies."""
 import hashlib
+import os
+import shutil
 import re
 import json
 import subprocess
@@ -354,3 +356,102 @@ def test_a_file_name_that_is_not_utf8_reaches_every_output(tmp_path, name, seen)
     r = huifang("plan", folder, "--month", "2026-01", "--as-of", "2025-12-31", "--out", tmp_path / "plan")
     assert r.returncode == 0, r.stderr
     assert f"{folder / seen}：2026 年 1 月计划" in (tmp_path / "plan" / "计划说明.txt").read_text(encoding="utf-8")
+
+
+def test_a_path_is_shown_part_by_part():
+    """A GBK file in a UTF-8 folder keeps the folder as it is; a GBK folder whose bytes hold what
+    reads as a UTF-8 character (台 is CC A8, U+0328) is decoded whole; bytes no codec reads are
+    escaped; the text always has UTF-8."""
+    import os
+    from generator.names import readable, shown
+    assert shown(os.fsdecode("/tmp/台账/".encode() + b"\xb2\xe2\xca\xd4.xlsx")) == "/tmp/台账/测试.xlsx"
+    assert shown(os.fsdecode(b"/d/\xcc\xa8\xd5\xcb/ok.xlsx")) == "/d/台账/ok.xlsx"
+    assert shown(os.fsdecode(b"/d/a\xff.xlsx")) == "/d/a\\xff.xlsx"
+    assert shown("/d/x\ud800.xlsx").encode("utf-8") == b"/d/x\\ud800.xlsx"
+    assert readable(os.fsdecode(b"/d/\xb2\xe2\xca\xd4.xlsx") + "：文件已存在") == "/d/测试.xlsx：文件已存在"
+
+
+GBK_DIR = b"\xcc\xa8\xd5\xcb"           # 台账 in GBK
+
+
+def gbk(folder: Path, name: bytes) -> Path:
+    import os
+    return Path(os.fsdecode(os.fsencode(str(folder)) + b"/" + name))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name in other bytes than UTF-8: Linux only")
+def test_paths_that_are_not_utf8_anywhere_else(tmp_path):
+    """A configuration file, an output folder, TMPDIR and standard output under a strict UTF-8
+    locale meet a GBK name: every command says what it did, naming it decoded, and leaves nothing
+    behind in TMPDIR; an annotated copy of a workbook with a long (legal) name is still written."""
+    import os
+    import shutil
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}       # standard output as strict as a zh_CN.UTF-8 desktop
+
+    def run(*args, **extra):
+        r = subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True,
+                           text=True, cwd=ROOT, env={**env, **extra})
+        assert "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+        return r
+    book = tmp_path / "ok.xlsx"
+    shutil.copy(EXAMPLES / "示例营业部.xlsx", book)
+    config = gbk(tmp_path, GBK_DIR + b".toml")
+    config.write_text("[rules.OUT001]\nmin_attempts = 5\n", encoding="utf-8")
+    r = run("validate", book, "--as-of", "2025-12-31", "--config", config, "--format", "json")
+    assert r.returncode == 1 and json.loads(r.stdout)["run"]["config"] == str(tmp_path / "台账.toml")
+    r = run("plan", book, "--month", "2026-01", "--as-of", "2025-12-31", "--out", gbk(tmp_path, GBK_DIR))
+    assert r.returncode == 0 and f"写入 {tmp_path / '台账' / '工作簿' / 'ok_计划_2026-01.xlsx'}" in r.stdout
+    r = run("init", gbk(tmp_path, GBK_DIR + b".xlsx"))
+    assert r.returncode == 0 and f"已写出空白工作簿：{tmp_path / '台账.xlsx'}" in r.stdout
+    r = run("init", gbk(tmp_path, GBK_DIR + b".xlsx"))
+    assert r.returncode == 2 and f"{tmp_path / '台账.xlsx'}：文件已存在" in r.stderr
+    temp = gbk(tmp_path, b"T" + GBK_DIR)
+    temp.mkdir()
+    assert run("init", tmp_path / "blank.xlsx", TMPDIR=str(temp)).returncode == 0
+    r = run("validate", book, "--as-of", "2025-12-31", "--record", "--output", tmp_path / "r.txt", TMPDIR=str(temp))
+    assert r.returncode == 1 and not os.listdir(temp)
+    long = tmp_path / "长" / ("测" * 83 + ".xlsx")          # 249 bytes: a name Linux takes
+    long.parent.mkdir()
+    shutil.copy(book, long)
+    r = run("validate", long.parent, "--as-of", "2025-12-31", "--annotate", tmp_path / "ann", "--format", "json")
+    assert r.returncode == 1 and len(list((tmp_path / "ann").glob("*.校验.xlsx"))) == 1, r.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name in other bytes than UTF-8: Linux only")
+@pytest.mark.skipif(not shutil.which("soffice") and not os.environ.get("HUIFANG_REQUIRE_SOFFICE"),
+                    reason="LibreOffice（soffice）未安装")
+def test_pdfs_into_a_folder_that_is_not_utf8_with_such_a_tmpdir(tmp_path):
+    """LibreOffice cannot open a document in a GBK folder, and does not decode such a TMPDIR: the
+    PDFs are still made beside their documents, and nothing is left in or beside TMPDIR."""
+    import os
+    temp = gbk(tmp_path, b"T" + GBK_DIR)
+    temp.mkdir()
+    out = gbk(tmp_path, b"o" + GBK_DIR)
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "generate", EXAMPLES / "示例营业部.xlsx",
+                        "--kind", "lost", "--pdf", "--out", out], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "TMPDIR": str(temp), "PYTHONIOENCODING": "utf-8"})
+    assert r.returncode == 0, r.stderr
+    docs = sorted(out.rglob("*.docx"))
+    assert docs and all(d.with_suffix(".pdf").is_file() for d in docs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([temp.name, out.name])
+    assert [p.name for p in temp.iterdir()] in ([], ["jieba.cache"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_links_that_lead_nowhere_are_skipped_for_what_they_are(tmp_path):
+    """In a folder, a link to a file that is gone, two links to each other and a link loop of
+    folders are skipped as links that cannot be opened (not as files huifang may not read, nor as
+    files that are not workbooks); the workbook beside them is checked."""
+    import os
+    import shutil
+    shutil.copy(EXAMPLES / "示例营业部.xlsx", tmp_path / "ok.xlsx")
+    os.symlink(tmp_path / "gone.xlsx", tmp_path / "x.xlsx")
+    os.symlink("b.xlsx", tmp_path / "a.xlsx")
+    os.symlink("a.xlsx", tmp_path / "b.xlsx")
+    os.symlink("e", tmp_path / "d")
+    os.symlink("d", tmp_path / "e")
+    r = huifang("validate", tmp_path, "--as-of", "2025-12-31", "--format", "json")
+    skipped = {Path(s["file"]).name: s["reason"] for s in json.loads(r.stdout)["skipped"]}
+    assert r.returncode == 1 and json.loads(r.stdout)["summary"]["files"] == 1
+    assert skipped == dict.fromkeys(["x.xlsx", "a.xlsx", "b.xlsx", "d", "e"],
+                                    "符号链接打不开（指向的文件不存在，或链接成环）")

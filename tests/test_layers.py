@@ -11,7 +11,7 @@ PKG = ROOT / "generator"
 
 # lowest first; a unit may import its own layer and the layers below it
 LAYERS = [
-    {"errors", "scratch", "periods", "kinds", "zipparts"},
+    {"errors", "scratch", "periods", "kinds", "zipparts", "names"},
     {"output"},
     {"workbook"},
     {"roles", "privacy"},

@@ -31,6 +31,7 @@ from generator.config import Config
 from generator import periods
 from generator.periods import Period
 from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names
+from generator.names import shown
 from generator.workbook.reader import Workbook, read_workbook
 from generator.documents.render import FastTemplate
 from generator.rules import RULES, SEVERITY_LABEL
@@ -480,25 +481,45 @@ def to_pdf(docs: list[Path]) -> str:
         by_dir[d.parent].append(d)
     n = 0
     # a profile of its own: a LibreOffice the user has open (or another run) does not interfere
-    profile = scratch.scratch_dir("lo")
+    # in a folder whose path is UTF-8: LibreOffice does not decode the %XX of other bytes in the URL
+    # (it would make its profile beside TMPDIR, and leave it there)
+    profile = scratch.scratch_dir("lo", within=scratch.utf8_temp())
     try:
         env_arg = f"-env:UserInstallation={profile.as_uri()}"
+        env = soffice_env()
+        env["TMPDIR"] = str(profile)        # its own temporary files in the profile, removed with it
         for folder, items in by_dir.items():
             for k in range(0, len(items), 200):
                 chunk = items[k:k + 200]
-                try:
-                    r = subprocess.run([soffice, env_arg, "--headless", "--norestore", "--convert-to", "pdf",
-                                        "--outdir", str(folder), *map(str, chunk)],
-                                       capture_output=True, text=True, timeout=600, env=soffice_env())
-                except subprocess.TimeoutExpired:
-                    raise OutputError(f"{folder}：LibreOffice 转换 PDF 超时") from None
-                missing = [d for d in chunk if not d.with_suffix(".pdf").exists()]
-                if missing:
-                    why = (r.stderr or r.stdout).strip().splitlines()[-1:] or [f"退出码 {r.returncode}"]
-                    raise OutputError(f"{missing[0]}：LibreOffice 未能转换为 PDF（{why[0][:200]}）")
-                for d in chunk:
-                    os.chmod(d.with_suffix(".pdf"), PRIVATE)
-                    n += 1
+                n += _convert(soffice, env_arg, env, folder, chunk, profile / "in")
     finally:
         scratch.remove(profile)
     return f"  PDF：{n} 份（LibreOffice 转换）"
+
+
+def _convert(soffice: str, env_arg: str, env: dict, folder: Path, chunk: list[Path], staging: Path) -> int:
+    """PDFs of a chunk of documents of one folder, written beside them. A folder whose path is not
+    UTF-8 (GBK bytes) LibreOffice cannot open: the documents are converted in `staging` (a UTF-8
+    path) and the PDFs moved beside them."""
+    try:
+        str(folder).encode("utf-8")
+        work, docs = folder, chunk
+    except UnicodeEncodeError:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        work, docs = staging, [Path(shutil.copyfile(d, staging / f"{i}.docx")) for i, d in enumerate(chunk)]
+    try:
+        r = subprocess.run([soffice, env_arg, "--headless", "--norestore", "--convert-to", "pdf",
+                            "--outdir", str(work), *map(str, docs)],
+                           capture_output=True, text=True, timeout=600, env=env)
+    except subprocess.TimeoutExpired:
+        raise OutputError(f"{shown(folder)}：LibreOffice 转换 PDF 超时") from None
+    missing = [d for d, made in zip(chunk, docs) if not made.with_suffix(".pdf").exists()]
+    if missing:
+        why = (r.stderr or r.stdout).strip().splitlines()[-1:] or [f"退出码 {r.returncode}"]
+        raise OutputError(f"{shown(missing[0])}：LibreOffice 未能转换为 PDF（{why[0][:200]}）")
+    for d, made in zip(chunk, docs):
+        if made is not d:
+            shutil.move(made.with_suffix(".pdf"), d.with_suffix(".pdf"))      # (another file system: copied)
+        os.chmod(d.with_suffix(".pdf"), PRIVATE)
+    return len(chunk)

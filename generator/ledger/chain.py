@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from generator.ledger.store import (BOOK_COLUMNS, FINDING_COLUMNS, GENESIS, RUN_COLUMNS, LedgerError, Store)
 from generator.validate.provenance import canonical
-from generator.workbook.inspect import shown
+from generator.names import shown
 
 
 class BrokenChain(LedgerError):

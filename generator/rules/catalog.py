@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from generator.errors import HuifangError
 from generator.rules import GROUPS, ORDER, RULES, SEVERITY_LABEL
 from generator.rules.registry import MODEL, NO_FIRM, Firm, Rule, layered
+from generator.names import shown
 
 if TYPE_CHECKING:                    # the settings are handed in; the catalogue never loads them
     from generator.config import Config
@@ -27,7 +28,7 @@ def list_rules(config: Config) -> str:
         state = SEVERITY_LABEL[s.severity] if s.enabled else "已停用"
         params = "，".join(f"{p.title} {p.show(s.values[p.key])}" for p in r.params)
         lines.append(f"  {rid:<8}{state:<4}{r.title}" + (f"（{params}）" if params else ""))
-    where = f"配置：{config.source}" if config.source else "配置：内置默认值"
+    where = f"配置：{shown(config.source)}" if config.source else "配置：内置默认值"
     if config.profile:
         where += f"，方案 {config.profile}"
     lines.append(f"\n共 {len(RULES)} 条规则；{where}。huifang rules 编号 可查看一条规则的详情和依据（按层级）。")

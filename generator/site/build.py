@@ -33,7 +33,7 @@ from generator.site.trendview import TrendView, views
 from generator.ledger.trends import UnitTrend, unit_trends
 from generator import resources
 from generator.validate import BookResult, Report
-from generator.workbook.inspect import shown
+from generator.names import shown
 from generator.workbook.values import clip_quotes
 
 WORKLIST_DAYS = 14

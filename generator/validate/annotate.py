@@ -23,7 +23,7 @@ from generator.rules import RULES, SEVERITY_LABEL
 from generator.validate import BookResult, Report
 from generator.workbook import package as P
 from generator.workbook import xmlfill
-from generator.workbook.inspect import shown
+from generator.names import shown
 from generator.workbook.values import all_printable, printable
 
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
@@ -53,19 +53,20 @@ def annotate(report: Report, out_dir: Path, warn=None) -> list[Path]:
 
 def _annotate(report: Report, out_dir: Path, warn) -> list[Path]:
     written = []
-    names = unique_names([(b.path.stem, b.path) for b in report.books])
+    # named in UTF-8 (a GBK name decoded), with room for the ending: a name Excel took is never too long here
+    names = unique_names([(shown(b.path.stem), b.path) for b in report.books], room=len(".校验.xlsx".encode()))
     for b, name in zip(report.books, names):
         suffix = b.path.suffix.lower() if b.path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
         target = out_dir / f"{name}.校验{suffix}"
         try:
             annotate_book(b, report, target)
         except NotAnnotated as e:
-            (warn or (lambda m: None))(f"{b.path}：未写出标注副本（{e}）；校验报告不受影响")
+            (warn or (lambda m: None))(f"{shown(b.path)}：未写出标注副本（{e}）；校验报告不受影响")
             continue
         except OutputError:
             raise
         except Exception as e:          # the writer meets a workbook it cannot copy
-            (warn or (lambda m: None))(f"{b.path}：未写出标注副本（{type(e).__name__}：{str(e)[:80]}）；"
+            (warn or (lambda m: None))(f"{shown(b.path)}：未写出标注副本（{type(e).__name__}：{str(e)[:80]}）；"
                                        "校验报告不受影响")
             continue
         written.append(target)

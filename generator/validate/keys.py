@@ -16,6 +16,7 @@ from typing import Any
 from collections.abc import Callable, Iterable, Iterator
 
 from generator.rules import RULES
+from generator.names import shown
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ PENDING: tuple[Key, ...] = (
 )
 
 SKIPPED: tuple[Key, ...] = (
-    Key("file", "string", "跳过的文件或文件夹", lambda s: str(s[0])),
+    Key("file", "string", "跳过的文件或文件夹", lambda s: shown(s[0])),
     Key("reason", "string", "跳过的原因", lambda s: s[1]),
 )
 

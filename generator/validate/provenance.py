@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from generator import __version__
-from generator.workbook.inspect import shown
+from generator.names import shown
 
 CHUNK = 1 << 20                     # inputs are hashed while streamed once, 1 MB at a time
 CALENDAR_LABEL = {"official": "官方", "config": "配置", "provisional": "暂定"}
@@ -108,7 +108,7 @@ def rules_fingerprint() -> str:
 def parameters(config) -> list[Parameter]:
     """Every parameter in force, with where it came from; a rule switched off or given another
     severity is listed too (keys `enabled` and `severity`)."""
-    origin = str(config.source) if config.source else "配置文件"
+    origin = shown(config.source) if config.source else "配置文件"
     out = []
     for rid, s in sorted(config.rules.items()):
         if not s.enabled:
@@ -159,7 +159,7 @@ def provenance(report) -> Provenance:
     config = report.config
     cal = report.books[0].ctx.cal if report.books else WorkCalendar(config.calendar_years)
     return Provenance(__version__, rules_fingerprint(), parameters_fingerprint(config),
-                      str(config.source) if config.source else None, config.profile, parameters(config),
+                      shown(config.source) if config.source else None, config.profile, parameters(config),
                       calendar_years(cal, report.as_of, report.since), list(report.inputs))
 
 

@@ -24,7 +24,8 @@ from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import all_printable, clip_quotes, one_line, plain_digits, printable
 from generator.rules.workdays import WorkCalendar
 from generator.validate.provenance import header_lines, input_facts, stamp
-from generator.workbook.inspect import ReadError, shown, trim_memory
+from generator.names import readable, shown
+from generator.workbook.inspect import ReadError, trim_memory
 
 class PeriodError(HuifangError):
     """A check period that ends before it starts."""
@@ -240,6 +241,8 @@ def collect_paths(paths: list[str | Path], skipped: list | None = None) -> list[
                         continue
                     if f.startswith("~$"):
                         skip.append((path, "Excel 或 WPS 打开文件时留下的锁文件"))
+                    elif os.path.islink(path) and not os.path.exists(path):
+                        skip.append((path, "符号链接打不开（指向的文件不存在，或链接成环）"))
                     elif path.suffix.lower() not in WORKBOOK_SUFFIXES:
                         skip.append((path, f"不是工作簿（{path.suffix or '没有扩展名'}）"))
                     elif not os.access(path, os.R_OK):
@@ -575,7 +578,7 @@ def text_lines(report: Report, color: bool = False, verbose: bool = False):
     yield from _fixed_lines(report)
     if report.skipped:
         yield f"跳过的文件 {len(report.skipped)} 个："
-        yield from [f"  {one_line(str(p))}：{why}" for p, why in report.skipped]
+        yield from [f"  {one_line(shown(p))}：{why}" for p, why in report.skipped]
         yield ""
     per_rule = Counter(f.rule for f in report.findings)
     if per_rule:
@@ -590,7 +593,8 @@ def text_lines(report: Report, color: bool = False, verbose: bool = False):
 def _ledger_lines(report: Report) -> list[str]:
     out = []
     if report.recorded is not None:
-        out.append(f"已记入运行台账：运行 #{report.recorded}（{report.ledger}），记录的哈希 {report.recorded_hash}")
+        out.append(f"已记入运行台账：运行 #{report.recorded}（{readable(report.ledger)}），"
+                   f"记录的哈希 {report.recorded_hash}")
     if report.since_run is not None or report.fail_on == "new" or any(f.status for f in report.findings):
         new = sum(1 for f in report.findings if f.status == "new")
         still = sum(1 for f in report.findings if f.status == "open")

@@ -10,7 +10,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from generator.workbook import contract as K
+from generator import scratch
 from generator.output import OutputError, atomic_path
+from generator.names import shown
 
 LISTS = "选项"        # the hidden sheet that holds long dropdown lists
 ROWS = 5000           # rows that get dropdowns and formats
@@ -27,7 +29,7 @@ def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}：请使用 .xlsx 扩展名")
     if path.exists() and not force:
-        raise OutputError(f"{path}：文件已存在；如要覆盖，请加 --force")
+        raise OutputError(f"{shown(path)}：文件已存在；如要覆盖，请加 --force")
     contract = contract or K.CONTRACT
     wb = Workbook()
     wb.remove(wb.active)
@@ -77,6 +79,6 @@ def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] 
     first.comment.width, first.comment.height = 300, 220
     wb.move_sheet(LISTS, offset=len(wb.sheetnames))
     wb.active = 0
-    with atomic_path(path, 0o644) as tmp:
+    with atomic_path(path, 0o644) as tmp, scratch.utf8_tempdir():     # (openpyxl's sheet files: a TMPDIR not UTF-8)
         wb.save(tmp)
     return path

@@ -26,6 +26,7 @@ from generator import scratch, zipparts
 from generator.workbook import parts as parts_mod
 from generator.workbook.values import column_letter, column_number, plain_digits
 from generator.errors import HuifangError
+from generator.names import shown
 
 import os
 from bisect import bisect_left
@@ -77,24 +78,6 @@ class DamagedPart(ReadError):
 
 # what zipfile and zlib raise for a member that cannot be inflated
 _DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
-
-
-def shown(path) -> str:
-    """A file name as the user knows it. A name in another byte encoding than the system's (GBK
-    bytes from a Windows zip unpacked on Linux) reaches Python with surrogate escapes; its bytes
-    are shown decoded as GB 18030 when they are that, and escaped otherwise."""
-    text = str(path)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        raw = os.fsencode(text)
-    for codec in ("gb18030", "utf-8"):
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("utf-8", "backslashreplace")
 
 
 def _damaged(path: Path, name: str, e: Exception) -> DamagedPart:

@@ -1,0 +1,63 @@
+"""File names as the user knows them, in every output.
+
+A name in another byte encoding than the system's (GBK bytes from a Windows zip unpacked on
+Linux) reaches Python with surrogate escapes, which no UTF-8 output can hold: reports, the run
+ledger, the site and every message name files through shown() (a path) or readable() (a text).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+
+def shown(path) -> str:
+    """A file name as the user knows it. A name in another byte encoding than the system's (GBK
+    bytes from a Windows zip unpacked on Linux) reaches Python with surrogate escapes. Each part of
+    the path is looked at by itself (a GBK file in a UTF-8 folder): a part that is not UTF-8 is
+    shown decoded as GB 18030 when its bytes are that, else the bytes that are not UTF-8 are
+    escaped (a\\xff); the text always has UTF-8."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    return "/".join(map(_shown_part, text.split("/"))) if os.sep == "/" else _shown_part(text)
+
+
+_BYTES = re.compile("[\udc80-\udcff]+")      # bytes Python could not decode, as it keeps them
+
+
+def readable(text: str) -> str:
+    """A message that may quote a file name that is not UTF-8 (its bytes as surrogate escapes):
+    each run of such bytes decoded as GB 18030 when it is that, else escaped; the text always has
+    UTF-8. (shown() reads a path part by part, which a message cannot be.)"""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    text = _BYTES.sub(lambda m: _decoded(m.group(0).encode("utf-8", "surrogateescape")), text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _decoded(raw: bytes) -> str:
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def _shown_part(part: str) -> str:
+    try:
+        part.encode("utf-8")
+        return part
+    except UnicodeEncodeError:
+        pass
+    try:        # the whole part (GBK bytes can hold what reads as a UTF-8 character: 台 is CC A8, U+0328)
+        return part.encode("utf-8", "surrogateescape").decode("gb18030")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        pass
+    part = _BYTES.sub(lambda m: m.group(0).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+                      part)
+    return part.encode("utf-8", "backslashreplace").decode("utf-8")      # any other lone surrogate

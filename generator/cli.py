@@ -400,7 +400,7 @@ def site(paths, as_of, since, config_file, out, record):
         track(report, input_paths(paths), record=True, command="site")
     click.echo(_readable(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths)))))
     if record:
-        click.echo(f"已记入运行台账：运行 #{report.recorded}（{_readable(report.ledger)}），"
+        click.echo(f"已记入运行台账：运行 #{report.recorded}（{_shown(report.ledger)}），"
                    f"记录的哈希 {report.recorded_hash}")
 
 

@@ -71,7 +71,7 @@ def why(e: OSError) -> str:
 
 def write_failure(path: Path, e: OSError) -> OutputError:
     """One line for a write that failed; the partial file is already removed."""
-    return OutputError(f"{path}：无法写入（{why(e)}），未留下不完整的文件")
+    return OutputError(f"{shown(path)}：无法写入（{why(e)}），未留下不完整的文件")
 
 
 def write_text(target: Path, text: str, mode: int = PRIVATE_FILE) -> None:
@@ -99,10 +99,10 @@ def check_not_over_inputs(target: Path, inputs: list[Path]) -> None:
     real = Path(target).resolve()
     for p in _resolved(inputs):
         if real == p:
-            raise OutputError(f"{target}：这是输入的工作簿，输出不能写到输入上")
+            raise OutputError(f"{shown(target)}：这是输入的工作簿，输出不能写到输入上")
         if real in p.parents:
-            raise OutputError(f"{target}：此文件夹含有输入工作簿 {p.name}，输出不能写在输入所在的文件夹或其上级；"
-                              "请另选一个新的输出文件夹")
+            raise OutputError(f"{shown(target)}：此文件夹含有输入工作簿 {shown(p.name)}，"
+                              "输出不能写在输入所在的文件夹或其上级；请另选一个新的输出文件夹")
 
 
 def check_report_target(target: Path, inputs: list[Path]) -> None:
@@ -110,9 +110,9 @@ def check_report_target(target: Path, inputs: list[Path]) -> None:
     target = Path(target)
     check_not_over_inputs(target, inputs)
     if target.suffix.lower() in WORKBOOK_SUFFIXES:
-        raise OutputError(f"{target}：报告是文本，不能写成工作簿文件（{target.suffix}）；请用 .txt 或 .json")
+        raise OutputError(f"{shown(target)}：报告是文本，不能写成工作簿文件（{target.suffix}）；请用 .txt 或 .json")
     if target.is_dir():
-        raise OutputError(f"{target}：这是一个文件夹；--output 需要一个文件名")
+        raise OutputError(f"{shown(target)}：这是一个文件夹；--output 需要一个文件名")
     if target.is_file():
         try:
             with open(target, "rb") as fh:
@@ -120,7 +120,7 @@ def check_report_target(target: Path, inputs: list[Path]) -> None:
         except OSError:
             head = b""
         if head.startswith(_MAGIC):
-            raise OutputError(f"{target}：已有的文件是工作簿或其他二进制文件，不会覆盖它；请另选报告文件名")
+            raise OutputError(f"{shown(target)}：已有的文件是工作簿或其他二进制文件，不会覆盖它；请另选报告文件名")
 
 
 def _manifest(folder: Path) -> dict | None:
@@ -156,24 +156,24 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
     lock_output(real, out)
     if real.exists():
         if not real.is_dir():
-            raise OutputError(f"{out}：已有同名文件，不是文件夹")
+            raise OutputError(f"{shown(out)}：已有同名文件，不是文件夹")
         if _manifest(real) is not None:
             scratch.sweep(real, recursive=True)
             return real
         if any(real.iterdir()):
-            raise OutputError(f"{out}：文件夹不是空的，也不是 huifang 写出的输出文件夹；为免覆盖其中的文件，"
+            raise OutputError(f"{shown(out)}：文件夹不是空的，也不是 huifang 写出的输出文件夹；为免覆盖其中的文件，"
                               "请指定一个新的或空的文件夹")
         try:
             _mark(real, kind)
         except OSError as e:
-            raise OutputError(f"{out}：无法写入（{why(e)}）") from None
+            raise OutputError(f"{shown(out)}：无法写入（{why(e)}）") from None
         return real
     try:
         real.mkdir(parents=True)
         os.chmod(real, PRIVATE_DIR)
         _mark(real, kind)
     except OSError as e:
-        raise OutputError(f"{out}：无法创建文件夹（{why(e)}）") from None
+        raise OutputError(f"{shown(out)}：无法创建文件夹（{why(e)}）") from None
     return real
 
 
@@ -192,18 +192,18 @@ def check_replaceable(out: Path, inputs: list[Path]) -> Path:
     if not real.exists():
         return real
     if not real.is_dir():
-        raise OutputError(f"{out}：已有同名文件，不是文件夹")
+        raise OutputError(f"{shown(out)}：已有同名文件，不是文件夹")
     present = _listing(real)
     if not present:
         return real
     manifest = _manifest(real)
     if manifest is None:
-        raise OutputError(f"{out}：文件夹不是空的，也不是 huifang 构建的站点；为免删除其中的文件，"
+        raise OutputError(f"{shown(out)}：文件夹不是空的，也不是 huifang 构建的站点；为免删除其中的文件，"
                           "请指定一个新的或空的文件夹")
     ours = set(manifest.get("files", ())) | {MARKER}
     foreign = sorted(set(present) - ours)
     if foreign:
-        raise OutputError(f"{out}：文件夹中有不是 huifang 写出的文件（如 {foreign[0]}），不会替换这个文件夹；"
+        raise OutputError(f"{shown(out)}：文件夹中有不是 huifang 写出的文件（如 {foreign[0]}），不会替换这个文件夹；"
                           "请移走这些文件，或另选输出文件夹")
     return real
 
@@ -296,7 +296,7 @@ def lock_wait() -> float:
 _locks: dict[Path, int] = {}
 
 
-def lock_output(real: Path, shown: Path) -> None:
+def lock_output(real: Path, named: Path) -> None:
     """Hold the output `real` for this run: another huifang writing into it is waited for (with a
     line on standard error), up to LOCK_WAIT seconds, then refused. The lock is a hidden file
     beside the output, removed when the run ends (release_outputs)."""
@@ -321,10 +321,10 @@ def lock_output(real: Path, shown: Path) -> None:
             holder = _holder(fd)
             os.close(fd)
             if time.monotonic() > deadline:
-                raise OutputError(f"{shown}：另一个 huifang 进程{holder}正在写入这个输出文件夹，"
+                raise OutputError(f"{shown(named)}：另一个 huifang 进程{holder}正在写入这个输出文件夹，"
                                   f"已等待 {wait:.0f} 秒；请等它结束后再运行") from None
             if not told:
-                print(f"huifang：另一个 huifang 进程{holder}正在写入 {shown}，等它完成后继续……",
+                print(f"huifang：另一个 huifang 进程{holder}正在写入 {shown(named)}，等它完成后继续……",
                       file=sys.stderr, flush=True)
                 told = True
             time.sleep(0.2)

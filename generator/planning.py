@@ -98,7 +98,7 @@ def plan_book(book: Workbook, config: Config, month: Period, as_of: date, since:
     days = [first_day + timedelta(days=k) for k in range((month.end - first_day).days + 1)]
     days = [d for d in days if cal.is_workday(d)]
     if not days:
-        raise OutputError(f"{book.path}：{month.label}在检查日 {as_of} 之后没有工作日可排计划")
+        raise OutputError(f"{shown(book.path)}：{month.label}在检查日 {as_of} 之后没有工作日可排计划")
     planned = _already_planned(ctx, as_of)
     taken: set[tuple] = set()
 
@@ -310,14 +310,14 @@ def _plan_rows(wb, plan: BookPlan) -> None:
     if table.present and table.header_row is not None:
         sheet = wb.sheet(table.name)
         if sheet is None or not sheet.part:
-            raise OutputError(f"{plan.book.path}：找不到工作表“{table.name}”的部件，无法追加计划")
+            raise OutputError(f"{shown(plan.book.path)}：找不到工作表“{table.name}”的部件，无法追加计划")
         part, header = sheet.part, table.header_row
         letters = {n: col_index(table.letter(n)) + 1 for n in COLUMNS if table.has(n)}
         taken = [*letters.values(), *(col_index(x) + 1 for x in table.extra_letters.values())]
         nxt = max(taken, default=0) + 1
         missing = [n for n in COLUMNS if n not in letters]
         if nxt + len(missing) - 1 > P.MAX_COL:
-            raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”已用到最后一列，无法再添加计划所需的列")
+            raise OutputError(f"{shown(plan.book.path)}：工作表“{sheet.name}”已用到最后一列，无法再添加计划所需的列")
         edit = wb.edit_sheet(part)
         for n in missing:
             edit.at(header, nxt, _text(wb, n))
@@ -338,11 +338,11 @@ def _plan_rows(wb, plan: BookPlan) -> None:
             head = [m for m in wb.scan(part).merges if m[0] <= 1 <= m[2] and m[1] <= len(letters)]
             if head:
                 refs = "、".join(f"{P.cell_ref(m[0], m[1])}:{P.cell_ref(m[2], m[3])}" for m in head[:3])
-                raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”是空的，但第一行有合并单元格（{refs}），"
-                                  "表头写不进去；请取消合并后重试")
+                raise OutputError(f"{shown(plan.book.path)}：工作表“{sheet.name}”是空的，"
+                                  f"但第一行有合并单元格（{refs}），表头写不进去；请取消合并后重试")
             row = _below_merges(wb, plan, sheet, part, row, edit, sorted(letters.values()))
     if row + len(plan.rows) - 1 > P.MAX_ROW:
-        raise OutputError(f"{plan.book.path}：工作表“回访计划”没有足够的空行追加 {len(plan.rows)} 行计划")
+        raise OutputError(f"{shown(plan.book.path)}：工作表“回访计划”没有足够的空行追加 {len(plan.rows)} 行计划")
     for r in plan.rows:
         for n, v in row_values(plan, r).items():
             if v is None:
@@ -367,10 +367,10 @@ def _empty_plan_sheet(wb, plan: BookPlan):
                                         f'<worksheet xmlns="{wb.ns}"><sheetData/></worksheet>').encode())
     if sheet.kind != "worksheet" or not sheet.part:
         kind = _SHEET_KINDS.get(sheet.kind, sheet.kind)
-        raise OutputError(f"{plan.book.path}：“{sheet.name}”是{kind}，不是普通工作表，无法在其中追加计划；"
+        raise OutputError(f"{shown(plan.book.path)}：“{sheet.name}”是{kind}，不是普通工作表，无法在其中追加计划；"
                           "请把它改名或删除后重试（huifang 会新建一张“回访计划”工作表）")
     if not wb.blank(sheet.part):
-        raise OutputError(f"{plan.book.path}：工作表“{sheet.name}”中有内容，但找不到“回访计划”的表头，不知道计划"
+        raise OutputError(f"{shown(plan.book.path)}：工作表“{sheet.name}”中有内容，但找不到“回访计划”的表头，不知道计划"
                           "该写在哪里；请在第一行填上表头（计划编号、客户编号……，见 huifang init 的空白工作簿）后重试")
     return sheet, sheet.part
 

@@ -40,8 +40,11 @@ def _prefix(kind: str, hidden: bool) -> str:
 
 
 def scratch_dir(kind: str, beside: Path | None = None, within: Path | None = None) -> Path:
-    """A new private folder: hidden inside `beside` when given, else in the system's temp folder
-    (or `within`, another temporary folder)."""
+    """A new private folder: hidden inside `beside` when given, else in `within`, else in the system's
+    temp folder - or, when its path is not UTF-8, in one that is (utf8_temp: the cell readers, openpyxl
+    and LibreOffice take UTF-8 paths only)."""
+    if beside is None and within is None:
+        within = utf8_temp()
     with holding():         # made and listed for removal as one step, whenever a signal comes
         path = Path(tempfile.mkdtemp(prefix=_prefix(kind, beside is not None), dir=beside or within))
         _mine.append(path)

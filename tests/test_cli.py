@@ -455,3 +455,49 @@ def test_links_that_lead_nowhere_are_skipped_for_what_they_are(tmp_path):
     assert r.returncode == 1 and json.loads(r.stdout)["summary"]["files"] == 1
     assert skipped == dict.fromkeys(["x.xlsx", "a.xlsx", "b.xlsx", "d", "e"],
                                     "符号链接打不开（指向的文件不存在，或链接成环）")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name in other bytes than UTF-8: Linux only")
+def test_gbk_names_in_the_ledger_messages_and_a_gbk_tmpdir(tmp_path):
+    """(helper 35) A GBK 台账.xlsx beside a UTF-8 台账.xlsx: the run ledger keeps each file's own
+    SHA-256. The ledger's and the outputs' folders are named decoded in every line (台 is CC A8 in
+    GBK, which reads as a UTF-8 character: only a path read part by part comes out right). A GBK
+    TMPDIR does not stop the reading of a GBK-named workbook."""
+    import sqlite3
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args, **extra):
+        r = subprocess.run([sys.executable, "-m", "generator.cli", *map(str, args)], capture_output=True,
+                           text=True, cwd=ROOT, env={**env, **extra})
+        assert "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+        return r
+    folder = gbk(tmp_path, GBK_DIR)
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "示例营业部.xlsx", gbk(folder, GBK_DIR + b".xlsx"))
+    shutil.copy(EXAMPLES / "示例二营业部.xlsx", folder / "台账.xlsx")
+    r = run("validate", folder, "--as-of", "2025-12-31", "--record")
+    assert r.returncode == 1 and f"已记入运行台账：运行 #1（{tmp_path / '台账' / 'huifang-ledger.sqlite'}）" in r.stdout
+    with sqlite3.connect(folder / "huifang-ledger.sqlite") as db:
+        got = dict(db.execute("select unit, sha256 from ledger_books"))
+    assert got == {unit: digest(EXAMPLES / f"{unit}.xlsx") for unit in ("示例营业部", "示例二营业部")}
+    r = run("history", folder)
+    assert r.returncode == 0 and f"运行台账 {tmp_path / '台账' / 'huifang-ledger.sqlite'}：共 1 次运行" in r.stdout
+    r = run("site", EXAMPLES / "示例营业部.xlsx", "--as-of", "2025-12-31", "--out", gbk(tmp_path, b"s" + GBK_DIR))
+    assert r.returncode == 0 and f"已构建站点：{tmp_path / 's台账'}（" in r.stdout
+    temp = gbk(tmp_path, b"T" + GBK_DIR)
+    temp.mkdir()
+    r = run("validate", gbk(folder, GBK_DIR + b".xlsx"), "--as-of", "2025-12-31", TMPDIR=str(temp))
+    assert r.returncode == 1 and "示例营业部" in r.stdout
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "ascii", "latin-1"])
+def test_json_on_standard_output_in_another_encoding_stays_json(book, encoding):
+    """(helper 35) Standard output in GBK (Chinese Windows, redirected), ASCII or Latin-1: a
+    character it has not (an emoji in a 客户编号) is written as its JSON escape, not as Python's."""
+    book.sheets["回访记录"][0]["客户编号"] = "C😀é"
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(book.write()), "--as-of", "2025-06-30",
+                        "--format", "json"], capture_output=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONIOENCODING": encoding})
+    assert r.returncode == 1, r.stderr
+    found = json.loads(r.stdout.decode(encoding))["findings"]
+    assert any(f["customer"] == "C😀é" for f in found)

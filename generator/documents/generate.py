@@ -360,7 +360,7 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
     for kind in kinds:
         path = Path(templates) / NAMES[kind]
         if not path.is_file():
-            raise OutputError(f"{path}：找不到模板（可运行 python -m generator.documents.templates 重新生成）")
+            raise OutputError(f"{shown(path)}：找不到模板（可运行 python -m generator.documents.templates 重新生成）")
         compiled[kind] = FastTemplate(path)         # damaged or ill-written: a TemplateError, nothing written yet
     today = today or date.today()
     unknown = sorted(set(customers) - {c for u in units for c in u.book["客户"].col("客户编号") if c})
@@ -385,7 +385,7 @@ def generate(paths, out: Path, *, kinds=(), period: str | None = None, customers
             written[kind] += 1
             if pdf:
                 made.append(target)
-    lines = [f"已写出 {sum(written.values())} 份文书到 {out}："]
+    lines = [f"已写出 {sum(written.values())} 份文书到 {shown(out)}："]
     for kind in KINDS:
         if kind in kinds:
             lines.append(f"  {FOLDERS[kind]}：{written[kind]} 份")
@@ -483,7 +483,7 @@ def to_pdf(docs: list[Path]) -> str:
     # a profile of its own: a LibreOffice the user has open (or another run) does not interfere
     # in a folder whose path is UTF-8: LibreOffice does not decode the %XX of other bytes in the URL
     # (it would make its profile beside TMPDIR, and leave it there)
-    profile = scratch.scratch_dir("lo", within=scratch.utf8_temp())
+    profile = scratch.scratch_dir("lo")
     try:
         env_arg = f"-env:UserInstallation={profile.as_uri()}"
         env = soffice_env()

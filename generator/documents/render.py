@@ -46,6 +46,7 @@ from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
+from generator.names import shown
 from generator.errors import HuifangError
 from generator.zipparts import DeflatedPart, add_deflated
 
@@ -594,8 +595,8 @@ def open_docx(path: Path) -> DocxTemplate:
     except ValueError as e:
         why = "不是 Word 文档" if "not a Word file" in str(e) else f"无法读取（{e}）"
     except OSError as e:
-        raise TemplateError(f"模板 {path} 无法读取（{e.strerror or e}）") from None
-    raise TemplateError(f"模板 {path} 已损坏（{why}），请在 Word 或 WPS 中打开后另存为 .docx，"
+        raise TemplateError(f"模板 {shown(path)} 无法读取（{e.strerror or e}）") from None
+    raise TemplateError(f"模板 {shown(path)} 已损坏（{why}），请在 Word 或 WPS 中打开后另存为 .docx，"
                         "或从 doc_templates/ 复制一份重新修改")
 
 
@@ -638,10 +639,10 @@ class FastTemplate:
             with zipfile.ZipFile(path) as z:
                 parts = [(info.filename, z.read(info.filename)) for info in z.infolist()]
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
-            raise TemplateError(f"模板 {path} 已损坏（{e}）") from None
+            raise TemplateError(f"模板 {shown(path)} 已损坏（{e}）") from None
         for name, data in parts:
             if re.match(r"word/(header|footer)\d*\.xml", name) and b"{" in data:
-                raise TemplateError(f"模板 {path}：页眉页脚中的模板标记暂不支持，请把标记移到正文中")
+                raise TemplateError(f"模板 {shown(path)}：页眉页脚中的模板标记暂不支持，请把标记移到正文中")
         # the parts that do not change are deflated once, here
         self.parts = [(name, None if name == self.part_name else DeflatedPart(data)) for name, data in parts]
 

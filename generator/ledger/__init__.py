@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.names import shown
 from generator.ledger.store import LedgerError, open_store
 
 LEDGER_FILE = "huifang-ledger.sqlite"
@@ -80,8 +81,8 @@ def history_text(config, paths, ledger: str | None = None) -> str:
     finally:
         store.close()
     if not rows:
-        return f"运行台账 {where} 中还没有运行记录"
-    lines = [f"运行台账 {where}：共 {len(rows)} 次运行"]
+        return f"运行台账 {shown(where)} 中还没有运行记录"
+    lines = [f"运行台账 {shown(where)}：共 {len(rows)} 次运行"]
     for r in rows:
         lines.append(f"  #{r.id}  {r.recorded_at.replace('T', ' ')}  检查日 {r.as_of}  {r.command}  工作簿 {r.files}  "
                      f"错误 {r.errors}  警告 {r.warnings}  新增 {r.new}  已改正 {r.fixed}")

@@ -99,7 +99,7 @@ def append_run(store: Store, report, command: str) -> tuple[int, str]:
         ids_of_unit: dict[str, set] = {}
         for x in report.books:
             ids_of_unit.setdefault(x.unit, set()).update(f.id for f in x.findings)
-        facts_of = {i.file: i for i in report.inputs}
+        facts_of = {i.path or i.file: i for i in report.inputs}
         for pos, b in enumerate(report.books, 1):
             old = before.get(b.unit, {})
             ids = {f.id for f in b.findings}
@@ -109,7 +109,7 @@ def append_run(store: Store, report, command: str) -> tuple[int, str]:
             seen_units.add(b.unit)
             new_total += new
             fixed_total += fixed
-            facts = facts_of.get(shown(b.path))
+            facts = facts_of.get(str(b.path))
             books.append(dict(zip(BOOK_COLUMNS, (
                 rid, pos, shown(b.path), b.unit, facts.sha256 if facts else "", facts.size if facts else 0,
                 facts.modified if facts else "", b.count("error"), b.count("warning"), len(b.pending),

@@ -15,6 +15,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.names import shown
 from generator.errors import HuifangError
 
 SCHEMA_VERSION = 1
@@ -97,7 +98,7 @@ class Store:
         except Exception as e:          # sqlite3.Error, psycopg.Error: said in one line
             if not _database_error(e):
                 raise
-            raise LedgerError(f"{self.where}：无法{doing}运行台账（{_reason(e)}）") from None
+            raise LedgerError(f"{shown(self.where)}：无法{doing}运行台账（{_reason(e)}）") from None
 
     def create(self) -> None:
         for statement in DDL:
@@ -108,7 +109,8 @@ class Store:
     def check_version(self) -> None:
         head = self.head()
         if head is not None and head[0] > SCHEMA_VERSION:
-            raise LedgerError(f"{self.where}：运行台账由更新版本的 huifang 写出（格式 {head[0]}），请升级 huifang")
+            raise LedgerError(f"{shown(self.where)}：运行台账由更新版本的 huifang 写出（格式 {head[0]}），"
+                              "请升级 huifang")
 
     def close(self) -> None:
         try:
@@ -137,9 +139,9 @@ class SQLiteStore(Store):
         self.path = path
         self.where = str(path)
         if not create and not path.exists():
-            raise LedgerError(f"{path}：找不到运行台账（先用 huifang validate --record 记录一次运行）")
+            raise LedgerError(f"{shown(path)}：找不到运行台账（先用 huifang validate --record 记录一次运行）")
         if create and path.parent and not path.parent.is_dir():
-            raise LedgerError(f"{path}：运行台账所在的文件夹不存在")
+            raise LedgerError(f"{shown(path)}：运行台账所在的文件夹不存在")
         with self._errors("打开"):
             if create and not path.exists():        # the ledger names customers by code: only its owner reads it
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -176,7 +178,7 @@ class PostgresStore(Store):
         try:
             import psycopg
         except ImportError:
-            raise LedgerError(f"{self.where}：使用 PostgreSQL 运行台账需要安装 psycopg"
+            raise LedgerError(f"{shown(self.where)}：使用 PostgreSQL 运行台账需要安装 psycopg"
                               "（pip install 'huifang[postgres]'）") from None
         with self._errors("连接"):
             self.conn = psycopg.connect(url, connect_timeout=15, autocommit=True)

@@ -296,13 +296,13 @@ def build_site(report: Report, out: Path, commands, trends: list[UnitTrend] | No
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    shown = out
+    given = out
     out = check_replaceable(Path(out), [b.path for b in report.books])
     try:    # beside the target, so the finished site moves into place by a rename
         out.parent.mkdir(parents=True, exist_ok=True)
         work = scratch.scratch_dir("site", out.parent)
     except OSError as e:
-        raise write_failure(shown, e) from None
+        raise write_failure(given, e) from None
     collect = _Collect()
     log = logging.getLogger("mkdocs")
     log.addHandler(collect)
@@ -323,11 +323,12 @@ def build_site(report: Report, out: Path, commands, trends: list[UnitTrend] | No
         try:
             replace_dir(built, out, "site")
         except OSError as e:
-            raise write_failure(shown, e) from None
+            raise write_failure(given, e) from None
     finally:
         log.removeHandler(collect)
         scratch.remove(work)
     n = sum(1 for _ in out.rglob("*.html"))
-    return (f"已构建站点：{out}（{n} 个页面；检查日 {report.as_of}，错误 {report.count('error')} 条，"
-            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）。用浏览器打开 {out / 'index.html'}；"
+    return (f"已构建站点：{shown(out)}（{n} 个页面；检查日 {report.as_of}，错误 {report.count('error')} 条，"
+            f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项）。"
+            f"用浏览器打开 {shown(out / 'index.html')}；"
             "整个文件夹可以放到共享文件夹或 Web 服务器上")

@@ -37,10 +37,11 @@ def digest(value) -> str:
 
 @dataclass(frozen=True)
 class InputFile:
-    file: str
+    file: str                       # as the user knows it (names.shown)
     sha256: str
     size: int
     modified: str                   # local time of the last modification, YYYY-MM-DD HH:MM:SS
+    path: str = ""                  # as the system names it: two files can be shown alike (GBK and UTF-8 台账.xlsx)
 
 
 def stamp(path: Path) -> tuple[int, int] | None:
@@ -67,7 +68,7 @@ def input_facts(path: Path, before: tuple[int, int] | None = None) -> InputFile:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     when = datetime.fromtimestamp(st.st_mtime).isoformat(sep=" ", timespec="seconds")
-    return InputFile(shown(path), h.hexdigest(), st.st_size, when)
+    return InputFile(shown(path), h.hexdigest(), st.st_size, when, str(path))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from generator.rules.context import Context, Due, Hit
 from generator.workbook.values import all_printable, clip_quotes, one_line, plain_digits, printable
 from generator.rules.workdays import WorkCalendar
 from generator.validate.provenance import header_lines, input_facts, stamp
-from generator.names import readable, shown
+from generator.names import shown
 from generator.workbook.inspect import ReadError, trim_memory
 
 class PeriodError(HuifangError):
@@ -190,11 +190,34 @@ def _bytes_writer(out):
     if isinstance(out, (io.RawIOBase, io.BufferedIOBase)):
         return out.write
     under = getattr(out, "buffer", None)
-    if (isinstance(under, (io.RawIOBase, io.BufferedIOBase)) and os.linesep == "\n"
-            and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"):
+    try:
+        encoding = codecs.lookup(getattr(out, "encoding", None) or "utf-8").name
+    except LookupError:
+        encoding = "ascii"
+    if isinstance(under, (io.RawIOBase, io.BufferedIOBase)) and os.linesep == "\n" and encoding == "utf-8":
         out.flush()
         return under.write
-    return lambda data: out.write(data.decode("utf-8"))     # (a lone surrogate is escaped already)
+    if encoding in ("utf-8", "utf-16", "utf-32"):        # (a lone surrogate is escaped already)
+        return lambda data: out.write(data.decode("utf-8"))
+    # GBK (Chinese Windows), ASCII…: a character the stream has not is written as its JSON escape
+    # (\u00e9, \ud83d\ude00) - they are only ever inside a JSON string - so the report stays JSON
+    return lambda data: out.write(data.decode("utf-8").encode(encoding, _JSON_ESCAPE).decode(encoding))
+
+
+def _json_escape(e: UnicodeEncodeError) -> tuple[str, int]:
+    out = []
+    for ch in e.object[e.start:e.end]:
+        n = ord(ch)
+        if n > 0xFFFF:
+            n -= 0x10000
+            out.append(f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{n:04x}")
+    return "".join(out), e.end
+
+
+_JSON_ESCAPE = "huifang-json-escape"
+codecs.register_error(_JSON_ESCAPE, _json_escape)
 
 
 def source_text(rule_id: str, config: Config) -> str:
@@ -593,7 +616,7 @@ def text_lines(report: Report, color: bool = False, verbose: bool = False):
 def _ledger_lines(report: Report) -> list[str]:
     out = []
     if report.recorded is not None:
-        out.append(f"已记入运行台账：运行 #{report.recorded}（{readable(report.ledger)}），"
+        out.append(f"已记入运行台账：运行 #{report.recorded}（{shown(report.ledger)}），"
                    f"记录的哈希 {report.recorded_hash}")
     if report.since_run is not None or report.fail_on == "new" or any(f.status for f in report.findings):
         new = sum(1 for f in report.findings if f.status == "new")

@@ -27,7 +27,7 @@ FIRM_NOTE = ("依据：校验发现先引用本公司制度，再引用法规。
 def init_workbook(path: Path, force: bool = False, contract: dict[str, K.Sheet] | None = None) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise OutputError(f"{path}：请使用 .xlsx 扩展名")
+        raise OutputError(f"{shown(path)}：请使用 .xlsx 扩展名")
     if path.exists() and not force:
         raise OutputError(f"{shown(path)}：文件已存在；如要覆盖，请加 --force")
     contract = contract or K.CONTRACT

@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from generator.names import shown
 from generator.zipparts import DeflateWriter, copy_raw, deflate_level, like, member_name
 from generator.errors import HuifangError
 from generator.workbook.values import plain_digits
@@ -80,11 +81,11 @@ class PackageError(HuifangError):
 
 def _parse(data: bytes, path: Path, name: str):
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise PackageError(f"{path}：其中 {name} 含有 XML 实体声明，不复制")
+        raise PackageError(f"{shown(path)}：其中 {name} 含有 XML 实体声明，不复制")
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
-        raise PackageError(f"{path}：其中 {name} 不是有效的 XML，无法复制") from None
+        raise PackageError(f"{shown(path)}：其中 {name} 不是有效的 XML，无法复制") from None
 
 
 def _tostring(root) -> bytes:
@@ -446,7 +447,7 @@ class Sheets:
         self.path, self.name = path, name
 
     def fail(self, why: str) -> PackageError:
-        return PackageError(f"{self.path}：工作表部件 {self.name} {why}，无法写出副本")
+        return PackageError(f"{shown(self.path)}：工作表部件 {self.name} {why}，无法写出副本")
 
     @staticmethod
     def scan(fh) -> SheetScan:
@@ -1031,7 +1032,7 @@ class Workbook:
         try:
             self.zf = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError) as e:
-            raise PackageError(f"{self.path}：无法打开工作簿以写出副本（{type(e).__name__}）") from None
+            raise PackageError(f"{shown(self.path)}：无法打开工作簿以写出副本（{type(e).__name__}）") from None
         self.pkg = Package(self.path, self.zf)
         self.replace: dict[str, bytes | None] = {}   # member -> new bytes (None: from its tree on save)
         self.added: dict[str, bytes] = {}
@@ -1173,7 +1174,7 @@ class Workbook:
                         return self.pkg.find(t)
         found = self.pkg.find("xl/workbook.xml")
         if found is None:
-            raise PackageError(f"{self.path}：找不到工作簿部件，无法写出副本")
+            raise PackageError(f"{shown(self.path)}：找不到工作簿部件，无法写出副本")
         return found
 
     def _sheets(self) -> list[SheetRef]:
@@ -1216,7 +1217,7 @@ class Workbook:
                 got = self._scans[part] = Sheets.scan(_Reader(chunks))
                 return got
         except (*_DAMAGED, OSError) as e:
-            raise PackageError(f"{self.path}：其中 {part} 已损坏，无法写出副本（{type(e).__name__}）") from None
+            raise PackageError(f"{shown(self.path)}：其中 {part} 已损坏，无法写出副本（{type(e).__name__}）") from None
 
     def selected(self, part: str) -> bool:
         """Whether the sheet's view has its tab selected (read from the part's first bytes only)."""
@@ -1390,7 +1391,7 @@ class Workbook:
                         zout.writestr(zipfile.ZipInfo(styles, (1980, 1, 1, 0, 0, 0)), data or self.added[styles],
                                       zipfile.ZIP_DEFLATED)
         except OSError as e:
-            raise PackageError(f"{target}：无法写入（{e.strerror or type(e).__name__}）") from None
+            raise PackageError(f"{shown(target)}：无法写入（{e.strerror or type(e).__name__}）") from None
 
     def styles_part(self) -> str | None:
         if self._styles is not None:
@@ -1412,7 +1413,7 @@ class Workbook:
             with self.pkg.chunks(name, CHUNK) as chunks, _member(zout, self._info(info), info.file_size) as out:
                 streamer.edit(_Reader(chunks), out, edit)
         except _DAMAGED as e:
-            raise PackageError(f"{self.path}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None
+            raise PackageError(f"{shown(self.path)}：其中 {name} 已损坏，无法写出副本（{type(e).__name__}）") from None
 
 
 class Streamed:

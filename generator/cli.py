@@ -89,7 +89,10 @@ def _crash_report(e: Exception) -> str:
         click.echo(text, err=True)
         return "详细信息见上"
     try:
-        fd, path = tempfile.mkstemp(prefix="huifang-内部错误-", suffix=".txt")
+        try:
+            fd, path = tempfile.mkstemp(prefix="huifang-内部错误-", suffix=".txt")
+        except UnicodeEncodeError:      # a file system encoding without Chinese (an ASCII locale)
+            fd, path = tempfile.mkstemp(prefix="huifang-internal-error-", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:     # a name not UTF-8
             fh.write(f"huifang {__version__}\n{text}")
     except OSError:
@@ -185,14 +188,26 @@ def _readable(text) -> str:
 
 def _lenient_streams() -> None:
     """Standard output and error never stop a command over a character they cannot encode (a file
-    name that is not UTF-8, kept as surrogate escapes, under a strict UTF-8 locale): it is written
-    escaped. The messages name files through shown() / readable(); this is the net under them."""
+    name that is not UTF-8, kept as surrogate escapes, under a strict UTF-8 locale; any Chinese
+    under an ASCII locale): it is written escaped. The messages name files through shown() /
+    readable(); this is the net under them."""
     for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        errors = getattr(stream, "errors", None)
+        if errors == "strict" or (errors == "surrogateescape" and not _utf8(stream)):   # (an ASCII locale)
+            if not hasattr(stream, "reconfigure"):
+                continue
             try:
                 stream.reconfigure(errors="backslashreplace")
             except (ValueError, OSError):     # closed, or a stream that cannot change now
                 pass
+
+
+def _utf8(stream) -> bool:
+    import codecs
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "utf-8"
+    except LookupError:
+        return False
 
 
 class ChineseContext(click.Context):

@@ -42,10 +42,12 @@ def readable(text: str) -> str:
 
 
 def _decoded(raw: bytes) -> str:
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _shown_part(part: str) -> str:
@@ -54,10 +56,18 @@ def _shown_part(part: str) -> str:
         return part
     except UnicodeEncodeError:
         pass
-    try:        # the whole part (GBK bytes can hold what reads as a UTF-8 character: 台 is CC A8, U+0328)
-        return part.encode("utf-8", "surrogateescape").decode("gb18030")
-    except (UnicodeDecodeError, UnicodeEncodeError):
-        pass
+    try:
+        raw = part.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = None
+    # UTF-8 first: under an ASCII locale (LC_ALL=C, PYTHONUTF8=0) Python escapes every non-ASCII
+    # byte, UTF-8 names too; then GB 18030, the whole part (GBK bytes can hold what reads as a
+    # UTF-8 character: 台 is CC A8, U+0328)
+    for codec in ("utf-8", "gb18030") if raw is not None else ():
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
     part = _BYTES.sub(lambda m: m.group(0).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
                       part)
     return part.encode("utf-8", "backslashreplace").decode("utf-8")      # any other lone surrogate

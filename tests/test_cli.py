@@ -501,3 +501,21 @@ def test_json_on_standard_output_in_another_encoding_stays_json(book, encoding):
     assert r.returncode == 1, r.stderr
     found = json.loads(r.stdout.decode(encoding))["findings"]
     assert any(f["customer"] == "C😀é" for f in found)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the C locale of a Linux server")
+def test_an_ascii_locale_neither_stops_nor_garbles_names(tmp_path):
+    """(helper 35) LC_ALL=C with Python's UTF-8 mode and locale coercion off (a service, cron): file
+    names come in escaped, standard output is ASCII. The text report is written (Chinese escaped,
+    no traceback), JSON stays JSON, and the report file names the workbooks as they are (UTF-8)."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    run = [sys.executable, "-m", "generator.cli", "validate", str(EXAMPLES), "--as-of", "2025-12-31"]
+    r = subprocess.run(run, capture_output=True, cwd=ROOT, env=env)
+    assert r.returncode == 1 and b"Traceback" not in r.stderr and b"\\u5171 2 \\u4e2a" in r.stdout, r.stderr
+    r = subprocess.run(run + ["--format", "json"], capture_output=True, cwd=ROOT, env=env)
+    assert r.returncode == 1 and json.loads(r.stdout)["summary"]["files"] == 2
+    r = subprocess.run(run + ["--format", "json", "--output", str(tmp_path / "r.json")], capture_output=True,
+                       cwd=ROOT, env=env)
+    files = {f["file"] for f in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run"]["inputs"]}
+    assert r.returncode == 1 and files == {str(EXAMPLES / "示例营业部.xlsx"), str(EXAMPLES / "示例二营业部.xlsx")}

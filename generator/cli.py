@@ -14,6 +14,7 @@ from generator import __version__
 from generator.cli_zh import install as _chinese
 from generator.cli_zh import wide_formatter
 from generator.errors import HuifangError
+from generator.names import readable, shown
 from generator.kinds import DOCUMENTS, FORMATS
 
 _chinese()
@@ -73,7 +74,6 @@ def _quiet_stdout() -> None:
 def _fail_line(message: str) -> None:
     """The one line of a command that failed: a file name that is not UTF-8 readable, a line break
     or other control character in it (a file named so) escaped."""
-    from generator.names import readable
     from generator.workbook.values import one_line
     click.echo(f"huifang：{one_line(readable(message))}", err=True)
     sys.exit(2)
@@ -149,7 +149,6 @@ def colors(stream) -> bool:
 
 def reading_progress(path: Path, size: int) -> None:
     """A line on standard error before a large workbook is read, so a long run is seen to be alive."""
-    from generator.names import shown
     click.echo(f"huifang：正在读取 {shown(path)}（{size / 1e6:.0f} MB），请稍候……", err=True)
 
 
@@ -174,16 +173,6 @@ def ledger_options(fn):
     return click.option("--record", is_flag=True,
                         help="把本次运行（来历、各工作簿的条数、每条发现的标识和级别）记入运行台账"
                              "（默认：第一个输入所在文件夹的 huifang-ledger.sqlite，或 huifang.toml 的 [ledger]）")(fn)
-
-
-def _shown(path) -> str:
-    from generator.names import shown
-    return shown(path)
-
-
-def _readable(text) -> str:
-    from generator.names import readable
-    return readable(str(text))
 
 
 def _lenient_streams() -> None:
@@ -291,7 +280,7 @@ def init(file, force, config_file):
     from generator.workbook.blank import init_workbook
     config = load_config(Path(config_file) if config_file else None)
     init_workbook(Path(file), force, build_contract(config.banks))
-    click.echo(f"已写出空白工作簿：{_shown(Path(file).absolute())}")
+    click.echo(f"已写出空白工作簿：{shown(Path(file).absolute())}")
 
 
 @main.command(short_help="按规则目录校验工作簿（退出码 0 无错误、1 有错误、2 无法读取）",
@@ -333,13 +322,13 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     if annotate:
         from generator.validate.annotate import annotate as write_annotated
         written = write_annotated(report, Path(annotate),
-                                  warn=lambda m: click.echo(f"huifang：{_readable(m)}", err=True))
-        click.echo(f"已写出标注副本 {len(written)} 个：{_shown(Path(annotate).absolute())}", err=True)
+                                  warn=lambda m: click.echo(f"huifang：{readable(m)}", err=True))
+        click.echo(f"已写出标注副本 {len(written)} 个：{shown(Path(annotate).absolute())}", err=True)
     if output:
         write_with(Path(output), render, binary=getattr(WRITERS[fmt], "binary", False))
         counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
                   f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项")
-        click.echo(f"已写出报告：{_shown(Path(output).absolute())}（{counts}）", err=True)
+        click.echo(f"已写出报告：{shown(Path(output).absolute())}（{counts}）", err=True)
     else:
         try:
             render(sys.stdout)
@@ -361,9 +350,9 @@ def rules(rule_id, config_file):
     from generator.rules.catalog import describe_rule, list_rules
     config = load_settings(config_file, ())
     if rule_id:
-        click.echo(_readable(describe_rule(rule_id.upper(), config)))
+        click.echo(readable(describe_rule(rule_id.upper(), config)))
     else:
-        click.echo(_readable(list_rules(config)))
+        click.echo(readable(list_rules(config)))
 
 
 @main.command(short_help="填写四种附件文书（计划、记录表、报告、流失档案）",
@@ -391,7 +380,7 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
     summary = run(list(paths), Path(out), kinds=kinds, period=period, customers=customers, pdf=pdf,
                   config=config, progress="bar" if sys.stderr.isatty() else "lines",
                   templates=Path(templates) if templates else TEMPLATE_DIR)
-    click.echo(_readable(summary))
+    click.echo(readable(summary))
 
 
 @main.command(short_help="构建回访工作手册与合规状态站点",
@@ -413,9 +402,9 @@ def site(paths, as_of, since, config_file, out, record):
     if record:          # recorded first, so the site's trends include this run
         check_replaceable(Path(out), [b.path for b in report.books])
         track(report, input_paths(paths), record=True, command="site")
-    click.echo(_readable(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths)))))
+    click.echo(readable(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths)))))
     if record:
-        click.echo(f"已记入运行台账：运行 #{report.recorded}（{_shown(report.ledger)}），"
+        click.echo(f"已记入运行台账：运行 #{report.recorded}（{shown(report.ledger)}），"
                    f"记录的哈希 {report.recorded_hash}")
 
 
@@ -438,7 +427,7 @@ def plan(paths, as_of, since, config_file, month, out, seed, preparer, superviso
     from generator.planning import run_plan
     paths = input_paths(paths)
     config = load_settings(config_file, paths)
-    click.echo(_readable(run_plan(list(paths), Path(out), month, config=config, as_of=as_of, since=since, seed=seed,
+    click.echo(readable(run_plan(list(paths), Path(out), month, config=config, as_of=as_of, since=since, seed=seed,
                                   preparer=preparer, supervisor=supervisor)))
 
 
@@ -459,7 +448,7 @@ def history(paths, config_file, ledger, verify):
     if not ledger:
         paths = input_paths(paths)
     config = load_settings(config_file, paths)
-    click.echo(_readable((verify_text if verify else history_text)(config, paths, ledger=ledger)))
+    click.echo(readable((verify_text if verify else history_text)(config, paths, ledger=ledger)))
 
 
 if __name__ == "__main__":

@@ -17,11 +17,8 @@ def shown(path) -> str:
     shown decoded as GB 18030 when its bytes are that, else the bytes that are not UTF-8 are
     escaped (a\\xff); the text always has UTF-8."""
     text = str(path)
-    try:
-        text.encode("utf-8")
+    if _has_utf8(text):
         return text
-    except UnicodeEncodeError:
-        pass
     return "/".join(map(_shown_part, text.split("/"))) if os.sep == "/" else _shown_part(text)
 
 
@@ -30,44 +27,50 @@ _BYTES = re.compile("[\udc80-\udcff]+")      # bytes Python could not decode, as
 
 def readable(text: str) -> str:
     """A message that may quote a file name that is not UTF-8 (its bytes as surrogate escapes):
-    each run of such bytes decoded as GB 18030 when it is that, else escaped; the text always has
-    UTF-8. (shown() reads a path part by part, which a message cannot be.)"""
+    each run of such bytes decoded as UTF-8 or GB 18030 when it is that, else escaped; the text
+    always has UTF-8. (shown() reads a path part by part, which a message cannot be.)"""
+    if _has_utf8(text):
+        return text
+    return _runs(text, lambda raw: _decoded(raw) or _escaped(raw))
+
+
+def _shown_part(part: str) -> str:
+    if _has_utf8(part):
+        return part
+    try:
+        # UTF-8 first: under an ASCII locale (LC_ALL=C, PYTHONUTF8=0) Python escapes every non-ASCII
+        # byte, UTF-8 names too; then GB 18030, the whole part (GBK bytes can hold what reads as a
+        # UTF-8 character: 台 is CC A8, U+0328)
+        whole = _decoded(part.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:      # a lone surrogate that stands for no byte
+        whole = None
+    return whole if whole is not None else _runs(part, _escaped)
+
+
+def _has_utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
-        return text
+        return True
     except UnicodeEncodeError:
-        pass
-    text = _BYTES.sub(lambda m: _decoded(m.group(0).encode("utf-8", "surrogateescape")), text)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return False
 
 
-def _decoded(raw: bytes) -> str:
+def _decoded(raw: bytes) -> str | None:
+    """The bytes as UTF-8 or GB 18030 text; None when they are neither."""
     for codec in ("utf-8", "gb18030"):
         try:
             return raw.decode(codec)
         except UnicodeDecodeError:
             continue
+    return None
+
+
+def _escaped(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
-def _shown_part(part: str) -> str:
-    try:
-        part.encode("utf-8")
-        return part
-    except UnicodeEncodeError:
-        pass
-    try:
-        raw = part.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        raw = None
-    # UTF-8 first: under an ASCII locale (LC_ALL=C, PYTHONUTF8=0) Python escapes every non-ASCII
-    # byte, UTF-8 names too; then GB 18030, the whole part (GBK bytes can hold what reads as a
-    # UTF-8 character: 台 is CC A8, U+0328)
-    for codec in ("utf-8", "gb18030") if raw is not None else ():
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    part = _BYTES.sub(lambda m: m.group(0).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
-                      part)
-    return part.encode("utf-8", "backslashreplace").decode("utf-8")      # any other lone surrogate
+def _runs(text: str, bytes_text) -> str:
+    """`text` with each run of surrogate-escaped bytes replaced by bytes_text(its bytes), and any
+    other lone surrogate escaped."""
+    text = _BYTES.sub(lambda m: bytes_text(m.group(0).encode("utf-8", "surrogateescape")), text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
-from generator.workbook import contract as K
+from generator.workbook import contract as K, xls
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header)
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells, ReadError,
                                         SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
@@ -499,18 +499,27 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
                 try:
                     sheet = parsed.pop(spec.name).result()
                     _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
-                except ReadError:
+                except ReadError as failed:
                     # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
                     # cells out, report each at its cell, and read the sheet once more
-                    bad = strip_unconvertible_dates(info, sinfo.name)
-                    if not bad:
-                        raise
-                    mine.clear()
-                    table = tables[spec.name] = Table(spec)
-                    for ref, value in bad.items():
-                        sinfo.odd_cells[ref] = f"数值 {value} 不是任何日历能表示的日期，未读取；请改正"
-                    sheet = parse(sinfo)
-                    _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
+                    if info.format == XLS:      # the rows it panics on read with xlrd
+                        mine.clear()
+                        table = tables[spec.name] = Table(spec)
+                        try:
+                            _guarded(lambda: _fill(table, parse(sinfo), sinfo, mine, info.date1904,
+                                                   xls.Rows(info.source or path, sinfo.name)), path, sinfo.name)
+                        except ReadError:
+                            raise failed from None
+                    else:
+                        bad = strip_unconvertible_dates(info, sinfo.name)
+                        if not bad:
+                            raise
+                        mine.clear()
+                        table = tables[spec.name] = Table(spec)
+                        for ref, value in bad.items():
+                            sinfo.odd_cells[ref] = f"数值 {value} {NO_CALENDAR}"
+                        sheet = parse(sinfo)
+                        _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
             finally:
                 _name_customers(table, mine)
             table.hidden = sinfo.hidden
@@ -601,12 +610,15 @@ def _name_customers(table: Table, problems: list[Problem]) -> None:
             p.customer = custs[i]
 
 
-def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:
-    """Fill a table from python-calamine's rows, in chunks."""
+def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False,
+          recover=None) -> None:
+    """Fill a table from python-calamine's rows, in chunks. `recover` (xls.Rows) reads the rows
+    the cell reader panics on."""
     spec = table.spec
     table.present = True
     col0 = sheet.start[1] if sheet.start else 0          # iter_rows skips empty leading columns
-    rows_iter = sheet.iter_rows()
+    odd = _odd_cells(sinfo, col0)
+    rows_iter = sheet.iter_rows() if recover is None else _past_panics(sheet, recover, col0, odd)
     head = list(islice(rows_iter, HEADER_SCAN_ROWS))
     h = _find_header(head, spec)
     if h is None:
@@ -626,7 +638,6 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
             f"数据区内有合并单元格 {column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}："
             "已按首格的值读取其中每一行，请取消合并并逐行填写"))
     merge_top: dict[tuple[int, int], object] = {}
-    odd = _odd_cells(sinfo, col0)
     width = len(head[h])
     r = h + 1                                  # 0-based sheet row of the next data row
     pending = head[h + 1:]
@@ -656,6 +667,32 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
         for name, j in unknown.items():
             table.extra[name].extend(columns[j])
         del columns
+
+
+def _past_panics(sheet, recover, col0: int, odd: dict[int, dict[int, str]]):
+    """python-calamine's rows, each row it panics on read by `recover` instead: the cells it
+    leaves out become odd cells (DATA003 at each). The cell reader goes on after a panic with
+    the next row; where it stops short, the panic stands."""
+    it = sheet.iter_rows()
+    r, last = 0, (sheet.end[0] if sheet.end else -1)
+    while True:
+        try:
+            row = next(it)
+        except StopIteration:
+            if r <= last:
+                raise ReadError(f"读取在第 {r + 1} 行中止") from None
+            return
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException:       # a PanicException
+            row, bad = recover.row(r, col0, sheet.width)
+            for j, value in bad.items():
+                odd.setdefault(j, {})[r + 1] = f"数值 {value} {NO_CALENDAR}"
+        yield row
+        r += 1
+
+
+NO_CALENDAR = "不是任何日历能表示的日期，未读取；请改正"
 
 
 def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:

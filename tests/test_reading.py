@@ -165,6 +165,22 @@ def test_a_date_cell_of_minus_1e20_is_not_a_crash(book, tmp_path):
     assert found == [("DATA003", "F2")]              # reported at its cell, the rest of the sheet read
 
 
+def test_a_text_cell_of_digits_beside_a_minus_1e20_date_keeps_its_value(book, tmp_path):
+    """Only number cells in a date format are left out of the second read: a 录音编号 written
+    as an inline string of digits (openpyxl, Apache POI) is text, whatever number it reads as."""
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+
+    def change(d):
+        d = re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d)
+        return re.sub(rb'<c r="K2"[^>]*>.*?</c>', b'<c r="K2" t="inlineStr"><is><t>13800000001</t></is></c>', d)
+    p = corpus.rewrite(src, tmp_path / "huge.xlsx", lambda n, d: change(d) if n == part else d)
+    r = run("validate", p, "--as-of", "2025-06-30", "--format", "json")
+    assert r.returncode == 1 and r.stderr == ""
+    found = [(f["rule"], f["cell"]) for f in json.loads(r.stdout)["findings"]]
+    assert found == [("DATA003", "F2")]
+
+
 # ------------------------------------------------------------------ a stray value far from the data
 
 @pytest.mark.parametrize("ref", ["XFD1048576", "XFD1", "A1048576"])

@@ -1925,10 +1925,15 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
                 continue
             if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
                 continue
-            # only the cells whose style is a date format: the ones the reader converts
+            # only the number cells whose style is a date format: the ones the reader converts (a
+            # text cell that reads as a number, such as a 手机 written as an inline string, is not)
             part = part if part is not None else pkg.read(sh.part)
-            m = re.search(rb'\bs="(\d+)"', part[start:end])
-            if m is None or int(m.group(1)) in styles:
+            tag = part[start:part.find(b">", start, end) + 1 or end]
+            t = re.search(rb'\st\s*=\s*["\']([^"\']*)["\']', tag)
+            if t is not None and t.group(1) != b"n":
+                continue
+            m = re.search(rb'\ss\s*=\s*["\'](\d+)["\']', tag)
+            if (int(m.group(1)) if m else 0) in styles:
                 keep.append((c, r, start, end, shown))
         if not keep:
             return {}

@@ -221,6 +221,12 @@ class Early:
 INTERNAL = "读取时遇到程序未能处理的内容"
 
 
+# The cell reader's panic reports are held back (_rust_panics_silenced); a backtrace in each would
+# only make them long, and an old .xls may panic on every row (workbook/xls.py reads those rows).
+# Rust reads this once, at the process's first panic.
+os.environ["RUST_BACKTRACE"] = "0"
+
+
 @contextmanager
 def _rust_panics_silenced():
     """The cell reader's Rust code prints a panic report on standard error before Python sees the
@@ -243,9 +249,32 @@ def _rust_panics_silenced():
             os.close(saved)
             held.seek(0)
             text = held.read().decode("utf-8", "replace")
-            text = re.sub(r"\n?thread '[^\n]*' [^\n]*panicked at .*?(?:\nnote: [^\n]*|$)", "", text, flags=re.S)
+            if text.strip():
+                text = _without_panics(text)
             if text.strip():
                 sys.stderr.write(text)
+
+
+_PANIC_LINE = re.compile(r"thread '[^\n]*' [^\n]*panicked at ")
+
+
+def _without_panics(text: str) -> str:
+    """Standard error's text without the Rust panic reports in it: each report's first line, its
+    message line, and the backtrace and note lines after it (one pass, however many panics)."""
+    if "panicked at " not in text:
+        return text
+    out: list[str] = []
+    lines = text.splitlines(keepends=True)
+    k = 0
+    while k < len(lines):
+        if _PANIC_LINE.match(lines[k]):
+            k += 2 if lines[k].rstrip().endswith(":") else 1      # (the message on a line of its own)
+            while k < len(lines) and (lines[k].startswith((" ", "\t", "note: ")) or lines[k] == "stack backtrace:\n"):
+                k += 1
+            continue
+        out.append(lines[k])
+        k += 1
+    return "".join(out)
 
 
 def _open(info, path: Path):
@@ -495,6 +524,7 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
         for spec, sinfo in (rest + order[:1] if in_parts else order[:1] + rest):
             table = tables[spec.name]
             mine = found[spec.name] = []
+            sheet = None
             try:
                 try:
                     sheet = parsed.pop(spec.name).result()
@@ -503,13 +533,17 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
                     # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
                     # cells out, report each at its cell, and read the sheet once more
                     if info.format == XLS:      # the rows it panics on read with xlrd
+                        failed = failed.with_traceback(None)    # (its frames hold the first pass's rows)
                         mine.clear()
                         table = tables[spec.name] = Table(spec)
+                        again = sheet if sheet is not None else parse(sinfo)    # its rows can be read again
                         try:
-                            _guarded(lambda: _fill(table, parse(sinfo), sinfo, mine, info.date1904,
-                                                   xls.Rows(info.source or path, sinfo.name)), path, sinfo.name)
+                            _guarded(partial(_fill, table, again, sinfo, mine, info.date1904,
+                                             xls.Rows(info.source or path, sinfo.name)), path, sinfo.name)
                         except ReadError:
                             raise failed from None
+                        finally:
+                            again = None
                     else:
                         bad = strip_unconvertible_dates(info, sinfo.name)
                         if not bad:
@@ -618,7 +652,12 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
     table.present = True
     col0 = sheet.start[1] if sheet.start else 0          # iter_rows skips empty leading columns
     odd = _odd_cells(sinfo, col0)
-    rows_iter = sheet.iter_rows() if recover is None else _past_panics(sheet, recover, col0, odd)
+
+    def lost(row: int) -> None:
+        problems.append(Problem("DATA003", spec.name, row, None,
+                                f"第 {row} 行有设成日期格式的单元格写着日历上没有的数（如 -1E+20），这一行无法读取，"
+                                "已跳过；请改正这一行"))
+    rows_iter = sheet.iter_rows() if recover is None else _past_panics(sheet, recover, col0, odd, lost)
     head = list(islice(rows_iter, HEADER_SCAN_ROWS))
     h = _find_header(head, spec)
     if h is None:
@@ -669,10 +708,11 @@ def _fill(table: Table, sheet, sinfo: SheetInfo, problems: list[Problem], date19
         del columns
 
 
-def _past_panics(sheet, recover, col0: int, odd: dict[int, dict[int, str]]):
+def _past_panics(sheet, recover, col0: int, odd: dict[int, dict[int, str]], lost):
     """python-calamine's rows, each row it panics on read by `recover` instead: the cells it
-    leaves out become odd cells (DATA003 at each). The cell reader goes on after a panic with
-    the next row; where it stops short, the panic stands."""
+    leaves out become odd cells (DATA003 at each). Where xlrd cannot read the file either, the
+    row is left out and `lost(excel row)` told. The cell reader goes on after a panic with the
+    next row; where it stops short, the panic stands."""
     it = sheet.iter_rows()
     r, last = 0, (sheet.end[0] if sheet.end else -1)
     while True:
@@ -685,7 +725,11 @@ def _past_panics(sheet, recover, col0: int, odd: dict[int, dict[int, str]]):
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException:       # a PanicException
-            row, bad = recover.row(r, col0, sheet.width)
+            try:
+                row, bad = recover.row(r, col0, sheet.width)
+            except xls.Unreadable:
+                row, bad = [""] * sheet.width, {}
+                lost(r + 1)
             for j, value in bad.items():
                 odd.setdefault(j, {})[r + 1] = f"数值 {value} {NO_CALENDAR}"
         yield row

@@ -16,6 +16,10 @@ _EPOCH = datetime(1899, 12, 30)
 _EPOCH_1904_DAYS = 1462                # the 1904 date system counts from 1904-01-01
 
 
+class Unreadable(Exception):
+    """xlrd cannot read the file either."""
+
+
 class Rows:
     """Rows of one sheet, read with xlrd when first asked (the workbook is opened once)."""
 
@@ -24,15 +28,27 @@ class Rows:
         self._sheet = None
         self._kinds: list[str] = []         # per cell format (XF): DATETIME, DURATION or ""
         self._1904 = False
+        self._failed: str | None = None
 
     def _open(self):
+        """xlrd's sheet; raises Unreadable where xlrd cannot read the file (it reads a whole sheet,
+        and refuses some damage python-calamine reads past: a cell format beyond the table of
+        formats, a wrong count of shared strings)."""
         if self._sheet is None:
+            if self._failed is not None:
+                raise Unreadable(self._failed)
             import xlrd
-            # xlrd writes its warnings to standard output, where a JSON report may be going
-            book = xlrd.open_workbook(self.path, on_demand=True, formatting_info=True, logfile=io.StringIO())
-            self._1904 = bool(book.datemode)
-            self._kinds = [_format_kind(xf.format_key, book.format_map) for xf in book.xf_list]
-            self._sheet = book.sheet_by_name(self.sheet_name)
+            try:
+                # xlrd writes its warnings to standard output, where a JSON report may be going
+                book = xlrd.open_workbook(self.path, on_demand=True, formatting_info=True, logfile=io.StringIO())
+                self._1904 = bool(book.datemode)
+                self._kinds = [_format_kind(xf.format_key, book.format_map) for xf in book.xf_list]
+                self._sheet = book.sheet_by_name(self.sheet_name)
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except Exception as e:
+                self._failed = f"{type(e).__name__}: {e}"[:120]
+                raise Unreadable(self._failed) from None
         return self._sheet
 
     def row(self, r: int, col0: int, width: int) -> tuple[list, dict[int, str]]:
@@ -166,7 +182,7 @@ def cell_value(v: float, kind: str, date1904: bool = False):
         return v
     if not 1 <= got.year <= 9999:
         return v
-    if v == float(int(v)):
+    if float(v).is_integer():
         return date(got.year, got.month, got.day)
     return got
 

@@ -181,6 +181,64 @@ def test_a_text_cell_of_digits_beside_a_minus_1e20_date_keeps_its_value(book, tm
     assert found == [("DATA003", "F2")]
 
 
+def _one_cell(book, tmp_path, name, cell: bytes, styles=None):
+    """The unit with F2..K2 of 回访记录 rewritten (`cell(data)`), and styles.xml by `styles`."""
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+
+    def change(n, d):
+        if n == part:
+            return cell(d)
+        if n == "xl/styles.xml" and styles:
+            return styles(d)
+        return d
+    p = corpus.rewrite(src, tmp_path / name, change)
+    r = run("validate", p, "--as-of", "2025-06-30", "--format", "json")
+    assert r.returncode == 1 and r.stderr == "", r.stderr
+    return [(f["rule"], f["cell"], f["message"]) for f in json.loads(r.stdout)["findings"]]
+
+
+@pytest.mark.parametrize("error", ["#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#BUSY!", "#GETTING_DATA"])
+def test_an_excel_365_error_value_is_reported_at_its_cell(book, tmp_path, error):
+    """Excel 365 writes errors the cell reader does not know (dynamic arrays: #SPILL!); it used
+    to fail the whole sheet."""
+    found = _one_cell(book, tmp_path, "spill.xlsx", lambda d: re.sub(
+        rb'<c r="F2"[^>]*>.*?</c>', b'<c r="F2" s="3" t="e"><f>SEQUENCE(3)</f><v>' + error.encode() + b"</v></c>", d))
+    assert found == [("DATA003", "F2", f"单元格是错误值 {error}（通常是公式出错），请改正后再填")]
+
+
+@pytest.mark.parametrize("code", ["[h]", '[m]"分钟"', "[ss]", "a/p"])
+def test_a_huge_number_in_a_duration_format_is_reported_at_its_cell(book, tmp_path, code):
+    """Formats of elapsed time alone ([h]) and a/p are dates to the cell reader (calamine's
+    formats.rs, ported in xls.custom_format_kind): -1E+20 in one used to fail the sheet."""
+    attr = code.replace('"', "&quot;").encode()
+    found = _one_cell(book, tmp_path, "h.xlsx",
+                      lambda d: re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d),
+                      lambda d: d.replace(b'formatCode="yyyy-mm-dd hh:mm"', b'formatCode="' + attr + b'"'))
+    assert found == [("DATA003", "F2", "数值 -1E+20 不是任何日历能表示的日期，未读取；请改正")]
+
+
+def test_a_phone_number_in_a_date_format_beside_minus_1e20_keeps_its_value(book, tmp_path):
+    """Only the cells the cell reader cannot convert are left out of the second read: a number it
+    reads as a number (13800000001 in a date format is no date Python holds) is read as before."""
+    found = _one_cell(book, tmp_path, "phone.xlsx", lambda d: re.sub(
+        rb'<c r="K2"[^>]*>.*?</c>', b'<c r="K2" s="3"><v>13800000001</v></c>',
+        re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d)))
+    assert found == [("DATA003", "F2", "数值 -1E+20 不是任何日历能表示的日期，未读取；请改正")]
+
+
+def test_a_cell_typed_as_a_number_that_holds_text_is_reported_at_its_cell(book, tmp_path):
+    found = _one_cell(book, tmp_path, "tn.xlsx", lambda d: re.sub(
+        rb'<c r="I2"[^>]*>.*?</c>', b'<c r="I2" t="n"><v> 5 </v></c>', d))
+    assert found == [("DATA003", "I2", "单元格标为数字，内容“ 5 ”却不是数字，未读取；请改正")]
+
+
+def test_an_iso_date_cell_of_year_0_is_reported_at_its_cell(book, tmp_path):
+    found = _one_cell(book, tmp_path, "y0.xlsx", lambda d: re.sub(
+        rb'<c r="F2"[^>]*>.*?</c>', b'<c r="F2" s="3" t="d"><v>0000-06-01T00:00:00</v></c>', d))
+    assert found == [("DATA003", "F2", "回访时间：“0000-06-01T00:00:00”不是有效的日期")]
+
+
 # ------------------------------------------------------------------ a stray value far from the data
 
 @pytest.mark.parametrize("ref", ["XFD1048576", "XFD1", "A1048576"])

@@ -70,7 +70,7 @@ def test_a_date_cell_of_minus_1e20_in_an_xls_is_reported_at_its_cell(book, tmp_p
     assert "已损坏" not in r.stderr and "Traceback" not in r.stderr and "panicked" not in r.stderr
     found = json.loads(r.stdout)["findings"]
     data003 = [(f["cell"], f["message"]) for f in found if f["rule"] == "DATA003"]
-    assert data003 == [(f"{letter}3", "数值 -1e+20 不是任何日历能表示的日期，未读取；请改正"),
+    assert data003 == [(f"{letter}3", "数值 -1E+20 不是任何日历能表示的日期，未读取；请改正"),
                        (f"{letter}5", "数值 -1000000000000000 不是任何日历能表示的日期，未读取；请改正")]
     # the other cells of those rows are read: the records keep their customer and their type
     assert {f["customer"] for f in found if f["rule"] == "DATA003"} == {record()["客户编号"]}
@@ -113,6 +113,58 @@ def test_panic_reports_are_held_back_whatever_rust_backtrace_says():
     old = "thread '<unnamed>' panicked at 'out of bounds', src/lib.rs:1:1\n"
     assert _without_panics("一行别的提示\n" + full * 3 + short + note + short + old + "最后一行\n") \
         == "一行别的提示\n最后一行\n"
+    # as python-calamine writes them: each report after a line break of its own
+    assert _without_panics(("\n" + short) * 1000 + note + "其他库的警告\n") == "其他库的警告\n"
+
+
+def test_xlrds_workbook_is_let_go_with_the_collector_off(book, tmp_path):
+    """xlrd's book and sheets refer to each other; a worker of the process pool reads with the
+    cyclic collector off, so the workbook must be let go of explicitly (Rows.close)."""
+    import gc
+    import xlrd
+    from generator.workbook.reader import read_workbook
+    src = book.write()
+    col = [c.value for c in openpyxl.load_workbook(src)["回访记录"][1]].index("回访时间")
+    p = tmp_path / "broken.xls"
+    as_xls(src, p, lambda sheet, r, c, v, fmt: (-1e20, "yyyy-mm-dd") if (sheet, r, c) == ("回访记录", 1, col)
+           else (v, fmt))
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            got = read_workbook(p)
+            assert [(x.rule, x.row, x.column) for x in got.problems] == [("DATA003", 2, "回访时间")]
+        alive = sum(isinstance(o, xlrd.book.Book) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert alive == 0
+
+
+def test_a_format_of_the_files_own_under_a_built_in_number_is_read_as_the_cell_reader_reads_it(tmp_path):
+    """A FORMAT record may redefine a built-in number (the Chinese dates 27-36, 50-58): the cell
+    reader then goes by its code, and so does xls.Rows."""
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("S")
+    style = xlwt.easyxf(num_format_str='yyyy"年"m"月"d"日"')
+    ws.write(0, 0, 45000, style)
+    ws.write(0, 1, 45000.5, style)
+    p = tmp_path / "f.xls"
+    wb.save(str(p))
+    data = bytearray(p.read_bytes())
+    pos = data.find(b"\x09\x08")              # the workbook stream's BOF: its records up to EOF
+    while pos < len(data) - 4:
+        rid, length = struct.unpack_from("<HH", data, pos)
+        if rid == 0x041E and struct.unpack_from("<H", data, pos + 4)[0] == 164:          # FORMAT
+            struct.pack_into("<H", data, pos + 4, 31)
+        if rid == 0x00E0 and struct.unpack_from("<H", data, pos + 6)[0] == 164:          # XF
+            struct.pack_into("<H", data, pos + 6, 31)
+        if rid == 0x000A:
+            break
+        pos += 4 + length
+    p.write_bytes(bytes(data))
+    expected = CalamineWorkbook.from_path(str(p)).get_sheet_by_name("S").to_python()[0]
+    assert expected == [date(2023, 3, 15), datetime(2023, 3, 15, 12)]
+    assert xls.Rows(p, "S").row(0, 0, 2) == (expected, {})
 
 
 def test_nan_in_a_date_cell_is_what_the_cell_reader_makes_of_it():

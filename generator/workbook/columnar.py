@@ -237,6 +237,9 @@ def _load_parts(parts: Parts, sheet: str, h: int, first: int, early: dict | None
                 raise PartsFailed("a part is longer than its rows")
             arrow()
             kinds.add(cols)
+            for arr in cols.values():
+                if pa.types.is_timestamp(arr.type):
+                    check_dates(arr)
             yield starts[k], cols, n
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -569,14 +572,19 @@ def _numbers(arr: pa.Array) -> list:
 
 
 def check_dates(arr: pa.Array) -> None:
-    """A date Python cannot hold (after 9999) is for the row reader, which reports it at its cell."""
+    """A date Python cannot hold (after 9999, or before year 1: an ISO date cell of year 0) is
+    for the row reader, which reports it at its cell."""
     arrow()
-    high = pc.max(arr.cast(pa.timestamp("ms")).cast(pa.int64())).as_py()
+    ms = arr.cast(pa.timestamp("ms")).cast(pa.int64())
+    high, low = pc.max(ms).as_py(), pc.min(ms).as_py()
     if high is not None and high > _LAST_MS:
         raise Fallback("a date after 9999")
+    if low is not None and low < _FIRST_MS:
+        raise Fallback("a date before year 1")
 
 
 _LAST_MS = int((datetime(9999, 12, 31, 23, 59, 59) - datetime(1970, 1, 1)).total_seconds() * 1000)
+_FIRST_MS = int((datetime(1, 1, 1) - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
 def _dates(arr: pa.Array, instants: bool = False) -> list:

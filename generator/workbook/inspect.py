@@ -23,7 +23,7 @@ which cells does the cell reader not show as they are?
 from __future__ import annotations
 
 from generator import scratch, zipparts
-from generator.workbook import parts as parts_mod
+from generator.workbook import parts as parts_mod, xls
 from generator.workbook.values import column_letter, column_number, plain_digits
 from generator.errors import HuifangError
 from generator.names import shown
@@ -1876,68 +1876,96 @@ def _cell_start(buf: bytes, at: int) -> int | None:
     return None
 
 
-# ------------------------------------------------------------------ dates the cell reader cannot convert
+# ------------------------------------------------------------------ cells the cell reader cannot convert
 
-_BUILTIN_DATES = set(range(14, 23)) | {45, 46, 47}
-_SERIAL_RANGE = (-693593, 2958466)      # 0001-01-01 .. 9999-12-31 in Excel serials
+# the error values python-calamine knows (xlsx/mod.rs, CellErrorType::from_str); any other one
+# (#SPILL!, #CALC!, #FIELD!… of Excel 365) fails the whole sheet
+CELL_READER_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+# a number as calamine parses a cell typed t="n" (fast_float2): no white space, no underscores
+_RUST_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)\Z", re.I)
+_CELL_TYPES = (None, b"n", b"s", b"b", b"e", b"str", b"inlineStr", b"d")
 
 
-def _date_styles(pkg: Package) -> set[int]:
-    """Indexes of the cell formats (cellXfs) that show a date or time."""
+def _style_kinds(pkg: Package) -> list[str]:
+    """Per cell format (cellXfs) what calamine reads its numbers as (xlsx/mod.rs): a format of the
+    file's own by its code (xls.custom_format_kind), a built-in one by its number; xls.DATETIME,
+    xls.DURATION or ""."""
     name = pkg.find("xl/styles.xml")
     if name is None:
-        return set()
+        return []
     root = _xml(pkg, name)
-    custom = {}
-    for el in root.iter():
-        if _local(el.tag) == "numFmt":
-            code = re.sub(r'"[^"]*"|\[[^]]*\]|\\.', "", el.get("formatCode", "")).lower()
-            custom[int(el.get("numFmtId", "0"))] = bool(re.search(r"[dmyhs]", code))
-    out, k = set(), 0
+    custom = {el.get("numFmtId"): el.get("formatCode") for el in root.iter()
+              if _local(el.tag) == "numFmt" and el.get("numFmtId") is not None and el.get("formatCode") is not None}
+    out: list[str] = []
     for el in root.iter():
         if _local(el.tag) == "cellXfs":
             for xf in el:
                 if _local(xf.tag) == "xf":
-                    fid = int(xf.get("numFmtId", "0"))
-                    if fid in _BUILTIN_DATES or custom.get(fid):
-                        out.add(k)
-                    k += 1
+                    fid = xf.get("numFmtId")
+                    if fid is None:
+                        out.append("")
+                    elif fid in custom:
+                        out.append(xls.custom_format_kind(custom[fid]))
+                    else:
+                        out.append(xls.builtin_format_kind(int(fid)) if plain_digits(fid) and fid == str(int(fid))
+                                   else "")
+            break
     return out
 
 
-def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, str]:
-    """After the cell reader failed on a sheet: find the date-formatted cells whose number no
-    calendar holds (such as -1E+20), leave them out of a new normalized copy, and return them
-    (reference -> value shown) for DATA003 findings. Empty when there is none."""
+NO_CALENDAR = "不是任何日历能表示的日期，未读取；请改正"
+
+
+def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, str | None]:
+    """After the cell reader failed on a sheet: find the cells it cannot convert, leave them out
+    of a new normalized copy, and return them (reference -> the number shown, for a DATA003 of a
+    date no calendar holds; None where the sweep has already noted the cell). Those cells are:
+    a number in a date or duration format that makes it panic (-1E+20; the same test as for .xls,
+    xls.cell_value), an error value it does not know (#SPILL!), a cell typed as a number whose
+    text is none, and a cell of a type it does not know. Empty when there is none."""
     sh = next((s for s in info.sheets if s.name == sheet_name), None)
     if sh is None or not sh.part or info.format != XLSX:
         return {}
     src = info.source
     with zipfile.ZipFile(src) as zf:
         pkg = Package(src, zf)
-        styles = _date_styles(pkg)
-        part = None
+        kinds = _style_kinds(pkg)
+        part = pkg.read(sh.part)
         keep = []
-        for c, r, start, end, shown in _cell_positions(pkg, sh.part):
-            try:
-                value = float(shown)
-            except ValueError:
-                continue
-            if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
-                continue
-            # only the number cells whose style is a date format: the ones the reader converts (a
-            # text cell that reads as a number, such as a 手机 written as an inline string, is not)
-            part = part if part is not None else pkg.read(sh.part)
+        found: dict[str, str | None] = {}
+        for c, r, start, end, value in _cell_positions(pkg, sh.part):
             tag = part[start:part.find(b">", start, end) + 1 or end]
             t = re.search(rb'\st\s*=\s*["\']([^"\']*)["\']', tag)
-            if t is not None and t.group(1) != b"n":
+            t = t.group(1) if t is not None else None
+            ref = f"{column_letters(c)}{r}"
+            why = None
+            if t == b"e":
+                if value in CELL_READER_ERRORS:
+                    continue
+                why = f"单元格是错误值 {value}（通常是公式出错），请改正后再填"
+            elif t not in _CELL_TYPES:
+                why = f"单元格的类型“{t.decode('utf-8', 'replace')[:20]}”无法识别，未读取；请在 Excel 或 WPS 中重新填写"
+            elif t in (None, b"n"):
+                if not _RUST_FLOAT.match(value):
+                    if t is None:
+                        continue            # read as text
+                    why = f"单元格标为数字，内容“{value}”却不是数字，未读取；请改正"
+                else:
+                    # only the number cells whose style is a date or duration format: the ones
+                    # the reader converts (no style: not one)
+                    m = re.search(rb'\ss\s*=\s*["\'](\d+)["\']', tag)
+                    k = int(m.group(1)) if m else -1
+                    kind = kinds[k] if 0 <= k < len(kinds) else ""
+                    if not kind or xls.cell_value(float(value), kind, info.date1904) is not xls.PANIC:
+                        continue
+                    why = f"数值 {value} {NO_CALENDAR}"
+            else:
                 continue
-            m = re.search(rb'\ss\s*=\s*["\'](\d+)["\']', tag)
-            if (int(m.group(1)) if m else 0) in styles:
-                keep.append((c, r, start, end, shown))
+            keep.append((start, end))
+            found[ref] = None if (t == b"e" and ref in sh.odd_cells) else why
         if not keep:
             return {}
-        sh.spans = [(s_, e) for _, _, s_, e, _ in keep]
+        sh.spans = keep
         sh.drop_parts()
         _normalize(pkg, info, info.book_part)
-    return {f"{column_letters(c)}{r}": shown for c, r, _, _, shown in keep}
+    return found

@@ -19,6 +19,7 @@ import re
 import sys
 import tempfile
 import threading
+import warnings
 from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor, wait
 from collections import Counter
@@ -31,8 +32,8 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K, xls
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header)
-from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells, ReadError,
-                                        SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
+from generator.workbook.inspect import (FORMAT_LABEL, NO_CALENDAR, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
+                                        ReadError, SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
                                         strip_unconvertible_dates)
 
 log = logging.getLogger("huifang.reader")
@@ -225,6 +226,9 @@ INTERNAL = "读取时遇到程序未能处理的内容"
 # only make them long, and an old .xls may panic on every row (workbook/xls.py reads those rows).
 # Rust reads this once, at the process's first panic.
 os.environ["RUST_BACKTRACE"] = "0"
+# a time of 23:59:60 (a leap second in an ISO date cell) is read as 23:59:59; the cell reader's
+# warning about it would only reach standard error
+warnings.filterwarnings("ignore", message="ignored leap-second", category=UserWarning)
 
 
 @contextmanager
@@ -268,6 +272,8 @@ def _without_panics(text: str) -> str:
     k = 0
     while k < len(lines):
         if _PANIC_LINE.match(lines[k]):
+            if out and out[-1] in ("\n", "\r\n"):     # a report begins with a line break of its own
+                out.pop()
             k += 2 if lines[k].rstrip().endswith(":") else 1      # (the message on a line of its own)
             while k < len(lines) and (lines[k].startswith((" ", "\t", "note: ")) or lines[k] == "stack backtrace:\n"):
                 k += 1
@@ -533,25 +539,27 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
                     # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
                     # cells out, report each at its cell, and read the sheet once more
                     if info.format == XLS:      # the rows it panics on read with xlrd
+                        if sheet is None:       # the sheet itself could not be read: no row to retry
+                            raise
                         failed = failed.with_traceback(None)    # (its frames hold the first pass's rows)
                         mine.clear()
                         table = tables[spec.name] = Table(spec)
-                        again = sheet if sheet is not None else parse(sinfo)    # its rows can be read again
-                        try:
-                            _guarded(partial(_fill, table, again, sinfo, mine, info.date1904,
-                                             xls.Rows(info.source or path, sinfo.name)), path, sinfo.name)
+                        rows = xls.Rows(info.source or path, sinfo.name)
+                        try:        # the parsed sheet's rows read once more
+                            _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904, rows), path, sinfo.name)
                         except ReadError:
                             raise failed from None
                         finally:
-                            again = None
+                            rows.close()
                     else:
                         bad = strip_unconvertible_dates(info, sinfo.name)
                         if not bad:
                             raise
                         mine.clear()
                         table = tables[spec.name] = Table(spec)
-                        for ref, value in bad.items():
-                            sinfo.odd_cells[ref] = f"数值 {value} {NO_CALENDAR}"
+                        for ref, why in bad.items():
+                            if why is not None:
+                                sinfo.odd_cells[ref] = why
                         sheet = parse(sinfo)
                         _guarded(partial(_fill, table, sheet, sinfo, mine, info.date1904), path, sinfo.name)
             finally:
@@ -734,9 +742,6 @@ def _past_panics(sheet, recover, col0: int, odd: dict[int, dict[int, str]], lost
                 odd.setdefault(j, {})[r + 1] = f"数值 {value} {NO_CALENDAR}"
         yield row
         r += 1
-
-
-NO_CALENDAR = "不是任何日历能表示的日期，未读取；请改正"
 
 
 def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], date1904: bool = False) -> None:

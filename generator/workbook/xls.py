@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 _EPOCH = datetime(1899, 12, 30)
-_EPOCH_1904_DAYS = 1462                # the 1904 date system counts from 1904-01-01
 
 
 class Unreadable(Exception):
@@ -42,7 +41,9 @@ class Rows:
                 # xlrd writes its warnings to standard output, where a JSON report may be going
                 book = xlrd.open_workbook(self.path, on_demand=True, formatting_info=True, logfile=io.StringIO())
                 self._1904 = bool(book.datemode)
-                self._kinds = [_format_kind(xf.format_key, book.format_map) for xf in book.xf_list]
+                own = {f.format_key: f.format_str for f in book.format_list}     # the file's FORMAT records
+                self._kinds = [custom_format_kind(own[xf.format_key]) if xf.format_key in own
+                               else builtin_format_kind(xf.format_key) for xf in book.xf_list]
                 self._sheet = book.sheet_by_name(self.sheet_name)
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
@@ -50,6 +51,16 @@ class Rows:
                 self._failed = f"{type(e).__name__}: {e}"[:120]
                 raise Unreadable(self._failed) from None
         return self._sheet
+
+    def close(self) -> None:
+        """Let go of xlrd's workbook (its book and sheets refer to each other: with the cyclic
+        collector off, as while a workbook is read, they would stay)."""
+        sheet, self._sheet = self._sheet, None
+        if sheet is not None:
+            book = sheet.book
+            book.release_resources()
+            sheet.__dict__.clear()
+            book.__dict__.clear()
 
     def row(self, r: int, col0: int, width: int) -> tuple[list, dict[int, str]]:
         """Row r (0-based) from column col0, `width` cells as python-calamine gives them, and the
@@ -71,7 +82,7 @@ class Rows:
             elif t in (xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_DATE):
                 kind = self._kinds[sheet.cell_xf_index(r, c)] if self._kinds else ""
                 got = cell_value(v, kind, self._1904)
-                if got is _PANIC:
+                if got is PANIC:
                     bad[j] = shown_number(v)
                 else:
                     out[j] = got
@@ -79,20 +90,27 @@ class Rows:
 
 
 DATETIME, DURATION = "datetime", "duration"
-_PANIC = object()               # where python-calamine panics
+PANIC = object()               # where python-calamine panics
 _I64 = 2 ** 63
 _DAY_MS = 86_400_000
-_CHRONO_DAYS = (-96_435_000, 95_041_000)      # about the years chrono holds (±262,000), from 1899-12-30
-_CUSTOM_IDS = set(range(5, 9)) | set(range(23, 27)) | set(range(41, 45)) | set(range(63, 67)) | set(range(164, 383))
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days from 1970-01-01 of a proleptic Gregorian date, any year (H. Hinnant's algorithm)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
-def _format_kind(key: int, formats: dict) -> str:
-    """As calamine reads a cell format (formats.rs): a format of the file's own by its code,
-    a built-in one by its number."""
-    fmt = formats.get(key)
-    if key in _CUSTOM_IDS and fmt is not None:
-        return custom_format_kind(fmt.format_str)
-    return DATETIME if 14 <= key <= 22 or key in (45, 47) else DURATION if key == 46 else ""
+# the days from 1899-12-30 that calamine's date arithmetic holds: from -262143-01-02 (found against
+# python-calamine: -96,439,724 in a time format is 00:00, -96,439,724.5 stays a number) to chrono's
+# last day (262143-12-31; beyond 9999 a date is a number anyway)
+_CHRONO_DAYS = (_days_from_civil(-262143, 1, 2) - _days_from_civil(1899, 12, 30),
+                _days_from_civil(262143, 12, 31) - _days_from_civil(1899, 12, 30))
+def builtin_format_kind(number: int) -> str:
+    """calamine's built-in formats (formats.rs builtin_format_by_code): 14-22, 45 and 47 are dates
+    and times, 46 ([h]:mm:ss) a duration."""
+    return DATETIME if 14 <= number <= 22 or number in (45, 47) else DURATION if number == 46 else ""
 
 
 def custom_format_kind(code: str) -> str:
@@ -114,7 +132,7 @@ def custom_format_kind(code: str) -> str:
         elif s == ";":
             return ""
         elif s == "[":
-            brackets = min(brackets + 1, 255)
+            brackets = (brackets + 1) % 256        # a u8 that wraps
         elif s == "]" and brackets == 1 and hms:
             return DURATION
         elif s == "]":
@@ -140,12 +158,12 @@ def _round(x: float) -> float:
 
 
 def _ms(x: float):
-    """`ms.round() as i64` and chrono's Duration::milliseconds of it: _PANIC where that panics."""
+    """`ms.round() as i64` and chrono's Duration::milliseconds of it: PANIC where that panics."""
     if math.isnan(x):
         return 0
     m = _round(x) if math.isfinite(x) else x         # `as i64` saturates
     if m <= -_I64:
-        return _PANIC
+        return PANIC
     return int(min(m, _I64 - 1))
 
 
@@ -153,23 +171,23 @@ def cell_value(v: float, kind: str, date1904: bool = False):
     """A number cell as python-calamine gives it (types/cell.rs over calamine's ExcelDateTime):
     a number; with a duration format a timedelta; with a date format a time of day below 1, a
     date when whole, a datetime otherwise, to the millisecond (from 1900-03-01 on, Excel's day
-    60 is 1900-02-28), and the number itself where that is no date Python holds. _PANIC where
-    the cell reader panics (a date-formatted number of about -1E+12 and below)."""
+    60 is 1900-02-28), and the number itself where that is no date Python holds. PANIC where
+    the cell reader panics (a date-formatted number of about -1.07E+11 and below)."""
     if not kind:
         return v
     if kind == DURATION:
         ms = _ms(v * _DAY_MS)
-        if ms is _PANIC:
-            return _PANIC
+        if ms is PANIC:
+            return PANIC
         try:
             return timedelta(milliseconds=ms)
         except OverflowError:
-            return _PANIC
+            return PANIC
     f = v + 1462 if date1904 else v
     f = f if f >= 60 else f + 1
     ms = _ms(f * _DAY_MS)
-    if ms is _PANIC:
-        return _PANIC
+    if ms is PANIC:
+        return PANIC
     days = ms // _DAY_MS
     if not _CHRONO_DAYS[0] <= days <= _CHRONO_DAYS[1]:
         return v
@@ -190,8 +208,9 @@ def cell_value(v: float, kind: str, date1904: bool = False):
 def serial_value(v: float, date1904: bool = False):
     """A date-formatted number as python-calamine gives it, or None where it panics."""
     got = cell_value(v, DATETIME, date1904)
-    return None if got is _PANIC else got
+    return None if got is PANIC else got
 
 
 def shown_number(v: float) -> str:
-    return str(int(v)) if math.isfinite(v) and v.is_integer() and abs(v) < 1e16 else repr(v)
+    """A number as Excel writes it in the file: 3000000, 0.5, -1E+20."""
+    return str(int(v)) if math.isfinite(v) and v.is_integer() and abs(v) < 1e16 else repr(v).replace("e", "E")

@@ -536,8 +536,10 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
                     sheet = parsed.pop(spec.name).result()
                     _guarded(partial(fill, table, sheet, sinfo, mine), path, sinfo.name)
                 except ReadError as failed:
-                    # a date cell no calendar holds (-1E+20) makes the cell reader panic: leave such
-                    # cells out, report each at its cell, and read the sheet once more
+                    # a cell the cell reader cannot convert (a date no calendar holds such as -1E+20,
+                    # an error value it does not know such as #SPILL!) fails the sheet: such cells are
+                    # read around (.xls: its rows with xlrd; .xlsx: left out of a copy read once more)
+                    # and reported each at its cell
                     if info.format == XLS:      # the rows it panics on read with xlrd
                         if sheet is None:       # the sheet itself could not be read: no row to retry
                             raise

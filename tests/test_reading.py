@@ -181,16 +181,17 @@ def test_a_text_cell_of_digits_beside_a_minus_1e20_date_keeps_its_value(book, tm
     assert found == [("DATA003", "F2")]
 
 
-def _one_cell(book, tmp_path, name, cell: bytes, styles=None):
-    """The unit with F2..K2 of 回访记录 rewritten (`cell(data)`), and styles.xml by `styles`."""
+def _one_cell(book, tmp_path, name, *changes, styles=None):
+    """The findings of the unit with 回访记录's XML changed by each of `changes`, and styles.xml by `styles`."""
     src = book.write()
     part = corpus.sheet_parts(src)["回访记录"]
 
     def change(n, d):
         if n == part:
-            return cell(d)
-        if n == "xl/styles.xml" and styles:
-            return styles(d)
+            for c in changes:
+                d = c(d)
+        elif n == "xl/styles.xml" and styles:
+            d = styles(d)
         return d
     p = corpus.rewrite(src, tmp_path / name, change)
     r = run("validate", p, "--as-of", "2025-06-30", "--format", "json")
@@ -198,12 +199,30 @@ def _one_cell(book, tmp_path, name, cell: bytes, styles=None):
     return [(f["rule"], f["cell"], f["message"]) for f in json.loads(r.stdout)["findings"]]
 
 
+def _cell(ref: str, xml: bytes):
+    """A change: the cell `ref` written as `xml`."""
+    return lambda d: re.sub(rb'<c r="' + ref.encode() + rb'"[^>]*>.*?</c>', xml, d)
+
+
+def _number(ref: str, v: bytes):
+    """A change: the cell `ref` keeps its style and holds the number `v`."""
+    return lambda d: re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + v + b"</v>", d)
+
+
+def _no_calendar(ref: str, v: str):
+    return ("DATA003", ref, f"数值 {v} 不是任何日历能表示的日期，未读取；请改正")
+
+
+SPILL = _cell("F2", b'<c r="F2" s="3" t="e"><f>SEQUENCE(3)</f><v>#SPILL!</v></c>')
+SPILL_FOUND = ("DATA003", "F2", "单元格是错误值 #SPILL!（通常是公式出错），请改正后再填")
+
+
 @pytest.mark.parametrize("error", ["#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#BUSY!", "#GETTING_DATA"])
 def test_an_excel_365_error_value_is_reported_at_its_cell(book, tmp_path, error):
     """Excel 365 writes errors the cell reader does not know (dynamic arrays: #SPILL!); it used
     to fail the whole sheet."""
-    found = _one_cell(book, tmp_path, "spill.xlsx", lambda d: re.sub(
-        rb'<c r="F2"[^>]*>.*?</c>', b'<c r="F2" s="3" t="e"><f>SEQUENCE(3)</f><v>' + error.encode() + b"</v></c>", d))
+    found = _one_cell(book, tmp_path, "spill.xlsx", _cell(
+        "F2", b'<c r="F2" s="3" t="e"><f>SEQUENCE(3)</f><v>' + error.encode() + b"</v></c>"))
     assert found == [("DATA003", "F2", f"单元格是错误值 {error}（通常是公式出错），请改正后再填")]
 
 
@@ -212,31 +231,29 @@ def test_a_huge_number_in_a_duration_format_is_reported_at_its_cell(book, tmp_pa
     """Formats of elapsed time alone ([h]) and a/p are dates to the cell reader (calamine's
     formats.rs, ported in xls.custom_format_kind): -1E+20 in one used to fail the sheet."""
     attr = code.replace('"', "&quot;").encode()
-    found = _one_cell(book, tmp_path, "h.xlsx",
-                      lambda d: re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d),
-                      lambda d: d.replace(b'formatCode="yyyy-mm-dd hh:mm"', b'formatCode="' + attr + b'"'))
-    assert found == [("DATA003", "F2", "数值 -1E+20 不是任何日历能表示的日期，未读取；请改正")]
+    found = _one_cell(book, tmp_path, "h.xlsx", _number("F2", b"-1E+20"),
+                      styles=lambda d: d.replace(b'formatCode="yyyy-mm-dd hh:mm"', b'formatCode="' + attr + b'"'))
+    assert found == [_no_calendar("F2", "-1E+20")]
 
 
-def test_a_phone_number_in_a_date_format_beside_minus_1e20_keeps_its_value(book, tmp_path):
-    """Only the cells the cell reader cannot convert are left out of the second read: a number it
-    reads as a number (13800000001 in a date format is no date Python holds) is read as before."""
-    found = _one_cell(book, tmp_path, "phone.xlsx", lambda d: re.sub(
-        rb'<c r="K2"[^>]*>.*?</c>', b'<c r="K2" s="3"><v>13800000001</v></c>',
-        re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d)))
-    assert found == [("DATA003", "F2", "数值 -1E+20 不是任何日历能表示的日期，未读取；请改正")]
-
-
-def test_a_cell_typed_as_a_number_that_holds_text_is_reported_at_its_cell(book, tmp_path):
-    found = _one_cell(book, tmp_path, "tn.xlsx", lambda d: re.sub(
-        rb'<c r="I2"[^>]*>.*?</c>', b'<c r="I2" t="n"><v> 5 </v></c>', d))
-    assert found == [("DATA003", "I2", "单元格标为数字，内容“ 5 ”却不是数字，未读取；请改正")]
-
-
-def test_an_iso_date_cell_of_year_0_is_reported_at_its_cell(book, tmp_path):
-    found = _one_cell(book, tmp_path, "y0.xlsx", lambda d: re.sub(
-        rb'<c r="F2"[^>]*>.*?</c>', b'<c r="F2" s="3" t="d"><v>0000-06-01T00:00:00</v></c>', d))
-    assert found == [("DATA003", "F2", "回访时间：“0000-06-01T00:00:00”不是有效的日期")]
+@pytest.mark.parametrize("changes, expected", [
+    # Excel writes 17 significant digits: the value is judged whole, not its first 20 characters
+    ((_number("F2", b"-1.2345678901234567E+20"),), [_no_calendar("F2", "-1.2345678901234567E+20")]),
+    ((_cell("I2", b'<c r="I2" t="n"><v> 5 </v></c>'),),
+     [("DATA003", "I2", "单元格标为数字，内容“ 5 ”却不是数字，未读取；请改正")]),
+    ((_cell("F2", b'<c r="F2" s="3" t="d"><v>0000-06-01T00:00:00</v></c>'),),
+     [("DATA003", "F2", "回访时间：“0000-06-01T00:00:00”不是有效的日期")]),
+    # beside a cell that fails the sheet, only what the cell reader cannot convert is left out of
+    # the second read: 13800000001 in a date format is read as a number, as without the -1E+20
+    ((_number("F2", b"-1E+20"), _cell("K2", b'<c r="K2" s="3"><v>13800000001</v></c>')),
+     [_no_calendar("F2", "-1E+20")]),
+    ((SPILL, _cell("I2", b'<c r="I2" t="n"><v></v></c>')), [SPILL_FOUND]),      # empty: read as a blank
+    # the second read is by rows, and python-calamine's rows refuse t="b" with 1.0
+    ((SPILL, _cell("I2", b'<c r="I2" t="b"><v>1.0</v></c>')),
+     [SPILL_FOUND, ("DATA003", "I2", "单元格标为逻辑值，内容“1.0”却不是，未读取；请改正")]),
+], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside"])
+def test_a_cell_the_cell_reader_cannot_convert_is_reported_at_its_cell(book, tmp_path, changes, expected):
+    assert _one_cell(book, tmp_path, "one.xlsx", *changes) == expected
 
 
 # ------------------------------------------------------------------ a stray value far from the data

@@ -28,6 +28,7 @@ from generator.workbook.values import column_letter, column_number, plain_digits
 from generator.errors import HuifangError
 from generator.names import shown
 
+import html
 import os
 from bisect import bisect_left
 import re
@@ -1884,6 +1885,12 @@ CELL_READER_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", 
 # a number as calamine parses a cell typed t="n" (fast_float2): no white space, no underscores
 _RUST_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)\Z", re.I)
 _CELL_TYPES = (None, b"n", b"s", b"b", b"e", b"str", b"inlineStr", b"d")
+_BOOLEANS = ("0", "1", "true", "false", "")         # what calamine reads as a logical value
+_V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</(?:[\w.-]+:)?v\s*>")
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _style_kinds(pkg: Package) -> list[str]:
@@ -1933,10 +1940,14 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
         part = pkg.read(sh.part)
         keep = []
         found: dict[str, str | None] = {}
-        for c, r, start, end, value in _cell_positions(pkg, sh.part):
+        for c, r, start, end, _ in _cell_positions(pkg, sh.part):
             tag = part[start:part.find(b">", start, end) + 1 or end]
             t = re.search(rb'\st\s*=\s*["\']([^"\']*)["\']', tag)
             t = t.group(1) if t is not None else None
+            v = _V_TEXT.search(part, start, end)
+            if v is None:           # an inline string (<is><t>), or no value
+                continue
+            value = html.unescape(v.group(1).decode("utf-8", "replace"))      # whole: -1.2345678901234567E+20
             ref = f"{column_letters(c)}{r}"
             why = None
             if t == b"e":
@@ -1945,11 +1956,17 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
                 why = f"单元格是错误值 {value}（通常是公式出错），请改正后再填"
             elif t not in _CELL_TYPES:
                 why = f"单元格的类型“{t.decode('utf-8', 'replace')[:20]}”无法识别，未读取；请在 Excel 或 WPS 中重新填写"
+            elif t == b"b":
+                if value.lower() in _BOOLEANS:
+                    continue
+                why = f"单元格标为逻辑值，内容“{_clip(value)}”却不是，未读取；请改正"
             elif t in (None, b"n"):
+                if value == "":
+                    continue                # empty: read as a blank
                 if not _RUST_FLOAT.match(value):
                     if t is None:
                         continue            # read as text
-                    why = f"单元格标为数字，内容“{value}”却不是数字，未读取；请改正"
+                    why = f"单元格标为数字，内容“{_clip(value)}”却不是数字，未读取；请改正"
                 else:
                     # only the number cells whose style is a date or duration format: the ones
                     # the reader converts (no style: not one)

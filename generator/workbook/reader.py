@@ -226,8 +226,8 @@ INTERNAL = "读取时遇到程序未能处理的内容"
 # only make them long, and an old .xls may panic on every row (workbook/xls.py reads those rows).
 # Rust reads this once, at the process's first panic.
 os.environ["RUST_BACKTRACE"] = "0"
-# a time of 23:59:60 (a leap second in an ISO date cell) is read as 23:59:59; the cell reader's
-# warning about it would only reach standard error
+# the cell reader's warning about a time of 23:59:60 (a leap second in an ISO date cell) would
+# only reach standard error
 warnings.filterwarnings("ignore", message="ignored leap-second", category=UserWarning)
 
 

@@ -1920,13 +1920,15 @@ def _style_kinds(pkg: Package) -> list[str]:
     return out
 
 
-NO_CALENDAR = "不是任何日历能表示的日期，未读取；请改正"
+def no_calendar(number: str) -> str:
+    """The DATA003 message of a date-formatted number the cell reader cannot convert (.xlsx, .xls)."""
+    return f"数值 {number} 不是任何日历能表示的日期，未读取；请改正"
 
 
-def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, str | None]:
+def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, str | None]:
     """After the cell reader failed on a sheet: find the cells it cannot convert, leave them out
-    of a new normalized copy, and return them (reference -> the number shown, for a DATA003 of a
-    date no calendar holds; None where the sweep has already noted the cell). Those cells are:
+    of a new normalized copy, and return them (reference -> the DATA003 message; None where the
+    sweep has already noted the cell, as it notes every error value). Those cells are:
     a number in a date or duration format that makes it panic (-1E+20; the same test as for .xls,
     xls.cell_value), an error value it does not know (#SPILL!), a cell typed as a number whose
     text is none, and a cell of a type it does not know. Empty when there is none."""
@@ -1975,7 +1977,7 @@ def strip_unconvertible_dates(info: Inspection, sheet_name: str) -> dict[str, st
                     kind = kinds[k] if 0 <= k < len(kinds) else ""
                     if not kind or xls.cell_value(float(value), kind, info.date1904) is not xls.PANIC:
                         continue
-                    why = f"数值 {value} {NO_CALENDAR}"
+                    why = no_calendar(value)
             else:
                 continue
             keep.append((start, end))

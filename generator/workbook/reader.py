@@ -32,9 +32,9 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K, xls
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header)
-from generator.workbook.inspect import (FORMAT_LABEL, NO_CALENDAR, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
+from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
                                         ReadError, SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
-                                        strip_unconvertible_dates)
+                                        no_calendar, strip_unconvertible_cells)
 
 log = logging.getLogger("huifang.reader")
 
@@ -554,7 +554,7 @@ def _read_columns(path: Path, info, contract, early, books: _Books, readers, nam
                         finally:
                             rows.close()
                     else:
-                        bad = strip_unconvertible_dates(info, sinfo.name)
+                        bad = strip_unconvertible_cells(info, sinfo.name)
                         if not bad:
                             raise
                         mine.clear()
@@ -741,7 +741,7 @@ def _past_panics(sheet, recover, col0: int, odd: dict[int, dict[int, str]], lost
                 row, bad = [""] * sheet.width, {}
                 lost(r + 1)
             for j, value in bad.items():
-                odd.setdefault(j, {})[r + 1] = f"数值 {value} {NO_CALENDAR}"
+                odd.setdefault(j, {})[r + 1] = no_calendar(value)
         yield row
         r += 1
 

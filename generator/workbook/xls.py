@@ -93,6 +93,8 @@ DATETIME, DURATION = "datetime", "duration"
 PANIC = object()               # where python-calamine panics
 _I64 = 2 ** 63
 _DAY_MS = 86_400_000
+
+
 def _days_from_civil(y: int, m: int, d: int) -> int:
     """Days from 1970-01-01 of a proleptic Gregorian date, any year (H. Hinnant's algorithm)."""
     y -= m <= 2
@@ -107,6 +109,8 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
 # last day (262143-12-31; beyond 9999 a date is a number anyway)
 _CHRONO_DAYS = (_days_from_civil(-262143, 1, 2) - _days_from_civil(1899, 12, 30),
                 _days_from_civil(262143, 12, 31) - _days_from_civil(1899, 12, 30))
+
+
 def builtin_format_kind(number: int) -> str:
     """calamine's built-in formats (formats.rs builtin_format_by_code): 14-22, 45 and 47 are dates
     and times, 46 ([h]:mm:ss) a duration."""

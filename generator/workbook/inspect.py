@@ -104,6 +104,9 @@ class SheetInfo:
     # merged ranges as ((first row, first column), (last row, last column)), 0-based, from the scan
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     far_count: int = 0        # how many cells were left out as far (more than `outliers` names)
+    # number cells in a date format that are no date the columnar parser holds: reference (None:
+    # a cell written without one) -> the number as written (inspect._big_numbers)
+    big_numbers: dict[str | None, str] = field(default_factory=dict)
     narrow: bool = False      # the far-cell judgement found every cell with a value it keeps within WIDE columns
     parts: parts_mod.Parts | None = None      # a large sheet written in parts (parts.py)
 
@@ -391,10 +394,11 @@ def _inspect_zip(path: Path, zf: zipfile.ZipFile, scan: bool = True, early=None)
         early = None            # the reader reads a normalized copy: nothing is parsed before it exists
     if early is not None:
         early.begin(info)
+    dates = _date_formats(pkg) if sheets else None
     try:
         for sh in sheets:
             if sh.part in pkg.infos:
-                _sweep(pkg, sh, early)
+                _sweep(pkg, sh, early, dates)
     except BaseException:
         if early is not None:
             early.close()       # its parses done before their files go (Windows cannot delete an open file)
@@ -1215,7 +1219,7 @@ class _Stretch:
     stretches of a sheet are measured on two threads and merged in order (`_Extent.merge`)."""
     __slots__ = ("errors", "beyond", "unusual", "max_col", "max_row", "min_row", "per_col", "rows", "cells",
                  "cell_refs", "row_starts", "row_ends", "row_refs", "widest", "first", "last", "has_rows",
-                 "entities", "odd", "merges", "marks", "valued")
+                 "entities", "odd", "merges", "marks", "valued", "big")
 
 
 class _Extent:
@@ -1288,17 +1292,20 @@ class _Extent:
             self.widest = max(self.widest, self.carry)
 
 
-def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=None, counting: bool = True) -> _Stretch:
+def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=None, counting: bool = True,
+             dates=None) -> _Stretch:
     """One stretch (the rows left over from the chunk before, then `chunk[:cut]`; of these only
     `span`, (start, end), where a part of the sheet begins inside it), copied once, in the
     measuring thread: measured (_measure), and searched for what the cell reader does not tell
-    (_look): entity declarations, error values, formulas without a value, merged ranges."""
+    (_look): entity declarations, error values, formulas without a value, merged ranges; and the
+    numbers in a date format the columnar parser reads as blank (_big_numbers, `dates`: the
+    workbook's cell formats that are dates, or None)."""
     if span is None:
         padded = b"".join((tail, chunk[:cut], bytes(_PAD)))
     else:
         padded = b"".join((tail, chunk[:cut]))[span[0]:span[1]] + bytes(_PAD)
     n = len(padded) - _PAD
-    got = _measure(padded, n, prefixed, counting)
+    got = _measure(padded, n, prefixed, counting, dates)
     got.entities = got.marks[0] and (padded.find(b"<!DOCTYPE", 0, n) != -1
                                      or padded.find(b"<!ENTITY", 0, n) != -1)
     got.odd, got.merges = {}, []
@@ -1307,7 +1314,7 @@ def _stretch(tail: bytes, chunk, cut: int, prefixed: bool, nsdecl: bytes, span=N
     return got
 
 
-def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _Stretch:
+def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True, dates=None) -> _Stretch:
     """The references and elements of one stretch (its `n` bytes, then _PAD zero bytes), all at
     once with numpy: never a Python step per cell (numpy lets go of the GIL meanwhile: two
     stretches are measured side by side)."""
@@ -1317,8 +1324,9 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _S
     got.row_ends = 0
     got.widest = got.first = got.last = 0
     got.per_col = got.rows = None
+    got.big = ()
     a = np.frombuffer(padded, np.uint8)
-    e = np.flatnonzero(a[:n] == 101)                                # 'e' of t="e", t='e', t = "e"
+    e = np.flatnonzero((a[:n] | 32) == 101)                         # 'e' of t="e", t='e', t = "e" (and 'E')
     e = e[e >= 1]
     got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1])).any())    # "e" or 'e'
 
@@ -1347,6 +1355,7 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _S
     cell_at = np.flatnonzero(first == 99)                          # <c, then what ends a name
     cell_at = cell_at[_ENDS_NAME[a[lt[cell_at] + 2]]]
     cells = lt[cell_at]
+    got.big = _big_numbers(padded, a, lt, first, cells, e, dates) if dates is not None else ()
     got.valued = None
     rows = lt[first == 114]
     rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _ENDS_NAME[a[rows + 4]]]
@@ -1389,6 +1398,93 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True) -> _S
         got.per_col = np.bincount(col - 1, minlength=MAX_COL + 1)
         got.rows = row[np.r_[True, row[1:] != row[:-1]]]
     return got
+
+
+_CELL_ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _big_numbers(buf: bytes, a, lt, first, cells, e, dates) -> list[tuple[str | None, str]]:
+    """The number cells of one stretch in a date format (`dates`: per cell format, whether it is
+    a date) whose number is no date the calendar of the columnar parser holds (about 9.6E+7 days
+    and beyond, such as a phone number typed into a date column): fastexcel reads them as blank,
+    the row reader as the number. Found from the values alone: a value of 8 digits or more before
+    its point, or with an exponent (few cells have either); only those cells' tags are looked at,
+    a thousand at once with numpy, then each of the few in a date format parsed. (reference or
+    None where the cell has none, value as written)."""
+    vt = np.flatnonzero(first == 118)                               # <v…
+    vt = vt[vt + 1 < len(lt)]
+    vt = vt[a[lt[vt] + 2] == 62]                                    # <v>: its value begins after it
+    if not len(vt):
+        return []
+    vs, ve = lt[vt] + 3, lt[vt + 1]                                 # each value's first byte, its end
+    neg = (a[vs] == 45).astype(np.int64)                            # '-'
+    pick = np.flatnonzero(ve - vs - neg >= 8)
+    if len(pick):
+        start = vs[pick] + neg[pick]
+        whole = np.ones(len(pick), bool)
+        for k in range(8):
+            d = a[start + k]
+            whole &= (d >= 48) & (d <= 57)
+        pick = pick[whole]
+    ex = e[(a[e - 1] - 48) < 10]                                    # an 'e' or 'E' after a digit
+    if len(ex):                                                     # an exponent: 1E+20, 1.38e10, 1.38E10
+        k = np.searchsorted(vs, ex, side="right") - 1
+        inside = (k >= 0) & (ex < ve[np.maximum(k, 0)]) & (a[ex + 1] != 45)     # (not 1E-05)
+        pick = np.union1d(pick, k[inside])
+    if not len(pick):
+        return []
+    tag_end = lt[vt[pick]]                                          # where each cell's value tag begins
+    owner = np.searchsorted(cells, tag_end) - 1                     # the cell each value stands in
+    pick, tag_end, owner = pick[owner >= 0], tag_end[owner >= 0], owner[owner >= 0]
+    tag_start = cells[owner]
+    if len(pick) > 64:                  # many (a column of phone numbers): those plainly not dated left out at once
+        pick, tag_start, tag_end = _dated(a, pick, tag_start, tag_end, dates)
+    found = []
+    for i, lo, hi in zip(pick.tolist(), tag_start.tolist(), tag_end.tolist()):
+        attrs: dict[bytes, bytes] = {}
+        end = buf.find(b">", lo, hi)        # the cell's own tag (not its formula's t="shared")
+        for m in _CELL_ATTR.finditer(buf, lo, end if end != -1 else hi):
+            attrs.setdefault(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+        if attrs.get(b"t", b"n") != b"n":
+            continue
+        fmt = attrs.get(b"s", b"0")
+        k = int(fmt) if fmt.isdigit() else 0
+        if k < len(dates) and dates[k]:
+            ref = attrs.get(b"r")
+            found.append((ref.decode("ascii", "replace") if ref is not None else None,
+                          buf[vs[i]:ve[i]].decode("ascii", "replace")))
+    return found
+
+
+def _dated(a, pick, tag_start, tag_end, dates):
+    """Of the cells `pick` (tags from tag_start to tag_end), those whose tag may name a date format:
+    a plain s="N" naming one, or anything but a plain s (white space around '=', no s: format 0)."""
+    n = len(pick)
+    span = tag_end - tag_start
+    style = np.zeros(n, np.int64)
+    found = np.zeros(n, bool)
+    odd = np.zeros(n, bool)
+    for k in range(1, int(span.max()) - 3 if n else 0):
+        here = tag_start + k
+        live = k + 3 < span
+        at = live & (a[here] == 115) & _WS[a[here - 1]] & (a[here + 1] == 61)       # ` s=`
+        quote = (a[here + 2] == 34) | (a[here + 2] == 39)
+        odd |= live & (a[here] == 61) & (_WS[a[here - 1]] | _WS[a[here + 1]])       # white space at '='
+        new = at & quote & ~found
+        if new.any():
+            value = np.zeros(n, np.int64)
+            ok = new.copy()
+            for j in range(6):
+                d = a[np.minimum(here + 3 + j, len(a) - 1)].astype(np.int64)
+                digit = (d >= 48) & (d <= 57) & ok
+                value = np.where(digit, value * 10 + d - 48, value)
+                ok &= digit
+            style = np.where(new, value, style)
+            found |= new
+    table = np.zeros(max(len(dates), 1) + 1, bool)
+    table[:len(dates)] = dates
+    keep = odd | table[np.where(found & (style < len(dates)), style, len(table) - 1)] | (~found & table[0])
+    return pick[keep], tag_start[keep], tag_end[keep]
 
 
 def _valued(a, lt, first, idx, at, col, row):
@@ -1501,7 +1597,7 @@ def _r_values(a, n: int):
     return np.sort(np.concatenate([hit, fwd[ok] + 1]))
 
 
-def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
+def _sweep(pkg: Package, sh: SheetInfo, early=None, dates=None) -> None:
     """Stream a worksheet's XML once, before the cell reader parses it: entities are refused, the
     cells with errors or uncached formulas found, the merged ranges listed, and the extent of the
     cell references measured (_Extent), so that cells far from the data are judged without another
@@ -1513,6 +1609,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
     part = sh.part
     odd: dict[str, str] = {}
     merges: list = []
+    big: dict[str | None, str] = {}
     ext = _Extent()
     seen = 0
     tail = head = b""
@@ -1541,6 +1638,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             for ref, why in got.odd.items():
                 odd.setdefault(ref, why)
             merges.extend(got.merges)
+            big.update(got.big)
             if writer is not None:
                 _announce(writer, start, end, got)
 
@@ -1579,7 +1677,8 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
             cuts[1:1] = [start - offset for start in writer.starts[known:] if 0 < start - offset < size]
         for lo, hi in zip(cuts, cuts[1:]):
             pending.append((offset + lo, offset + hi, pool.submit(
-                _stretch, tail, chunk, cut, bool(prefixed), nsdecl, (lo, hi) if len(cuts) > 2 else None, counting)))
+                _stretch, tail, chunk, cut, bool(prefixed), nsdecl, (lo, hi) if len(cuts) > 2 else None, counting,
+                dates)))
         offset += size
         settle(_IN_FLIGHT)
 
@@ -1622,7 +1721,7 @@ def _sweep(pkg: Package, sh: SheetInfo, early=None) -> None:
                 _drop(sh, early)
     if sh.size > SCAN_CHUNK:
         trim_memory()           # (0.3 ms a call: not for each small sheet of a folder)
-    sh.odd_cells, sh.merges = odd, merges
+    sh.odd_cells, sh.merges, sh.big_numbers = odd, merges, big
     if ext.unusual:
         _drop(sh, early)
         return _far_cells(pkg, sh)
@@ -1918,6 +2017,19 @@ def _style_kinds(pkg: Package) -> list[str]:
                                    else "")
             break
     return out
+
+
+def _date_formats(pkg: Package):
+    """Per cell format, whether calamine reads its numbers as dates (numpy booleans); None when no
+    format is a date, or the styles cannot be read (the reader will say what is wrong with them)."""
+    try:
+        kinds = _style_kinds(pkg)
+    except Exception:
+        return None
+    if xls.DATETIME not in kinds:
+        return None
+    _numpy()
+    return np.array([k == xls.DATETIME for k in kinds], bool)
 
 
 def no_calendar(number: str) -> str:

@@ -24,6 +24,7 @@ from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor, wait
 from collections import Counter
 from functools import cached_property, partial
+from bisect import bisect_left
 from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K, xls
-from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header)
+from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header, take)
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
                                         ReadError, SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
                                         no_calendar, strip_unconvertible_cells)
@@ -754,21 +755,26 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     header = fast.head[h]
     _check_fast_header(header, fast.names, sinfo, h)
     table.present = True
-    mapped, unknown = _map_header(table, header, h, 0, problems)
-    odd = _odd_cells(sinfo, 0)
+    fixes = _unconverted(sinfo, h, date1904)
     keep = columnar.nonempty_rows(list(fast.columns.values()))
     whole = len(keep) == fast.height
-    table.rows.extend((keep + (h + 2)).tolist())
+    rows = (keep + (h + 2)).tolist()
+    fixed = _fixes_placed(fixes, rows)
+    mapped, unknown = _map_header(table, header, h, 0, problems)
+    odd = _odd_cells(sinfo, 0)
+    table.rows.extend(rows)
 
     instants = {j for name, j in mapped.items() if table.spec.by_name[name].type == K.DATETIME}
 
     def column(j: int) -> list:
         arr = fast.columns.pop(j)
-        return columnar.values(arr if whole else arr.take(keep), instants=j in instants)
+        got = columnar.values(arr if whole else arr.take(keep), instants=j in instants)
+        return _patched(got, fixed[j]) if j in fixed else got
     _convert(table, mapped, column, table.rows, odd, problems, date1904)
     for name, j in unknown.items():
         arr = fast.columns.pop(j)
-        table.extra[name].extend(columnar.values(arr if whole else arr.take(keep), empty=""))
+        got = columnar.values(arr if whole else arr.take(keep), empty="")
+        table.extra[name].extend(_patched(got, fixed[j]) if j in fixed else got)
     fast.columns.clear()
 
 
@@ -799,29 +805,92 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
         mine: list[Problem] = []
         mapped, unknown = _map_header(filled, header, h, 0, mine)
         odd = _odd_cells(sinfo, 0)
+        fixes = _unconverted(sinfo, h, date1904)
         instants = {j for name, j in mapped.items() if table.spec.by_name[name].type == K.DATETIME}
         placed: dict = {}
         for start, cols, n in pieces:
             keep = columnar.nonempty_rows(list(cols.values()))
             whole = len(keep) == n
             rows = (keep + start).tolist()
+            fixed = _fixes_placed({j: {r: v for r, v in at.items() if start <= r < start + n}
+                                   for j, at in fixes.items()}, rows) if fixes else {}
             filled.rows.extend(rows)
 
             def column(j: int, empty=None) -> list:
                 arr = cols.pop(j, None)
                 if arr is None:
-                    return [empty] * len(rows)
-                return columnar.values(arr if whole else arr.take(keep), empty=empty, instants=j in instants)
+                    got = [empty] * len(rows)
+                else:
+                    got = columnar.values(arr if whole else arr.take(keep), empty=empty, instants=j in instants)
+                return _patched(got, fixed[j]) if j in fixed else got
             _convert(filled, mapped, column, rows, odd, placed, date1904)
             for name, j in unknown.items():
                 filled.extra[name].extend(column(j, ""))
             cols.clear()
+        if fixes and sum(map(len, fixes.values())) != _count_placed(filled.rows, fixes):
+            raise columnar.Fallback("a date-formatted number past the parts' rows")
     finally:
         pieces.close()
     problems.extend(mine)
     for key in sorted(placed):
         problems.extend(placed[key])
     table.__dict__.update(filled.__dict__)
+
+
+def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int, float]]:
+    """The number cells in a date format below the header row that fastexcel reads as blank
+    (no date its calendar holds: inspect._big_numbers), with the value the row reader gives
+    them, the number itself: column index -> Excel row -> value. Fallback for such a cell
+    written without a reference (it cannot be placed)."""
+    from generator.workbook import columnar
+    fixes: dict[int, dict[int, float]] = {}
+    for ref, text in sinfo.big_numbers.items():
+        if ref is None:
+            raise columnar.Fallback("a date-formatted number in a cell without a reference")
+        letters = ref.rstrip("0123456789").upper()
+        row = int(ref[len(letters):] or 0)
+        if row <= h + 1 or not letters:
+            continue
+        try:
+            got = xls.cell_value(float(text), xls.DATETIME, date1904)
+        except ValueError:          # not a number: the parser says so itself
+            continue
+        if type(got) is float:      # (a date it holds is read as one; PANIC fails the parse)
+            fixes.setdefault(col_index(letters), {})[row] = got
+    return fixes
+
+
+def _fixes_placed(fixes: dict[int, dict[int, float]], rows: list[int]) -> dict[int, dict[int, float]]:
+    """`fixes` (column -> Excel row -> value) as column -> index among `rows` -> value; Fallback
+    where a row was left out (a row whose only value is such a number reads as blank)."""
+    from generator.workbook import columnar
+    placed: dict[int, dict[int, float]] = {}
+    for j, at in fixes.items():
+        for row, v in at.items():
+            k = bisect_left(rows, row)
+            if k == len(rows) or rows[k] != row:
+                raise columnar.Fallback("a row holding only a date-formatted number read as blank")
+            placed.setdefault(j, {})[k] = v
+    return placed
+
+
+def _count_placed(rows: list[int], fixes: dict[int, dict[int, float]]) -> int:
+    """How many of `fixes` lie in `rows` (sorted)."""
+    n = 0
+    for at in fixes.values():
+        for row in at:
+            k = bisect_left(rows, row)
+            n += k < len(rows) and rows[k] == row
+    return n
+
+
+def _patched(raw, at: dict[int, float]) -> list:
+    """A column's raw values with the cells `at` (index -> value) set."""
+    if isinstance(raw, Encoded):
+        raw = take(raw.distinct + [None], raw.idx)
+    for k, v in at.items():
+        raw[k] = v
+    return raw
 
 
 def _empty_sheet(spec: K.Sheet, problems: list[Problem]) -> None:

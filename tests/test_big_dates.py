@@ -1,0 +1,152 @@
+"""A number in a date format that is no date the columnar parser's calendar holds (about 9.6E+7
+days and beyond: a phone number typed into a date cell, 1E+9) is read as the row reader reads it,
+the number, and reported as no date at its cell. fastexcel reads such a cell as blank: a required
+date column used to say "必填项为空" there, an optional one nothing at all."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import corpus
+import synth
+from generator.workbook import inspect as I
+from generator.workbook import parts as parts_mod
+from generator.workbook import reader
+from test_columnar import same_both_ways
+
+
+def _number(ref: str, v: bytes):
+    """A change of the sheet XML: the cell `ref` keeps its style and holds the number `v`."""
+    return lambda d: re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + v + b"</v>", d)
+
+
+def _changed(book, tmp_path, name, *changes):
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+
+    def change(n, d):
+        if n == part:
+            for c in changes:
+                d = c(d)
+        return d
+    return corpus.rewrite(src, tmp_path / name, change)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _findings(path, **env):
+    r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(path), "--as-of", "2025-06-30",
+                        "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=180,
+                       env={**os.environ, **env})
+    assert r.returncode == 1 and r.stderr == "", r.stderr
+    return [(f["rule"], f["cell"], f["message"]) for f in json.loads(r.stdout)["findings"]]
+
+
+@pytest.mark.parametrize("v, shown", [("13800000001", "13800000001"), ("1E+9", "1000000000"),
+                                      ("1.38e10", "13800000000"), ("99999999", "99999999")])
+def test_a_phone_number_in_a_required_date_cell_is_no_date_not_a_blank(book, tmp_path, monkeypatch, v, shown):
+    path = _changed(book, tmp_path, "phone.xlsx", _number("F2", v.encode()))
+    assert _findings(path) == [("DATA003", "F2", f"回访时间：“{shown}”不是日期")]
+    assert "回访记录" in same_both_ways(path, monkeypatch)       # and the columnar path read it
+
+
+def test_a_phone_number_in_an_optional_date_cell_is_reported(book, tmp_path, monkeypatch):
+    """意见处理日期 is optional: the cell read as blank was no finding at all."""
+    put = lambda d: d.replace(b'<c r="AY2"', b'<c r="AS2" s="2"><v>13800000001</v></c><c r="AY2"', 1)  # noqa: E731
+    path = _changed(book, tmp_path, "optional.xlsx", put)
+    assert _findings(path) == [("DATA003", "AS2", "意见处理日期：“13800000001”不是日期")]
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+
+
+def test_a_row_holding_only_such_a_number_reads_as_the_row_reader_reads_it(book, tmp_path, monkeypatch):
+    """The columnar parser leaves the row out as blank: the sheet goes to the row reader."""
+    put = lambda d: d.replace(b"</sheetData>", b'<row r="40"><c r="F40" s="3"><v>13800000001</v></c></row></sheetData>')  # noqa: E731
+    path = _changed(book, tmp_path, "alone.xlsx", put)
+    found = _findings(path)
+    assert ("DATA003", "F40", "回访时间：“13800000001”不是日期") in found
+    assert found == _findings(path, HUIFANG_READER="rows")
+    same_both_ways(path, monkeypatch)
+
+
+@pytest.mark.parametrize("split", ["1", "0"], ids=["分段", "整表"])
+def test_in_a_large_sheet_read_in_parts(tmp_path, monkeypatch, split):
+    """In the second part of a sheet parsed in parts, as in the sheet parsed whole."""
+    src = tmp_path / "大型.xlsx"
+    synth.write_workbook(src, synth.large_sheets(3000, 600))
+    part = corpus.sheet_parts(src)["回访记录"]
+    path = corpus.rewrite(src, tmp_path / "big.xlsx", lambda n, d: _number("F2500", b"13800000001")(
+        _number("F2700", b"-1.5E+8")(d)) if n == part else d)
+    monkeypatch.setenv(parts_mod.SPLIT_ENV, split)
+    assert [(p.rule, p.row, p.column, p.message) for p in reader.read_workbook(path).problems] == [
+        ("DATA003", 2500, "回访时间", "回访时间：“13800000001”不是日期"),
+        ("DATA003", 2700, "回访时间", "回访时间：“-150000000”不是日期")]
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+
+
+def _stretch_big(xml: bytes, kinds: list[bool]):
+    import numpy as np
+    I._numpy()
+    return I._stretch(b"", xml, len(xml), False, b"", None, True, np.array(kinds, bool)).big
+
+
+DATES = [False, False, True]        # cell format 2 is a date
+
+
+@pytest.mark.parametrize("cell, found", [
+    (b'<c r="F2" s="2"><v>13800000001</v></c>', [("F2", "13800000001")]),
+    (b'<c r="F2" s = \'2\'><v>-1E+20</v></c>', [("F2", "-1E+20")]),           # spaced, single quotes
+    (b'<c r="F2" s="2"><f t="shared" si="0"/><v>13800000001</v></c>', [("F2", "13800000001")]),   # a formula's
+    (b'<c s="2"><v>13800000001</v></c>', [(None, "13800000001")]),          # no reference
+    (b'<c r="F2" s="1"><v>13800000001</v></c>', []),                       # not a date format
+    (b'<c r="F2"><v>13800000001</v></c>', []),                             # no format: format 0
+    (b'<c r="F2" s="2" t="s"><v>13800000001</v></c>', []),                  # a shared string's number
+    (b'<c r="F2" s="2" t="str"><v>13800000001</v></c>', []),                # text
+    (b'<c r="F2" s="2"><v>45810.416666666664</v></c>', []),                 # a date
+    (b'<c r="F2" s="2"><v>1.5E-05</v></c>', []),
+])
+def test_the_sweep_finds_the_number_cells_in_a_date_format(cell, found):
+    assert _stretch_big(b"<row r=\"2\">" + cell + b"</row>", DATES) == found
+
+
+def test_many_such_values_are_told_apart_at_once():
+    """A column of phone numbers (in no date format) beside a few in a date format: over 64 of
+    them, the tags are looked at with numpy first."""
+    rows = b"".join(b'<row r="%d"><c r="A%d" s="1"><v>138%08d</v></c><c r="B%d" s="%d"><v>1380000%04d</v></c></row>'
+                    % (r, r, r, r, 2 if r % 50 == 0 else 1, r) for r in range(1, 400))
+    assert _stretch_big(rows, DATES) == [(f"B{r}", f"1380000{r:04d}") for r in range(50, 400, 50)]
+
+
+def _sheet(path, values):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "回访记录"
+    ws.append(["记录编号", "回访时间", "报告日期"])
+    for k, (v, w) in enumerate(values):
+        ws.append([f"R{k:04d}", v, w])
+        ws.cell(k + 2, 2).number_format = "yyyy-mm-dd hh:mm"
+        ws.cell(k + 2, 3).number_format = "yyyy-mm-dd"
+    wb.create_sheet("客户").append(["客户编号", "客户名称"])
+    wb.create_sheet("人员").append(["工号", "姓名"])
+    wb.save(path)
+    return path
+
+
+NUMBERS = st.one_of(st.floats(-1e11, 1e16, allow_nan=False), st.integers(-10**11, 10**15),
+                    st.floats(1, 80000), st.none())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(NUMBERS, NUMBERS), min_size=1, max_size=8))
+def test_any_number_in_a_date_format_reads_the_same_both_ways(tmp_path_factory, monkeypatch, values):
+    path = _sheet(tmp_path_factory.mktemp("d") / "dates.xlsx", values)
+    same_both_ways(path, monkeypatch)

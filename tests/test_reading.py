@@ -251,9 +251,39 @@ def test_a_huge_number_in_a_duration_format_is_reported_at_its_cell(book, tmp_pa
     # the second read is by rows, and python-calamine's rows refuse t="b" with 1.0
     ((SPILL, _cell("I2", b'<c r="I2" t="b"><v>1.0</v></c>')),
      [SPILL_FOUND, ("DATA003", "I2", "单元格标为逻辑值，内容“1.0”却不是，未读取；请改正")]),
-], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside"])
+    # a shared string the table does not hold (this workbook has no table: it writes inline strings)
+    ((_cell("C2", b'<c r="C2" t="s"><v>7</v></c>'),),
+     [("DATA003", "C2", "单元格指向编号 7 的共享文字，而共享文字表只有 0 项（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")]),
+    ((_cell("C2", b'<c r="C2" t="s"><v>x</v></c>'),),
+     [("DATA003", "C2", "单元格指向的共享文字编号“x”不是数字（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")]),
+], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside", "no-such-string", "string-no-number"])
 def test_a_cell_the_cell_reader_cannot_convert_is_reported_at_its_cell(book, tmp_path, changes, expected):
     assert _one_cell(book, tmp_path, "one.xlsx", *changes) == expected
+
+
+def test_a_shared_string_past_the_table_is_reported_and_the_others_read(tmp_path):
+    """A workbook with a shared strings table (xlsxwriter writes one) whose cell points past it:
+    the sheet used to be refused whole."""
+    import xlsxwriter
+    src = tmp_path / "sst.xlsx"
+    wb = xlsxwriter.Workbook(src)
+    ws = wb.add_worksheet("回访记录")
+    for j, name in enumerate(["记录编号", "客户编号", "回访类型"]):
+        ws.write_string(0, j, name)
+    for r in (1, 2):
+        ws.write_string(r, 0, f"R{r:04d}")
+        ws.write_string(r, 2, "存量回访")
+    wb.add_worksheet("客户").write_string(0, 0, "客户编号")
+    wb.add_worksheet("人员").write_string(0, 0, "工号")
+    wb.close()
+    part = corpus.sheet_parts(src)["回访记录"]
+    p = corpus.rewrite(src, tmp_path / "bad.xlsx", lambda n, d: re.sub(
+        rb'(<c r="C2"[^>]*>)<v>\d+</v>', rb"\1<v>999</v>", d) if n == part else d)
+    from generator.workbook.reader import read_workbook
+    book = read_workbook(p)
+    assert [(x.row, x.column, x.message) for x in book.problems if x.rule == "DATA003"] == [
+        (2, "回访类型", "单元格指向编号 999 的共享文字，而共享文字表只有 7 项（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")]
+    assert book.tables["回访记录"].col("回访类型") == [None, "存量回访"]
 
 
 # ------------------------------------------------------------------ a stray value far from the data

@@ -2032,6 +2032,35 @@ def _date_formats(pkg: Package):
     return np.array([k == xls.DATETIME for k in kinds], bool)
 
 
+def _shared_strings_held(pkg: Package) -> int:
+    """How many strings the shared strings table holds, as the cell reader counts them (each `si`
+    element, by its local name, outside another); 0 where there is no table or it is no XML."""
+    name = next((n for n in pkg.infos if n.lower().endswith("sharedstrings.xml")), None)
+    if name is None:
+        return 0
+    depth = count = 0
+
+    def start(tag, attrs):
+        nonlocal depth, count
+        if tag.rsplit(":", 1)[-1] == "si":
+            count += depth == 0
+            depth += 1
+
+    def end(tag):
+        nonlocal depth
+        if tag.rsplit(":", 1)[-1] == "si":
+            depth -= 1
+    parser = expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        with pkg.open(name) as fh:
+            while chunk := fh.read(1 << 16):
+                parser.Parse(chunk, False)
+    except expat.ExpatError:
+        pass
+    return count
+
+
 def no_calendar(number: str) -> str:
     """The DATA003 message of a date-formatted number the cell reader cannot convert (.xlsx, .xls)."""
     return f"数值 {number} 不是任何日历能表示的日期，未读取；请改正"
@@ -2043,7 +2072,8 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
     sweep has already noted the cell, as it notes every error value). Those cells are:
     a number in a date or duration format that makes it panic (-1E+20; the same test as for .xls,
     xls.cell_value), an error value it does not know (#SPILL!), a cell typed as a number whose
-    text is none, and a cell of a type it does not know. Empty when there is none."""
+    text is none, a shared string that is not in the table, and a cell of a type it does not know.
+    Empty when there is none."""
     sh = next((s for s in info.sheets if s.name == sheet_name), None)
     if sh is None or not sh.part or info.format != XLSX:
         return {}
@@ -2054,6 +2084,7 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
         part = pkg.read(sh.part)
         keep = []
         found: dict[str, str | None] = {}
+        strings = None          # how many shared strings the table holds (counted at the first t="s")
         for c, r, start, end, _ in _cell_positions(pkg, sh.part):
             tag = part[start:part.find(b">", start, end) + 1 or end]
             t = re.search(rb'\st\s*=\s*["\']([^"\']*)["\']', tag)
@@ -2070,6 +2101,14 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
                 why = f"单元格是错误值 {value}（通常是公式出错），请改正后再填"
             elif t not in _CELL_TYPES:
                 why = f"单元格的类型“{t.decode('utf-8', 'replace')[:20]}”无法识别，未读取；请在 Excel 或 WPS 中重新填写"
+            elif t == b"s":
+                if strings is None:
+                    strings = _shared_strings_held(pkg)
+                if plain_digits(value) and int(value) < strings:
+                    continue
+                why = (f"单元格指向编号 {_clip(value)} 的共享文字，而共享文字表只有 {strings} 项（文件已损坏），未读取；"
+                       "请在 Excel 或 WPS 中重新填写" if plain_digits(value) else
+                       f"单元格指向的共享文字编号“{_clip(value)}”不是数字（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")
             elif t == b"b":
                 if value.lower() in _BOOLEANS:
                     continue

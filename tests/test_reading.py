@@ -214,6 +214,7 @@ def _no_calendar(ref: str, v: str):
 
 
 SPILL = _cell("F2", b'<c r="F2" s="3" t="e"><f>SEQUENCE(3)</f><v>#SPILL!</v></c>')
+DAMAGED = "（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写"
 SPILL_FOUND = ("DATA003", "F2", "单元格是错误值 #SPILL!（通常是公式出错），请改正后再填")
 
 
@@ -253,9 +254,8 @@ def test_a_huge_number_in_a_duration_format_is_reported_at_its_cell(book, tmp_pa
      [SPILL_FOUND, ("DATA003", "I2", "单元格标为逻辑值，内容“1.0”却不是，未读取；请改正")]),
     # a shared string the table does not hold (this workbook has no table: it writes inline strings)
     ((_cell("C2", b'<c r="C2" t="s"><v>7</v></c>'),),
-     [("DATA003", "C2", "单元格指向编号 7 的共享文字，而共享文字表只有 0 项（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")]),
-    ((_cell("C2", b'<c r="C2" t="s"><v>x</v></c>'),),
-     [("DATA003", "C2", "单元格指向的共享文字编号“x”不是数字（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")]),
+     [("DATA003", "C2", "单元格指向编号 7 的共享文字，而共享文字表只有 0 项" + DAMAGED)]),
+    ((_cell("C2", b'<c r="C2" t="s"><v>x</v></c>'),), [("DATA003", "C2", "单元格指向的共享文字编号“x”不是数字" + DAMAGED)]),
 ], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside", "no-such-string", "string-no-number"])
 def test_a_cell_the_cell_reader_cannot_convert_is_reported_at_its_cell(book, tmp_path, changes, expected):
     assert _one_cell(book, tmp_path, "one.xlsx", *changes) == expected
@@ -282,7 +282,7 @@ def test_a_shared_string_past_the_table_is_reported_and_the_others_read(tmp_path
     from generator.workbook.reader import read_workbook
     book = read_workbook(p)
     assert [(x.row, x.column, x.message) for x in book.problems if x.rule == "DATA003"] == [
-        (2, "回访类型", "单元格指向编号 999 的共享文字，而共享文字表只有 7 项（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")]
+        (2, "回访类型", "单元格指向编号 999 的共享文字，而共享文字表只有 7 项" + DAMAGED)]
     assert book.tables["回访记录"].col("回访类型") == [None, "存量回访"]
 
 

@@ -2106,9 +2106,9 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
                     strings = _shared_strings_held(pkg)
                 if plain_digits(value) and int(value) < strings:
                     continue
-                why = (f"单元格指向编号 {_clip(value)} 的共享文字，而共享文字表只有 {strings} 项（文件已损坏），未读取；"
-                       "请在 Excel 或 WPS 中重新填写" if plain_digits(value) else
-                       f"单元格指向的共享文字编号“{_clip(value)}”不是数字（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")
+                why = (f"单元格指向编号 {_clip(value)} 的共享文字，而共享文字表只有 {strings} 项" if plain_digits(value)
+                       else f"单元格指向的共享文字编号“{_clip(value)}”不是数字")
+                why += "（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写"
             elif t == b"b":
                 if value.lower() in _BOOLEANS:
                     continue

@@ -255,8 +255,10 @@ def test_a_huge_number_in_a_duration_format_is_reported_at_its_cell(book, tmp_pa
     # a shared string the table does not hold (this workbook has no table: it writes inline strings)
     ((_cell("C2", b'<c r="C2" t="s"><v>7</v></c>'),),
      [("DATA003", "C2", "单元格指向编号 7 的共享文字，而共享文字表只有 0 项" + DAMAGED)]),
-    ((_cell("C2", b'<c r="C2" t="s"><v>x</v></c>'),), [("DATA003", "C2", "单元格指向的共享文字编号“x”不是数字" + DAMAGED)]),
-], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside", "no-such-string", "string-no-number"])
+    ((_cell("C2", b'<c r="C2" t="s"><v>x</v></c>'),),
+     [("DATA003", "C2", "单元格指向的共享文字编号“x”不是数字" + DAMAGED)]),
+], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside", "no-such-string",
+        "string-no-number"])
 def test_a_cell_the_cell_reader_cannot_convert_is_reported_at_its_cell(book, tmp_path, changes, expected):
     assert _one_cell(book, tmp_path, "one.xlsx", *changes) == expected
 

@@ -53,7 +53,8 @@ def _findings(path, **env):
 
 
 @pytest.mark.parametrize("v, shown", [("13800000001", "13800000001"), ("1E+9", "1000000000"),
-                                      ("1.38e10", "13800000000"), ("99999999", "99999999")])
+                                      ("1.38e10", "13800000000"), ("99999999", "99999999"),
+                                      ("+0000013800000001", "13800000001"), ("inf", "inf"), ("1.38E10", "13800000000")])
 def test_a_phone_number_in_a_required_date_cell_is_no_date_not_a_blank(book, tmp_path, monkeypatch, v, shown):
     path = _changed(book, tmp_path, "phone.xlsx", _number("F2", v.encode()))
     assert _findings(path) == [("DATA003", "F2", f"回访时间：“{shown}”不是日期")]
@@ -65,6 +66,22 @@ def test_a_phone_number_in_an_optional_date_cell_is_reported(book, tmp_path, mon
     put = lambda d: d.replace(b'<c r="AY2"', b'<c r="AS2" s="2"><v>13800000001</v></c><c r="AY2"', 1)  # noqa: E731
     path = _changed(book, tmp_path, "optional.xlsx", put)
     assert _findings(path) == [("DATA003", "AS2", "意见处理日期：“13800000001”不是日期")]
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+
+
+@pytest.mark.parametrize("v", ["13800000001 ", "13800000_001", "nan", "NaN", "-13800000001"])
+def test_what_the_cell_reader_does_not_read_as_a_big_number_reads_alike_both_ways(book, tmp_path, monkeypatch, v):
+    """Text to the cell reader (white space, an underscore: Python's float() would take it) is
+    not put back as a number; nan is put back as what the row reader makes of it (fastexcel:
+    midnight)."""
+    path = _changed(book, tmp_path, "text.xlsx", _number("F2", v.encode()))
+    assert "回访记录" in same_both_ways(path, monkeypatch)
+
+
+def test_a_value_tag_with_attributes(book, tmp_path, monkeypatch):
+    put = lambda d: re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb'\1<v xml:space="preserve">13800000001</v>', d)  # noqa: E731
+    path = _changed(book, tmp_path, "space.xlsx", put)
+    assert _findings(path) == [("DATA003", "F2", "回访时间：“13800000001”不是日期")]
     assert "回访记录" in same_both_ways(path, monkeypatch)
 
 
@@ -124,6 +141,30 @@ def test_many_such_values_are_told_apart_at_once():
     rows = b"".join(b'<row r="%d"><c r="A%d" s="1"><v>138%08d</v></c><c r="B%d" s="%d"><v>1380000%04d</v></c></row>'
                     % (r, r, r, r, 2 if r % 50 == 0 else 1, r) for r in range(1, 400))
     assert _stretch_big(rows, DATES) == [(f"B{r}", f"1380000{r:04d}") for r in range(50, 400, 50)]
+
+
+def test_many_numbers_and_a_long_formula_at_the_stretchs_end():
+    """Over 64 picked values and one cell with a long formula: the search of each cell's tag ran
+    as far as the longest, past the stretch's padding for the last cells (an IndexError failed
+    the whole file, helper 40)."""
+    first = (b'<row r="1"><c r="A1" s="2"><f>VALUE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(H2,"+86",""),"-",""),'
+             b'" ",""))</f><v>13800000001</v></c></row>')
+    rows = b"".join(b'<row r="%d"><c r="A%d" s="1"><v>138%08d</v></c></row>' % (r, r, r) for r in range(2, 80))
+    assert _stretch_big(first + rows, DATES) == [("A1", "13800000001")]
+
+
+def test_a_long_format_number_over_64_values():
+    rows = b"".join(b'<row r="%d"><c r="A%d" s="0000002"><v>138%08d</v></c></row>' % (r, r, r) for r in range(1, 80))
+    assert len(_stretch_big(rows, DATES)) == 79
+
+
+def test_an_upper_case_e_in_quotes_is_no_error_value():
+    """The exponent search takes 'E' too; the search for error values (t="e") still only 'e':
+    a formula comparing with "E" on every row sent every stretch through the slow search."""
+    import numpy as np
+    I._numpy()
+    xml = b'<row r="2"><c r="I2"><f>IF(C2="E",1,2)</f><v>1</v></c></row>'
+    assert not I._stretch(b"", xml, len(xml), False, b"", None, True, np.array(DATES, bool)).errors
 
 
 def _sheet(path, values):

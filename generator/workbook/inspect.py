@@ -1326,8 +1326,9 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True, dates
     got.per_col = got.rows = None
     got.big = ()
     a = np.frombuffer(padded, np.uint8)
-    e = np.flatnonzero((a[:n] | 32) == 101)                         # 'e' of t="e", t='e', t = "e" (and 'E')
-    e = e[e >= 1]
+    ee = np.flatnonzero((a[:n] | 32) == 101)                        # 'e' and 'E' (exponents: _big_numbers)
+    ee = ee[ee >= 1]
+    e = ee[a[ee] == 101]                                            # 'e' of t="e", t='e', t = "e"
     got.errors = bool((((a[e - 1] == 34) | (a[e - 1] == 39)) & (a[e + 1] == a[e - 1])).any())    # "e" or 'e'
 
     lt = np.flatnonzero(a[:n] == 60)                                # '<'
@@ -1355,7 +1356,7 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True, dates
     cell_at = np.flatnonzero(first == 99)                          # <c, then what ends a name
     cell_at = cell_at[_ENDS_NAME[a[lt[cell_at] + 2]]]
     cells = lt[cell_at]
-    got.big = _big_numbers(padded, a, lt, first, cells, e, dates) if dates is not None else ()
+    got.big = _big_numbers(padded, a, lt, first, cell_at, ee, dates) if dates is not None else ()
     got.valued = None
     rows = lt[first == 114]
     rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _ENDS_NAME[a[rows + 4]]]
@@ -1403,47 +1404,58 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True, dates
 _CELL_ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _big_numbers(buf: bytes, a, lt, first, cells, e, dates) -> list[tuple[str | None, str]]:
+def _big_numbers(buf: bytes, a, lt, first, cell_at, e, dates) -> list[tuple[str | None, str]]:
     """The number cells of one stretch in a date format (`dates`: per cell format, whether it is
-    a date) whose number is no date the calendar of the columnar parser holds (about 9.6E+7 days
-    and beyond, such as a phone number typed into a date column): fastexcel reads them as blank,
-    the row reader as the number. Found from the values alone: a value of 8 digits or more before
-    its point, or with an exponent (few cells have either); only those cells' tags are looked at,
-    a thousand at once with numpy, then each of the few in a date format parsed. (reference or
-    None where the cell has none, value as written)."""
+    a date) whose number the columnar parser does not read as the row reader does: no date its
+    calendar holds (about 9.6E+7 days and beyond, such as a phone number typed into a date
+    column), inf, nan; fastexcel reads them as blank (nan as midnight), the row reader as the
+    number (inspect and reader put that back). Found from how values are written: 8 digits or
+    more before the point, an exponent, or a letter i or n first (few cells have any); only
+    those cells' own tags are looked at, many at once with numpy, then each of the few in a date
+    format parsed. (reference, or None where the cell has none; value as written)."""
+    cells = lt[cell_at]
     vt = np.flatnonzero(first == 118)                               # <v…
     vt = vt[vt + 1 < len(lt)]
-    vt = vt[a[lt[vt] + 2] == 62]                                    # <v>: its value begins after it
-    if not len(vt):
-        return []
-    vs, ve = lt[vt] + 3, lt[vt + 1]                                 # each value's first byte, its end
-    neg = (a[vs] == 45).astype(np.int64)                            # '-'
-    pick = np.flatnonzero(ve - vs - neg >= 8)
-    if len(pick):
-        start = vs[pick] + neg[pick]
-        whole = np.ones(len(pick), bool)
+    after = a[lt[vt] + 2]
+    spaced = _WS[after]                                             # <v xml:space="preserve">: rare
+    vs = lt[vt] + 3                                                 # each value's first byte…
+    if spaced.any():                                                # …after its tag's '>'
+        gt = np.flatnonzero(a[:len(buf) - _PAD] == 62)
+        inner = np.searchsorted(gt, lt[vt[spaced]])
+        vs[spaced] = gt[np.minimum(inner, len(gt) - 1)] + 1
+    keep = (after == 62) | spaced
+    vt, vs = vt[keep], vs[keep]
+    ve = lt[vt + 1]                                                 # …and its end
+    ok = vs <= ve
+    vt, vs, ve = vt[ok], vs[ok], ve[ok]
+    sign = ((a[vs] == 45) | (a[vs] == 43)).astype(np.int64)         # '-', '+'
+    lead = a[vs + sign] | 32
+    pick = np.flatnonzero((lead == 105) | (lead == 110))           # i(nf), n(an)
+    long = np.flatnonzero(ve - vs - sign >= 8)
+    if len(long):
+        start = vs[long] + sign[long]
+        whole = np.ones(len(long), bool)
         for k in range(8):
             d = a[start + k]
             whole &= (d >= 48) & (d <= 57)
-        pick = pick[whole]
+        pick = np.union1d(pick, long[whole])
     ex = e[(a[e - 1] - 48) < 10]                                    # an 'e' or 'E' after a digit
     if len(ex):                                                     # an exponent: 1E+20, 1.38e10, 1.38E10
         k = np.searchsorted(vs, ex, side="right") - 1
         inside = (k >= 0) & (ex < ve[np.maximum(k, 0)]) & (a[ex + 1] != 45)     # (not 1E-05)
         pick = np.union1d(pick, k[inside])
-    if not len(pick):
-        return []
-    tag_end = lt[vt[pick]]                                          # where each cell's value tag begins
-    owner = np.searchsorted(cells, tag_end) - 1                     # the cell each value stands in
-    pick, tag_end, owner = pick[owner >= 0], tag_end[owner >= 0], owner[owner >= 0]
-    tag_start = cells[owner]
     if len(pick) > 64:                  # many (a column of phone numbers): those plainly not dated left out at once
-        pick, tag_start, tag_end = _dated(a, pick, tag_start, tag_end, dates)
+        pick = pick[_dated(a, lt, cell_at, lt[vt[pick]], dates)]
+    values = [(vs[i], ve[i], lt[vt[i]]) for i in pick.tolist()]
     found = []
-    for i, lo, hi in zip(pick.tolist(), tag_start.tolist(), tag_end.tolist()):
+    owners = np.searchsorted(cells, [v[2] for v in values]) - 1 if values else []
+    for (lo, hi, tag), owner in zip(values, owners):
+        if owner < 0:
+            continue
+        start = cell_at[owner]
+        own_end = lt[start + 1] if start + 1 < len(lt) else tag     # the cell's own tag (not its formula's t="shared")
         attrs: dict[bytes, bytes] = {}
-        end = buf.find(b">", lo, hi)        # the cell's own tag (not its formula's t="shared")
-        for m in _CELL_ATTR.finditer(buf, lo, end if end != -1 else hi):
+        for m in _CELL_ATTR.finditer(buf, lt[start], own_end):
             attrs.setdefault(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
         if attrs.get(b"t", b"n") != b"n":
             continue
@@ -1452,39 +1464,45 @@ def _big_numbers(buf: bytes, a, lt, first, cells, e, dates) -> list[tuple[str | 
         if k < len(dates) and dates[k]:
             ref = attrs.get(b"r")
             found.append((ref.decode("ascii", "replace") if ref is not None else None,
-                          buf[vs[i]:ve[i]].decode("ascii", "replace")))
+                          buf[lo:hi].decode("ascii", "replace")))
     return found
 
 
-def _dated(a, pick, tag_start, tag_end, dates):
-    """Of the cells `pick` (tags from tag_start to tag_end), those whose tag may name a date format:
-    a plain s="N" naming one, or anything but a plain s (white space around '=', no s: format 0)."""
-    n = len(pick)
-    span = tag_end - tag_start
+def _dated(a, lt, cell_at, value_tags, dates):
+    """Of the values whose tags begin at `value_tags`, those whose cell's own tag may name a date
+    format: a plain s="N" naming one, or anything but a plain s (white space around '=', no s:
+    format 0). A boolean mask."""
+    cells = lt[cell_at]
+    owner = np.searchsorted(cells, value_tags) - 1
+    known = owner >= 0
+    at = cell_at[np.maximum(owner, 0)]
+    tag_start = lt[at]
+    tag_end = lt[np.minimum(at + 1, len(lt) - 1)]                  # the next tag begins after the cell's own
+    span = np.where(known, tag_end - tag_start, 0)
+    n, last = len(value_tags), len(a) - 1
     style = np.zeros(n, np.int64)
     found = np.zeros(n, bool)
     odd = np.zeros(n, bool)
     for k in range(1, int(span.max()) - 3 if n else 0):
-        here = tag_start + k
         live = k + 3 < span
-        at = live & (a[here] == 115) & _WS[a[here - 1]] & (a[here + 1] == 61)       # ` s=`
+        here = np.where(live, tag_start + k, 0)
+        at_s = live & (a[here] == 115) & _WS[a[here - 1]] & (a[here + 1] == 61)     # ` s=`
         quote = (a[here + 2] == 34) | (a[here + 2] == 39)
         odd |= live & (a[here] == 61) & (_WS[a[here - 1]] | _WS[a[here + 1]])       # white space at '='
-        new = at & quote & ~found
+        new = at_s & quote & ~found
         if new.any():
             value = np.zeros(n, np.int64)
             ok = new.copy()
-            for j in range(6):
-                d = a[np.minimum(here + 3 + j, len(a) - 1)].astype(np.int64)
+            for j in range(10):
+                d = a[np.minimum(here + 3 + j, last)].astype(np.int64)
                 digit = (d >= 48) & (d <= 57) & ok
-                value = np.where(digit, value * 10 + d - 48, value)
+                value = np.where(digit, np.minimum(value * 10 + d - 48, 1 << 40), value)
                 ok &= digit
             style = np.where(new, value, style)
             found |= new
-    table = np.zeros(max(len(dates), 1) + 1, bool)
+    table = np.zeros(len(dates) + 1, bool)
     table[:len(dates)] = dates
-    keep = odd | table[np.where(found & (style < len(dates)), style, len(table) - 1)] | (~found & table[0])
-    return pick[keep], tag_start[keep], tag_end[keep]
+    return known & (odd | table[np.where(found & (style < len(dates)), style, len(dates))] | (~found & table[0]))
 
 
 def _valued(a, lt, first, idx, at, col, row):
@@ -1983,6 +2001,11 @@ def _cell_start(buf: bytes, at: int) -> int | None:
 CELL_READER_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 # a number as calamine parses a cell typed t="n" (fast_float2): no white space, no underscores
 _RUST_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)\Z", re.I)
+
+
+def rust_float(text: str) -> bool:
+    """Whether the cell reader reads `text` (a number cell's value) as a number."""
+    return _RUST_FLOAT.match(text) is not None
 _CELL_TYPES = (None, b"n", b"s", b"b", b"e", b"str", b"inlineStr", b"d")
 _BOOLEANS = ("0", "1", "true", "false", "")         # what calamine reads as a logical value
 _V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</(?:[\w.-]+:)?v\s*>")

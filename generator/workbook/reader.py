@@ -34,8 +34,8 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 from generator.workbook import contract as K, xls
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header, take)
 from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
-                                        ReadError, SheetInfo, trim_memory, col_index, inspect, rust_readable, shown,
-                                        no_calendar, strip_unconvertible_cells)
+                                        ReadError, SheetInfo, trim_memory, col_index, inspect, rust_float,
+                                        rust_readable, shown, no_calendar, strip_unconvertible_cells)
 
 log = logging.getLogger("huifang.reader")
 
@@ -837,13 +837,13 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
     table.__dict__.update(filled.__dict__)
 
 
-def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int, float]]:
-    """The number cells in a date format below the header row that fastexcel reads as blank
-    (no date its calendar holds: inspect._big_numbers), with the value the row reader gives
-    them, the number itself: column index -> Excel row -> value. Fallback for such a cell
-    written without a reference (it cannot be placed)."""
+def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int, object]]:
+    """The number cells in a date format below the header row that fastexcel does not read as the
+    row reader does (no date its calendar holds, inf, nan: inspect._big_numbers), with the value
+    the row reader gives them (xls.cell_value: the number itself, or a date): column index ->
+    Excel row -> value. Fallback for such a cell written without a reference (it cannot be placed)."""
     from generator.workbook import columnar
-    fixes: dict[int, dict[int, float]] = {}
+    fixes: dict[int, dict[int, object]] = {}
     for ref, text in sinfo.big_numbers.items():
         if ref is None:
             raise columnar.Fallback("a date-formatted number in a cell without a reference")
@@ -851,20 +851,19 @@ def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int
         row = int(ref[len(letters):] or 0)
         if row <= h + 1 or not letters:
             continue
-        try:
-            got = xls.cell_value(float(text), xls.DATETIME, date1904)
-        except ValueError:          # not a number: the parser says so itself
+        if not rust_float(text):    # text to the cell reader (' 5', '1_0'): read alike both ways
             continue
-        if type(got) is float:      # (a date it holds is read as one; PANIC fails the parse)
+        got = xls.cell_value(float(text), xls.DATETIME, date1904)
+        if got is not xls.PANIC:    # (PANIC fails the parse: the sheet is read around the cell)
             fixes.setdefault(col_index(letters), {})[row] = got
     return fixes
 
 
-def _fixes_placed(fixes: dict[int, dict[int, float]], rows: list[int]) -> dict[int, dict[int, float]]:
+def _fixes_placed(fixes: dict[int, dict[int, object]], rows: list[int]) -> dict[int, dict[int, object]]:
     """`fixes` (column -> Excel row -> value) as column -> index among `rows` -> value; Fallback
     where a row was left out (a row whose only value is such a number reads as blank)."""
     from generator.workbook import columnar
-    placed: dict[int, dict[int, float]] = {}
+    placed: dict[int, dict[int, object]] = {}
     for j, at in fixes.items():
         for row, v in at.items():
             k = bisect_left(rows, row)
@@ -874,7 +873,7 @@ def _fixes_placed(fixes: dict[int, dict[int, float]], rows: list[int]) -> dict[i
     return placed
 
 
-def _count_placed(rows: list[int], fixes: dict[int, dict[int, float]]) -> int:
+def _count_placed(rows: list[int], fixes: dict[int, dict[int, object]]) -> int:
     """How many of `fixes` lie in `rows` (sorted)."""
     n = 0
     for at in fixes.values():
@@ -884,7 +883,7 @@ def _count_placed(rows: list[int], fixes: dict[int, dict[int, float]]) -> int:
     return n
 
 
-def _patched(raw, at: dict[int, float]) -> list:
+def _patched(raw, at: dict[int, object]) -> list:
     """A column's raw values with the cells `at` (index -> value) set."""
     if isinstance(raw, Encoded):
         raw = take(raw.distinct + [None], raw.idx)

@@ -78,6 +78,15 @@ def test_what_the_cell_reader_does_not_read_as_a_big_number_reads_alike_both_way
     assert "回访记录" in same_both_ways(path, monkeypatch)
 
 
+def test_a_cell_written_twice_reads_as_its_last(book, tmp_path, monkeypatch):
+    """Both readers keep the last of two cells with one reference: a date after the phone number
+    is not replaced by it (helper 40)."""
+    put = lambda d: re.sub(rb'<c r="F2"[^>]*>.*?</c>', b'<c r="F2" s="3"><v>13800000001</v></c>'  # noqa: E731
+                           b'<c r="F2" s="3"><v>45810.5</v></c>', d)
+    path = _changed(book, tmp_path, "twice.xlsx", put)
+    same_both_ways(path, monkeypatch)
+
+
 def test_a_value_tag_with_attributes(book, tmp_path, monkeypatch):
     put = lambda d: re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb'\1<v xml:space="preserve">13800000001</v>', d)  # noqa: E731
     path = _changed(book, tmp_path, "space.xlsx", put)

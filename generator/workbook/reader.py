@@ -837,13 +837,14 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
     table.__dict__.update(filled.__dict__)
 
 
-def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int, object]]:
+def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int, tuple]]:
     """The number cells in a date format below the header row that fastexcel does not read as the
     row reader does (no date its calendar holds, inf, nan: inspect._big_numbers), with the value
     the row reader gives them (xls.cell_value: the number itself, or a date): column index ->
-    Excel row -> value. Fallback for such a cell written without a reference (it cannot be placed)."""
+    Excel row -> (value, whether it replaces a value fastexcel read). Fallback for such a cell
+    written without a reference (it cannot be placed)."""
     from generator.workbook import columnar
-    fixes: dict[int, dict[int, object]] = {}
+    fixes: dict[int, dict[int, tuple]] = {}
     for ref, text in sinfo.big_numbers.items():
         if ref is None:
             raise columnar.Fallback("a date-formatted number in a cell without a reference")
@@ -855,15 +856,17 @@ def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int
             continue
         got = xls.cell_value(float(text), xls.DATETIME, date1904)
         if got is not xls.PANIC:    # (PANIC fails the parse: the sheet is read around the cell)
-            fixes.setdefault(col_index(letters), {})[row] = got
+            # the value, and whether it replaces what fastexcel read (nan: midnight) or only a blank
+            # (a cell written twice, the last one a date, is read as that date both ways)
+            fixes.setdefault(col_index(letters), {})[row] = (got, text.lstrip("+-").lower() == "nan")
     return fixes
 
 
-def _fixes_placed(fixes: dict[int, dict[int, object]], rows: list[int]) -> dict[int, dict[int, object]]:
+def _fixes_placed(fixes: dict[int, dict[int, tuple]], rows: list[int]) -> dict[int, dict[int, tuple]]:
     """`fixes` (column -> Excel row -> value) as column -> index among `rows` -> value; Fallback
     where a row was left out (a row whose only value is such a number reads as blank)."""
     from generator.workbook import columnar
-    placed: dict[int, dict[int, object]] = {}
+    placed: dict[int, dict[int, tuple]] = {}
     for j, at in fixes.items():
         for row, v in at.items():
             k = bisect_left(rows, row)
@@ -873,7 +876,7 @@ def _fixes_placed(fixes: dict[int, dict[int, object]], rows: list[int]) -> dict[
     return placed
 
 
-def _count_placed(rows: list[int], fixes: dict[int, dict[int, object]]) -> int:
+def _count_placed(rows: list[int], fixes: dict[int, dict[int, tuple]]) -> int:
     """How many of `fixes` lie in `rows` (sorted)."""
     n = 0
     for at in fixes.values():
@@ -883,12 +886,14 @@ def _count_placed(rows: list[int], fixes: dict[int, dict[int, object]]) -> int:
     return n
 
 
-def _patched(raw, at: dict[int, object]) -> list:
-    """A column's raw values with the cells `at` (index -> value) set."""
+def _patched(raw, at: dict[int, tuple]) -> list:
+    """A column's raw values with the cells `at` (index -> (value, whether it replaces a value
+    read, not only a blank)) set."""
     if isinstance(raw, Encoded):
         raw = take(raw.distinct + [None], raw.idx)
-    for k, v in at.items():
-        raw[k] = v
+    for k, (v, always) in at.items():
+        if always or raw[k] is None:
+            raw[k] = v
     return raw
 
 

@@ -756,7 +756,8 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     _check_fast_header(header, fast.names, sinfo, h)
     table.present = True
     fixes = _unconverted(sinfo, h, date1904)
-    keep = columnar.nonempty_rows(list(fast.columns.values()))
+    keep = _with_fixed_rows(columnar.nonempty_rows(list(fast.columns.values())), fixes, h + 2, fast.height,
+                            fast.columns)
     whole = len(keep) == fast.height
     rows = (keep + (h + 2)).tolist()
     fixed = _fixes_placed(fixes, rows)
@@ -810,6 +811,8 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
         placed: dict = {}
         for start, cols, n in pieces:
             keep = columnar.nonempty_rows(list(cols.values()))
+            if fixes:
+                keep = _with_fixed_rows(keep, fixes, start, n, cols)
             whole = len(keep) == n
             rows = (keep + start).tolist()
             fixed = _fixes_placed({j: {r: v for r, v in at.items() if start <= r < start + n}
@@ -860,6 +863,16 @@ def _unconverted(sinfo: SheetInfo, h: int, date1904: bool) -> dict[int, dict[int
             # (a cell written twice, the last one a date, is read as that date both ways)
             fixes.setdefault(col_index(letters), {})[row] = (got, text.lstrip("+-").lower() == "nan")
     return fixes
+
+
+def _with_fixed_rows(keep, fixes: dict[int, dict[int, tuple]], first: int, height: int, cols: dict):
+    """The parsed rows to keep (`keep`, counted from Excel row `first`) with those whose only value
+    is such a number (fastexcel read it as blank, so the row as empty): the row reader reads it."""
+    extra = {r - first for j, at in fixes.items() if j in cols for r in at if 0 <= r - first < height}
+    if not extra:
+        return keep
+    import numpy as np
+    return np.union1d(keep, np.fromiter(extra, dtype=keep.dtype, count=len(extra)))
 
 
 def _fixes_placed(fixes: dict[int, dict[int, tuple]], rows: list[int]) -> dict[int, dict[int, tuple]]:

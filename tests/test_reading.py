@@ -252,40 +252,81 @@ def test_a_huge_number_in_a_duration_format_is_reported_at_its_cell(book, tmp_pa
     # the second read is by rows, and python-calamine's rows refuse t="b" with 1.0
     ((SPILL, _cell("I2", b'<c r="I2" t="b"><v>1.0</v></c>')),
      [SPILL_FOUND, ("DATA003", "I2", "单元格标为逻辑值，内容“1.0”却不是，未读取；请改正")]),
-    # a shared string the table does not hold (this workbook has no table: it writes inline strings)
-    ((_cell("C2", b'<c r="C2" t="s"><v>7</v></c>'),),
-     [("DATA003", "C2", "单元格指向编号 7 的共享文字，而共享文字表只有 0 项" + DAMAGED)]),
-    ((_cell("C2", b'<c r="C2" t="s"><v>x</v></c>'),),
-     [("DATA003", "C2", "单元格指向的共享文字编号“x”不是数字" + DAMAGED)]),
-], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside", "no-such-string",
-        "string-no-number"])
+], ids=["long", "t-n-text", "year-0", "phone-beside", "empty-beside", "bool-beside"])
 def test_a_cell_the_cell_reader_cannot_convert_is_reported_at_its_cell(book, tmp_path, changes, expected):
     assert _one_cell(book, tmp_path, "one.xlsx", *changes) == expected
 
 
-def test_a_shared_string_past_the_table_is_reported_and_the_others_read(tmp_path):
-    """A workbook with a shared strings table (xlsxwriter writes one) whose cell points past it:
-    the sheet used to be refused whole."""
+def _strings_book(tmp_path, rows: int = 40):
+    """A unit written by xlsxwriter (a shared strings table): 回访记录 with `rows` records."""
     import xlsxwriter
     src = tmp_path / "sst.xlsx"
     wb = xlsxwriter.Workbook(src)
     ws = wb.add_worksheet("回访记录")
     for j, name in enumerate(["记录编号", "客户编号", "回访类型"]):
         ws.write_string(0, j, name)
-    for r in (1, 2):
+    for r in range(1, rows + 1):
         ws.write_string(r, 0, f"R{r:04d}")
         ws.write_string(r, 2, "存量回访")
     wb.add_worksheet("客户").write_string(0, 0, "客户编号")
     wb.add_worksheet("人员").write_string(0, 0, "工号")
     wb.close()
+    return src
+
+
+def _string_index(src, out, ref: str, index: bytes):
     part = corpus.sheet_parts(src)["回访记录"]
-    p = corpus.rewrite(src, tmp_path / "bad.xlsx", lambda n, d: re.sub(
-        rb'(<c r="C2"[^>]*>)<v>\d+</v>', rb"\1<v>999</v>", d) if n == part else d)
+    return corpus.rewrite(src, out, lambda n, d: re.sub(
+        rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>\d+</v>', rb"\1<v>" + index + b"</v>", d) if n == part else d)
+
+
+def test_a_shared_string_past_the_table_is_reported_and_the_others_read(tmp_path):
+    """A cell pointing one past the table fails the sheet in the cell reader: below the rows a
+    header may be in, it is reported at its cell and the rest read (the sheet used to be refused)."""
     from generator.workbook.reader import read_workbook
-    book = read_workbook(p)
+    src = _strings_book(tmp_path)
+    strings = len(set(["记录编号", "客户编号", "回访类型", "存量回访", "工号"] + [f"R{r:04d}" for r in range(1, 41)]))
+    book = read_workbook(_string_index(src, tmp_path / "bad.xlsx", "C35", str(strings).encode()))
     assert [(x.row, x.column, x.message) for x in book.problems if x.rule == "DATA003"] == [
-        (2, "回访类型", "单元格指向编号 999 的共享文字，而共享文字表只有 7 项" + DAMAGED)]
-    assert book.tables["回访记录"].col("回访类型") == [None, "存量回访"]
+        (35, "回访类型", f"单元格指向编号 {strings} 的共享文字，而共享文字表只有 {strings} 项" + DAMAGED)]
+    assert book.tables["回访记录"].col("回访类型")[33:] == [None] + ["存量回访"] * 6
+    last = read_workbook(_string_index(src, tmp_path / "last.xlsx", "C35", str(strings - 1).encode()))
+    assert not [x for x in last.problems if x.rule == "DATA003"]         # the last string reads
+
+
+@pytest.mark.parametrize("ref, index", [("C3", b"99"), ("A1", b"99")], ids=["数据", "表头"])
+def test_a_shared_string_past_the_table_where_the_header_may_be_refuses_the_sheet(tmp_path, ref, index):
+    """In the first 30 rows the header may be among the damaged cells: the sheet is refused, as
+    the cell reader refuses it, rather than read without its header."""
+    p = _string_index(_strings_book(tmp_path), tmp_path / "head.xlsx", ref, index)
+    r = run("validate", p, "--as-of", "2025-06-30")
+    assert r.returncode == 2 and "回访记录" in r.stderr and "已损坏" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_shared_string_cells_without_a_table_refuse_the_sheet(book, tmp_path):
+    """No table at all (this unit writes inline strings): every t="s" cell points past it. It
+    used to be read as sheets without a header (every cell left out) - helper 41."""
+    src = book.write()
+    part = corpus.sheet_parts(src)["回访记录"]
+    p = corpus.rewrite(src, tmp_path / "nosst.xlsx", lambda n, d: re.sub(
+        rb'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>[^<]*</t></is></c>', rb'<c r="\1" t="s"><v>0</v></c>', d)
+        if n == part else d)
+    r = run("validate", p, "--as-of", "2025-06-30")
+    assert r.returncode == 2 and "已损坏" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("index", [b"x", b"1E30", b"18446744073709551616", b"-1"])
+def test_a_shared_string_index_the_cell_reader_reads_as_0_reads_alike_beside_a_bad_cell(tmp_path, index):
+    """An index that is no number it holds the cell reader reads as string 0: so it is read
+    whether or not another cell of the sheet fails it (helper 41)."""
+    from generator.workbook.reader import read_workbook
+    src = _strings_book(tmp_path)
+    alone = _string_index(src, tmp_path / "alone.xlsx", "C35", index)
+    beside = corpus.rewrite(alone, tmp_path / "beside.xlsx", lambda n, d: re.sub(
+        rb'<c r="B36"[^>]*/>|<c r="C36"[^>]*>.*?</c>', b'<c r="C36" t="e"><v>#SPILL!</v></c>', d))
+    got = [[(x.rule, x.message) for x in read_workbook(p).problems
+            if x.row == 35 and x.column == "回访类型"] for p in (alone, beside)]
+    assert got[0] == got[1] and got[0][0][0] == "DATA002" and "“记录编号”不在可选值之内" in got[0][0][1]
 
 
 # ------------------------------------------------------------------ a stray value far from the data

@@ -2055,10 +2055,18 @@ def _date_formats(pkg: Package):
     return np.array([k == xls.DATETIME for k in kinds], bool)
 
 
-def _shared_strings_held(pkg: Package) -> int:
-    """How many strings the shared strings table holds, as the cell reader counts them (each `si`
-    element, by its local name, outside another); 0 where there is no table or it is no XML."""
-    name = next((n for n in pkg.infos if n.lower().endswith("sharedstrings.xml")), None)
+HEADER_ROWS = 30           # the rows a header is looked for in (reader.HEADER_SCAN_ROWS)
+
+
+def _shared_strings_held(pkg: Package, book_part: str) -> int:
+    """How many strings the workbook's shared strings table (its relationship, else the part of
+    that name beside the workbook) holds, as the cell reader counts them (each `si` element, by
+    its local name, outside another); 0 where there is none or it is no XML."""
+    name = next((pkg.find(part) for kind, part in _rels(pkg, book_part).values()
+                 if kind.endswith("/sharedStrings") and pkg.find(part)), None)
+    if name is None:
+        folder = book_part.rsplit("/", 1)[0].lower() + "/" if "/" in book_part else ""
+        name = next((n for n in pkg.infos if n.lower() == folder + "sharedstrings.xml"), None)
     if name is None:
         return 0
     depth = count = 0
@@ -2108,6 +2116,7 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
         keep = []
         found: dict[str, str | None] = {}
         strings = None          # how many shared strings the table holds (counted at the first t="s")
+        past: list[int] = []    # the rows of the cells pointing past it
         for c, r, start, end, _ in _cell_positions(pkg, sh.part):
             tag = part[start:part.find(b">", start, end) + 1 or end]
             t = re.search(rb'\st\s*=\s*["\']([^"\']*)["\']', tag)
@@ -2126,12 +2135,14 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
                 why = f"单元格的类型“{t.decode('utf-8', 'replace')[:20]}”无法识别，未读取；请在 Excel 或 WPS 中重新填写"
             elif t == b"s":
                 if strings is None:
-                    strings = _shared_strings_held(pkg)
-                if plain_digits(value) and int(value) < strings:
+                    strings = _shared_strings_held(pkg, info.book_part)
+                # the cell reader takes an index that is no number it can hold (x, 1E30, 2**64) as
+                # 0, and fails the sheet at one past the table
+                if not plain_digits(value) or not strings <= int(value) < 1 << 64:
                     continue
-                why = (f"单元格指向编号 {_clip(value)} 的共享文字，而共享文字表只有 {strings} 项" if plain_digits(value)
-                       else f"单元格指向的共享文字编号“{_clip(value)}”不是数字")
-                why += "（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写"
+                why = (f"单元格指向编号 {_clip(value)} 的共享文字，而共享文字表只有 {strings} 项"
+                       "（文件已损坏），未读取；请在 Excel 或 WPS 中重新填写")
+                past.append(r)
             elif t == b"b":
                 if value.lower() in _BOOLEANS:
                     continue
@@ -2156,7 +2167,9 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
                 continue
             keep.append((start, end))
             found[ref] = None if (t == b"e" and ref in sh.odd_cells) else why
-        if not keep:
+        # no table at all, or a cell past it where the header may be (the first rows): the text of
+        # the sheet cannot be trusted, and the sheet is refused as the cell reader refuses it
+        if not keep or (past and (not strings or min(past) <= HEADER_ROWS)):
             return {}
         sh.spans = keep
         sh.drop_parts()

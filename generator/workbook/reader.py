@@ -33,13 +33,13 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from generator.workbook import contract as K, xls
 from generator.workbook.values import (Encoded, column_letter, convert_column, convert_encoded, norm_header, take)
-from generator.workbook.inspect import (FORMAT_LABEL, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
+from generator.workbook.inspect import (FORMAT_LABEL, HEADER_ROWS, MAX_ROW_CELLS, ODS, XLS, XLSX, too_many_cells,
                                         ReadError, SheetInfo, trim_memory, col_index, inspect, rust_float,
                                         rust_readable, shown, no_calendar, strip_unconvertible_cells)
 
 log = logging.getLogger("huifang.reader")
 
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = HEADER_ROWS     # the rows the header is looked for in
 CHUNK_ROWS = 20_000
 
 
@@ -756,6 +756,8 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     _check_fast_header(header, fast.names, sinfo, h)
     table.present = True
     fixes = _unconverted(sinfo, h, date1904)
+    if fixes:
+        fixes = _read_fixes(fixes, fast.columns, sinfo, range(h + 2, h + 2 + fast.height))
     keep = _with_fixed_rows(columnar.nonempty_rows(list(fast.columns.values())), fixes, h + 2, fast.height,
                             fast.columns)
     whole = len(keep) == fast.height
@@ -775,7 +777,7 @@ def _fill_fast(table: Table, fast, sinfo: SheetInfo, problems: list[Problem], da
     for name, j in unknown.items():
         arr = fast.columns.pop(j)
         got = columnar.values(arr if whole else arr.take(keep), empty="")
-        table.extra[name].extend(_patched(got, fixed[j]) if j in fixed else got)
+        table.extra[name].extend(_patched(got, fixed[j], "") if j in fixed else got)
     fast.columns.clear()
 
 
@@ -811,12 +813,13 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
         placed: dict = {}
         for start, cols, n in pieces:
             keep = columnar.nonempty_rows(list(cols.values()))
-            if fixes:
-                keep = _with_fixed_rows(keep, fixes, start, n, cols)
+            mine_fixes = _read_fixes({j: {r: v for r, v in at.items() if start <= r < start + n}
+                                      for j, at in fixes.items()}, cols, sinfo) if fixes else {}
+            if mine_fixes:
+                keep = _with_fixed_rows(keep, mine_fixes, start, n, cols)
             whole = len(keep) == n
             rows = (keep + start).tolist()
-            fixed = _fixes_placed({j: {r: v for r, v in at.items() if start <= r < start + n}
-                                   for j, at in fixes.items()}, rows) if fixes else {}
+            fixed = _fixes_placed(mine_fixes, rows) if mine_fixes else {}
             filled.rows.extend(rows)
 
             def column(j: int, empty=None) -> list:
@@ -825,12 +828,12 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
                     got = [empty] * len(rows)
                 else:
                     got = columnar.values(arr if whole else arr.take(keep), empty=empty, instants=j in instants)
-                return _patched(got, fixed[j]) if j in fixed else got
+                return _patched(got, fixed[j], empty) if j in fixed else got
             _convert(filled, mapped, column, rows, odd, placed, date1904)
             for name, j in unknown.items():
                 filled.extra[name].extend(column(j, ""))
             cols.clear()
-        if fixes and sum(map(len, fixes.values())) != _count_placed(filled.rows, fixes):
+        if fixes and not _far(sinfo) and sum(map(len, fixes.values())) != _count_placed(filled.rows, fixes):
             raise columnar.Fallback("a date-formatted number past the parts' rows")
     finally:
         pieces.close()
@@ -899,15 +902,29 @@ def _count_placed(rows: list[int], fixes: dict[int, dict[int, tuple]]) -> int:
     return n
 
 
-def _patched(raw, at: dict[int, tuple]) -> list:
-    """A column's raw values with the cells `at` (index -> (value, whether it replaces a value
-    read, not only a blank)) set."""
+def _patched(raw, at: dict[int, tuple], empty=None) -> list:
+    """A column's raw values (a blank is `empty`: "" in a column outside the contract) with the
+    cells `at` (index -> (value, whether it replaces a value read, not only a blank)) set."""
     if isinstance(raw, Encoded):
-        raw = take(raw.distinct + [None], raw.idx)
+        raw = take(raw.distinct + [empty], raw.idx)
     for k, (v, always) in at.items():
-        if always or raw[k] is None:
+        if always or raw[k] is None or raw[k] == empty:
             raw[k] = v
     return raw
+
+
+def _far(sinfo: SheetInfo) -> bool:
+    """Whether cells far from the data were left out of what is read (DATA009)."""
+    return bool(sinfo.outliers or sinfo.far_count)
+
+
+def _read_fixes(fixes: dict[int, dict[int, tuple]], cols: dict, sinfo: SheetInfo, rows=None):
+    """The fixes of cells the parse holds: where cells far from the data were left out (the copy
+    read has not got them), those outside the parsed columns or `rows` are dropped with them."""
+    if not _far(sinfo):
+        return fixes
+    return {j: kept for j, at in fixes.items() if j in cols
+            for kept in [{r: v for r, v in at.items() if rows is None or r in rows}] if kept}
 
 
 def _empty_sheet(spec: K.Sheet, problems: list[Problem]) -> None:

@@ -1356,7 +1356,7 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True, dates
     cell_at = np.flatnonzero(first == 99)                          # <c, then what ends a name
     cell_at = cell_at[_ENDS_NAME[a[lt[cell_at] + 2]]]
     cells = lt[cell_at]
-    got.big = _big_numbers(padded, a, lt, first, cell_at, ee, dates) if dates is not None else ()
+    got.big = _big_numbers(padded, a, lt, first, cells, cell_at, ee, dates) if dates is not None else ()
     got.valued = None
     rows = lt[first == 114]
     rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _ENDS_NAME[a[rows + 4]]]
@@ -1404,7 +1404,7 @@ def _measure(padded: bytes, n: int, prefixed: bool, counting: bool = True, dates
 _CELL_ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _big_numbers(buf: bytes, a, lt, first, cell_at, e, dates) -> list[tuple[str | None, str]]:
+def _big_numbers(buf: bytes, a, lt, first, cells, cell_at, e, dates) -> list[tuple[str | None, str]]:
     """The number cells of one stretch in a date format (`dates`: per cell format, whether it is
     a date) whose number the columnar parser does not read as the row reader does: no date its
     calendar holds (about 9.6E+7 days and beyond, such as a phone number typed into a date
@@ -1412,8 +1412,8 @@ def _big_numbers(buf: bytes, a, lt, first, cell_at, e, dates) -> list[tuple[str 
     number (inspect and reader put that back). Found from how values are written: 8 digits or
     more before the point, an exponent, or a letter i or n first (few cells have any); only
     those cells' own tags are looked at, many at once with numpy, then each of the few in a date
-    format parsed. (reference, or None where the cell has none; value as written)."""
-    cells = lt[cell_at]
+    format parsed. (`cells`: the stretch's cell tags, lt[cell_at]. Gives (reference, or None where
+    the cell has none; value as written).)"""
     vt = np.flatnonzero(first == 118)                               # <v…
     vt = vt[vt + 1 < len(lt)]
     after = a[lt[vt] + 2]
@@ -1445,7 +1445,7 @@ def _big_numbers(buf: bytes, a, lt, first, cell_at, e, dates) -> list[tuple[str 
         inside = (k >= 0) & (ex < ve[np.maximum(k, 0)]) & (a[ex + 1] != 45)     # (not 1E-05)
         pick = np.union1d(pick, k[inside])
     if len(pick) > 64:                  # many (a column of phone numbers): those plainly not dated left out at once
-        pick = pick[_dated(a, lt, cell_at, lt[vt[pick]], dates)]
+        pick = pick[_dated(a, lt, cells, cell_at, lt[vt[pick]], dates)]
     values = [(vs[i], ve[i], lt[vt[i]]) for i in pick.tolist()]
     found = []
     owners = np.searchsorted(cells, [v[2] for v in values]) - 1 if values else []
@@ -1468,11 +1468,10 @@ def _big_numbers(buf: bytes, a, lt, first, cell_at, e, dates) -> list[tuple[str 
     return found
 
 
-def _dated(a, lt, cell_at, value_tags, dates):
+def _dated(a, lt, cells, cell_at, value_tags, dates):
     """Of the values whose tags begin at `value_tags`, those whose cell's own tag may name a date
     format: a plain s="N" naming one, or anything but a plain s (white space around '=', no s:
     format 0). A boolean mask."""
-    cells = lt[cell_at]
     owner = np.searchsorted(cells, value_tags) - 1
     known = owner >= 0
     at = cell_at[np.maximum(owner, 0)]
@@ -2006,6 +2005,8 @@ _RUST_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]
 def rust_float(text: str) -> bool:
     """Whether the cell reader reads `text` (a number cell's value) as a number."""
     return _RUST_FLOAT.match(text) is not None
+
+
 _CELL_TYPES = (None, b"n", b"s", b"b", b"e", b"str", b"inlineStr", b"d")
 _BOOLEANS = ("0", "1", "true", "false", "")         # what calamine reads as a logical value
 _V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</(?:[\w.-]+:)?v\s*>")
@@ -2150,7 +2151,7 @@ def strip_unconvertible_cells(info: Inspection, sheet_name: str) -> dict[str, st
             elif t in (None, b"n"):
                 if value == "":
                     continue                # empty: read as a blank
-                if not _RUST_FLOAT.match(value):
+                if not rust_float(value):
                     if t is None:
                         continue            # read as text
                     why = f"单元格标为数字，内容“{_clip(value)}”却不是数字，未读取；请改正"

@@ -811,6 +811,7 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
         fixes = _unconverted(sinfo, h, date1904)
         instants = {j for name, j in mapped.items() if table.spec.by_name[name].type == K.DATETIME}
         placed: dict = {}
+        fixes_placed = 0            # of `fixes`, those put back in the parts so far
         for start, cols, n in pieces:
             keep = columnar.nonempty_rows(list(cols.values()))
             mine_fixes = _read_fixes({j: {r: v for r, v in at.items() if start <= r < start + n}
@@ -820,6 +821,7 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
             whole = len(keep) == n
             rows = (keep + start).tolist()
             fixed = _fixes_placed(mine_fixes, rows) if mine_fixes else {}
+            fixes_placed += sum(map(len, fixed.values()))
             filled.rows.extend(rows)
 
             def column(j: int, empty=None) -> list:
@@ -833,7 +835,7 @@ def _fill_parted(table: Table, parted, sinfo: SheetInfo, problems: list[Problem]
             for name, j in unknown.items():
                 filled.extra[name].extend(column(j, ""))
             cols.clear()
-        if fixes and not _far(sinfo) and sum(map(len, fixes.values())) != _count_placed(filled.rows, fixes):
+        if fixes and not _far(sinfo) and sum(map(len, fixes.values())) != fixes_placed:
             raise columnar.Fallback("a date-formatted number past the parts' rows")
     finally:
         pieces.close()
@@ -890,16 +892,6 @@ def _fixes_placed(fixes: dict[int, dict[int, tuple]], rows: list[int]) -> dict[i
                 raise columnar.Fallback("a row holding only a date-formatted number read as blank")
             placed.setdefault(j, {})[k] = v
     return placed
-
-
-def _count_placed(rows: list[int], fixes: dict[int, dict[int, tuple]]) -> int:
-    """How many of `fixes` lie in `rows` (sorted)."""
-    n = 0
-    for at in fixes.values():
-        for row in at:
-            k = bisect_left(rows, row)
-            n += k < len(rows) and rows[k] == row
-    return n
 
 
 def _patched(raw, at: dict[int, tuple], empty=None) -> list:

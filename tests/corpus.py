@@ -38,6 +38,31 @@ def sheet_parts(src: Path) -> dict[str, str]:
     return out
 
 
+def rewrite_sheet(src: Path, dst: Path, sheet: str, *changes, styles=None) -> Path:
+    """Copy a workbook with the XML of `sheet` passed through each of `changes` (bytes -> bytes),
+    in order, and xl/styles.xml through `styles`."""
+    part = sheet_parts(src)[sheet]
+
+    def change(name, data):
+        if name == part:
+            for c in changes:
+                data = c(data)
+        elif name == "xl/styles.xml" and styles:
+            data = styles(data)
+        return data
+    return rewrite(src, dst, change)
+
+
+def cell(ref: str, xml: bytes):
+    """A change of a sheet's XML: the cell `ref` written as `xml`."""
+    return lambda d: re.sub(rb'<c r="' + ref.encode() + rb'"[^>]*>.*?</c>', xml, d)
+
+
+def number(ref: str, v: bytes):
+    """A change of a sheet's XML: the cell `ref` keeps its style and holds the number `v`."""
+    return lambda d: re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + v + b"</v>", d)
+
+
 def strict(src: Path, dst: Path) -> Path:
     """ISO 29500 strict namespaces, as Excel's 'Strict Open XML' save writes them."""
     def change(name, data):

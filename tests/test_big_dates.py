@@ -25,21 +25,12 @@ from conftest import record
 from test_columnar import same_both_ways
 
 
-def _number(ref: str, v: bytes):
-    """A change of the sheet XML: the cell `ref` keeps its style and holds the number `v`."""
-    return lambda d: re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + v + b"</v>", d)
+_number = corpus.number
 
 
 def _changed(book, tmp_path, name, *changes):
-    src = book.write()
-    part = corpus.sheet_parts(src)["回访记录"]
-
-    def change(n, d):
-        if n == part:
-            for c in changes:
-                d = c(d)
-        return d
-    return corpus.rewrite(src, tmp_path / name, change)
+    """The unit with 回访记录's XML changed by each of `changes`."""
+    return corpus.rewrite_sheet(book.write(), tmp_path / name, "回访记录", *changes)
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,9 +134,8 @@ def test_in_a_large_sheet_read_in_parts(tmp_path, monkeypatch, split):
     """In the second part of a sheet parsed in parts, as in the sheet parsed whole."""
     src = tmp_path / "大型.xlsx"
     synth.write_workbook(src, synth.large_sheets(3000, 600))
-    part = corpus.sheet_parts(src)["回访记录"]
-    path = corpus.rewrite(src, tmp_path / "big.xlsx", lambda n, d: _number("F2500", b"13800000001")(
-        _number("F2700", b"-1.5E+8")(d)) if n == part else d)
+    path = corpus.rewrite_sheet(src, tmp_path / "big.xlsx", "回访记录", _number("F2700", b"-1.5E+8"),
+                                _number("F2500", b"13800000001"))
     monkeypatch.setenv(parts_mod.SPLIT_ENV, split)
     assert [(p.rule, p.row, p.column, p.message) for p in reader.read_workbook(path).problems] == [
         ("DATA003", 2500, "回访时间", "回访时间：“13800000001”不是日期"),

@@ -168,13 +168,8 @@ def test_a_date_cell_of_minus_1e20_is_not_a_crash(book, tmp_path):
 def test_a_text_cell_of_digits_beside_a_minus_1e20_date_keeps_its_value(book, tmp_path):
     """Only number cells in a date format are left out of the second read: a 录音编号 written
     as an inline string of digits (openpyxl, Apache POI) is text, whatever number it reads as."""
-    src = book.write()
-    part = corpus.sheet_parts(src)["回访记录"]
-
-    def change(d):
-        d = re.sub(rb'(<c r="F2"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1E+20</v>", d)
-        return re.sub(rb'<c r="K2"[^>]*>.*?</c>', b'<c r="K2" t="inlineStr"><is><t>13800000001</t></is></c>', d)
-    p = corpus.rewrite(src, tmp_path / "huge.xlsx", lambda n, d: change(d) if n == part else d)
+    p = corpus.rewrite_sheet(book.write(), tmp_path / "huge.xlsx", "回访记录", _number("F2", b"-1E+20"),
+                             _cell("K2", b'<c r="K2" t="inlineStr"><is><t>13800000001</t></is></c>'))
     r = run("validate", p, "--as-of", "2025-06-30", "--format", "json")
     assert r.returncode == 1 and r.stderr == ""
     found = [(f["rule"], f["cell"]) for f in json.loads(r.stdout)["findings"]]
@@ -183,30 +178,13 @@ def test_a_text_cell_of_digits_beside_a_minus_1e20_date_keeps_its_value(book, tm
 
 def _one_cell(book, tmp_path, name, *changes, styles=None):
     """The findings of the unit with 回访记录's XML changed by each of `changes`, and styles.xml by `styles`."""
-    src = book.write()
-    part = corpus.sheet_parts(src)["回访记录"]
-
-    def change(n, d):
-        if n == part:
-            for c in changes:
-                d = c(d)
-        elif n == "xl/styles.xml" and styles:
-            d = styles(d)
-        return d
-    p = corpus.rewrite(src, tmp_path / name, change)
+    p = corpus.rewrite_sheet(book.write(), tmp_path / name, "回访记录", *changes, styles=styles)
     r = run("validate", p, "--as-of", "2025-06-30", "--format", "json")
     assert r.returncode == 1 and r.stderr == "", r.stderr
     return [(f["rule"], f["cell"], f["message"]) for f in json.loads(r.stdout)["findings"]]
 
 
-def _cell(ref: str, xml: bytes):
-    """A change: the cell `ref` written as `xml`."""
-    return lambda d: re.sub(rb'<c r="' + ref.encode() + rb'"[^>]*>.*?</c>', xml, d)
-
-
-def _number(ref: str, v: bytes):
-    """A change: the cell `ref` keeps its style and holds the number `v`."""
-    return lambda d: re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + v + b"</v>", d)
+_cell, _number = corpus.cell, corpus.number       # changes of a sheet's XML
 
 
 def _no_calendar(ref: str, v: str):
@@ -275,9 +253,8 @@ def _strings_book(tmp_path, rows: int = 40):
 
 
 def _string_index(src, out, ref: str, index: bytes):
-    part = corpus.sheet_parts(src)["回访记录"]
-    return corpus.rewrite(src, out, lambda n, d: re.sub(
-        rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>\d+</v>', rb"\1<v>" + index + b"</v>", d) if n == part else d)
+    return corpus.rewrite_sheet(src, out, "回访记录", lambda d: re.sub(
+        rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>\d+</v>', rb"\1<v>" + index + b"</v>", d))
 
 
 def test_a_shared_string_past_the_table_is_reported_and_the_others_read(tmp_path):
@@ -306,11 +283,8 @@ def test_a_shared_string_past_the_table_where_the_header_may_be_refuses_the_shee
 def test_shared_string_cells_without_a_table_refuse_the_sheet(book, tmp_path):
     """No table at all (this unit writes inline strings): every t="s" cell points past it. It
     used to be read as sheets without a header (every cell left out) - helper 41."""
-    src = book.write()
-    part = corpus.sheet_parts(src)["回访记录"]
-    p = corpus.rewrite(src, tmp_path / "nosst.xlsx", lambda n, d: re.sub(
-        rb'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>[^<]*</t></is></c>', rb'<c r="\1" t="s"><v>0</v></c>', d)
-        if n == part else d)
+    p = corpus.rewrite_sheet(book.write(), tmp_path / "nosst.xlsx", "回访记录", lambda d: re.sub(
+        rb'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>[^<]*</t></is></c>', rb'<c r="\1" t="s"><v>0</v></c>', d))
     r = run("validate", p, "--as-of", "2025-06-30")
     assert r.returncode == 2 and "已损坏" in r.stderr and "Traceback" not in r.stderr
 
@@ -322,8 +296,9 @@ def test_a_shared_string_index_the_cell_reader_reads_as_0_reads_alike_beside_a_b
     from generator.workbook.reader import read_workbook
     src = _strings_book(tmp_path)
     alone = _string_index(src, tmp_path / "alone.xlsx", "C35", index)
-    beside = corpus.rewrite(alone, tmp_path / "beside.xlsx", lambda n, d: re.sub(
-        rb'<c r="B36"[^>]*/>|<c r="C36"[^>]*>.*?</c>', b'<c r="C36" t="e"><v>#SPILL!</v></c>', d))
+    beside = corpus.rewrite_sheet(alone, tmp_path / "beside.xlsx", "回访记录", corpus.cell(
+        "C36", b'<c r="C36" t="e"><v>#SPILL!</v></c>'))
+    assert any("#SPILL!" in x.message for x in read_workbook(beside).problems)     # it fails the sheet
     got = [[(x.rule, x.message) for x in read_workbook(p).problems
             if x.row == 35 and x.column == "回访类型"] for p in (alone, beside)]
     assert got[0] == got[1] and got[0][0][0] == "DATA002" and "“记录编号”不在可选值之内" in got[0][0][1]

@@ -234,10 +234,9 @@ def run() -> None:
     and the standard streams are flushed first."""
     try:
         main.main()
-        code = 0
     except SystemExit as e:
-        code = e.code
-    leave(code)
+        leave(e.code)       # here, while its traceback still holds the command's frame and all it refers to
+    leave(0)
 
 
 def leave(code) -> None:

@@ -8,12 +8,14 @@ import copy
 import hashlib
 import io
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator.rules import RULES
@@ -174,6 +176,23 @@ def test_the_report_of_the_example_workbooks_is_written_byte_for_byte_as_before(
     was = io.StringIO()
     old_write_json(rep, was)
     assert rep.to_json() == was.getvalue()
+
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", None])
+def test_the_report_written_to_a_text_stream_ends_its_lines_as_the_stream_does(newline):
+    """A text stream opened with newline="\r\n" (a report saved for Windows Notepad) gets CR LF
+    line ends like any text written to it: the report's bytes are not put under it as they are."""
+    from generator.config import load_config
+    from generator.validate import validate_paths
+    rep = validate_paths([ROOT / "workbooks"], load_config(None), date(2025, 12, 31))
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline=newline)
+    rep.write_json(stream)
+    stream.flush()
+    want = rep.to_json().replace("\n", os.linesep if newline is None else newline)
+    assert raw.getvalue().decode("utf-8") == want
+    assert json.loads(raw.getvalue().decode("utf-8")) == json.loads(rep.to_json())
 
 
 # ------------------------------------------------------------------ identities

@@ -16,7 +16,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from itertools import chain, repeat
-from operator import attrgetter
+from operator import attrgetter, ne
 
 from generator.validate.provenance import canonical
 
@@ -120,7 +120,7 @@ def _keyed_batch(batch: list, unit: str, known):
     """(canonical text, record place) of each finding of a batch all in one sheet with one key
     column, each at a data row whose key is filled; None for any other batch."""
     sheet = batch[0].sheet
-    if sheet is None or any(map(sheet.__ne__, map(_SHEET, batch))):
+    if sheet is None or any(map(ne, repeat(sheet), map(_SHEET, batch))):     # (a None among them: not equal)
         return None
     rws = list(map(_ROW, batch))
     if None in rws:

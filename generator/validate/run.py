@@ -7,11 +7,13 @@ import gc
 import io
 import logging
 import os
+import sys
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, eq
 from pathlib import Path
 
 from generator.workbook import contract as K
@@ -109,7 +111,7 @@ class BookResult:
         return self.book.unit
 
     def count(self, severity: str) -> int:
-        return sum(map(severity.__eq__, map(_SEVERITY, self.findings)))     # (in C: 90,000 findings in 2 ms)
+        return sum(map(eq, repeat(severity), map(_SEVERITY, self.findings)))     # (in C: 90,000 findings in 2 ms)
 
 
 @dataclass
@@ -186,9 +188,10 @@ class Report:
 
 
 def _bytes_writer(out):
-    """A writer of UTF-8 bytes to `out`: itself when it is binary; the bytes under a UTF-8 text
-    stream that does not translate line ends (standard output on POSIX), once what it holds is out;
-    else the text decoded."""
+    """A writer of UTF-8 bytes to `out`: itself when it is binary; the bytes under standard output
+    when it is UTF-8 and does not translate line ends (POSIX), once what it holds is out; else the
+    text decoded, which the stream writes as it writes any text (a stream opened with
+    newline="\r\n" ends each line with CR LF: a text stream does not tell how it ends lines)."""
     if isinstance(out, (io.RawIOBase, io.BufferedIOBase)):
         return out.write
     under = getattr(out, "buffer", None)
@@ -196,7 +199,8 @@ def _bytes_writer(out):
         encoding = codecs.lookup(getattr(out, "encoding", None) or "utf-8").name
     except LookupError:
         encoding = "ascii"
-    if isinstance(under, (io.RawIOBase, io.BufferedIOBase)) and os.linesep == "\n" and encoding == "utf-8":
+    if (isinstance(under, (io.RawIOBase, io.BufferedIOBase)) and os.linesep == "\n" and encoding == "utf-8"
+            and out is sys.__stdout__):
         out.flush()
         return under.write
     if encoding in ("utf-8", "utf-16", "utf-32"):        # (a lone surrogate is escaped already)

@@ -145,11 +145,16 @@ def _mark(folder: Path, kind: str, files: list[str] | None = None) -> None:
     (folder / MARKER).write_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8", "backslashreplace"))
 
 
+_KIND_LABEL = {"site": "站点", "documents": "文书", "plan": "回访计划", "annotate": "标注副本"}
+
+
 def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
     """Make `out` ready for outputs and return its real path.
 
     New: created owner-only and marked. Empty: marked (its permissions are left as they are).
-    Marked by huifang before: used as it is. Anything else: OutputError, nothing written."""
+    Marked by huifang before for the same kind of output: used as it is. Anything else (a folder
+    another command wrote: the site, published as it is, must not take the documents' customer
+    data): OutputError, nothing written."""
     out = Path(out)
     check_not_over_inputs(out, inputs)
     real = out.resolve()
@@ -157,7 +162,12 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
     if real.exists():
         if not real.is_dir():
             raise OutputError(f"{shown(out)}：已有同名文件，不是文件夹")
-        if _manifest(real) is not None:
+        manifest = _manifest(real)
+        if manifest is not None:
+            was = manifest.get("kind")
+            if was != kind:     # a site folder (published as it is) never takes documents or copies
+                raise OutputError(f"{shown(out)}：这是 huifang 写出的{_KIND_LABEL.get(was, '其他输出')}文件夹，"
+                                  f"不能再写入{_KIND_LABEL[kind]}；请另选一个新的或空的文件夹")
             scratch.sweep(real, recursive=True)
             return real
         if any(real.iterdir()):

@@ -36,7 +36,7 @@ from generator.roles import CALLBACK
 from generator.rules import RULES
 from generator.rules.context import Context, Due, Hit
 from generator.rules.workdays import WorkCalendar
-from generator.validate.run import collect_paths, default_period, make_context, paused_gc, rule_hits
+from generator.validate.run import checked_period, collect_paths, make_context, paused_gc, rule_hits
 from generator.workbook import contract as K
 from generator.names import shown
 from generator.workbook.reader import Workbook, read_workbook
@@ -544,7 +544,7 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     from generator.documents.generate import generate
 
     month = parse_month(month_text)
-    as_of, since = default_period(as_of, since)
+    as_of, since = checked_period(as_of, since)
     if as_of >= month.end:
         raise OutputError(f"检查日 {as_of} 不早于 {month.label}的最后一天，无法为该月排计划；"
                           "请用 --as-of 指定月初之前的日期")

@@ -234,3 +234,11 @@ def test_the_plan_document_made_in_memory_is_the_one_the_copy_gives(planned, tmp
         return [c.text for t in d.tables for row in t.rows for c in row.cells] + [p.text for p in d.paragraphs]
     assert text(made) == text(again)
     assert sum(1 for c in text(made) if c.endswith("回访") and "（" in c) == len(rows)     # a 方式/类型 cell per row
+
+
+def test_a_period_that_starts_after_the_check_day_is_refused_before_anything_is_written(tmp_path):
+    """(helper 42) As validate and site refuse it."""
+    r = CliRunner().invoke(main, ["plan", str(EXAMPLE), "--month", "2026-01", "--as-of", "2025-12-31",
+                                  "--since", "2026-06-01", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and "--since 2026-06-01 晚于 --as-of 2025-12-31" in r.output
+    assert not (tmp_path / "out").exists()

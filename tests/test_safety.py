@@ -98,6 +98,27 @@ def test_generate_and_annotate_refuse_foreign_folders_and_never_chmod_them(book,
     assert huifang("generate", wb, "--out", tmp_path / "new").returncode == 0
 
 
+
+def test_no_command_writes_documents_or_copies_into_a_folder_another_command_wrote(book, tmp_path):
+    """(helper 42) A site folder is published as it is: generate, plan and validate --annotate
+    writing into it put 证件号码 and full names on the intranet. Each command keeps to folders of
+    its own kind, and the site can still be rebuilt."""
+    wb = book.write()
+    site = tmp_path / "site"
+    assert huifang("site", wb, "--as-of", "2025-06-30", "--out", site).returncode == 0
+    before = tree(site)
+    for args in (["generate", wb, "--out", site],
+                 ["plan", wb, "--as-of", "2025-06-30", "--month", "2025-07", "--out", site],
+                 ["validate", wb, "--as-of", "2025-06-30", "--annotate", site]):
+        r = huifang(*args)
+        assert r.returncode == 2 and "这是 huifang 写出的站点文件夹，不能再写入" in r.stderr, (args, r.stderr)
+        assert tree(site) == before
+    assert huifang("site", wb, "--as-of", "2025-06-30", "--out", site).returncode == 0
+    docs = tmp_path / "docs"
+    assert huifang("generate", wb, "--out", docs).returncode == 0
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--annotate", docs)
+    assert r.returncode == 2 and "这是 huifang 写出的文书文件夹，不能再写入标注副本" in r.stderr
+
 def test_no_output_at_or_above_an_input(book, tmp_path):
     wb = book.write()
     for cmd in (("generate", wb, "--out", tmp_path), ("validate", wb, "--annotate", tmp_path),

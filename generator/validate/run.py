@@ -315,6 +315,14 @@ def default_period(as_of: date | None, since: date | None) -> tuple[date, date]:
     return as_of, since or date(as_of.year, 1, 1)
 
 
+def checked_period(as_of: date | None, since: date | None) -> tuple[date, date]:
+    """default_period, refused (PeriodError) when it would end before it starts."""
+    as_of, since = default_period(as_of, since)
+    if since > as_of:
+        raise PeriodError(f"--since {since} 晚于 --as-of {as_of}：检查期间的第一天不能晚于检查日")
+    return as_of, since
+
+
 LEDGER_FILE = "huifang-ledger.sqlite"     # the run ledger (and its journal) beside the workbooks is no input
 JOBS_ENV = "HUIFANG_JOBS"     # processes for a folder where the caller allows several (1: this process only)
 LARGE_FILE = 5_000_000      # bytes: a workbook this large takes seconds to read; `progress` is told first
@@ -334,9 +342,7 @@ def validate_paths(paths: list[str | Path], config: Config, as_of: date | None =
     each checked workbook to what the caller needs of its cells, kept as the BookResult's `reduced`;
     with it, every BookResult holds the workbook's facts rather than its cells in one process too,
     so memory stays flat in the number of workbooks either way."""
-    as_of, since = default_period(as_of, since)
-    if since > as_of:
-        raise PeriodError(f"--since {since} 晚于 --as-of {as_of}：检查期间的第一天不能晚于检查日")
+    as_of, since = checked_period(as_of, since)
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
     books = []

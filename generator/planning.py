@@ -541,8 +541,6 @@ def summary(plan: BookPlan, copy: Path) -> str:
 
 def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date | None, since: date | None,
              seed: int, preparer: str | None = None, supervisor: str | None = None, documents: bool = True) -> str:
-    from generator.documents.generate import generate
-
     month = parse_month(month_text)
     as_of, since = checked_period(as_of, since)
     if as_of >= month.end:
@@ -556,7 +554,21 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
             _refuse_copy(f)
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
+    new = not Path(out).exists()
     out = prepare_dir(Path(out), files, "plan")
+    docs_new = not (out / "文书").exists()
+    put: list[Path] = []
+    try:
+        return _plan_into(out, files, contract, config, month, as_of, since, seed, cal, preparer, supervisor,
+                          documents, put)
+    except BaseException:
+        _take_back(out, new, docs_new, put)
+        raise
+
+
+def _plan_into(out: Path, files, contract, config, month, as_of, since, seed, cal, preparer, supervisor,
+               documents: bool, put: list[Path]) -> str:
+    from generator.documents.generate import generate
     books_dir = out / "工作簿"
     names = unique_names([(shown(f.stem), f) for f in files])     # (a GBK name's copy is named in UTF-8)
     texts, planned = [], []
@@ -567,6 +579,7 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
             suffix = ".xlsm" if f.suffix.lower() == ".xlsm" else ".xlsx"
             target = books_dir / fit_file(name, f"_计划_{month.key}{suffix}")
             write_copy(plan, target)
+            put.append(target)
             texts.append(summary(plan, target))
             if plan.rows and documents:
                 planned.append(with_plan_rows(plan, target))
@@ -580,6 +593,24 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
     with atomic_path(out / "计划说明.txt") as tmp:
         Path(tmp).write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
     return text
+
+
+def _take_back(out: Path, new: bool, docs_new: bool, put: list[Path]) -> None:
+    """A plan that could not be finished (a document that failed, an interrupt) leaves nothing of
+    its own: the folder it made goes whole; in a folder of an earlier plan, the copies it wrote
+    and the documents folder it made go (what the earlier plan wrote and this one did not
+    replace stays)."""
+    import shutil
+    if new:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    if docs_new:
+        shutil.rmtree(out / "文书", ignore_errors=True)
+    for p in put:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 __all__ = ["run_plan", "plan_book", "write_copy", "parse_month", "PlanRow", "BookPlan"]

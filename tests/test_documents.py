@@ -319,3 +319,16 @@ def test_report_lists_only_the_findings_of_its_period(book, tmp_path):
     text = {m: text_of(out / f"回访报告/测试营业部/测试营业部_回访报告_2025-{m}.docx") for m in ("03", "04", "06")}
     assert "NEW001" in text["04"] and "新开户回访超期" in text["04"]
     assert "NEW001" not in text["03"] and "NEW001" not in text["06"]
+
+
+def test_a_control_character_in_a_cell_never_stops_the_documents(unit, tmp_path):
+    """(helper 42) Word's line break pasted into Excel is kept as _x000B_: it has no place in the
+    document's XML, which would not open. It is written as a space (a page break too); the other
+    control characters are left out, and every document is written."""
+    unit.sheets["客户"][0].update(客户名称="黄\x0b雨静\x0c公司\x01\x1f")
+    unit.sheets["回访记录"][0].update(客户意见="意见\x07一\x0b二")
+    out, summary = run(unit, tmp_path, kinds=["record", "lost"])
+    docs = sorted(out.rglob("*.docx"))
+    assert docs and "出错" not in summary
+    text = "\n".join(text_of(d) for d in docs)
+    assert "黄 雨静 公司" in text and "意见一 二" in text

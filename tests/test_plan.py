@@ -242,3 +242,28 @@ def test_a_period_that_starts_after_the_check_day_is_refused_before_anything_is_
                                   "--since", "2026-06-01", "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and "--since 2026-06-01 晚于 --as-of 2025-12-31" in r.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plan_whose_documents_fail_leaves_nothing_of_its_own(tmp_path, monkeypatch):
+    """(helper 42) The copies are written before the documents: when those fail (a template, a
+    full disk, an interrupt), the folder this plan made goes whole, and in an earlier plan's
+    folder only what this plan wrote goes."""
+    from generator.documents import generate as gen
+    from generator.output import OutputError
+
+    def fails(*a, **kw):
+        raise OutputError("文书：无法写入（磁盘空间不足），未留下不完整的文件")
+    monkeypatch.setattr(gen, "generate", fails)
+    args = ["plan", str(EXAMPLE), "--month", "2026-01", "--as-of", "2025-12-31", "--out"]
+    r = CliRunner().invoke(main, args + [str(tmp_path / "new")])
+    assert r.exit_code == 2 and "磁盘空间不足" in r.output
+    assert not (tmp_path / "new").exists()
+    monkeypatch.undo()
+    earlier = tmp_path / "earlier"
+    r = CliRunner().invoke(main, args[:3] + ["2025-12", "--as-of", "2025-11-30", "--out", str(earlier)])
+    assert r.exit_code == 0, r.output
+    before = sorted(str(p.relative_to(earlier)) for p in earlier.rglob("*"))
+    monkeypatch.setattr(gen, "generate", fails)
+    r = CliRunner().invoke(main, args + [str(earlier)])
+    assert r.exit_code == 2
+    assert sorted(str(p.relative_to(earlier)) for p in earlier.rglob("*")) == before

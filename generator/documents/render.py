@@ -573,9 +573,20 @@ def make_env(path: Path = Path("模板")) -> GuardedEnvironment:
 def _finalize(v):
     if v is None:
         return ""
+    if isinstance(v, str) and _NOT_XML.search(v):
+        # a control character (Excel keeps Word's line break as _x000B_) has no place in XML: the
+        # document would not open. A line or page break becomes a space, the others go
+        return type(v)(_NOT_XML.sub(_xml_char, v))
     if isinstance(v, (list, tuple, dict, set, frozenset)):
         _too_big(_weight(v), "要写出的列表")
     return v
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_char(m: re.Match) -> str:
+    return " " if m.group() in "\x0b\x0c" else ""
 
 
 def open_docx(path: Path) -> DocxTemplate:

@@ -13,7 +13,11 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _SEP = r"[\s\-‐‑‒–—―－.·•/_]?"                 # one optional separator between digits
 _ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{3})(?:" + _SEP + r"\d){14}" + _SEP + r"[\dXx](?![0-9A-Za-z])")
 _ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{3})(?:" + _SEP + r"\d){12}(?![0-9A-Za-z])")
-_USCC = re.compile(r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2})[0-9A-HJ-NPQRTUWXY]{14}([0-9A-HJ-NPQRTUWXY]{2})(?![0-9A-Z])")
+# 统一社会信用代码 (GB 32100): 18 characters of 0-9 and the letters but I O S V Z, the 3rd to 8th
+# the administrative division (digits); in either case, with a separator anywhere (913930 917092 UA29JX)
+_C = "[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]"
+_USCC = re.compile(r"(?<![0-9A-Za-z])(" + _C + _SEP + _C + ")(?:" + _SEP + r"\d){6}(?:" + _SEP + _C + "){8}"
+                   + _SEP + "(" + _C + _SEP + _C + ")(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86" + _SEP + r")?(1\d{2})(?:" + _SEP + r"\d){4}" + _SEP
                      + r"(\d)" + _SEP + r"(\d)" + _SEP + r"(\d)" + _SEP + r"(\d)(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])\(?0\d{2,3}\)?[\s\-－]?\d{3,4}[\s\-－]?\d{4}(?![0-9])")

@@ -3,6 +3,7 @@ depend on column order or title rows."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from datetime import date, datetime
@@ -137,6 +138,21 @@ def test_masker_hides_phones_and_id_numbers_in_any_message(phone, seed, noise):
     assert phone not in text and ident not in text
     assert mask_phone(phone) in text
 
+
+
+@given(st.integers(0, 2**32), st.booleans(), st.lists(st.tuples(st.integers(1, 17), st.sampled_from(" -/－　")),
+                                                      max_size=3, unique_by=lambda x: x[0]),
+       st.text(alphabet="客户回访意见，。 :", max_size=10))
+def test_masker_hides_a_credit_code_in_either_case_and_with_separators(seed, lower, cuts, noise):
+    """(helper 42) 913930 917092 UA29JX, 913930-917092-UA29JX or a code in lower case showed 15 of
+    its 18 characters on the site: only its first two and last two are left."""
+    code = uscc(random.Random(seed))
+    typed = code.lower() if lower else code
+    for at, sep in sorted(cuts, reverse=True):
+        typed = typed[:at] + sep + typed[at:]
+    text = Masker([])(f"{noise}客户意见：代码 {typed}，{noise}")
+    plain = re.sub(r"[\s\-/－]", "", text).upper()
+    assert all(code[i:i + 5] not in plain for i in range(1, 13))
 
 # ---- column letters: the reader's own, what openpyxl's helpers give (validate does not import openpyxl)
 

@@ -14,6 +14,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -245,21 +246,30 @@ def unique_names(keys: list[tuple[str, Path]], room: int = 0) -> list[str]:
     """A folder or file name per (name, source path), kept apart when two sources share a name.
 
     The first keeps the plain name; a later one adds its file name, then its folder, then a number.
+    Names that differ only in case are kept apart too (Windows and macOS take them for one).
     Every name fits a file system with `room` bytes left for what the caller appends (see fit)."""
-    used: set[str] = set()         # (a GBK file or folder name decoded: the names are UTF-8)
+    used: set[str] = set()         # casefolded (a GBK file or folder name decoded: the names are UTF-8)
     out = []
     for name, source in keys:
         stem, folder = shown(source.stem), shown(source.parent.name)
         candidates = [fit(c, room) for c in (name, f"{name}（{stem}）", f"{name}（{folder}-{stem}）")]
-        pick = next((c for c in candidates if c not in used), None)
+        pick = next((c for c in candidates if c.casefold() not in used), None)
         n = 2
         while pick is None:
-            if fit(f"{name}（{n}）", room) not in used:
+            if fit(f"{name}（{n}）", room).casefold() not in used:
                 pick = fit(f"{name}（{n}）", room)
             n += 1
-        used.add(pick)
+        used.add(pick.casefold())
         out.append(pick)
     return out
+
+
+_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")      # device names on Windows
+
+
+def windows_reserved(name: str) -> bool:
+    """A name Windows keeps for a device (CON, nul.txt, COM1…): no file or folder may have it."""
+    return _RESERVED.match(name) is not None
 
 
 # ------------------------------------------------------------------ names that fit any file system

@@ -336,3 +336,44 @@ def test_init_without_a_writable_temporary_folder_names_it(tmp_path):
                        cwd=tmp_path)
     assert r.returncode == 2 and not target.exists(), r.stderr
     assert "临时文件夹" in r.stderr and "TMPDIR" in r.stderr and "No usable" not in r.stderr, r.stderr
+
+
+def test_unit_names_become_page_names_that_leak_nothing_collide_nowhere_and_link(tmp_path):
+    """(helper 42) A phone or ID number in a unit's name reached the page's file name, its
+    address in the search index and the folder's file list, and the overview's link to it was
+    masked into a page that does not exist; a unit named index lost its page to the overview;
+    a-b and A-B, or CON, cannot be stored on Windows; a long name's link was broken."""
+    from urllib.parse import unquote
+    from conftest import Book
+    names = ["张三 13800138000 110101199003071234", "index", "CON", "a-b", "A-B", "营" * 100]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, name in enumerate(names):
+        book = Book(tmp_path / f"b{i}")
+        (tmp_path / f"b{i}").mkdir()
+        book.sheets["客户"][0].update(营业部=name)
+        (folder / f"u{i}.xlsx").write_bytes(book.write().read_bytes())
+    out = tmp_path / "site"
+    r = huifang("site", folder, "--out", out, "--as-of", "2025-06-30")
+    assert r.returncode == 0, r.stderr
+    pages = sorted(p.name for p in (out / "status").glob("*.html"))
+    assert len(pages) == len(names) + 1 and "index.html" in pages
+    assert len({p.casefold() for p in pages}) == len(pages)
+    assert not any(p.split(".")[0].upper() in ("CON", "PRN", "AUX", "NUL") for p in pages)
+    for secret in ("13800138000", "110101199003071234", "0138000", "1990030"):
+        assert not any(secret in str(p) for p in out.rglob("*")), secret
+        for p, text in built_files(out):
+            assert secret not in text, (secret, p)
+    overview = (out / "status" / "index.html").read_text(encoding="utf-8")
+    links = {unquote(h) for h in re.findall(r'href="([^"#?]+\.html)"', overview) if "/" not in h}
+    assert len(links - {"index.html"}) >= len(names), links
+    for h in links:
+        assert (out / "status" / h).is_file(), h
+
+
+def test_document_folders_of_units_whose_names_differ_only_in_case_stay_apart():
+    """(helper 42) generate wrote a-b/ and A-B/: one folder on Windows and macOS."""
+    from generator.output import unique_names
+    got = unique_names([("a-b", Path("x/u1.xlsx")), ("A-B", Path("x/u2.xlsx")), ("A-b", Path("y/u2.xlsx"))])
+    assert got == ["a-b", "A-B（u2）", "A-b（y-u2）"]
+    assert len({g.casefold() for g in got}) == 3

@@ -30,7 +30,7 @@ from generator.workbook import contract as K
 from generator.config import Config
 from generator import periods
 from generator.periods import Period
-from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names
+from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names, windows_reserved
 from generator.names import shown
 from generator.workbook.reader import Workbook, read_workbook
 from generator.documents.render import FastTemplate
@@ -262,14 +262,11 @@ def lost_context(u: Unit, i: int) -> dict:
 
 # ------------------------------------------------------------------ generate
 
-_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")      # device names on Windows
-
-
 def _safe(name: str) -> str:
     """Cell text as a file or folder name on any system: no separators or control characters, no
     leading or trailing dots and spaces (no `..`, no hidden names, none Windows refuses)."""
     text = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", str(name)).strip(" .\t\u3000") or "未命名"
-    return f"_{text}" if _RESERVED.match(text) else text
+    return f"_{text}" if windows_reserved(text) else text
 
 
 def jobs(units: list[Unit], kinds, period: Period | None, customers: set, config: Config, today: date):

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from generator.site import hooks as sitehooks
 from generator import scratch
-from generator.output import OutputError, check_replaceable, fit, replace_dir, write_failure
+from generator.output import OutputError, check_replaceable, fit, replace_dir, windows_reserved, write_failure
 from generator.privacy import Masker, mask_name
 from generator.rules.context import iso
 from generator.rules import GROUPS, RULES, SEVERITY_LABEL
@@ -40,9 +40,15 @@ WORKLIST_DAYS = 14
 MAX_ROWS = 500          # rows per table on a status page; the report has them all
 
 
-def slug(unit: str) -> str:
-    """A unit's page name: letters and digits kept, short enough for any file system."""
-    return fit("".join(ch if ch.isalnum() else "-" for ch in unit).strip("-") or "unit", len("-99999.md"))
+def slug(unit: str, mask=None) -> str:
+    """A unit's page name: the name masked (`mask`, the site's Masker: a phone or ID number in a
+    unit's name never reaches a file name, a link or the search index), its letters and digits
+    kept, short enough for any file system; never `index` (the overview) nor a name Windows keeps
+    for a device."""
+    text = mask(unit) if mask is not None else unit
+    name = fit("".join(ch if ch.isalnum() else "-" for ch in text).strip("-") or "unit", len("-99999.md"))
+    name = name.replace("~", "-")        # (fit's mark of a shortened name: plain in a link)
+    return f"unit-{name}" if name.casefold() == "index" or windows_reserved(name) else name
 
 
 _ENTITY = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~=$^%@:"}
@@ -85,6 +91,12 @@ class UnitPage:
                  trend: TrendView | None = None, facts: SiteFacts | None = None) -> None:
         self.b, self.report, self.t, self.name, self.trend = b, report, text, name, trend
         self.facts = facts if facts is not None else facts_of(b, report)
+
+    @property
+    def href(self) -> Markup:
+        """The link to this page: its file name is letters, digits and dashes of the masked unit
+        name (slug), so it is written as it is, not masked or escaped again."""
+        return Markup(self.name + ".md")
 
     def who(self, code) -> str:
         return self.t.customer(code, self.facts.customers.get(code))
@@ -267,12 +279,12 @@ def write_status(report: Report, docs: Path, trends: list[UnitTrend] | None = No
     pages = []
     used: set = set()
     for b, f in zip(report.books, facts):
-        name = base = slug(b.unit)
+        name = base = slug(b.unit, text.masker)
         n = 1
-        while name in used:
+        while name.casefold() in used:      # a-b and A-B are one file on Windows and macOS
             n += 1
             name = f"{base}-{n}"
-        used.add(name)
+        used.add(name.casefold())
         pages.append(UnitPage(b, report, text, name, shown[b.unit], f))
     for page in pages:
         (status / f"{page.name}.md").write_text(page.markdown(), encoding="utf-8")

@@ -304,7 +304,7 @@ def init(file, force, config_file):
                    "new：只有新增的错误才退出码 1（与 --since-run 或上一次记录的运行对比）")
 @friendly
 def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, record, since_run, fail_on):
-    from generator.ledger import track
+    from generator.ledger import recording
     from generator.output import check_report_target, write_with
     from generator.validate import WRITERS, collect_paths
     from generator.validate.pool import no_cells
@@ -315,25 +315,26 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     # 0: a process per core; the annotated copies are written from the input packages, not the cells
     report = run_validation(paths, as_of, since, config_file, jobs=0, reduce=no_cells if annotate else None)
     long_lived()
-    track(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on)
     def render(stream):
         WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)
-    if annotate:
-        from generator.validate.annotate import annotate as write_annotated
-        written = write_annotated(report, Path(annotate),
-                                  warn=lambda m: click.echo(f"huifang：{readable(m)}", err=True))
-        click.echo(f"已写出标注副本 {len(written)} 个：{shown(Path(annotate).absolute())}", err=True)
-    if output:
-        write_with(Path(output), render, binary=getattr(WRITERS[fmt], "binary", False))
-        counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
-                  f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项")
-        click.echo(f"已写出报告：{shown(Path(output).absolute())}（{counts}）", err=True)
-    else:
-        try:
-            render(sys.stdout)
-            sys.stdout.flush()
-        except BrokenPipeError:             # | head: the report's own exit status all the same
-            _quiet_stdout()
+    # recorded once the report and the copies are written: a run that could not write them is not in the ledger
+    with recording(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on):
+        if annotate:
+            from generator.validate.annotate import annotate as write_annotated
+            written = write_annotated(report, Path(annotate),
+                                      warn=lambda m: click.echo(f"huifang：{readable(m)}", err=True))
+            click.echo(f"已写出标注副本 {len(written)} 个：{shown(Path(annotate).absolute())}", err=True)
+        if output:
+            write_with(Path(output), render, binary=getattr(WRITERS[fmt], "binary", False))
+            counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
+                      f"警告 {report.count('warning')} 条，待办 {len(report.pending)} 项")
+            click.echo(f"已写出报告：{shown(Path(output).absolute())}（{counts}）", err=True)
+        else:
+            try:
+                render(sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:             # | head: the report's own exit status all the same
+                _quiet_stdout()
     sys.exit(report.exit_code)
 
 
@@ -392,16 +393,18 @@ def generate(paths, out, kinds, period, customers, pdf, config_file, templates):
 @ledger_options
 @friendly
 def site(paths, as_of, since, config_file, out, record):
-    from generator.ledger import track
+    from generator.ledger import recording
     from generator.output import check_replaceable
     from generator.site.build import build_site
     from generator.site.facts import site_facts
     from generator.site.trendview import trends_for
     report = run_validation(paths, as_of, since, config_file, jobs=0, reduce=site_facts)
-    if record:          # recorded first, so the site's trends include this run
+    if record:
         check_replaceable(Path(out), [b.path for b in report.books])
-        track(report, input_paths(paths), record=True, command="site")
-    click.echo(readable(build_site(report, Path(out), commands=main, trends=trends_for(report, input_paths(paths)))))
+    # the entry is written first, so the site's trends include this run, and kept once the site is built
+    with recording(report, input_paths(paths), record=record, command="site") as ledger:
+        trends = trends_for(report, input_paths(paths), ledger)
+        click.echo(readable(build_site(report, Path(out), commands=main, trends=trends)))
     if record:
         click.echo(f"已记入运行台账：运行 #{report.recorded}（{shown(report.ledger)}），"
                    f"记录的哈希 {report.recorded_hash}")

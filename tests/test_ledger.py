@@ -340,6 +340,37 @@ def test_site_records_its_run(tmp_path, monkeypatch):
     assert "site" in huifang("history", path).stdout
 
 
+
+def test_a_run_whose_outputs_could_not_be_written_is_not_recorded(ledger, tmp_path, monkeypatch):
+    """(helper 42) validate --record whose annotated copies, or site --record whose site, could not
+    be written (exit 2) was in the ledger all the same: a run without a report, which the next
+    --since-run last compared with. The entry is kept only once the outputs are written."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+    from generator.output import OutputError
+    folder, _ = ledger
+    unit(folder, missing=[1])
+    assert report_json(folder, "--record")[1]["run"]["recorded"] == 1
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    r = huifang("validate", folder, "--as-of", "2025-06-30", "--record", "--annotate", foreign)
+    assert r.returncode == 2 and "不是空的" in r.stderr
+    import generator.site.build as build
+
+    def fails(*a, **kw):
+        raise OutputError("站点：无法写入（磁盘空间不足），未留下不完整的文件")
+    monkeypatch.setattr(build, "build_site", fails)
+    r = CliRunner().invoke(main, ["site", str(folder), "--as-of", "2025-06-30", "--out", str(tmp_path / "site"),
+                                  "--record"])
+    assert r.exit_code == 2 and "磁盘空间不足" in r.output
+    listing = huifang("history", folder)
+    assert listing.returncode == 0 and "共 1 次运行" in listing.stdout, listing.stdout
+    code, rep, _ = report_json(folder, "--record", "--since-run", "last")
+    assert rep["run"]["recorded"] == 2 and rep["run"]["since_run"] == 1
+    assert huifang("history", folder, "--verify").returncode == 0
+
 # ------------------------------------------------------------------ trends for the status pages
 
 def test_unit_trends_over_runs_and_month_ends(ledger):

@@ -7,6 +7,7 @@ marks each finding new or still open against a recorded run and lists the ones f
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from generator.names import shown
@@ -14,7 +15,7 @@ from generator.ledger.store import LedgerError, open_store
 
 LEDGER_FILE = "huifang-ledger.sqlite"
 
-__all__ = ["LEDGER_FILE", "LedgerError", "locate", "open_ledger", "track", "history_text", "verify_text"]
+__all__ = ["LEDGER_FILE", "LedgerError", "locate", "open_ledger", "recording", "track", "history_text", "verify_text"]
 
 
 def locate(config, paths) -> tuple[Path | None, str | None]:
@@ -52,14 +53,29 @@ def parse_since_run(value: str | None):
 
 def track(report, paths, record: bool = False, since_run: str | None = None, fail_on: str = "any",
           command: str = "validate") -> None:
+    """recording() with nothing written under it: the run recorded at once."""
+    with recording(report, paths, record, since_run, fail_on, command):
+        pass
+
+
+@contextmanager
+def recording(report, paths, record: bool = False, since_run: str | None = None, fail_on: str = "any",
+              command: str = "validate"):
     """Compare the report with a recorded run and/or record it; sets the report's marks, `fixed`,
-    `recorded` and `ledger`. `--fail-on new` without `--since-run` compares with the last run."""
+    `recorded` and `ledger`. `--fail-on new` without `--since-run` compares with the last run.
+
+    The run's entry is written before the block (the report names its number and hash) and
+    committed when the block, which writes the run's outputs, has ended: a run whose report or
+    copies could not be written, or that was stopped, is not in the ledger (it would otherwise be
+    the run the next --since-run last compares with). Meanwhile other runs that record wait.
+    Yields the ledger while the entry is open (it sees the entry), else None."""
     from generator.ledger import chain, diff
     report.fail_on = fail_on
     wanted = parse_since_run(since_run)
     if wanted is None and fail_on == "new":
         wanted = "last"
     if not record and wanted is None:
+        yield None
         return
     store = open_ledger(report.config, paths, create=record)
     try:
@@ -67,9 +83,12 @@ def track(report, paths, record: bool = False, since_run: str | None = None, fai
         if wanted is not None:
             diff.compare(report, store, wanted)
         if record:
-            report.recorded, report.recorded_hash = chain.append_run(store, report, command)
+            with chain.appending(store, report, command) as (report.recorded, report.recorded_hash):
+                yield store
+            return
     finally:
         store.close()
+    yield None
 
 
 def history_text(config, paths, ledger: str | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -82,56 +83,68 @@ def run_count(store: Store) -> int:
 # ------------------------------------------------------------------ appending
 
 def append_run(store: Store, report, command: str) -> tuple[int, str]:
-    """Append the report as the next entry; its number. The whole entry is one transaction that
-    holds the ledger's lock, so concurrent runs line up one after the other."""
+    """Append the report as the next entry; its number and hash. The whole entry is one transaction
+    that holds the ledger's lock, so concurrent runs line up one after the other."""
+    with appending(store, report, command) as got:
+        return got
+
+
+@contextmanager
+def appending(store: Store, report, command: str):
+    """append_run's entry, written in its transaction and committed when the block ends: a block
+    that raises (the run's outputs could not be written, the run was stopped) leaves no entry."""
     with store.append():
-        _, n, prev = store.head()
-        rid = n + 1
-        units = {b.unit for b in report.books}
-        before = {u: findings_of(store, r, {u}) for u, r in latest_per_unit(store, units).items()}
-        days = {}
-        for b in report.books:
-            old = before.get(b.unit, {})
-            days.update((f.id, old.get(f.id)) for f in b.findings)
-        findings, books = [], []
-        new_total = fixed_total = 0
-        seen_units: set[str] = set()
-        ids_of_unit: dict[str, set] = {}
-        for x in report.books:
-            ids_of_unit.setdefault(x.unit, set()).update(f.id for f in x.findings)
-        facts_of = {i.path or i.file: i for i in report.inputs}
-        for pos, b in enumerate(report.books, 1):
-            old = before.get(b.unit, {})
-            ids = {f.id for f in b.findings}
-            new = sum(1 for i in ids if i not in old)
-            # findings of the unit's last run gone now: counted once per unit, on its first workbook
-            fixed = 0 if b.unit in seen_units else sum(1 for i in old if i not in ids_of_unit[b.unit])
-            seen_units.add(b.unit)
-            new_total += new
-            fixed_total += fixed
-            facts = facts_of.get(str(b.path))
-            books.append(dict(zip(BOOK_COLUMNS, (
-                rid, pos, shown(b.path), b.unit, facts.sha256 if facts else "", facts.size if facts else 0,
-                facts.modified if facts else "", b.count("error"), b.count("warning"), len(b.pending),
-                sum(1 for f in b.findings if f.overdue), new, fixed))))
-            for f in b.findings:
-                was = days.get(f.id)
-                findings.append(dict(zip(FINDING_COLUMNS, (
-                    rid, f.id, f.rule, f.severity, b.unit, f.sheet, f.customer, _day(f.due), int(f.overdue),
-                    was.first_run if was else rid))))
-        from generator.validate.keys import RUN, obj
-        kept = {k: v for k, v in obj(RUN, report).items()
-                if k not in ("recorded", "recorded_hash", "ledger", "since_run")}
-        run = dict(zip(RUN_COLUMNS, (
-            rid, datetime.now().astimezone().isoformat(timespec="seconds"), report.as_of.isoformat(),
-            report.since.isoformat(), kept["version"], kept["rules_fingerprint"], kept["parameters_fingerprint"],
-            canonical(kept), command, len(report.books), report.count("error"), report.count("warning"),
-            len(report.pending), sum(b["overdue"] for b in books), new_total, fixed_total, prev, "")))
-        run["hash"] = entry_hash(prev, entry_text(run, books, findings))
-        store.insert("ledger_runs", RUN_COLUMNS, [tuple(run[c] for c in RUN_COLUMNS)])
-        store.insert("ledger_books", BOOK_COLUMNS, [tuple(b[c] for c in BOOK_COLUMNS) for b in books])
-        store.insert("ledger_findings", FINDING_COLUMNS, [tuple(f[c] for c in FINDING_COLUMNS) for f in findings])
-        store.execute("UPDATE ledger_head SET runs = ?, hash = ? WHERE id = 1", (rid, run["hash"]))
+        yield _entry(store, report, command)
+
+
+def _entry(store: Store, report, command: str) -> tuple[int, str]:
+    _, n, prev = store.head()
+    rid = n + 1
+    units = {b.unit for b in report.books}
+    before = {u: findings_of(store, r, {u}) for u, r in latest_per_unit(store, units).items()}
+    days = {}
+    for b in report.books:
+        old = before.get(b.unit, {})
+        days.update((f.id, old.get(f.id)) for f in b.findings)
+    findings, books = [], []
+    new_total = fixed_total = 0
+    seen_units: set[str] = set()
+    ids_of_unit: dict[str, set] = {}
+    for x in report.books:
+        ids_of_unit.setdefault(x.unit, set()).update(f.id for f in x.findings)
+    facts_of = {i.path or i.file: i for i in report.inputs}
+    for pos, b in enumerate(report.books, 1):
+        old = before.get(b.unit, {})
+        ids = {f.id for f in b.findings}
+        new = sum(1 for i in ids if i not in old)
+        # findings of the unit's last run gone now: counted once per unit, on its first workbook
+        fixed = 0 if b.unit in seen_units else sum(1 for i in old if i not in ids_of_unit[b.unit])
+        seen_units.add(b.unit)
+        new_total += new
+        fixed_total += fixed
+        facts = facts_of.get(str(b.path))
+        books.append(dict(zip(BOOK_COLUMNS, (
+            rid, pos, shown(b.path), b.unit, facts.sha256 if facts else "", facts.size if facts else 0,
+            facts.modified if facts else "", b.count("error"), b.count("warning"), len(b.pending),
+            sum(1 for f in b.findings if f.overdue), new, fixed))))
+        for f in b.findings:
+            was = days.get(f.id)
+            findings.append(dict(zip(FINDING_COLUMNS, (
+                rid, f.id, f.rule, f.severity, b.unit, f.sheet, f.customer, _day(f.due), int(f.overdue),
+                was.first_run if was else rid))))
+    from generator.validate.keys import RUN, obj
+    kept = {k: v for k, v in obj(RUN, report).items()
+            if k not in ("recorded", "recorded_hash", "ledger", "since_run")}
+    run = dict(zip(RUN_COLUMNS, (
+        rid, datetime.now().astimezone().isoformat(timespec="seconds"), report.as_of.isoformat(),
+        report.since.isoformat(), kept["version"], kept["rules_fingerprint"], kept["parameters_fingerprint"],
+        canonical(kept), command, len(report.books), report.count("error"), report.count("warning"),
+        len(report.pending), sum(b["overdue"] for b in books), new_total, fixed_total, prev, "")))
+    run["hash"] = entry_hash(prev, entry_text(run, books, findings))
+    store.insert("ledger_runs", RUN_COLUMNS, [tuple(run[c] for c in RUN_COLUMNS)])
+    store.insert("ledger_books", BOOK_COLUMNS, [tuple(b[c] for c in BOOK_COLUMNS) for b in books])
+    store.insert("ledger_findings", FINDING_COLUMNS, [tuple(f[c] for c in FINDING_COLUMNS) for f in findings])
+    store.execute("UPDATE ledger_head SET runs = ?, hash = ? WHERE id = 1", (rid, run["hash"]))
     return rid, run["hash"]
 
 

@@ -23,10 +23,13 @@ WORDS = {"better": "好转", "worse": "变差", "same": "持平"}
 ARROWS = {"better": ("↓", "逾期和错误减少"), "worse": ("↑", "逾期或错误增加"), "same": ("→", "没有变化")}
 
 
-def trends_for(report, paths) -> list[UnitTrend]:
-    """The trends of the report's units: over month-ends always, over recorded runs when a ledger exists."""
-    path, url = locate(report.config, paths)
+def trends_for(report, paths, store=None) -> list[UnitTrend]:
+    """The trends of the report's units: over month-ends always, over recorded runs when a ledger
+    exists (`store`: the ledger this run is being recorded in, its entry not yet committed)."""
     months = month_points(report)
+    if store is not None:
+        return unit_trends(report, store, months)
+    path, url = locate(report.config, paths)
     if url is None and (path is None or not path.is_file()):
         return unit_trends(report, months=months)
     store = open_store(path, url)

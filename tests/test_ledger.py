@@ -319,6 +319,34 @@ def test_a_ledger_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, setup, ar
     assert "Traceback" not in r.stderr + r.stdout and r.stdout == "" and digest(path) == before
 
 
+
+@pytest.mark.parametrize("tamper, refused, says", [
+    ("UPDATE ledger_head SET schema_version = 'abc'", {"history", "since", "record"}, "台账头的格式号 'abc' 不是数字"),
+    ("UPDATE ledger_runs SET recorded_at = x'ff00'", {"history"}, "运行台账已损坏（其中有不是 huifang 写入的内容"),
+    ("UPDATE ledger_runs SET as_of = 'not a day'", {"since"}, "运行台账已损坏（其中有不是 huifang 写入的内容"),
+])
+def test_a_ledger_holding_what_huifang_never_writes_is_one_line_naming_it(tmp_path, tamper, refused, says):
+    """(helper 42) SQLite keeps any value in any column: one edited by hand or by another program
+    was an internal error (TypeError) in history, validate --since-run and --record. What a
+    command needs of such a value is refused in one line naming the ledger; what it does not
+    need does not stop it."""
+    path = unit(tmp_path / "a", missing=[1])
+    assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1
+    ledger = path.parent / "huifang-ledger.sqlite"
+    c = sqlite3.connect(ledger)
+    c.execute(tamper)
+    c.commit()
+    c.close()
+    for name, args in (("history", ["history", path]),
+                       ("since", ["validate", path, "--as-of", "2025-06-30", "--since-run", "last"]),
+                       ("record", ["validate", path, "--as-of", "2025-06-30", "--record"])):
+        r = huifang(*args)
+        assert "Traceback" not in r.stderr and "内部错误" not in r.stderr, r.stderr
+        if name in refused:
+            assert r.returncode == 2 and says in r.stderr and str(ledger) in r.stderr, (args, r.stderr)
+        else:
+            assert r.returncode in (0, 1), (args, r.stderr)
+
 def test_history_of_a_folder_without_a_ledger(tmp_path):
     unit(tmp_path / "a", missing=[])
     r = huifang("history", tmp_path / "a")

@@ -81,7 +81,8 @@ def recording(report, paths, record: bool = False, since_run: str | None = None,
     try:
         report.ledger = store.where
         if wanted is not None:
-            diff.compare(report, store, wanted)
+            with store.contents():
+                diff.compare(report, store, wanted)
         if record:
             with chain.appending(store, report, command) as (report.recorded, report.recorded_hash):
                 yield store
@@ -95,17 +96,18 @@ def history_text(config, paths, ledger: str | None = None) -> str:
     from generator.ledger import chain
     store = open_ledger(config, paths, ledger=ledger)
     try:
-        rows = chain.runs(store)
-        where = store.where
+        with store.contents():
+            rows = chain.runs(store)
+            where = store.where
+            if not rows:
+                return f"运行台账 {shown(where)} 中还没有运行记录"
+            lines = [f"运行台账 {shown(where)}：共 {len(rows)} 次运行"]
+            for r in rows:
+                lines.append(f"  #{r.id}  {r.recorded_at.replace('T', ' ')}  检查日 {r.as_of}  {r.command}  "
+                             f"工作簿 {r.files}  错误 {r.errors}  警告 {r.warnings}  新增 {r.new}  已改正 {r.fixed}")
+            return "\n".join(lines)
     finally:
         store.close()
-    if not rows:
-        return f"运行台账 {shown(where)} 中还没有运行记录"
-    lines = [f"运行台账 {shown(where)}：共 {len(rows)} 次运行"]
-    for r in rows:
-        lines.append(f"  #{r.id}  {r.recorded_at.replace('T', ' ')}  检查日 {r.as_of}  {r.command}  工作簿 {r.files}  "
-                     f"错误 {r.errors}  警告 {r.warnings}  新增 {r.new}  已改正 {r.fixed}")
-    return "\n".join(lines)
 
 
 def verify_text(config, paths, ledger: str | None = None) -> str:
@@ -113,7 +115,8 @@ def verify_text(config, paths, ledger: str | None = None) -> str:
     from generator.ledger import chain
     store = open_ledger(config, paths, ledger=ledger)
     try:
-        n = chain.verify(store)
+        with store.contents():
+            n = chain.verify(store)
         return f"运行台账 {store.where}：共 {n} 次运行，哈希链完整，没有记录被改动、删除或调换顺序"
     finally:
         store.close()

@@ -94,7 +94,9 @@ def appending(store: Store, report, command: str):
     """append_run's entry, written in its transaction and committed when the block ends: a block
     that raises (the run's outputs could not be written, the run was stopped) leaves no entry."""
     with store.append():
-        yield _entry(store, report, command)
+        with store.contents():
+            got = _entry(store, report, command)
+        yield got
 
 
 def _entry(store: Store, report, command: str) -> tuple[int, str]:

@@ -100,6 +100,19 @@ class Store:
                 raise
             raise LedgerError(f"{shown(self.where)}：无法{doing}运行台账（{_reason(e)}）") from None
 
+    @contextmanager
+    def contents(self):
+        """Work on what the ledger holds: a value of another type than huifang writes (SQLite keeps
+        whatever a hand or another program put in a column) is one line naming the ledger, not
+        an internal error."""
+        try:
+            yield self
+        except LedgerError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as e:
+            raise LedgerError(f"{shown(self.where)}：运行台账已损坏（其中有不是 huifang 写入的内容："
+                              f"{type(e).__name__}），{_RECOVER}") from None
+
     def create(self) -> None:
         for statement in DDL:
             self.execute(statement)
@@ -108,6 +121,9 @@ class Store:
 
     def check_version(self) -> None:
         head = self.head()
+        if head is not None and type(head[0]) is not int:
+            raise LedgerError(f"{shown(self.where)}：运行台账已损坏（台账头的格式号 {str(head[0])[:20]!r} 不是数字），"
+                              + _RECOVER)
         if head is not None and head[0] > SCHEMA_VERSION:
             raise LedgerError(f"{shown(self.where)}：运行台账由更新版本的 huifang 写出（格式 {head[0]}），"
                               "请升级 huifang")
@@ -117,6 +133,9 @@ class Store:
             self.conn.close()
         except Exception:               # closing a broken connection: nothing more to say
             pass
+
+
+_RECOVER = "请用 huifang history --verify 核对；无法恢复时改用新的台账文件"
 
 
 def _database_error(e: Exception) -> bool:

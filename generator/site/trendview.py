@@ -28,13 +28,15 @@ def trends_for(report, paths, store=None) -> list[UnitTrend]:
     exists (`store`: the ledger this run is being recorded in, its entry not yet committed)."""
     months = month_points(report)
     if store is not None:
-        return unit_trends(report, store, months)
+        with store.contents():
+            return unit_trends(report, store, months)
     path, url = locate(report.config, paths)
     if url is None and (path is None or not path.is_file()):
         return unit_trends(report, months=months)
     store = open_store(path, url)
     try:
-        return unit_trends(report, store, months)
+        with store.contents():
+            return unit_trends(report, store, months)
     finally:
         store.close()
 

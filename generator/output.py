@@ -146,6 +146,36 @@ def _mark(folder: Path, kind: str, files: list[str] | None = None) -> None:
     (folder / MARKER).write_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8", "backslashreplace"))
 
 
+@contextmanager
+def prepared_dir(out: Path, inputs: list[Path], kind: str):
+    """prepare_dir for a run that writes several files: yields (the folder's real path, a list the
+    run appends each file it puts in place to). A run that cannot finish (an error, an interrupt)
+    leaves nothing of its own: the folder it made goes whole; in a folder of an earlier run, the
+    folders it made and the files it added go (a file it wrote over one of the earlier run's is
+    whole, and stays)."""
+    new = not Path(out).exists()
+    real = prepare_dir(out, inputs, kind)
+    folders = set() if new else {p.name for p in real.iterdir()}
+    files = set() if new else set(_listing(real))
+    put: list[Path] = []
+    try:
+        yield real, put
+    except BaseException:
+        if new:
+            shutil.rmtree(real, ignore_errors=True)
+            raise
+        for p in real.iterdir():
+            if p.name not in folders and p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+        for p in put:
+            if str(p.relative_to(real)) not in files:
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+        raise
+
+
 _KIND_LABEL = {"site": "站点", "documents": "文书", "plan": "回访计划", "annotate": "标注副本"}
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from generator import periods
 from generator.config import Config
-from generator.output import OutputError, atomic_path, fit_file, prepare_dir, unique_names
+from generator.output import OutputError, atomic_path, fit_file, prepared_dir, unique_names
 from generator.periods import Period
 from generator.roles import CALLBACK
 from generator.rules import RULES
@@ -554,16 +554,9 @@ def run_plan(paths, out: Path, month_text: str, *, config: Config, as_of: date |
             _refuse_copy(f)
     contract = K.build_contract(config.banks)
     cal = WorkCalendar(config.calendar_years)
-    new = not Path(out).exists()
-    out = prepare_dir(Path(out), files, "plan")
-    docs_new = not (out / "文书").exists()
-    put: list[Path] = []
-    try:
+    with prepared_dir(Path(out), files, "plan") as (out, put):
         return _plan_into(out, files, contract, config, month, as_of, since, seed, cal, preparer, supervisor,
                           documents, put)
-    except BaseException:
-        _take_back(out, new, docs_new, put)
-        raise
 
 
 def _plan_into(out: Path, files, contract, config, month, as_of, since, seed, cal, preparer, supervisor,
@@ -593,24 +586,6 @@ def _plan_into(out: Path, files, contract, config, month, as_of, since, seed, ca
     with atomic_path(out / "计划说明.txt") as tmp:
         Path(tmp).write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
     return text
-
-
-def _take_back(out: Path, new: bool, docs_new: bool, put: list[Path]) -> None:
-    """A plan that could not be finished (a document that failed, an interrupt) leaves nothing of
-    its own: the folder it made goes whole; in a folder of an earlier plan, the copies it wrote
-    and the documents folder it made go (what the earlier plan wrote and this one did not
-    replace stays)."""
-    import shutil
-    if new:
-        shutil.rmtree(out, ignore_errors=True)
-        return
-    if docs_new:
-        shutil.rmtree(out / "文书", ignore_errors=True)
-    for p in put:
-        try:
-            p.unlink()
-        except OSError:
-            pass
 
 
 __all__ = ["run_plan", "plan_book", "write_copy", "parse_month", "PlanRow", "BookPlan"]

@@ -377,3 +377,29 @@ def test_document_folders_of_units_whose_names_differ_only_in_case_stay_apart():
     got = unique_names([("a-b", Path("x/u1.xlsx")), ("A-B", Path("x/u2.xlsx")), ("A-b", Path("y/u2.xlsx"))])
     assert got == ["a-b", "A-B（u2）", "A-b（y-u2）"]
     assert len({g.casefold() for g in got}) == 3
+
+
+def test_annotated_copies_of_a_run_that_cannot_finish_are_taken_back(book, tmp_path, monkeypatch):
+    """(helper 42) A copy that cannot be written (a full disk, an interrupt) after others were:
+    the folder the run made goes whole, as the report and the ledger entry never come."""
+    from click.testing import CliRunner
+    from generator.cli import main
+    from generator.output import OutputError
+    import generator.validate.annotate as ann
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.xlsx").write_bytes(book.write().read_bytes())
+    real = ann.annotate_book
+    done = []
+
+    def second_fails(b, report, target):
+        if done:
+            raise OutputError(f"{target}：无法写入（磁盘空间不足），未留下不完整的文件")
+        real(b, report, target)
+        done.append(target)
+    monkeypatch.setattr(ann, "annotate_book", second_fails)
+    out = tmp_path / "copies"
+    r = CliRunner().invoke(main, ["validate", str(folder), "--as-of", "2025-06-30", "--annotate", str(out)])
+    assert r.exit_code == 2 and "磁盘空间不足" in r.output
+    assert done and not out.exists()

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from generator.output import PRIVATE_FILE, OutputError, atomic_path, prepare_dir, unique_names
+from generator.output import PRIVATE_FILE, OutputError, atomic_path, prepared_dir, unique_names
 from generator.rules import RULES, SEVERITY_LABEL
 from generator.validate import BookResult, Report
 from generator.workbook import package as P
@@ -46,13 +46,12 @@ def annotate(report: Report, out_dir: Path, warn=None) -> list[Path]:
     A workbook whose copy cannot be written (another format, a structure the writer cannot
     handle) is named through `warn` and skipped: the report stands without it."""
     from generator.validate.run import paused_gc
-    out_dir = prepare_dir(Path(out_dir), [b.path for b in report.books], "annotate")
-    with paused_gc():       # a copy of 900,000 flagged cells keeps millions of objects alive until it is written
-        return _annotate(report, out_dir, warn)
+    with (prepared_dir(Path(out_dir), [b.path for b in report.books], "annotate") as (out_dir, written),
+          paused_gc()):     # a copy of 900,000 flagged cells keeps millions of objects alive until it is written
+        return _annotate(report, out_dir, warn, written)
 
 
-def _annotate(report: Report, out_dir: Path, warn) -> list[Path]:
-    written = []
+def _annotate(report: Report, out_dir: Path, warn, written: list[Path]) -> list[Path]:
     # named in UTF-8 (a GBK name decoded), with room for the ending: a name Excel took is never too long here
     names = unique_names([(shown(b.path.stem), b.path) for b in report.books], room=len(".校验.xlsx".encode()))
     for b, name in zip(report.books, names):

@@ -340,6 +340,10 @@ def _calendar(raw, where: str) -> dict[int, dict[str, list[date]]]:
             if any(d.year != int(year) for d in days):
                 raise ConfigError(f"{where}：calendar.{year}.{key} 中有不属于 {year} 年的日期")
             entry[key] = days
+        both = set(entry["holidays"]) & set(entry["workdays"])
+        if both:
+            raise ConfigError(f"{where}：calendar.{year} 中 {min(both)} 既列为放假（holidays）又列为上班（workdays），"
+                              "请只保留一处")
         out[int(year)] = entry
     return out
 

@@ -181,6 +181,8 @@ def test_calendar_years_are_four_ascii_digits(tmp_path, year):
     ("[calendar.2027]\nholiday = [2027-01-01]\n", ("calendar.2027", "holiday")),
     ("calendar = [2027]\n", ("[calendar]", "应为表")),
     ("[calendar]\n2027 = [2027-01-01]\n", ("[calendar.2027]", "应为表")),
+    ("[calendar.2027]\nholidays = [2027-02-06, 2027-01-01]\nworkdays = [2027-02-06]\n",     # (helper 42)
+     ("calendar.2027", "2027-02-06 既列为放假（holidays）又列为上班（workdays）")),
 ])
 def test_calendar_values_are_checked(tmp_path, text, names):
     refused(write(tmp_path, text), *names)

@@ -297,6 +297,31 @@ def test_concurrent_recording_never_forks_the_chain(ledger):
         store.close()
 
 
+
+def test_a_run_waiting_for_the_ledger_says_so_and_gives_up_after_the_lock_wait(ledger):
+    """(helper 42) While another run holds the ledger (it keeps its entry open until its outputs
+    are written) a run that records waited a minute without a word. It says it waits, waits as
+    long as for an output folder (HUIFANG_LOCK_WAIT), and then says why it stops."""
+    folder, connect = ledger
+    path = unit(folder, missing=[1])
+    assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1
+    c = connect()
+    if isinstance(c, sqlite3.Connection):
+        c.execute("BEGIN IMMEDIATE")
+    else:
+        c.execute("SELECT pg_advisory_lock(4878)")
+    try:
+        r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(path), "--as-of", "2025-06-30",
+                            "--record"], capture_output=True, text=True, cwd=ROOT,
+                           env={**os.environ, "HUIFANG_LOCK_WAIT": "1"})
+    finally:
+        c.close()
+    assert r.returncode == 2, r.stderr
+    assert "另一个 huifang 进程正在记录运行台账" in r.stderr and "另一个程序长时间占用着它" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "共 1 次运行" in huifang("history", folder).stdout
+    assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1
+
 # ------------------------------------------------------------------ a ledger that cannot be used
 
 @pytest.mark.parametrize("setup, args, says", [

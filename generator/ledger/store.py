@@ -4,7 +4,8 @@ workbooks) or PostgreSQL (psycopg 3, one central ledger for all branches).
 The SQL is written with `?` placeholders; the PostgreSQL backend turns them into `%s` in one
 place (`Store.sql`). Every append runs in one transaction that first takes the ledger's lock,
 so two runs recording at once never fork the hash chain: SQLite by BEGIN IMMEDIATE (the
-database's write lock, waited for up to BUSY_SECONDS), PostgreSQL by SELECT … FOR UPDATE on the
+database's write lock; another run that holds it is waited for, with a line saying so, as long as
+for an output folder: HUIFANG_LOCK_WAIT), PostgreSQL by SELECT … FOR UPDATE on the
 head row.
 """
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 from generator.names import shown
+from generator.output import lock_wait
 from generator.errors import HuifangError
 
 SCHEMA_VERSION = 1
@@ -145,7 +148,9 @@ def _database_error(e: Exception) -> bool:
 def _reason(e: Exception) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     known = {"unable to open database file": "无法打开文件", "file is not a database": "不是 SQLite 数据库文件",
-             "database is locked": "另一个程序长时间占用着它", "attempt to write a readonly database": "文件是只读的",
+             "database is locked": "另一个程序长时间占用着它",
+             "canceling statement due to lock timeout": "另一个程序长时间占用着它",
+             "attempt to write a readonly database": "文件是只读的",
              "disk I/O error": "磁盘读写错误", "database disk image is malformed": "文件已损坏"}
     for en, zh in known.items():
         if text.startswith(en):
@@ -179,7 +184,7 @@ class SQLiteStore(Store):
     def append(self):
         """One write transaction holding the database's write lock from its start."""
         with self._errors("写入"):
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 self.create()
                 yield self
@@ -187,6 +192,31 @@ class SQLiteStore(Store):
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: at once, or, while another run that records holds the ledger (it keeps its
+        entry open until its outputs are written), after a line saying so, waiting as long as
+        for an output folder (HUIFANG_LOCK_WAIT)."""
+        self.conn.execute("PRAGMA busy_timeout = 100")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as e:
+            if not str(e).startswith("database is locked"):
+                raise
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+        _waiting(self.where)
+        self.conn.execute(f"PRAGMA busy_timeout = {int(lock_wait() * 1000)}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+
+
+def _waiting(where: str) -> None:
+    print(f"huifang：另一个 huifang 进程正在记录运行台账 {shown(where)}，等它完成后继续……", file=sys.stderr, flush=True)
 
 
 class PostgresStore(Store):
@@ -211,7 +241,12 @@ class PostgresStore(Store):
         head row locked FOR UPDATE until commit."""
         with self._errors("写入"):
             with self.conn.transaction():
-                self.execute("SELECT pg_advisory_xact_lock(4878)")      # "huifang ledger", any fixed number
+                # "huifang ledger", any fixed number; held by another run that records: said, then waited for
+                if not self.one("SELECT pg_try_advisory_xact_lock(4878)")[0]:
+                    _waiting(self.where)
+                    self.execute(f"SET LOCAL lock_timeout = '{int(lock_wait() * 1000)}ms'")
+                    self.execute("SELECT pg_advisory_xact_lock(4878)")
+                    self.execute("SET LOCAL lock_timeout = 0")
                 self.create()
                 self.execute("SELECT runs FROM ledger_head WHERE id = 1 FOR UPDATE")
                 yield self

@@ -116,6 +116,8 @@ MISTAKES = {
     "{{ c.name ": "缺少 }}",
     "{% for x in r.questions %}": "标记没有结束",
     "{{ c.name.nothing.deeper }}": "找不到数据项",
+    "{{ c.nmae }}": "找不到数据项",             # (helper 42) a misspelt field was blank in every document
+    "{% if r.kidn %}x{% endif %}": "找不到数据项",
 }
 
 

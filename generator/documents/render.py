@@ -42,7 +42,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Template, nodes
 from jinja2 import exceptions as jx
 from jinja2.compiler import CodeGenerator, optimizeconst
-from jinja2.runtime import Undefined
+from jinja2.runtime import StrictUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
@@ -563,7 +563,7 @@ def _check_method(obj, args, kwargs) -> None:
 
 def make_env(path: Path = Path("模板")) -> GuardedEnvironment:
     """Templates are edited by staff: a bounded sandbox, autoescape on, None shown as blank."""
-    env = GuardedEnvironment(path, autoescape=True, finalize=_finalize)
+    env = GuardedEnvironment(path, autoescape=True, finalize=_finalize, undefined=StrictUndefined)
     env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, money=money)
     env.globals.update(box=box)
     env.guard_filters()

@@ -372,6 +372,13 @@ def test_a_ledger_holding_what_huifang_never_writes_is_one_line_naming_it(tmp_pa
         else:
             assert r.returncode in (0, 1), (args, r.stderr)
 
+def test_a_device_is_no_ledger(tmp_path):
+    """(helper 42) /dev/null read as an empty ledger: "no runs yet", exit 0."""
+    for args in (["history", "--ledger", os.devnull], ["history", "--ledger", os.devnull, "--verify"]):
+        r = huifang(*args)
+        assert r.returncode == 2 and "不是文件，不能用作运行台账" in r.stderr, r.stderr
+
+
 def test_history_of_a_folder_without_a_ledger(tmp_path):
     unit(tmp_path / "a", missing=[])
     r = huifang("history", tmp_path / "a")

@@ -166,6 +166,8 @@ class SQLiteStore(Store):
             raise LedgerError(f"{shown(path)}：找不到运行台账（先用 huifang validate --record 记录一次运行）")
         if create and path.parent and not path.parent.is_dir():
             raise LedgerError(f"{shown(path)}：运行台账所在的文件夹不存在")
+        if path.exists() and not path.is_file():       # /dev/null, a folder, a pipe: SQLite would take it for empty
+            raise LedgerError(f"{shown(path)}：不是文件，不能用作运行台账")
         with self._errors("打开"):
             if create and not path.exists():        # the ledger names customers by code: only its owner reads it
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

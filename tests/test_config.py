@@ -50,6 +50,17 @@ def test_rules_command_shows_values_in_force(tmp_path):
     assert "须至少拨打 5 次" in one
 
 
+
+@pytest.mark.parametrize("within, how", [("10个工作日", "按工作日计算"), ("45天", "按自然日计算"),
+                                         ("2个月", "按月计算，至对应月份的同日")])
+def test_a_rules_text_says_how_its_duration_is_counted_in_the_unit_in_force(tmp_path, within, how):
+    """(helper 42) NEW001 counted in working days still said it was counted by months."""
+    p = write(tmp_path, f'[rules.NEW001]\nwithin = "{within}"\n')
+    one = CliRunner().invoke(main, ["rules", "NEW001", "--config", str(p)]).output
+    check = next(line for line in one.splitlines() if line.startswith("检查："))
+    assert how in check and check.count("计算") == 1, check
+
+
 def test_disabled_rule_gives_no_finding(book, tmp_path):
     book.sheets["回访记录"][0]["录音编号"] = None
     c = load_config(write(tmp_path, "[rules.MTH001]\nenabled = false\n"))

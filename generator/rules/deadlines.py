@@ -118,8 +118,7 @@ def within(default: Duration, source, legacy: str, **kw) -> Param:
 
 
 @rule("NEW001", ERROR, "新开户回访超期",
-      explain="客户开户后 {within}内（按月计算的，至对应月份的同日，"
-              "无同日取该月末日）须完成新开户回访（回访结果不是“回访不可达”）。",
+      explain="客户开户后 {within}内{within_how}须完成新开户回访（回访结果不是“回访不可达”）。",
       fix="尽快完成回访并在回访记录中登记；已完成的，核对回访类型、客户编号和回访时间是否录对。",
       group="deadline", sources=[S("BRK"), S("001G", "第十七条"), S("001Z", "三、2")],
       params=[within(Duration(1, MONTH), S("001G", "第十七条"), "months")],

@@ -115,3 +115,12 @@ class Duration:
         if self.unit == MONTH:
             return 28 * self.n - 3 * (self.n > 0), 31 * self.n
         return 0, self.n // 24 + 1
+
+
+_HOW = {MONTH: "（按月计算，至对应月份的同日，无同日取该月末日）", WORKDAY: "（按工作日计算，节假日和周末不计）",
+        DAY: "（按自然日计算）", HOUR: "（按小时计算）"}
+
+
+def counted_how(value) -> str:
+    """How a Duration is counted, in words for a rule's explanation ("" for any other value)."""
+    return _HOW.get(value.unit, "") if isinstance(value, Duration) else ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from collections.abc import Callable, Iterable
 
-from generator.rules.durations import Duration
+from generator.rules.durations import Duration, counted_how
 
 # The layers a citation comes from, most binding first. A firm's own 制度 (named in huifang.toml,
 # [firm]) is cited before everything else; then what binds every firm (法规/规章, 自律规则); then the
@@ -249,8 +249,14 @@ class Rule:
         return "；".join(str(s) for s in self.all_sources(firm))
 
     def text(self, values: dict | None = None) -> str:
-        """The explanation with the parameter values in force (defaults when none given)."""
-        shown = {p.key: p.show((values or {}).get(p.key, p.default)) for p in self.params}
+        """The explanation with the parameter values in force (defaults when none given); a
+        duration's `{key_how}` says how that duration is counted (a month to the same day, working
+        days…), so the text follows a firm that counts in other units."""
+        shown = {}
+        for p in self.params:
+            value = (values or {}).get(p.key, p.default)
+            shown[p.key] = p.show(value)
+            shown[f"{p.key}_how"] = counted_how(value)
         return self.explain.format(**shown)
 
     def param(self, key: str) -> Param:

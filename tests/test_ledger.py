@@ -402,9 +402,9 @@ def test_site_records_its_run(tmp_path, monkeypatch):
 
 
 def test_a_run_whose_outputs_could_not_be_written_is_not_recorded(ledger, tmp_path, monkeypatch):
-    """(helper 42) validate --record whose annotated copies, or site --record whose site, could not
-    be written (exit 2) was in the ledger all the same: a run without a report, which the next
-    --since-run last compared with. The entry is kept only once the outputs are written."""
+    """(helper 42) validate --record whose annotated copies, report or site could not be written
+    (exit 2) was in the ledger all the same: a run without a report, which the next --since-run
+    last compared with. Its entry is taken back when the outputs fail."""
     from click.testing import CliRunner
 
     from generator.cli import main
@@ -425,6 +425,11 @@ def test_a_run_whose_outputs_could_not_be_written_is_not_recorded(ledger, tmp_pa
     r = CliRunner().invoke(main, ["site", str(folder), "--as-of", "2025-06-30", "--out", str(tmp_path / "site"),
                                   "--record"])
     assert r.exit_code == 2 and "磁盘空间不足" in r.output
+    if os.path.exists("/dev/full"):        # (helper 43) a full disk is said as such, not blamed on the ledger
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([sys.executable, "-m", "generator.cli", "validate", str(folder), "--as-of", "2025-06-30",
+                                "--record"], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        assert r.returncode == 2 and "运行台账" not in r.stderr and "Traceback" not in r.stderr, r.stderr
     listing = huifang("history", folder)
     assert listing.returncode == 0 and "共 1 次运行" in listing.stdout, listing.stdout
     code, rep, _ = report_json(folder, "--record", "--since-run", "last")
@@ -478,3 +483,22 @@ def test_a_recorded_report_carries_its_entrys_hash_as_an_anchor_outside_the_ledg
     assert stored == anchor
     text = huifang("validate", path, "--as-of", "2025-06-30", "--record").stdout
     assert re.search(r"已记入运行台账：运行 #2（.*），记录的哈希 [0-9a-f]{64}", text)
+
+
+def test_an_entry_is_taken_back_only_while_it_is_the_last(tmp_path):
+    """The chain ends where it ended before; an entry another run has recorded after stays."""
+    from generator.ledger import open_ledger
+    from generator.ledger.chain import append_run, take_back, verify
+    path = unit(tmp_path / "a", missing=[1])
+    config = load_config(None)
+    report = validate_paths([path], config, date(2025, 6, 30))
+    store = open_ledger(config, [str(path)], create=True)
+    try:
+        first = append_run(store, report, "validate")
+        second = append_run(store, report, "validate")
+        assert not take_back(store, *first)             # no longer the last
+        assert take_back(store, *second) and verify(store) == 1
+        assert take_back(store, *first) and verify(store) == 0
+        assert append_run(store, report, "validate")[0] == 1 and verify(store) == 1
+    finally:
+        store.close()

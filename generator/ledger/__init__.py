@@ -7,6 +7,7 @@ marks each finding new or still open against a recorded run and lists the ones f
 """
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,11 +65,11 @@ def recording(report, paths, record: bool = False, since_run: str | None = None,
     """Compare the report with a recorded run and/or record it; sets the report's marks, `fixed`,
     `recorded` and `ledger`. `--fail-on new` without `--since-run` compares with the last run.
 
-    The run's entry is written before the block (the report names its number and hash) and
-    committed when the block, which writes the run's outputs, has ended: a run whose report or
-    copies could not be written, or that was stopped, is not in the ledger (it would otherwise be
-    the run the next --since-run last compares with). Meanwhile other runs that record wait.
-    Yields the ledger while the entry is open (it sees the entry), else None."""
+    The run is recorded before the block (the report names its entry's number and hash), in one
+    short transaction; the block writes the run's outputs. When it raises (a report or copies that
+    could not be written, a stop), the entry is taken back while it is still the last one, so a run
+    without outputs is not what the next --since-run last compares with. Yields the ledger (None
+    when nothing was recorded)."""
     from generator.ledger import chain, diff
     report.fail_on = fail_on
     wanted = parse_since_run(since_run)
@@ -84,12 +85,27 @@ def recording(report, paths, record: bool = False, since_run: str | None = None,
             with store.contents():
                 diff.compare(report, store, wanted)
         if record:
-            with chain.appending(store, report, command) as (report.recorded, report.recorded_hash):
-                yield store
-            return
+            report.recorded, report.recorded_hash = chain.append_run(store, report, command)
+    except BaseException:
+        store.close()
+        raise
+    if not record:
+        store.close()
+        yield None
+        return
+    try:
+        yield store
+    except BaseException:
+        try:
+            taken = chain.take_back(store, report.recorded, report.recorded_hash)
+        except Exception:           # the ledger itself failing now: the error of the outputs is the one to say
+            taken = False
+        if not taken:
+            print(f"huifang：本次运行已记入运行台账 #{report.recorded}（{shown(store.where)}），"
+                  "此后已有其他运行记入，未能撤回", file=sys.stderr, flush=True)
+        raise
     finally:
         store.close()
-    yield None
 
 
 def history_text(config, paths, ledger: str | None = None) -> str:

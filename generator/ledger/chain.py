@@ -99,6 +99,23 @@ def appending(store: Store, report, command: str):
         yield got
 
 
+def take_back(store: Store, rid: int, digest: str) -> bool:
+    """Remove entry `rid` (hash `digest`) again while it is still the last one, in one transaction:
+    the chain ends where it ended before. False when another run has been recorded since."""
+    with store.append():
+        head = store.head()
+        if head is None or head[1] != rid or head[2] != digest:
+            return False
+        prev = store.one("SELECT prev_hash FROM ledger_runs WHERE id = ?", (rid,))
+        if prev is None:
+            return False
+        store.execute("DELETE FROM ledger_findings WHERE run_id = ?", (rid,))
+        store.execute("DELETE FROM ledger_books WHERE run_id = ?", (rid,))
+        store.execute("DELETE FROM ledger_runs WHERE id = ?", (rid,))
+        store.execute("UPDATE ledger_head SET runs = ?, hash = ? WHERE id = 1", (rid - 1, prev[0]))
+    return True
+
+
 def _entry(store: Store, report, command: str) -> tuple[int, str]:
     _, n, prev = store.head()
     rid = n + 1

@@ -5,6 +5,7 @@ import functools
 import os
 import re
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -317,13 +318,9 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
     long_lived()
     def render(stream):
         WRITERS[fmt](report, stream, color=output is None and colors(sys.stdout), verbose=verbose)
-    # recorded once the report and the copies are written: a run that could not write them is not in the ledger
-    with recording(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on):
-        if annotate:
-            from generator.validate.annotate import annotate as write_annotated
-            written = write_annotated(report, Path(annotate),
-                                      warn=lambda m: click.echo(f"huifang：{readable(m)}", err=True))
-            click.echo(f"已写出标注副本 {len(written)} 个：{shown(Path(annotate).absolute())}", err=True)
+    # a run whose report or copies cannot be written takes back its ledger entry and its copies
+    with (recording(report, input_paths(paths), record=record, since_run=since_run, fail_on=fail_on),
+          annotated_copies(report, annotate)):
         if output:
             write_with(Path(output), render, binary=getattr(WRITERS[fmt], "binary", False))
             counts = (f"{len(report.books)} 个工作簿，错误 {report.count('error')} 条，"
@@ -336,6 +333,18 @@ def validate(paths, as_of, since, config_file, fmt, output, annotate, verbose, r
             except BrokenPipeError:             # | head: the report's own exit status all the same
                 _quiet_stdout()
     sys.exit(report.exit_code)
+
+
+@contextmanager
+def annotated_copies(report, folder):
+    """validate --annotate's copies (annotate.annotated), said on standard error; none without the option."""
+    if not folder:
+        yield
+        return
+    from generator.validate.annotate import annotated
+    with annotated(report, Path(folder), warn=lambda m: click.echo(f"huifang：{readable(m)}", err=True)) as written:
+        click.echo(f"已写出标注副本 {len(written)} 个：{shown(Path(folder).absolute())}", err=True)
+        yield
 
 
 @main.command(short_help="列出规则目录，或说明一条规则",

@@ -106,10 +106,22 @@ def check_not_over_inputs(target: Path, inputs: list[Path]) -> None:
                               "输出不能写在输入所在的文件夹或其上级；请另选一个新的输出文件夹")
 
 
+def check_not_in_site(target: Path) -> None:
+    """Refuse a target inside a site huifang built (at any depth): the site folder is published as
+    it is, and reports, documents and copies carry customer data."""
+    real = Path(target).resolve()
+    for folder in real.parents:
+        manifest = _manifest(folder)
+        if manifest is not None and manifest.get("kind") == "site":
+            raise OutputError(f"{shown(target)}：位于 huifang 写出的站点文件夹 {shown(folder)} 中，站点会原样发布，"
+                              "不能写入报告、文书或工作簿副本；请另选文件夹")
+
+
 def check_report_target(target: Path, inputs: list[Path]) -> None:
-    """`--output FILE`: never an input, never anything that is or looks like a workbook."""
+    """`--output FILE`: never an input, never inside a site, never anything that is or looks like a workbook."""
     target = Path(target)
     check_not_over_inputs(target, inputs)
+    check_not_in_site(target)
     if target.suffix.lower() in WORKBOOK_SUFFIXES:
         raise OutputError(f"{shown(target)}：报告是文本，不能写成工作簿文件（{target.suffix}）；请用 .txt 或 .json")
     if target.is_dir():
@@ -150,24 +162,24 @@ def _mark(folder: Path, kind: str, files: list[str] | None = None) -> None:
 def prepared_dir(out: Path, inputs: list[Path], kind: str):
     """prepare_dir for a run that writes several files: yields (the folder's real path, a list the
     run appends each file it puts in place to). A run that cannot finish (an error, an interrupt)
-    leaves nothing of its own: the folder it made goes whole; in a folder of an earlier run, the
-    folders it made and the files it added go (a file it wrote over one of the earlier run's is
-    whole, and stays)."""
-    new = not Path(out).exists()
-    real = prepare_dir(out, inputs, kind)
-    folders = set() if new else {p.name for p in real.iterdir()}
-    files = set() if new else set(_listing(real))
+    leaves nothing of its own: the folder it made goes whole, an empty one it took is empty again;
+    in a folder of an earlier run, the folders it made and the files it added go (a file it wrote
+    over one of the earlier run's is whole, and stays). What it found is told once it holds the
+    folder's lock, so a run that waited for another never takes that one's folder for its own."""
+    real, found = _prepare(out, inputs, kind)
+    folders = {p.name for p in real.iterdir()} if found == "reused" else set()
+    files = set(_listing(real)) if found == "reused" else set()
     put: list[Path] = []
     try:
         yield real, put
     except BaseException:
-        if new:
+        if found == "created":
             shutil.rmtree(real, ignore_errors=True)
             raise
         for p in real.iterdir():
             if p.name not in folders and p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
-        for p in put:
+        for p in put + ([real / MARKER] if found == "adopted" else []):
             if str(p.relative_to(real)) not in files:
                 try:
                     p.unlink()
@@ -185,9 +197,16 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
     New: created owner-only and marked. Empty: marked (its permissions are left as they are).
     Marked by huifang before for the same kind of output: used as it is. Anything else (a folder
     another command wrote: the site, published as it is, must not take the documents' customer
-    data): OutputError, nothing written."""
+    data), or a folder inside a site: OutputError, nothing written."""
+    return _prepare(out, inputs, kind)[0]
+
+
+def _prepare(out: Path, inputs: list[Path], kind: str) -> tuple[Path, str]:
+    """prepare_dir, and what it found once it held the folder: "created", "adopted" (empty, marked
+    now) or "reused" (an earlier run's)."""
     out = Path(out)
     check_not_over_inputs(out, inputs)
+    check_not_in_site(out)
     real = out.resolve()
     lock_output(real, out)
     if real.exists():
@@ -200,7 +219,7 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
                 raise OutputError(f"{shown(out)}：这是 huifang 写出的{_KIND_LABEL.get(was, '其他输出')}文件夹，"
                                   f"不能再写入{_KIND_LABEL[kind]}；请另选一个新的或空的文件夹")
             scratch.sweep(real, recursive=True)
-            return real
+            return real, "reused"
         if any(real.iterdir()):
             raise OutputError(f"{shown(out)}：文件夹不是空的，也不是 huifang 写出的输出文件夹；为免覆盖其中的文件，"
                               "请指定一个新的或空的文件夹")
@@ -208,14 +227,14 @@ def prepare_dir(out: Path, inputs: list[Path], kind: str) -> Path:
             _mark(real, kind)
         except OSError as e:
             raise OutputError(f"{shown(out)}：无法写入（{why(e)}）") from None
-        return real
+        return real, "adopted"
     try:
         real.mkdir(parents=True)
         os.chmod(real, PRIVATE_DIR)
         _mark(real, kind)
     except OSError as e:
         raise OutputError(f"{shown(out)}：无法创建文件夹（{why(e)}）") from None
-    return real
+    return real, "created"
 
 
 def _listing(folder: Path) -> list[str]:

@@ -113,6 +113,13 @@ def test_no_command_writes_documents_or_copies_into_a_folder_another_command_wro
         r = huifang(*args)
         assert r.returncode == 2 and "这是 huifang 写出的站点文件夹，不能再写入" in r.stderr, (args, r.stderr)
         assert tree(site) == before
+    for args in (["generate", wb, "--out", site / "文书"],         # (helper 43) nor a folder or a report inside it
+                 ["validate", wb, "--as-of", "2025-06-30", "--annotate", site / "copies"],
+                 ["validate", wb, "--as-of", "2025-06-30", "--output", site / "报告.txt"],
+                 ["validate", wb, "--as-of", "2025-06-30", "--output", site / "status" / "报告.json"]):
+        r = huifang(*args)
+        assert r.returncode == 2 and "位于 huifang 写出的站点文件夹" in r.stderr, (args, r.stderr)
+        assert tree(site) == before
     assert huifang("site", wb, "--as-of", "2025-06-30", "--out", site).returncode == 0
     docs = tmp_path / "docs"
     assert huifang("generate", wb, "--out", docs).returncode == 0
@@ -403,3 +410,19 @@ def test_annotated_copies_of_a_run_that_cannot_finish_are_taken_back(book, tmp_p
     r = CliRunner().invoke(main, ["validate", str(folder), "--as-of", "2025-06-30", "--annotate", str(out)])
     assert r.exit_code == 2 and "磁盘空间不足" in r.output
     assert done and not out.exists()
+
+
+
+def test_annotated_copies_go_with_their_report_or_not_at_all(book, tmp_path):
+    """(helper 43) The copies were written, then the report could not be: the copies stayed."""
+    wb = book.write()
+    (tmp_path / "notadir").write_text("x")
+    out = tmp_path / "copies"
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--annotate", out, "--output", tmp_path / "notadir" / "r.json")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert not out.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = huifang("validate", wb, "--as-of", "2025-06-30", "--annotate", empty, "--output",
+                tmp_path / "notadir" / "r.json")
+    assert r.returncode == 2 and list(empty.iterdir()) == []        # an empty folder it took is empty again

@@ -14,6 +14,7 @@ import re
 import zipfile
 import zlib
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -45,10 +46,20 @@ def annotate(report: Report, out_dir: Path, warn=None) -> list[Path]:
 
     A workbook whose copy cannot be written (another format, a structure the writer cannot
     handle) is named through `warn` and skipped: the report stands without it."""
+    with annotated(report, out_dir, warn) as written:
+        return written
+
+
+@contextmanager
+def annotated(report: Report, out_dir: Path, warn=None):
+    """annotate(), the copies written before the block and taken back when the block raises (the
+    run's report could not be written after them): a run leaves its copies with its report or not
+    at all. Yields the copies written."""
     from generator.validate.run import paused_gc
-    with (prepared_dir(Path(out_dir), [b.path for b in report.books], "annotate") as (out_dir, written),
-          paused_gc()):     # a copy of 900,000 flagged cells keeps millions of objects alive until it is written
-        return _annotate(report, out_dir, warn, written)
+    with prepared_dir(Path(out_dir), [b.path for b in report.books], "annotate") as (out_dir, written):
+        with paused_gc():       # a copy of 900,000 flagged cells keeps millions of objects alive until it is written
+            _annotate(report, out_dir, warn, written)
+        yield written
 
 
 def _annotate(report: Report, out_dir: Path, warn, written: list[Path]) -> list[Path]:

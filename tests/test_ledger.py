@@ -347,8 +347,8 @@ def test_a_ledger_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, setup, ar
 
 @pytest.mark.parametrize("tamper, refused, says", [
     ("UPDATE ledger_head SET schema_version = 'abc'", {"history", "since", "record"}, "台账头的格式号 'abc' 不是数字"),
-    ("UPDATE ledger_runs SET recorded_at = x'ff00'", {"history"}, "运行台账已损坏（其中有不是 huifang 写入的内容"),
-    ("UPDATE ledger_runs SET as_of = 'not a day'", {"since"}, "运行台账已损坏（其中有不是 huifang 写入的内容"),
+    ("UPDATE ledger_runs SET recorded_at = x'ff00'", {"history"}, "运行台账中有 huifang 读不懂的内容"),
+    ("UPDATE ledger_runs SET as_of = 'not a day'", {"since"}, "运行台账中有 huifang 读不懂的内容"),
 ])
 def test_a_ledger_holding_what_huifang_never_writes_is_one_line_naming_it(tmp_path, tamper, refused, says):
     """(helper 42) SQLite keeps any value in any column: one edited by hand or by another program
@@ -502,3 +502,23 @@ def test_an_entry_is_taken_back_only_while_it_is_the_last(tmp_path):
         assert append_run(store, report, "validate")[0] == 1 and verify(store) == 1
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("tamper", ["UPDATE ledger_runs SET recorded_at = x'ff00'",
+                                    "UPDATE ledger_runs SET as_of = 'abc'"])
+def test_a_site_over_a_ledger_it_cannot_read_shows_its_month_trends(tmp_path, tamper):
+    """(helper 43) The site crashed (TypeError while its pages were written) over a run whose time
+    was a blob, and published counts that were text. The trends over runs are extra: said in one
+    line, and the site shows its month-end trends."""
+    path = unit(tmp_path / "a", missing=[1])
+    assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1
+    c = sqlite3.connect(path.parent / "huifang-ledger.sqlite")
+    c.execute(tamper)
+    c.commit()
+    c.close()
+    r = huifang("site", path, "--as-of", "2025-06-30", "--out", tmp_path / "site")
+    assert r.returncode == 0 and "运行台账中有 huifang 读不懂的内容" in r.stderr, r.stderr
+    assert "本次站点只显示各月末的趋势" in r.stderr and (tmp_path / "site" / "index.html").is_file()
+    r = huifang("site", path, "--as-of", "2025-06-30", "--out", tmp_path / "site2", "--record")
+    assert r.returncode == 2 and "运行台账中有 huifang 读不懂的内容" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "site2").exists()

@@ -113,8 +113,9 @@ class Store:
         except LedgerError:
             raise
         except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as e:
-            raise LedgerError(f"{shown(self.where)}：运行台账已损坏（其中有不是 huifang 写入的内容："
-                              f"{type(e).__name__}），{_RECOVER}") from None
+            raise LedgerError(f"{shown(self.where)}：运行台账中有 huifang 读不懂的内容（{type(e).__name__}："
+                              f"{str(e)[:60]}），可能已被改动或损坏；请用 huifang history --verify 核对，"
+                              "核对无误时请把此消息发给维护人员") from None
 
     def create(self) -> None:
         for statement in DDL:

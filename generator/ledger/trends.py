@@ -83,9 +83,18 @@ def run_points(store: Store, units=None) -> dict[str, list[RunPoint]]:
     out: dict[str, list[RunPoint]] = {}
     for unit, rid, at, as_of, errors, warnings, overdue, new, fixed in rows:
         if units is None or unit in units:
-            out.setdefault(unit, []).append(RunPoint(rid, at, date.fromisoformat(as_of), int(errors), int(warnings),
-                                                     int(overdue), int(new), int(fixed)))
+            if not isinstance(at, str):         # what SQLite let another program put there (a blob)
+                raise TypeError(f"recorded_at of run {rid}: {type(at).__name__}")
+            out.setdefault(unit, []).append(RunPoint(rid, at, date.fromisoformat(as_of), _count(errors),
+                                                     _count(warnings), _count(overdue), _count(new), _count(fixed)))
     return out
+
+
+def _count(value) -> int:
+    """A count as the ledger holds it: a whole number (SQLite's SUM of text or blobs is no count)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise TypeError(f"count {value!r}")
+    return int(value)
 
 
 def month_ends(since: date, as_of: date) -> list[date]:

@@ -8,12 +8,13 @@ beside the workbooks (huifang-ledger.sqlite, written by `--record`).
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from generator.ledger import locate
-from generator.ledger.store import open_store
+from generator.ledger.store import LedgerError, open_store
 from generator.ledger.trends import UnitTrend, unit_trends
 from generator.site.facts import month_points
 from generator.site.svg import grouped
@@ -25,7 +26,7 @@ ARROWS = {"better": ("↓", "逾期和错误减少"), "worse": ("↑", "逾期�
 
 def trends_for(report, paths, store=None) -> list[UnitTrend]:
     """The trends of the report's units: over month-ends always, over recorded runs when a ledger
-    exists (`store`: the ledger this run is being recorded in, its entry not yet committed)."""
+    exists (`store`: the ledger this run has just been recorded in)."""
     months = month_points(report)
     if store is not None:
         with store.contents():
@@ -33,10 +34,13 @@ def trends_for(report, paths, store=None) -> list[UnitTrend]:
     path, url = locate(report.config, paths)
     if url is None and (path is None or not path.is_file()):
         return unit_trends(report, months=months)
-    store = open_store(path, url)
+    store = open_store(path, url)       # a ledger that cannot be opened at all is one line, exit 2
     try:
         with store.contents():
             return unit_trends(report, store, months)
+    except LedgerError as e:        # runs it cannot read: the trends over runs are extra, said and left out
+        print(f"huifang：{e}；本次站点只显示各月末的趋势", file=sys.stderr, flush=True)
+        return unit_trends(report, months=months)
     finally:
         store.close()
 

@@ -117,6 +117,23 @@ def test_a_stopped_site_build_cleans_up_at_once(tmp_path, sig):
     assert scratch_in(tmp_path) == [] and not out.exists()
 
 
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_run_takes_back_its_ledger_entry(tmp_path, sig):
+    """(helper 42) A run stopped while its outputs were written stayed in the ledger, the baseline
+    of the next --since-run last though it has no report: its entry is taken back."""
+    wb = copy_example(tmp_path)
+    assert huifang("validate", wb, "--as-of", "2025-12-31", "--record").returncode == 1
+    p = start("site", wb, "--as-of", "2025-12-31", "--out", tmp_path / "站点", "--record")
+    # the run is recorded before the site is built: stopped while it is built
+    wait_for(lambda: [q for q in tmp_path.glob(".~huifang-site-*") if (q / "docs" / "status").is_dir()])
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + sig and "Traceback" not in err, err
+    listing = huifang("history", wb)
+    assert listing.returncode == 0 and "共 1 次运行" in listing.stdout, listing.stdout
+    assert huifang("history", wb, "--verify").returncode == 0
+
 def test_a_killed_site_build_is_cleaned_by_the_next_run(tmp_path):
     wb = copy_example(tmp_path)
     out = tmp_path / "站点"

@@ -299,9 +299,9 @@ def test_concurrent_recording_never_forks_the_chain(ledger):
 
 
 def test_a_run_waiting_for_the_ledger_says_so_and_gives_up_after_the_lock_wait(ledger):
-    """(helper 42) While another run holds the ledger (it keeps its entry open until its outputs
-    are written) a run that records waited a minute without a word. It says it waits, waits as
-    long as for an output folder (HUIFANG_LOCK_WAIT), and then says why it stops."""
+    """(helper 42) While another run holds the ledger's write lock a run that records waited a
+    minute without a word. It says it waits, waits as long as for an output folder
+    (HUIFANG_LOCK_WAIT), and then says why it stops."""
     folder, connect = ledger
     path = unit(folder, missing=[1])
     assert huifang("validate", path, "--as-of", "2025-06-30", "--record").returncode == 1

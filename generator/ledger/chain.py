@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -85,18 +84,8 @@ def run_count(store: Store) -> int:
 def append_run(store: Store, report, command: str) -> tuple[int, str]:
     """Append the report as the next entry; its number and hash. The whole entry is one transaction
     that holds the ledger's lock, so concurrent runs line up one after the other."""
-    with appending(store, report, command) as got:
-        return got
-
-
-@contextmanager
-def appending(store: Store, report, command: str):
-    """append_run's entry, written in its transaction and committed when the block ends: a block
-    that raises (the run's outputs could not be written, the run was stopped) leaves no entry."""
-    with store.append():
-        with store.contents():
-            got = _entry(store, report, command)
-        yield got
+    with store.append(), store.contents():
+        return _entry(store, report, command)
 
 
 def take_back(store: Store, rid: int, digest: str) -> bool:

@@ -198,9 +198,9 @@ class SQLiteStore(Store):
 
 
     def _begin(self) -> None:
-        """BEGIN IMMEDIATE: at once, or, while another run that records holds the ledger (it keeps its
-        entry open until its outputs are written), after a line saying so, waiting as long as
-        for an output folder (HUIFANG_LOCK_WAIT)."""
+        """BEGIN IMMEDIATE: at once, or, while another run holds the ledger's write lock (recording
+        its entry, or taking it back), after a line saying so, waiting as long as for an output
+        folder (HUIFANG_LOCK_WAIT)."""
         self.conn.execute("PRAGMA busy_timeout = 100")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
